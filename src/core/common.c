@@ -1,0 +1,121 @@
+/*
+ * common.c -- small shared pieces of the core: errors, allocation, method
+ * names, option defaults and numerically safe logistic functions.
+ */
+#include "fg_core.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+fg_status
+fg_fail(fg_error *err, fg_status status, const char *message,
+		const char *hint, const char *detail_fmt,...)
+{
+	va_list		ap;
+
+	if (err == NULL)
+		return status;
+	err->status = status;
+	snprintf(err->message, sizeof(err->message), "%s", message ? message : "");
+	snprintf(err->hint, sizeof(err->hint), "%s", hint ? hint : "");
+	err->detail[0] = '\0';
+	if (detail_fmt != NULL)
+	{
+		va_start(ap, detail_fmt);
+		vsnprintf(err->detail, sizeof(err->detail), detail_fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+void *
+fg_alloc(const fg_env *env, size_t size)
+{
+	return env->alloc(env->ctx, size == 0 ? 1 : size);
+}
+
+void
+fg_release(const fg_env *env, void *ptr)
+{
+	if (ptr != NULL)
+		env->release(env->ctx, ptr);
+}
+
+static const char *const method_names[] = {
+	[FG_METHOD_LR] = "lr",
+	[FG_METHOD_FAIR_LR] = "fair_lr",
+	[FG_METHOD_CRLR] = "crlr",
+	[FG_METHOD_FAIR_CRLR] = "fair_crlr",
+	[FG_METHOD_GLMM] = "glmm",
+	[FG_METHOD_FAIR_GLMM] = "fair_glmm",
+};
+
+const char *
+fg_method_name(fg_method method)
+{
+	if (method < FG_METHOD_LR || method > FG_METHOD_FAIR_GLMM)
+		return NULL;
+	return method_names[method];
+}
+
+fg_method
+fg_method_from_name(const char *name)
+{
+	for (int m = FG_METHOD_LR; m <= FG_METHOD_FAIR_GLMM; m++)
+		if (strcmp(name, method_names[m]) == 0)
+			return (fg_method) m;
+	return FG_METHOD_NONE;
+}
+
+bool
+fg_method_uses_strata(fg_method method)
+{
+	return method == FG_METHOD_CRLR || method == FG_METHOD_FAIR_CRLR ||
+		method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM;
+}
+
+bool
+fg_method_is_fair(fg_method method)
+{
+	return method == FG_METHOD_FAIR_LR || method == FG_METHOD_FAIR_CRLR ||
+		method == FG_METHOD_FAIR_GLMM;
+}
+
+void
+fg_options_default(fg_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	opt->method = FG_METHOD_NONE;
+	opt->rho = 0.0;
+	opt->lambda = 1.0;
+	opt->c = NAN;
+	opt->tol = 1e-10;
+	opt->max_iter = 100;
+	opt->threshold = 0.5;
+}
+
+double
+fg_sigmoid(double eta)
+{
+	if (eta >= 0)
+		return 1.0 / (1.0 + exp(-eta));
+	else
+	{
+		double		e = exp(eta);
+
+		return e / (1.0 + e);
+	}
+}
+
+double
+fg_log1pexp(double eta)
+{
+	/* log(1 + e^eta): exact branches that never overflow */
+	if (eta > 35.0)
+		return eta;
+	if (eta > -35.0)
+		return log1p(exp(eta));
+	return exp(eta);
+}

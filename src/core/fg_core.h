@@ -1,0 +1,164 @@
+/*
+ * fg_core.h -- the plain-C numerical core of fairglmm.
+ *
+ * Nothing here includes PostgreSQL headers: data comes in as plain arrays,
+ * results go out as plain structs, and memory comes from an allocator the
+ * caller supplies (palloc inside the server, malloc in the unit tests).  The
+ * caller's interrupt hook may longjmp out of the core; that is safe because
+ * the core holds no memory other than what the caller's allocator handed out.
+ */
+#ifndef FG_CORE_H
+#define FG_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------- environment: memory, cancellation, errors ---------- */
+
+typedef struct fg_env
+{
+	/* Returns zeroed memory, or NULL when it cannot (the core then fails). */
+	void	   *(*alloc) (void *ctx, size_t size);
+	void		(*release) (void *ctx, void *ptr);
+	/* Called between iterations; may not return (query cancel). May be NULL. */
+	void		(*check_interrupts) (void *ctx);
+	void	   *ctx;
+} fg_env;
+
+typedef enum fg_status
+{
+	FG_OK = 0,
+	FG_ERR_INVALID,				/* bad argument or option value */
+	FG_ERR_DATA,				/* data cannot support the fit (one class, ...) */
+	FG_ERR_COLLINEAR,			/* singular design */
+	FG_ERR_SEPARATION,			/* coefficients run off to infinity */
+	FG_ERR_NOT_CONVERGED,		/* iteration limit reached */
+	FG_ERR_NOMEM,				/* allocator returned NULL */
+	FG_ERR_NUMERIC,				/* LAPACK failure or non-finite values */
+	FG_ERR_CORRUPT				/* undecodable bytes (model format) */
+} fg_status;
+
+/* Error description, written in PostgreSQL's message style. */
+typedef struct fg_error
+{
+	fg_status	status;
+	char		message[160];	/* lowercase, no final period */
+	char		detail[400];	/* full sentence(s), may be empty */
+	char		hint[300];		/* full sentence(s), may be empty */
+} fg_error;
+
+/* Fill *err and return its status. printf-style detail; message/hint plain. */
+fg_status	fg_fail(fg_error *err, fg_status status, const char *message,
+					const char *hint, const char *detail_fmt,...)
+#ifdef __GNUC__
+			__attribute__((format(printf, 5, 6)))
+#endif
+			;
+
+void	   *fg_alloc(const fg_env *env, size_t size);
+void		fg_release(const fg_env *env, void *ptr);
+
+/* ---------- methods and options ---------- */
+
+typedef enum fg_method
+{
+	FG_METHOD_NONE = 0,			/* six-argument form before fair_glmm exists */
+	FG_METHOD_LR = 1,
+	FG_METHOD_FAIR_LR = 2,
+	FG_METHOD_CRLR = 3,
+	FG_METHOD_FAIR_CRLR = 4,
+	FG_METHOD_GLMM = 5,
+	FG_METHOD_FAIR_GLMM = 6
+} fg_method;
+
+const char *fg_method_name(fg_method method);	/* "lr", ...; NULL if unknown */
+fg_method	fg_method_from_name(const char *name);	/* FG_METHOD_NONE if unknown */
+bool		fg_method_uses_strata(fg_method method);
+bool		fg_method_is_fair(fg_method method);
+
+typedef struct fg_options
+{
+	fg_method	method;
+	double		rho;			/* fairness penalty weight, >= 0 */
+	double		lambda;			/* ridge weight on random intercepts, > 0 with strata */
+	double		c;				/* constrained form abs(cov) <= c; NAN when unused */
+	double		tol;			/* Newton decrement tolerance */
+	int			max_iter;		/* Newton iterations (per solve) */
+	double		threshold;		/* classification threshold for training metrics */
+} fg_options;
+
+void		fg_options_default(fg_options *opt);
+/* Checks that need no data (ranges, combinations); FG_OK or FG_ERR_INVALID. */
+fg_status	fg_options_check(const fg_options *opt, fg_error *err);
+
+/* ---------- training data ---------- */
+
+/*
+ * Rows in columnar arrays.  x is row-major, n_rows x p.  stratum[i] is a
+ * dense index in [0, n_strata), or stratum == NULL for methods without strata.
+ */
+typedef struct fg_data
+{
+	size_t		n_rows;
+	int			p;
+	uint32_t	n_strata;
+	const double *x;
+	const uint8_t *y;
+	const uint8_t *s;
+	const uint32_t *stratum;
+	/* optional: p names used in error messages (x1..xp otherwise) */
+	const char *const *feature_names;
+} fg_data;
+
+/* ---------- fit result ---------- */
+
+typedef struct fg_fit
+{
+	int			p;
+	uint32_t	n_strata;		/* 0 for lr / fair_lr */
+	double		intercept;
+	double	   *beta;			/* p */
+	double	   *b;				/* n_strata random intercepts */
+	uint64_t   *stratum_rows;	/* n_strata: training rows per stratum */
+
+	int			iterations;		/* Newton iterations, summed over all solves */
+	bool		converged;
+	double		grad_norm;		/* Euclidean norm of the objective's gradient */
+	double		objective;		/* value of the minimised objective */
+	double		multiplier;		/* Lagrange multiplier of abs(cov) <= c; 0 if inactive/unused */
+
+	double		train_accuracy;
+	double		train_di;		/* NAN when undefined */
+	double		train_cov;		/* (1/N) sum (s - s_bar) eta */
+} fg_fit;
+
+/*
+ * Fit one model.  On success *fit is filled with env-allocated arrays and
+ * FG_OK is returned; on failure *err says why.
+ */
+fg_status	fg_fit_model(const fg_env *env, const fg_data *data,
+						 const fg_options *opt, fg_fit *fit, fg_error *err);
+
+/* ---------- objective (exact, used by solver and by tests) ---------- */
+
+/* sigmoid and log(1 + exp(eta)) computed without overflow */
+double		fg_sigmoid(double eta);
+double		fg_log1pexp(double eta);
+
+/* ---------- metrics ---------- */
+
+typedef struct fg_di_counts
+{
+	int64_t		n0, pos0;		/* rows with s = 0, and how many predicted 1 */
+	int64_t		n1, pos1;		/* rows with s = 1, ... */
+} fg_di_counts;
+
+/*
+ * Disparate impact min(r, 1/r), r = P(yhat=1|s=1) / P(yhat=1|s=0).
+ * NAN when a group has no rows; 1 when both rates are equal (including both
+ * zero); 0 when exactly one rate is zero.
+ */
+double		fg_disparate_impact(const fg_di_counts *counts);
+
+#endif							/* FG_CORE_H */

@@ -1,0 +1,278 @@
+/*
+ * fit.c -- fg_fit_model: checks the data and options, runs the solver of the
+ * chosen method (penalised or constrained form) and computes the training
+ * metrics stored with the model.
+ */
+#include "fg_core.h"
+#include "newton.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Outer iterations of the multiplier search in the constrained form. */
+#define FG_MULTIPLIER_MAX_ITER 200
+
+fg_status
+fg_options_check(const fg_options *opt, fg_error *err)
+{
+	bool		strata = fg_method_uses_strata(opt->method);
+	bool		constrained = !isnan(opt->c);
+
+	if (opt->method == FG_METHOD_GLMM || opt->method == FG_METHOD_FAIR_GLMM)
+		return fg_fail(err, FG_ERR_INVALID, "method is not available in this version",
+					   "Use lr, fair_lr, crlr or fair_crlr.",
+					   "Method \"%s\" (componentwise boosting) is not implemented yet.",
+					   fg_method_name(opt->method));
+	if (fg_method_name(opt->method) == NULL)
+		return fg_fail(err, FG_ERR_INVALID, "no method given", NULL, NULL);
+	if (!(opt->rho >= 0.0) || !isfinite(opt->rho))
+		return fg_fail(err, FG_ERR_INVALID, "rho must be a finite number >= 0", NULL,
+					   "rho is %g.", opt->rho);
+	if (!(opt->lambda >= 0.0) || !isfinite(opt->lambda))
+		return fg_fail(err, FG_ERR_INVALID, "lambda must be a finite number >= 0", NULL,
+					   "lambda is %g.", opt->lambda);
+	if (strata && !(opt->lambda > 0.0))
+		return fg_fail(err, FG_ERR_INVALID, "lambda must be positive when strata are used",
+					   "Use lambda > 0 (the paper uses 1), or method lr / fair_lr to ignore strata.",
+					   "With lambda = 0 the random intercepts are not identified: they are collinear with the overall intercept.");
+	if (constrained && (!(opt->c >= 0.0) || !isfinite(opt->c)))
+		return fg_fail(err, FG_ERR_INVALID, "option \"c\" must be a finite number >= 0", NULL,
+					   "c is %g.", opt->c);
+	if (constrained && !fg_method_is_fair(opt->method))
+		return fg_fail(err, FG_ERR_INVALID, "option \"c\" needs a fair method",
+					   "Use method fair_lr or fair_crlr with option \"c\".",
+					   "Method \"%s\" has no fairness constraint.", fg_method_name(opt->method));
+	if (constrained && opt->rho != 0.0)
+		return fg_fail(err, FG_ERR_INVALID, "rho and option \"c\" cannot both be used",
+					   "Pass rho = 0 with option \"c\", or drop \"c\" to use the penalty.",
+					   "Option \"c\" replaces the rho penalty by the constraint abs(cov) <= c.");
+	if (!(opt->tol > 0.0) || !(opt->max_iter >= 1))
+		return fg_fail(err, FG_ERR_INVALID, "tol must be > 0 and max_iter >= 1", NULL, NULL);
+	if (!(opt->threshold >= 0.0 && opt->threshold <= 1.0))
+		return fg_fail(err, FG_ERR_INVALID, "threshold must lie in [0, 1]", NULL,
+					   "threshold is %g.", opt->threshold);
+	return FG_OK;
+}
+
+static fg_status
+check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
+{
+	size_t		N = data->n_rows;
+	size_t		ones = 0,
+				s_ones = 0;
+	bool		strata = fg_method_uses_strata(opt->method);
+	fg_status	st;
+
+	if ((st = fg_options_check(opt, err)) != FG_OK)
+		return st;
+	if (N == 0)
+		return fg_fail(err, FG_ERR_DATA, "no rows to fit", NULL, NULL);
+	if (strata && data->stratum == NULL)
+		return fg_fail(err, FG_ERR_INVALID, "method needs strata", NULL, NULL);
+
+	for (size_t l = 0; l < N; l++)
+	{
+		ones += data->y[l];
+		s_ones += data->s[l];
+	}
+	if (ones == 0 || ones == N)
+		return fg_fail(err, FG_ERR_DATA, "y has only one class",
+					   "Logistic regression needs rows with y = 0 and rows with y = 1.",
+					   "All %zu rows used have y = %d.", N, ones ? 1 : 0);
+	if (fg_method_is_fair(opt->method) && (s_ones == 0 || s_ones == N))
+		return fg_fail(err, FG_ERR_DATA, "the sensitive attribute is constant",
+					   "A fair method needs rows with sensitive = 0 and rows with sensitive = 1; use the unfair method otherwise.",
+					   "All %zu rows used have sensitive = %d, so the fairness covariance is identically zero.",
+					   N, s_ones ? 1 : 0);
+	return FG_OK;
+}
+
+/*
+ * Constrained form: minimise J s.t. abs(cov) <= c.  If the unconstrained
+ * minimiser is feasible we are done; otherwise find zeta >= 0 such that the
+ * minimiser of J + sg zeta cov has sg cov = c.  sg cov(zeta) decreases in
+ * zeta with slope -a'H^-1 a / N^2, which gives safeguarded Newton steps.
+ */
+static fg_status
+solve_constrained(const fg_env *env, fg_problem *prob, const fg_options *opt,
+				  double *delta, fg_newton_ws *ws, fg_solve_stats *stats,
+				  int *iterations, double *multiplier, fg_error *err)
+{
+	double		N = (double) prob->data->n_rows;
+	uint32_t	m = prob->k + prob->n;
+	double		cov0,
+				sg,
+				phi,
+				tol_c,
+				zeta = 0.0,
+				lo = 0.0,
+				hi = INFINITY;
+	fg_status	st;
+
+	*multiplier = 0.0;
+	prob->lin = 0.0;
+	if ((st = fg_newton_solve(env, prob, opt, delta, ws, stats, err)) != FG_OK)
+		return st;
+	*iterations += stats->iterations;
+	cov0 = fg_a_dot(prob, delta) / N;
+	if (fabs(cov0) <= opt->c)
+		return FG_OK;
+
+	sg = cov0 > 0 ? 1.0 : -1.0;
+	phi = fabs(cov0);
+	tol_c = 1e-9 * (opt->c + fabs(cov0));
+
+	for (int outer = 0; outer < FG_MULTIPLIER_MAX_ITER; outer++)
+	{
+		double		slope,
+					a_ha = 0.0,
+					next;
+
+		/* a'H^-1 a at the current point; ws holds its factorisation */
+		fg_newton_solve_h(prob, ws, prob->a, ws->tmp);
+		for (uint32_t j = 0; j < m; j++)
+			a_ha += prob->a[j] * ws->tmp[j];
+		slope = a_ha / (N * N);
+		next = slope > 0 ? zeta + (phi - opt->c) / slope : NAN;
+		/* aim slightly inside the feasible side so we land in [c - tol, c] */
+		if (slope > 0)
+			next += 0.25 * tol_c / slope;
+		if (!(next > lo && next < hi))
+			next = isfinite(hi) ? 0.5 * (lo + hi) : fmax(2.0 * zeta, 1.0);
+		zeta = next;
+
+		prob->lin = sg * zeta / N;
+		if ((st = fg_newton_solve(env, prob, opt, delta, ws, stats, err)) != FG_OK)
+			return st;
+		*iterations += stats->iterations;
+		phi = sg * fg_a_dot(prob, delta) / N;
+		if (phi <= opt->c && phi >= opt->c - tol_c)
+		{
+			*multiplier = zeta;
+			return FG_OK;
+		}
+		if (phi > opt->c)
+			lo = zeta;
+		else
+			hi = zeta;
+	}
+	return fg_fail(err, FG_ERR_NOT_CONVERGED,
+				   "the search for the Lagrange multiplier did not converge",
+				   "Try a larger value of option \"c\".",
+				   "After %d solves the covariance was %g against the bound %g.",
+				   FG_MULTIPLIER_MAX_ITER, sg * phi, opt->c);
+}
+
+static void
+training_metrics(const fg_problem *prob, const fg_options *opt, const double *eta,
+				 fg_fit *fit)
+{
+	const fg_data *data = prob->data;
+	size_t		N = data->n_rows;
+	size_t		correct = 0;
+	fg_di_counts counts = {0};
+	double		cov = 0.0;
+
+	for (size_t l = 0; l < N; l++)
+	{
+		int			yhat = fg_sigmoid(eta[l]) >= opt->threshold;
+
+		correct += yhat == data->y[l];
+		if (data->s[l])
+		{
+			counts.n1++;
+			counts.pos1 += yhat;
+		}
+		else
+		{
+			counts.n0++;
+			counts.pos0 += yhat;
+		}
+		cov += (data->s[l] - prob->s_bar) * eta[l];
+	}
+	fit->train_accuracy = (double) correct / (double) N;
+	fit->train_di = fg_disparate_impact(&counts);
+	fit->train_cov = cov / (double) N;
+}
+
+fg_status
+fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
+			 fg_fit *fit, fg_error *err)
+{
+	fg_problem	prob;
+	fg_newton_ws ws;
+	fg_solve_stats stats;
+	double	   *delta = NULL;
+	bool		strata = fg_method_uses_strata(opt->method);
+	bool		constrained = !isnan(opt->c);
+	uint32_t	m;
+	size_t		ones = 0;
+	fg_status	st;
+
+	memset(fit, 0, sizeof(*fit));
+	memset(&ws, 0, sizeof(ws));
+	memset(&prob, 0, sizeof(prob));
+	if ((st = check_inputs(data, opt, err)) != FG_OK)
+		return st;
+	if ((st = fg_check_collinear(env, data, err)) != FG_OK)
+		return st;
+	if ((st = fg_problem_init(env, data, strata, opt->lambda,
+							  constrained ? 0.0 : opt->rho, &prob, err)) != FG_OK)
+		return st;
+	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
+		goto done;
+
+	m = prob.k + prob.n;
+	delta = fg_alloc(env, sizeof(double) * m);
+	fit->beta = fg_alloc(env, sizeof(double) * (data->p ? data->p : 1));
+	fit->b = fg_alloc(env, sizeof(double) * (prob.n ? prob.n : 1));
+	fit->stratum_rows = fg_alloc(env, sizeof(uint64_t) * (prob.n ? prob.n : 1));
+	if (!delta || !fit->beta || !fit->b || !fit->stratum_rows)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+
+	/* start from the intercept-only fit: logit of the share of ones */
+	for (size_t l = 0; l < data->n_rows; l++)
+		ones += data->y[l];
+	delta[0] = log((double) ones / (double) (data->n_rows - ones));
+
+	if (constrained)
+		st = solve_constrained(env, &prob, opt, delta, &ws, &stats,
+							   &fit->iterations, &fit->multiplier, err);
+	else
+	{
+		st = fg_newton_solve(env, &prob, opt, delta, &ws, &stats, err);
+		fit->iterations = stats.iterations;
+	}
+	if (st != FG_OK)
+		goto done;
+
+	fit->p = data->p;
+	fit->n_strata = prob.n;
+	fit->intercept = delta[0];
+	memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
+	memcpy(fit->b, delta + prob.k, sizeof(double) * prob.n);
+	for (size_t l = 0; prob.n > 0 && l < data->n_rows; l++)
+		fit->stratum_rows[data->stratum[l]]++;
+	fit->converged = stats.converged;
+	fit->grad_norm = stats.grad_norm;
+	/* report J itself, without the multiplier's linear term */
+	prob.lin = 0.0;
+	fit->objective = fg_objective(&prob, delta, ws.eta);
+	training_metrics(&prob, opt, ws.eta, fit);
+
+done:
+	fg_release(env, delta);
+	fg_newton_ws_free(env, &ws);
+	fg_release(env, prob.a);
+	if (st != FG_OK)
+	{
+		fg_release(env, fit->beta);
+		fg_release(env, fit->b);
+		fg_release(env, fit->stratum_rows);
+		memset(fit, 0, sizeof(*fit));
+	}
+	return st;
+}

@@ -1,0 +1,991 @@
+/*
+ * model_format.c -- encoding and decoding of the binary model format.
+ *
+ * Every value is written byte by byte, little-endian, so the bytes do not
+ * depend on the host that wrote them.  The decoder treats its input as
+ * hostile: the header and the checksum are verified before the body is
+ * parsed, and every count is compared with the bytes really present before
+ * anything is allocated from it, so a forged count cannot cause a huge
+ * allocation or a read past the end.
+ */
+#include "model_format.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* magic, version, byte order mark, flags, total_length */
+#define HEADER_SIZE			20
+#define TRAILER_SIZE		4
+#define BYTE_ORDER_MARK		0xFEFF
+
+/* method, rho, lambda, c, tol, max_iter, threshold, has_c */
+#define OPTIONS_SIZE		(1 + 4 * 8 + 4 + 8 + 1)
+/* rows_used, rows_skipped, p, n_strata, key_type, has_feature_names */
+#define COUNTS_SIZE			(2 * 8 + 4 + 4 + 1 + 1)
+/* iterations, converged, six statistics, q, steps, stop_reason, bic, has_selected */
+#define TAIL_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+/* key_len, b, stratum_rows (the key bytes come on top) */
+#define STRATUM_FIXED_SIZE	(4 + 8 + 8)
+#define INT_KEY_LEN			8
+
+#define CORRUPT_MESSAGE	"invalid fairglmm model"
+#define CORRUPT_HINT \
+	"Models are produced by fairglmm_fit; the value may have been truncated or altered."
+#define INVALID_MESSAGE	"cannot encode fairglmm model"
+
+/* ---------- CRC-32C ---------- */
+
+/*
+ * Byte-at-a-time table for the reflected Castagnoli polynomial 0x82F63B78:
+ * entry i is the CRC register after shifting the byte i through eight steps.
+ */
+static const uint32_t crc32c_table[256] = {
+	0x00000000u, 0xF26B8303u, 0xE13B70F7u, 0x1350F3F4u,
+	0xC79A971Fu, 0x35F1141Cu, 0x26A1E7E8u, 0xD4CA64EBu,
+	0x8AD958CFu, 0x78B2DBCCu, 0x6BE22838u, 0x9989AB3Bu,
+	0x4D43CFD0u, 0xBF284CD3u, 0xAC78BF27u, 0x5E133C24u,
+	0x105EC76Fu, 0xE235446Cu, 0xF165B798u, 0x030E349Bu,
+	0xD7C45070u, 0x25AFD373u, 0x36FF2087u, 0xC494A384u,
+	0x9A879FA0u, 0x68EC1CA3u, 0x7BBCEF57u, 0x89D76C54u,
+	0x5D1D08BFu, 0xAF768BBCu, 0xBC267848u, 0x4E4DFB4Bu,
+	0x20BD8EDEu, 0xD2D60DDDu, 0xC186FE29u, 0x33ED7D2Au,
+	0xE72719C1u, 0x154C9AC2u, 0x061C6936u, 0xF477EA35u,
+	0xAA64D611u, 0x580F5512u, 0x4B5FA6E6u, 0xB93425E5u,
+	0x6DFE410Eu, 0x9F95C20Du, 0x8CC531F9u, 0x7EAEB2FAu,
+	0x30E349B1u, 0xC288CAB2u, 0xD1D83946u, 0x23B3BA45u,
+	0xF779DEAEu, 0x05125DADu, 0x1642AE59u, 0xE4292D5Au,
+	0xBA3A117Eu, 0x4851927Du, 0x5B016189u, 0xA96AE28Au,
+	0x7DA08661u, 0x8FCB0562u, 0x9C9BF696u, 0x6EF07595u,
+	0x417B1DBCu, 0xB3109EBFu, 0xA0406D4Bu, 0x522BEE48u,
+	0x86E18AA3u, 0x748A09A0u, 0x67DAFA54u, 0x95B17957u,
+	0xCBA24573u, 0x39C9C670u, 0x2A993584u, 0xD8F2B687u,
+	0x0C38D26Cu, 0xFE53516Fu, 0xED03A29Bu, 0x1F682198u,
+	0x5125DAD3u, 0xA34E59D0u, 0xB01EAA24u, 0x42752927u,
+	0x96BF4DCCu, 0x64D4CECFu, 0x77843D3Bu, 0x85EFBE38u,
+	0xDBFC821Cu, 0x2997011Fu, 0x3AC7F2EBu, 0xC8AC71E8u,
+	0x1C661503u, 0xEE0D9600u, 0xFD5D65F4u, 0x0F36E6F7u,
+	0x61C69362u, 0x93AD1061u, 0x80FDE395u, 0x72966096u,
+	0xA65C047Du, 0x5437877Eu, 0x4767748Au, 0xB50CF789u,
+	0xEB1FCBADu, 0x197448AEu, 0x0A24BB5Au, 0xF84F3859u,
+	0x2C855CB2u, 0xDEEEDFB1u, 0xCDBE2C45u, 0x3FD5AF46u,
+	0x7198540Du, 0x83F3D70Eu, 0x90A324FAu, 0x62C8A7F9u,
+	0xB602C312u, 0x44694011u, 0x5739B3E5u, 0xA55230E6u,
+	0xFB410CC2u, 0x092A8FC1u, 0x1A7A7C35u, 0xE811FF36u,
+	0x3CDB9BDDu, 0xCEB018DEu, 0xDDE0EB2Au, 0x2F8B6829u,
+	0x82F63B78u, 0x709DB87Bu, 0x63CD4B8Fu, 0x91A6C88Cu,
+	0x456CAC67u, 0xB7072F64u, 0xA457DC90u, 0x563C5F93u,
+	0x082F63B7u, 0xFA44E0B4u, 0xE9141340u, 0x1B7F9043u,
+	0xCFB5F4A8u, 0x3DDE77ABu, 0x2E8E845Fu, 0xDCE5075Cu,
+	0x92A8FC17u, 0x60C37F14u, 0x73938CE0u, 0x81F80FE3u,
+	0x55326B08u, 0xA759E80Bu, 0xB4091BFFu, 0x466298FCu,
+	0x1871A4D8u, 0xEA1A27DBu, 0xF94AD42Fu, 0x0B21572Cu,
+	0xDFEB33C7u, 0x2D80B0C4u, 0x3ED04330u, 0xCCBBC033u,
+	0xA24BB5A6u, 0x502036A5u, 0x4370C551u, 0xB11B4652u,
+	0x65D122B9u, 0x97BAA1BAu, 0x84EA524Eu, 0x7681D14Du,
+	0x2892ED69u, 0xDAF96E6Au, 0xC9A99D9Eu, 0x3BC21E9Du,
+	0xEF087A76u, 0x1D63F975u, 0x0E330A81u, 0xFC588982u,
+	0xB21572C9u, 0x407EF1CAu, 0x532E023Eu, 0xA145813Du,
+	0x758FE5D6u, 0x87E466D5u, 0x94B49521u, 0x66DF1622u,
+	0x38CC2A06u, 0xCAA7A905u, 0xD9F75AF1u, 0x2B9CD9F2u,
+	0xFF56BD19u, 0x0D3D3E1Au, 0x1E6DCDEEu, 0xEC064EEDu,
+	0xC38D26C4u, 0x31E6A5C7u, 0x22B65633u, 0xD0DDD530u,
+	0x0417B1DBu, 0xF67C32D8u, 0xE52CC12Cu, 0x1747422Fu,
+	0x49547E0Bu, 0xBB3FFD08u, 0xA86F0EFCu, 0x5A048DFFu,
+	0x8ECEE914u, 0x7CA56A17u, 0x6FF599E3u, 0x9D9E1AE0u,
+	0xD3D3E1ABu, 0x21B862A8u, 0x32E8915Cu, 0xC083125Fu,
+	0x144976B4u, 0xE622F5B7u, 0xF5720643u, 0x07198540u,
+	0x590AB964u, 0xAB613A67u, 0xB831C993u, 0x4A5A4A90u,
+	0x9E902E7Bu, 0x6CFBAD78u, 0x7FAB5E8Cu, 0x8DC0DD8Fu,
+	0xE330A81Au, 0x115B2B19u, 0x020BD8EDu, 0xF0605BEEu,
+	0x24AA3F05u, 0xD6C1BC06u, 0xC5914FF2u, 0x37FACCF1u,
+	0x69E9F0D5u, 0x9B8273D6u, 0x88D28022u, 0x7AB90321u,
+	0xAE7367CAu, 0x5C18E4C9u, 0x4F48173Du, 0xBD23943Eu,
+	0xF36E6F75u, 0x0105EC76u, 0x12551F82u, 0xE03E9C81u,
+	0x34F4F86Au, 0xC69F7B69u, 0xD5CF889Du, 0x27A40B9Eu,
+	0x79B737BAu, 0x8BDCB4B9u, 0x988C474Du, 0x6AE7C44Eu,
+	0xBE2DA0A5u, 0x4C4623A6u, 0x5F16D052u, 0xAD7D5351u
+};
+
+/*
+ * The usual pre- and post-inversion.  Because a result is the inverted
+ * register, inverting it again on entry resumes the register, so feeding one
+ * call's result to the next continues the same checksum.
+ */
+uint32_t
+fg_crc32c(uint32_t crc, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	crc = ~crc;
+	for (size_t i = 0; i < len; i++)
+		crc = crc32c_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* ---------- stratum keys ---------- */
+
+void
+fg_key_from_int64(int64_t value, uint8_t out[8])
+{
+	/* flipping the sign bit maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX */
+	uint64_t	u = (uint64_t) value ^ UINT64_C(0x8000000000000000);
+
+	for (int i = 7; i >= 0; i--)
+	{
+		out[i] = (uint8_t) (u & 0xFF);
+		u >>= 8;
+	}
+}
+
+int64_t
+fg_key_to_int64(const uint8_t in[8])
+{
+	uint64_t	u = 0;
+
+	for (int i = 0; i < 8; i++)
+		u = (u << 8) | in[i];
+	u ^= UINT64_C(0x8000000000000000);
+
+	/* unsigned to signed without relying on implementation-defined casts */
+	if (u <= (uint64_t) INT64_MAX)
+		return (int64_t) u;
+	return -(int64_t) (~u) - 1;
+}
+
+int
+fg_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	size_t		common = a_len < b_len ? a_len : b_len;
+
+	/* memcmp must not see a NULL pointer, even with a zero length */
+	if (common > 0)
+	{
+		int			c = memcmp(a, b, common);
+
+		if (c != 0)
+			return c < 0 ? -1 : 1;
+	}
+	if (a_len == b_len)
+		return 0;
+	return a_len < b_len ? -1 : 1;
+}
+
+/* ---------- lookups on a decoded model ---------- */
+
+/* Key i; keys may be NULL when every key is empty, so no arithmetic on it. */
+static const uint8_t *
+key_at(const fg_model *m, uint64_t i, size_t *len)
+{
+	uint64_t	start = m->key_offsets[i];
+
+	*len = (size_t) (m->key_offsets[i + 1] - start);
+	return m->keys == NULL ? NULL : m->keys + start;
+}
+
+int64_t
+fg_model_find_stratum(const fg_model *model, const uint8_t *key, size_t key_len)
+{
+	uint64_t	lo = 0;
+	uint64_t	hi = model->n_strata;
+
+	/* invariant: the key, if present, has an index in [lo, hi) */
+	while (lo < hi)
+	{
+		uint64_t	mid = lo + (hi - lo) / 2;
+		size_t		mid_len;
+		const uint8_t *mid_key = key_at(model, mid, &mid_len);
+		int			c = fg_key_compare(mid_key, mid_len, key, key_len);
+
+		if (c == 0)
+			return (int64_t) mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+double
+fg_model_eta(const fg_model *model, const double *x, int64_t stratum_idx)
+{
+	double		eta = model->intercept;
+
+	for (int j = 0; j < model->p; j++)
+		eta += x[j] * model->beta[j];
+	if (stratum_idx >= 0 && (uint64_t) stratum_idx < model->n_strata)
+		eta += model->b[stratum_idx];
+	return eta;
+}
+
+void
+fg_model_release(const fg_env *env, fg_model *model)
+{
+	if (model->feature_names != NULL)
+	{
+		for (int j = 0; j < model->p; j++)
+			fg_release(env, model->feature_names[j]);
+		fg_release(env, model->feature_names);
+	}
+	fg_release(env, model->beta);
+	fg_release(env, model->b);
+	fg_release(env, model->stratum_rows);
+	fg_release(env, model->keys);
+	fg_release(env, model->key_offsets);
+	fg_release(env, model->selected);
+	memset(model, 0, sizeof(*model));
+}
+
+/* ---------- errors ---------- */
+
+/*
+ * Report a bad model: FG_ERR_CORRUPT for bytes being decoded, FG_ERR_INVALID
+ * for a struct handed to the encoder.  The checks are shared so that the
+ * encoder never writes bytes its own decoder would refuse.
+ */
+static fg_status reject(fg_error *err, fg_status status, const char *fmt,...)
+#ifdef __GNUC__
+			__attribute__((format(printf, 3, 4)))
+#endif
+			;
+
+static fg_status
+reject(fg_error *err, fg_status status, const char *fmt,...)
+{
+	char		detail[400];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (status == FG_ERR_CORRUPT)
+		return fg_fail(err, status, CORRUPT_MESSAGE, CORRUPT_HINT, "%s", detail);
+	return fg_fail(err, status, INVALID_MESSAGE, NULL, "%s", detail);
+}
+
+static fg_status
+out_of_memory(fg_error *err, size_t size)
+{
+	return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
+				   "Failed on request of size %zu while handling a fairglmm model.",
+				   size);
+}
+
+/*
+ * Checks that do not depend on how the model is stored: enumerations, the
+ * relation between method, key type and strata, key shapes and order, and
+ * finite coefficients.  The arrays must already have their stated sizes.
+ */
+static fg_status
+check_model(const fg_model *m, fg_status status, fg_error *err)
+{
+	if (fg_method_name(m->opt.method) == NULL)
+		return reject(err, status, "Method code %d is not a known fitting method.",
+					  (int) m->opt.method);
+	if (m->p < 0 || m->p > FG_MODEL_MAX_P)
+		return reject(err, status, "The model has %d covariates; the limit is %d.",
+					  m->p, FG_MODEL_MAX_P);
+	if (m->n_strata > FG_MODEL_MAX_STRATA)
+		return reject(err, status, "The model has %u strata; the limit is %u.",
+					  m->n_strata, FG_MODEL_MAX_STRATA);
+	if (m->key_type != FG_KEY_NONE && m->key_type != FG_KEY_INT &&
+		m->key_type != FG_KEY_TEXT)
+		return reject(err, status, "Stratum key type %d is not known.",
+					  (int) m->key_type);
+	if ((m->n_strata == 0) != (m->key_type == FG_KEY_NONE))
+		return reject(err, status,
+					  "The model has %u strata but its stratum key type is %d; a model has strata exactly when it has a key type.",
+					  m->n_strata, (int) m->key_type);
+	if (m->n_strata > 0 && !fg_method_uses_strata(m->opt.method))
+		return reject(err, status,
+					  "The model has %u strata, but method \"%s\" does not use strata.",
+					  m->n_strata, fg_method_name(m->opt.method));
+	if (m->stop_reason != FG_STOP_NONE && m->stop_reason != FG_STOP_TOL_Q &&
+		m->stop_reason != FG_STOP_MAX_STEPS)
+		return reject(err, status, "Stop reason code %d is not known.",
+					  (int) m->stop_reason);
+
+	if (m->n_strata > 0 && m->key_offsets[0] != 0)
+		return reject(err, status, "The first stratum key does not start at offset 0.");
+	for (uint32_t i = 0; i < m->n_strata; i++)
+	{
+		uint64_t	start = m->key_offsets[i];
+		uint64_t	end = m->key_offsets[i + 1];
+
+		if (end < start || end - start > FG_MODEL_MAX_KEY_LEN)
+			return reject(err, status,
+						  "Stratum %u has a key of invalid length; keys are at most %d bytes.",
+						  i, FG_MODEL_MAX_KEY_LEN);
+		if (m->key_type == FG_KEY_INT && end - start != INT_KEY_LEN)
+			return reject(err, status,
+						  "Stratum %u has an integer key of %llu bytes; integer keys are %d bytes.",
+						  i, (unsigned long long) (end - start), INT_KEY_LEN);
+		if (i > 0)
+		{
+			size_t		prev_len;
+			size_t		cur_len;
+			const uint8_t *prev_key = key_at(m, i - 1, &prev_len);
+			const uint8_t *cur_key = key_at(m, i, &cur_len);
+
+			if (fg_key_compare(prev_key, prev_len, cur_key, cur_len) >= 0)
+				return reject(err, status,
+							  "Stratum keys are not strictly increasing at stratum %u.",
+							  i);
+		}
+	}
+
+	if (!isfinite(m->intercept))
+		return reject(err, status, "The intercept is not finite.");
+	for (int j = 0; j < m->p; j++)
+		if (!isfinite(m->beta[j]))
+			return reject(err, status, "Coefficient %d is not finite.", j + 1);
+	for (uint32_t i = 0; i < m->n_strata; i++)
+		if (!isfinite(m->b[i]))
+			return reject(err, status,
+						  "The random intercept of stratum %u is not finite.", i);
+	return FG_OK;
+}
+
+/* ---------- encoding ---------- */
+
+typedef struct writer
+{
+	uint8_t    *buf;
+	size_t		pos;
+} writer;
+
+static void
+put_u8(writer *w, uint8_t v)
+{
+	w->buf[w->pos++] = v;
+}
+
+static void
+put_u16(writer *w, uint16_t v)
+{
+	put_u8(w, (uint8_t) (v & 0xFF));
+	put_u8(w, (uint8_t) (v >> 8));
+}
+
+static void
+put_u32(writer *w, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		put_u8(w, (uint8_t) ((v >> (8 * i)) & 0xFF));
+}
+
+static void
+put_u64(writer *w, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		put_u8(w, (uint8_t) ((v >> (8 * i)) & 0xFF));
+}
+
+static void
+put_i32(writer *w, int32_t v)
+{
+	/* signed to unsigned conversion is defined as modulo 2^32 */
+	put_u32(w, (uint32_t) v);
+}
+
+static void
+put_f64(writer *w, double v)
+{
+	uint64_t	bits;
+
+	/* the bit pattern, NaN payloads included, goes out unchanged */
+	memcpy(&bits, &v, sizeof(bits));
+	put_u64(w, bits);
+}
+
+static void
+put_bool(writer *w, bool v)
+{
+	put_u8(w, v ? 1 : 0);
+}
+
+static void
+put_bytes(writer *w, const void *data, size_t len)
+{
+	if (len > 0)
+		memcpy(w->buf + w->pos, data, len);
+	w->pos += len;
+}
+
+fg_status
+fg_model_encode(const fg_env *env, const fg_model *model,
+				uint8_t **out, size_t *out_len, fg_error *err)
+{
+	const fg_model *m = model;
+	uint64_t	total;
+	size_t		len;
+	writer		w;
+	fg_status	status;
+
+	*out = NULL;
+	*out_len = 0;
+
+	/* shapes first, so that check_model may index the arrays */
+	if (m->p < 0 || m->p > FG_MODEL_MAX_P)
+		return reject(err, FG_ERR_INVALID,
+					  "The model has %d covariates; the limit is %d.",
+					  m->p, FG_MODEL_MAX_P);
+	if (m->n_strata > FG_MODEL_MAX_STRATA)
+		return reject(err, FG_ERR_INVALID,
+					  "The model has %u strata; the limit is %u.",
+					  m->n_strata, FG_MODEL_MAX_STRATA);
+	if (m->p > 0 && m->beta == NULL)
+		return reject(err, FG_ERR_INVALID, "The coefficient array is missing.");
+	if (m->n_strata > 0 &&
+		(m->b == NULL || m->stratum_rows == NULL || m->key_offsets == NULL))
+		return reject(err, FG_ERR_INVALID, "The stratum arrays are missing.");
+	if (m->n_strata > 0 && m->key_offsets[m->n_strata] > 0 && m->keys == NULL)
+		return reject(err, FG_ERR_INVALID, "The stratum key bytes are missing.");
+
+	status = check_model(m, FG_ERR_INVALID, err);
+	if (status != FG_OK)
+		return status;
+
+	/* size the output exactly; 64-bit arithmetic cannot overflow here */
+	total = HEADER_SIZE + OPTIONS_SIZE + COUNTS_SIZE + 8 +
+		(uint64_t) 8 * m->p + TAIL_SIZE + TRAILER_SIZE;
+	if (m->feature_names != NULL)
+	{
+		for (int j = 0; j < m->p; j++)
+		{
+			size_t		name_len;
+
+			if (m->feature_names[j] == NULL)
+				return reject(err, FG_ERR_INVALID,
+							  "The name of covariate %d is missing.", j + 1);
+			name_len = strnlen(m->feature_names[j], FG_MODEL_MAX_NAME_LEN + 1);
+			if (name_len > FG_MODEL_MAX_NAME_LEN)
+				return reject(err, FG_ERR_INVALID,
+							  "The name of covariate %d is longer than %d bytes.",
+							  j + 1, FG_MODEL_MAX_NAME_LEN);
+			total += 4 + name_len;
+		}
+	}
+	if (m->n_strata > 0)
+		total += (uint64_t) STRATUM_FIXED_SIZE * m->n_strata +
+			m->key_offsets[m->n_strata];
+	if (m->selected != NULL)
+		total += (uint64_t) 4 * m->p;
+	if (total > SIZE_MAX)
+		return reject(err, FG_ERR_INVALID,
+					  "The encoded model would be %llu bytes, more than this platform can hold.",
+					  (unsigned long long) total);
+
+	len = (size_t) total;
+	w.buf = fg_alloc(env, len);
+	w.pos = 0;
+	if (w.buf == NULL)
+		return out_of_memory(err, len);
+
+	/* header */
+	put_u32(&w, FG_MODEL_MAGIC);
+	put_u16(&w, FG_MODEL_VERSION);
+	put_u16(&w, BYTE_ORDER_MARK);
+	put_u32(&w, 0);				/* flags */
+	put_u64(&w, total);
+
+	/* options */
+	put_u8(&w, (uint8_t) m->opt.method);
+	put_f64(&w, m->opt.rho);
+	put_f64(&w, m->opt.lambda);
+	put_f64(&w, m->opt.c);
+	put_f64(&w, m->opt.tol);
+	put_i32(&w, m->opt.max_iter);
+	put_f64(&w, m->opt.threshold);
+	put_bool(&w, m->has_c);
+
+	/* counts */
+	put_u64(&w, m->rows_used);
+	put_u64(&w, m->rows_skipped);
+	put_u32(&w, (uint32_t) m->p);
+	put_u32(&w, m->n_strata);
+	put_u8(&w, (uint8_t) m->key_type);
+	put_bool(&w, m->feature_names != NULL);
+
+	/* coefficients and names */
+	put_f64(&w, m->intercept);
+	for (int j = 0; j < m->p; j++)
+		put_f64(&w, m->beta[j]);
+	if (m->feature_names != NULL)
+	{
+		for (int j = 0; j < m->p; j++)
+		{
+			size_t		name_len = strlen(m->feature_names[j]);
+
+			put_u32(&w, (uint32_t) name_len);
+			put_bytes(&w, m->feature_names[j], name_len);
+		}
+	}
+
+	/* strata */
+	for (uint32_t i = 0; i < m->n_strata; i++)
+	{
+		uint64_t	start = m->key_offsets[i];
+		uint64_t	key_len = m->key_offsets[i + 1] - start;
+
+		put_u32(&w, (uint32_t) key_len);
+		put_bytes(&w, m->keys + start, (size_t) key_len);
+		put_f64(&w, m->b[i]);
+		put_u64(&w, m->stratum_rows[i]);
+	}
+
+	/* fit statistics */
+	put_i32(&w, m->iterations);
+	put_bool(&w, m->converged);
+	put_f64(&w, m->grad_norm);
+	put_f64(&w, m->objective);
+	put_f64(&w, m->multiplier);
+	put_f64(&w, m->train_accuracy);
+	put_f64(&w, m->train_di);
+	put_f64(&w, m->train_cov);
+	put_f64(&w, m->q);
+	put_i32(&w, m->steps);
+	put_u8(&w, (uint8_t) m->stop_reason);
+	put_f64(&w, m->bic);
+	put_bool(&w, m->selected != NULL);
+	if (m->selected != NULL)
+	{
+		for (int j = 0; j < m->p; j++)
+			put_u32(&w, m->selected[j]);
+	}
+
+	put_u32(&w, fg_crc32c(0, w.buf, w.pos));
+
+	*out = w.buf;
+	*out_len = len;
+	return FG_OK;
+}
+
+/* ---------- decoding ---------- */
+
+/*
+ * Reads bounded by end (the start of the checksum).  The decoder checks the
+ * space before each group of reads so it can say what is missing; the
+ * getters check again and set overrun rather than read past end, so that a
+ * mistake in those checks cannot turn into an out-of-bounds read.
+ */
+typedef struct reader
+{
+	const uint8_t *buf;
+	size_t		pos;
+	size_t		end;
+	bool		overrun;
+} reader;
+
+static size_t
+left(const reader *r)
+{
+	return r->end - r->pos;
+}
+
+static bool
+take(reader *r, size_t n)
+{
+	if (r->overrun || n > r->end - r->pos)
+	{
+		r->overrun = true;
+		return false;
+	}
+	return true;
+}
+
+static uint64_t
+get_le(reader *r, int n)
+{
+	uint64_t	v = 0;
+
+	if (!take(r, (size_t) n))
+		return 0;
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | r->buf[r->pos + i];
+	r->pos += n;
+	return v;
+}
+
+static uint8_t
+get_u8(reader *r)
+{
+	return (uint8_t) get_le(r, 1);
+}
+
+static uint32_t
+get_u32(reader *r)
+{
+	return (uint32_t) get_le(r, 4);
+}
+
+static uint64_t
+get_u64(reader *r)
+{
+	return get_le(r, 8);
+}
+
+static int32_t
+get_i32(reader *r)
+{
+	uint32_t	u = get_u32(r);
+
+	/* unsigned to signed without relying on implementation-defined casts */
+	if (u <= (uint32_t) INT32_MAX)
+		return (int32_t) u;
+	return -(int32_t) (~u) - 1;
+}
+
+static double
+get_f64(reader *r)
+{
+	uint64_t	bits = get_u64(r);
+	double		v;
+
+	memcpy(&v, &bits, sizeof(v));
+	return v;
+}
+
+static const uint8_t *
+get_bytes(reader *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (!take(r, n))
+		return NULL;
+	p = r->buf + r->pos;
+	r->pos += n;
+	return p;
+}
+
+/* a stored boolean must be exactly 0 or 1 */
+static fg_status
+get_bool(reader *r, bool *out, const char *what, fg_error *err)
+{
+	uint8_t		v = get_u8(r);
+
+	if (v > 1)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The flag %s has value %u; flags are 0 or 1.", what, v);
+	*out = (v == 1);
+	return FG_OK;
+}
+
+static uint32_t
+peek_u32(const uint8_t *p)
+{
+	return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
+		(uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
+}
+
+static uint64_t
+peek_u64(const uint8_t *p)
+{
+	return (uint64_t) peek_u32(p) | (uint64_t) peek_u32(p + 4) << 32;
+}
+
+#define TRY(expr) \
+	do { \
+		fg_status	try_status_ = (expr); \
+		if (try_status_ != FG_OK) \
+			return try_status_; \
+	} while (0)
+
+#define ALLOC_OR_FAIL(ptr, size) \
+	do { \
+		size_t		alloc_size_ = (size); \
+		(ptr) = fg_alloc(env, alloc_size_); \
+		if ((ptr) == NULL) \
+			return out_of_memory(err, alloc_size_); \
+	} while (0)
+
+/*
+ * Parse the body between header and checksum into *m.  On failure, whatever
+ * was allocated so far is still reachable from *m for the caller to release.
+ */
+static fg_status
+decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+{
+	uint8_t		method;
+	uint8_t		key_type;
+	uint8_t		stop_reason;
+	uint32_t	p;
+	uint32_t	n_strata;
+	bool		has_names = false;
+	bool		has_selected = false;
+	uint64_t	need;
+	size_t		strata_pos;
+	uint64_t	key_bytes = 0;
+
+	if (left(r) < OPTIONS_SIZE + COUNTS_SIZE + 8 + TAIL_SIZE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model body is %zu bytes, shorter than the %d bytes of the smallest model.",
+					  left(r), OPTIONS_SIZE + COUNTS_SIZE + 8 + TAIL_SIZE);
+
+	/* options */
+	method = get_u8(r);
+	if (fg_method_name((fg_method) method) == NULL)
+		return reject(err, FG_ERR_CORRUPT,
+					  "Method code %u is not a known fitting method.", method);
+	m->opt.method = (fg_method) method;
+	m->opt.rho = get_f64(r);
+	m->opt.lambda = get_f64(r);
+	m->opt.c = get_f64(r);
+	m->opt.tol = get_f64(r);
+	m->opt.max_iter = get_i32(r);
+	m->opt.threshold = get_f64(r);
+	TRY(get_bool(r, &m->has_c, "has_c", err));
+
+	/* counts, checked before they size anything */
+	m->rows_used = get_u64(r);
+	m->rows_skipped = get_u64(r);
+	p = get_u32(r);
+	n_strata = get_u32(r);
+	key_type = get_u8(r);
+	TRY(get_bool(r, &has_names, "has_feature_names", err));
+
+	if (p > FG_MODEL_MAX_P)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has %u covariates; the limit is %d.",
+					  p, FG_MODEL_MAX_P);
+	if (n_strata > FG_MODEL_MAX_STRATA)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has %u strata; the limit is %u.",
+					  n_strata, FG_MODEL_MAX_STRATA);
+	if (key_type != FG_KEY_NONE && key_type != FG_KEY_INT &&
+		key_type != FG_KEY_TEXT)
+		return reject(err, FG_ERR_CORRUPT,
+					  "Stratum key type %u is not known.", key_type);
+	if ((n_strata == 0) != (key_type == FG_KEY_NONE))
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has %u strata but its stratum key type is %u; a model has strata exactly when it has a key type.",
+					  n_strata, key_type);
+
+	/*
+	 * The least the rest can take given these counts (names and text keys
+	 * empty, no selection counts).  Once it fits, every allocation below is
+	 * at most a small multiple of the input length.
+	 */
+	need = 8 + (uint64_t) 8 * p + TAIL_SIZE +
+		(has_names ? (uint64_t) 4 * p : 0) +
+		(uint64_t) n_strata * (STRATUM_FIXED_SIZE +
+							   (key_type == FG_KEY_INT ? INT_KEY_LEN : 0));
+	if (need > left(r))
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model declares %u covariates and %u strata, which need at least %llu more bytes, but only %zu remain.",
+					  p, n_strata, (unsigned long long) need, left(r));
+	m->p = (int) p;
+	m->key_type = (fg_key_type) key_type;
+
+	/* coefficients */
+	m->intercept = get_f64(r);
+	ALLOC_OR_FAIL(m->beta, (size_t) p * sizeof(double));
+	for (uint32_t j = 0; j < p; j++)
+		m->beta[j] = get_f64(r);
+
+	/* feature names */
+	if (has_names)
+	{
+		ALLOC_OR_FAIL(m->feature_names, (size_t) p * sizeof(char *));
+		for (uint32_t j = 0; j < p; j++)
+		{
+			uint32_t	name_len;
+			const uint8_t *name;
+
+			if (left(r) < 4)
+				return reject(err, FG_ERR_CORRUPT,
+							  "The model ends inside the name of covariate %u.", j + 1);
+			name_len = get_u32(r);
+			if (name_len > FG_MODEL_MAX_NAME_LEN)
+				return reject(err, FG_ERR_CORRUPT,
+							  "The name of covariate %u is %u bytes long; the limit is %d.",
+							  j + 1, name_len, FG_MODEL_MAX_NAME_LEN);
+			name = get_bytes(r, name_len);
+			if (name == NULL)
+				return reject(err, FG_ERR_CORRUPT,
+							  "The model ends inside the name of covariate %u.", j + 1);
+			if (name_len > 0 && memchr(name, '\0', name_len) != NULL)
+				return reject(err, FG_ERR_CORRUPT,
+							  "The name of covariate %u contains a zero byte.", j + 1);
+			ALLOC_OR_FAIL(m->feature_names[j], (size_t) name_len + 1);
+			if (name_len > 0)
+				memcpy(m->feature_names[j], name, name_len);
+			m->feature_names[j][name_len] = '\0';
+		}
+	}
+
+	/*
+	 * Strata, in two passes: the first checks every entry's framing and adds
+	 * up the key bytes without allocating, the second copies.
+	 */
+	strata_pos = r->pos;
+	for (uint32_t i = 0; i < n_strata; i++)
+	{
+		uint32_t	key_len;
+
+		if (left(r) < 4)
+			return reject(err, FG_ERR_CORRUPT,
+						  "The model ends inside stratum %u.", i);
+		key_len = get_u32(r);
+		if (key_len > FG_MODEL_MAX_KEY_LEN)
+			return reject(err, FG_ERR_CORRUPT,
+						  "The key of stratum %u is %u bytes long; the limit is %d.",
+						  i, key_len, FG_MODEL_MAX_KEY_LEN);
+		if (key_type == FG_KEY_INT && key_len != INT_KEY_LEN)
+			return reject(err, FG_ERR_CORRUPT,
+						  "Stratum %u has an integer key of %u bytes; integer keys are %d bytes.",
+						  i, key_len, INT_KEY_LEN);
+		if (left(r) < (size_t) key_len + STRATUM_FIXED_SIZE - 4)
+			return reject(err, FG_ERR_CORRUPT,
+						  "The model ends inside stratum %u.", i);
+		r->pos += (size_t) key_len + STRATUM_FIXED_SIZE - 4;
+		key_bytes += key_len;
+	}
+	m->n_strata = n_strata;
+	/*
+	 * key_offsets always has n_strata + 1 entries, so that even a model
+	 * without strata has key_offsets[n_strata] == 0 to read.
+	 */
+	ALLOC_OR_FAIL(m->key_offsets, ((size_t) n_strata + 1) * sizeof(uint64_t));
+	if (n_strata > 0)
+	{
+		ALLOC_OR_FAIL(m->b, (size_t) n_strata * sizeof(double));
+		ALLOC_OR_FAIL(m->stratum_rows, (size_t) n_strata * sizeof(uint64_t));
+		ALLOC_OR_FAIL(m->keys, (size_t) key_bytes);
+	}
+	r->pos = strata_pos;
+	key_bytes = 0;
+	for (uint32_t i = 0; i < n_strata; i++)
+	{
+		uint32_t	key_len = get_u32(r);
+		const uint8_t *key = get_bytes(r, key_len);
+
+		if (key == NULL)
+			break;				/* cannot happen after the first pass */
+		m->key_offsets[i] = key_bytes;
+		if (key_len > 0)
+			memcpy(m->keys + key_bytes, key, key_len);
+		key_bytes += key_len;
+		m->b[i] = get_f64(r);
+		m->stratum_rows[i] = get_u64(r);
+	}
+	m->key_offsets[n_strata] = key_bytes;
+
+	/* fit statistics */
+	if (left(r) < TAIL_SIZE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model ends inside its fit statistics.");
+	m->iterations = get_i32(r);
+	TRY(get_bool(r, &m->converged, "converged", err));
+	m->grad_norm = get_f64(r);
+	m->objective = get_f64(r);
+	m->multiplier = get_f64(r);
+	m->train_accuracy = get_f64(r);
+	m->train_di = get_f64(r);
+	m->train_cov = get_f64(r);
+	m->q = get_f64(r);
+	m->steps = get_i32(r);
+	stop_reason = get_u8(r);
+	if (stop_reason > FG_STOP_MAX_STEPS)
+		return reject(err, FG_ERR_CORRUPT,
+					  "Stop reason code %u is not known.", stop_reason);
+	m->stop_reason = (fg_stop_reason) stop_reason;
+	m->bic = get_f64(r);
+	TRY(get_bool(r, &has_selected, "has_selected", err));
+	if (has_selected)
+	{
+		if (left(r) < (size_t) 4 * p)
+			return reject(err, FG_ERR_CORRUPT,
+						  "The model ends inside its selection counts.");
+		ALLOC_OR_FAIL(m->selected, (size_t) p * sizeof(uint32_t));
+		for (uint32_t j = 0; j < p; j++)
+			m->selected[j] = get_u32(r);
+	}
+
+	if (r->overrun)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its last field.");
+	if (left(r) > 0)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has %zu unexpected bytes after its last field.",
+					  left(r));
+
+	return check_model(m, FG_ERR_CORRUPT, err);
+}
+
+fg_status
+fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
+				fg_model *model, fg_error *err)
+{
+	uint32_t	magic;
+	uint16_t	version;
+	uint16_t	bom;
+	uint32_t	flags;
+	uint64_t	total;
+	uint32_t	stored_crc;
+	uint32_t	actual_crc;
+	reader		r;
+	fg_status	status;
+
+	memset(model, 0, sizeof(*model));
+
+	if (bytes == NULL || len < HEADER_SIZE + TRAILER_SIZE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The value is %zu bytes long, shorter than the %d-byte header and checksum of a model.",
+					  bytes == NULL ? (size_t) 0 : len, HEADER_SIZE + TRAILER_SIZE);
+
+	magic = peek_u32(bytes);
+	if (magic != FG_MODEL_MAGIC)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The value starts with magic number 0x%08X, not 0x%08X.",
+					  magic, FG_MODEL_MAGIC);
+
+	/* read the version as stored so a newer one is named, not misparsed */
+	version = (uint16_t) (bytes[4] | bytes[5] << 8);
+	if (version != FG_MODEL_VERSION)
+		return reject(err, FG_ERR_CORRUPT,
+					  "Format version %u is not supported; this build reads version %d.",
+					  version, FG_MODEL_VERSION);
+
+	bom = (uint16_t) (bytes[6] | bytes[7] << 8);
+	if (bom == 0xFFFE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The byte order mark is swapped: the model was written in the wrong byte order.");
+	if (bom != BYTE_ORDER_MARK)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The byte order mark is 0x%04X, not 0x%04X.", bom, BYTE_ORDER_MARK);
+
+	flags = peek_u32(bytes + 8);
+	if (flags != 0)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The reserved flags are 0x%08X; this build reads only models with flags 0.",
+					  flags);
+
+	total = peek_u64(bytes + 12);
+	if (total > len)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model is truncated: its header says %llu bytes, but only %zu are present.",
+					  (unsigned long long) total, len);
+	if (total < len)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model is followed by %llu trailing bytes: its header says %llu bytes, but %zu are present.",
+					  (unsigned long long) (len - total),
+					  (unsigned long long) total, len);
+
+	stored_crc = peek_u32(bytes + len - TRAILER_SIZE);
+	actual_crc = fg_crc32c(0, bytes, len - TRAILER_SIZE);
+	if (stored_crc != actual_crc)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The checksum does not match: stored 0x%08X, computed 0x%08X.",
+					  stored_crc, actual_crc);
+
+	r.buf = bytes;
+	r.pos = HEADER_SIZE;
+	r.end = len - TRAILER_SIZE;
+	r.overrun = false;
+	status = decode_body(env, &r, model, err);
+	if (status != FG_OK)
+		fg_model_release(env, model);
+	return status;
+}

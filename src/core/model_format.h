@@ -1,0 +1,107 @@
+/*
+ * model_format.h -- the versioned binary format of a fitted model.
+ *
+ * A model is a self-describing byte string: magic, format version, a byte
+ * order mark, the total length, the fit, and a CRC-32C of everything before
+ * it.  All integers and doubles are written little-endian whatever the host.
+ * Decoding trusts nothing: every length is checked against the bytes that are
+ * really there before it is used, and the checksum is verified first.
+ */
+#ifndef FG_MODEL_FORMAT_H
+#define FG_MODEL_FORMAT_H
+
+#include "fg_core.h"
+
+#define FG_MODEL_MAGIC			0x4D4C4746u	/* "FGLM" read as little-endian u32 */
+#define FG_MODEL_VERSION		1
+#define FG_MODEL_MAX_P			100000
+#define FG_MODEL_MAX_STRATA		100000000u
+#define FG_MODEL_MAX_NAME_LEN	1024	/* feature name bytes */
+#define FG_MODEL_MAX_KEY_LEN	4096	/* stratum key bytes */
+
+typedef enum fg_key_type
+{
+	FG_KEY_NONE = 0,			/* model without strata */
+	FG_KEY_INT = 1,				/* integer / bigint strata, keys from fg_key_from_int64 */
+	FG_KEY_TEXT = 2				/* text strata, keys are the raw bytes */
+} fg_key_type;
+
+typedef enum fg_stop_reason
+{
+	FG_STOP_NONE = 0,			/* not a boosting fit */
+	FG_STOP_TOL_Q = 1,
+	FG_STOP_MAX_STEPS = 2
+} fg_stop_reason;
+
+/*
+ * The decoded model.  Arrays belong to the allocator that decoded it.
+ * Stratum keys are stored back to back in keys; key i is
+ * keys[key_offsets[i] .. key_offsets[i+1]), sorted by fg_key_compare,
+ * with no duplicates.
+ */
+typedef struct fg_model
+{
+	/* what was asked */
+	fg_options	opt;
+	bool		has_c;			/* opt.c is meaningful */
+
+	/* the data */
+	uint64_t	rows_used;
+	uint64_t	rows_skipped;
+	int			p;
+	uint32_t	n_strata;
+	fg_key_type key_type;
+	char	  **feature_names;	/* NULL, or p NUL-terminated names */
+
+	/* the fit */
+	double		intercept;
+	double	   *beta;			/* p */
+	double	   *b;				/* n_strata */
+	uint64_t   *stratum_rows;	/* n_strata */
+	uint8_t    *keys;
+	uint64_t   *key_offsets;	/* n_strata + 1 */
+
+	int			iterations;
+	bool		converged;
+	double		grad_norm;
+	double		objective;
+	double		multiplier;
+	double		train_accuracy;
+	double		train_di;
+	double		train_cov;
+
+	/* boosting (glmm / fair_glmm); zero for other methods */
+	double		q;				/* random-intercept variance */
+	int			steps;
+	fg_stop_reason stop_reason;
+	double		bic;
+	uint32_t   *selected;		/* p: times each covariate was selected, or NULL */
+} fg_model;
+
+/* Encode into env-allocated *out, *out_len bytes.  Fails only on NOMEM/INVALID. */
+fg_status	fg_model_encode(const fg_env *env, const fg_model *model,
+							uint8_t **out, size_t *out_len, fg_error *err);
+
+/* Decode and validate; FG_ERR_CORRUPT with a precise detail on bad bytes. */
+fg_status	fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
+							fg_model *model, fg_error *err);
+
+/* Release the arrays of a model (as decoded) and zero it. */
+void		fg_model_release(const fg_env *env, fg_model *model);
+
+/* Index of the stratum with this key, or -1.  O(log n_strata). */
+int64_t		fg_model_find_stratum(const fg_model *model,
+								  const uint8_t *key, size_t key_len);
+
+/* Linear predictor intercept + x'beta (+ b of the stratum when idx >= 0). */
+double		fg_model_eta(const fg_model *model, const double *x, int64_t stratum_idx);
+
+/* Keys: 8 bytes big-endian with the sign bit flipped, so memcmp sorts numerically. */
+void		fg_key_from_int64(int64_t value, uint8_t out[8]);
+int64_t		fg_key_to_int64(const uint8_t in[8]);
+int			fg_key_compare(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);
+
+/* CRC-32C (Castagnoli), software. */
+uint32_t	fg_crc32c(uint32_t crc, const void *data, size_t len);
+
+#endif							/* FG_MODEL_FORMAT_H */

@@ -1,0 +1,606 @@
+/*
+ * newton.c -- damped Newton's method for LR, Fair LR, CRLR and Fair CRLR.
+ *
+ * One iteration makes one pass over the rows to build the gradient and the
+ * arrow-structured Hessian
+ *
+ *        [ F   G ]     F = sum w [1,x][1,x]'        (k x k, dense, via dsyrk)
+ *   H0 = [ G'  E ]     G = stratum sums of w [1,x]  (stored n x k)
+ *                      E = diag(stratum sums of w + 2 lambda)
+ *
+ * plus the rank-one fairness term (2 rho / N) a a'.  H0 is solved by
+ * eliminating the diagonal block (Schur complement S = F - G E^-1 G',
+ * Cholesky via LAPACKE) and the rank-one term by Sherman-Morrison, so an
+ * iteration costs O(N k^2 + n k^2 + k^3) and memory stays O(N + n k).
+ */
+#include "newton.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Rows handled per dsyrk call: large enough for BLAS, small enough for cache. */
+#define FG_BLOCK_ROWS 256
+/* Rows between interrupt checks in long passes. */
+#define FG_INTERRUPT_ROWS (1 << 16)
+/* |eta| beyond which a fitted probability is 0 or 1 to double precision. */
+#define FG_SEPARATION_ETA 30.0
+
+static inline void
+poll_interrupts(const fg_env *env)
+{
+	if (env->check_interrupts)
+		env->check_interrupts(env->ctx);
+}
+
+/* "x3" or the caller's name for feature j, for messages. */
+static const char *
+feature_label(const fg_data *data, int j, char *buf, size_t len)
+{
+	if (data->feature_names)
+		return data->feature_names[j];
+	snprintf(buf, len, "x%d", j + 1);
+	return buf;
+}
+
+static inline const double *
+row_x(const fg_data *data, size_t l)
+{
+	return data->x + l * (size_t) data->p;
+}
+
+fg_status
+fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
+				double lambda, double rho, fg_problem *prob, fg_error *err)
+{
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	double		s_sum = 0.0;
+
+	memset(prob, 0, sizeof(*prob));
+	prob->data = data;
+	prob->k = 1 + p;
+	prob->n = with_strata ? data->n_strata : 0;
+	prob->lambda = with_strata ? lambda : 0.0;
+	prob->rho_over_n = rho / (double) N;
+	prob->a = fg_alloc(env, sizeof(double) * (prob->k + prob->n));
+	if (prob->a == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+
+	for (size_t l = 0; l < N; l++)
+		s_sum += data->s[l];
+	prob->s_bar = s_sum / (double) N;
+
+	/* a's intercept entry is sum (s - s_bar) = 0 exactly in exact arithmetic */
+	for (size_t l = 0; l < N; l++)
+	{
+		double		ds = data->s[l] - prob->s_bar;
+		const double *x = row_x(data, l);
+
+		for (int j = 0; j < p; j++)
+			prob->a[1 + j] += ds * x[j];
+		if (prob->n > 0)
+			prob->a[prob->k + data->stratum[l]] += ds;
+	}
+	prob->a[0] = 0.0;
+	return FG_OK;
+}
+
+void
+fg_compute_eta(const fg_problem *prob, const double *delta, double *eta)
+{
+	const fg_data *data = prob->data;
+	size_t		N = data->n_rows;
+	int			p = data->p;
+
+	if (p > 0)
+	{
+		/* chunks keep every BLAS dimension far below INT_MAX */
+		for (size_t r0 = 0; r0 < N; r0 += FG_INTERRUPT_ROWS)
+		{
+			size_t		rows = N - r0 < FG_INTERRUPT_ROWS ? N - r0 : FG_INTERRUPT_ROWS;
+
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) rows, p, 1.0,
+						row_x(data, r0), p, delta + 1, 1, 0.0, eta + r0, 1);
+		}
+	}
+	else
+		memset(eta, 0, sizeof(double) * N);
+
+	for (size_t l = 0; l < N; l++)
+		eta[l] += delta[0];
+	if (prob->n > 0)
+		for (size_t l = 0; l < N; l++)
+			eta[l] += delta[prob->k + data->stratum[l]];
+}
+
+double
+fg_a_dot(const fg_problem *prob, const double *delta)
+{
+	double		sum = 0.0;
+
+	for (uint32_t j = 0; j < prob->k + prob->n; j++)
+		sum += prob->a[j] * delta[j];
+	return sum;
+}
+
+/* Penalty and linear terms of J, which depend on delta only. */
+static double
+penalty_terms(const fg_problem *prob, const double *b, double a_delta)
+{
+	double		bb = 0.0;
+
+	for (uint32_t i = 0; i < prob->n; i++)
+		bb += b[i] * b[i];
+	return prob->lambda * bb + prob->rho_over_n * a_delta * a_delta + prob->lin * a_delta;
+}
+
+double
+fg_objective(const fg_problem *prob, const double *delta, const double *eta)
+{
+	const fg_data *data = prob->data;
+	double		loss = 0.0;
+
+	for (size_t l = 0; l < data->n_rows; l++)
+		loss += fg_log1pexp(eta[l]) - (data->y[l] ? eta[l] : 0.0);
+	return loss + penalty_terms(prob, delta + prob->k, fg_a_dot(prob, delta));
+}
+
+/* J(delta + t step) from eta and deta, without storing the trial point. */
+static double
+objective_along(const fg_problem *prob, const double *delta, const double *step,
+				const double *eta, const double *deta, double t, double *trial_b)
+{
+	const fg_data *data = prob->data;
+	double		loss = 0.0;
+	double		a_delta = fg_a_dot(prob, delta) + t * fg_a_dot(prob, step);
+
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		double		e = eta[l] + t * deta[l];
+
+		loss += fg_log1pexp(e) - (data->y[l] ? e : 0.0);
+	}
+	for (uint32_t i = 0; i < prob->n; i++)
+		trial_b[i] = delta[prob->k + i] + t * step[prob->k + i];
+	return loss + penalty_terms(prob, trial_b, a_delta);
+}
+
+fg_status
+fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, fg_error *err)
+{
+	size_t		N = prob->data->n_rows;
+	size_t		m = (size_t) prob->k + prob->n;
+	size_t		k = prob->k;
+
+	memset(ws, 0, sizeof(*ws));
+	ws->eta = fg_alloc(env, sizeof(double) * N);
+	ws->deta = fg_alloc(env, sizeof(double) * N);
+	ws->resid = fg_alloc(env, sizeof(double) * N);
+	ws->grad = fg_alloc(env, sizeof(double) * m);
+	ws->step = fg_alloc(env, sizeof(double) * m);
+	ws->tmp = fg_alloc(env, sizeof(double) * m);
+	ws->tmp2 = fg_alloc(env, sizeof(double) * m);
+	ws->Ha = fg_alloc(env, sizeof(double) * m);
+	ws->F = fg_alloc(env, sizeof(double) * k * k);
+	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
+	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
+	ws->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * k);
+	if (!ws->eta || !ws->deta || !ws->resid || !ws->grad || !ws->step ||
+		!ws->tmp || !ws->tmp2 || !ws->Ha || !ws->F || !ws->G || !ws->E || !ws->block)
+	{
+		fg_newton_ws_free(env, ws);
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
+					   "The Newton workspace for %zu rows could not be allocated.", N);
+	}
+	return FG_OK;
+}
+
+void
+fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
+{
+	fg_release(env, ws->eta);
+	fg_release(env, ws->deta);
+	fg_release(env, ws->resid);
+	fg_release(env, ws->grad);
+	fg_release(env, ws->step);
+	fg_release(env, ws->tmp);
+	fg_release(env, ws->tmp2);
+	fg_release(env, ws->Ha);
+	fg_release(env, ws->F);
+	fg_release(env, ws->G);
+	fg_release(env, ws->E);
+	fg_release(env, ws->block);
+	memset(ws, 0, sizeof(*ws));
+}
+
+/*
+ * One pass over the rows at the point whose linear predictor is ws->eta:
+ * gradient into ws->grad, F, G and E (E without the ridge yet).
+ */
+static void
+assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newton_ws *ws)
+{
+	const fg_data *data = prob->data;
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+	double		a_delta;
+
+	memset(ws->grad, 0, sizeof(double) * (k + n));
+	memset(ws->F, 0, sizeof(double) * k * k);
+	if (n > 0)
+	{
+		memset(ws->G, 0, sizeof(double) * n * k);
+		memset(ws->E, 0, sizeof(double) * n);
+	}
+
+	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	{
+		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
+
+		if ((r0 & (FG_INTERRUPT_ROWS - 1)) == 0)
+			poll_interrupts(env);
+
+		for (size_t q = 0; q < rows; q++)
+		{
+			size_t		l = r0 + q;
+			double		mu = fg_sigmoid(ws->eta[l]);
+			double		w = mu * (1.0 - mu);
+			double		sw = sqrt(w);
+			const double *x = row_x(data, l);
+			double	   *brow = ws->block + q * k;
+
+			ws->resid[l] = mu - data->y[l];
+			brow[0] = sw;
+			for (int j = 0; j < p; j++)
+				brow[1 + j] = sw * x[j];
+			if (n > 0)
+			{
+				uint32_t	g = data->stratum[l];
+				double	   *Gg = ws->G + (size_t) g * k;
+
+				Gg[0] += w;
+				for (int j = 0; j < p; j++)
+					Gg[1 + j] += w * x[j];
+				ws->E[g] += w;
+				ws->grad[k + g] += ws->resid[l];
+			}
+			ws->grad[0] += ws->resid[l];
+		}
+		/* F += block' block, upper triangle */
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
+					ws->block, k, 1.0, ws->F, k);
+		if (p > 0)
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) rows, p, 1.0,
+						row_x(data, r0), p, ws->resid + r0, 1, 1.0, ws->grad + 1, 1);
+	}
+
+	/* penalty gradients */
+	a_delta = fg_a_dot(prob, delta);
+	for (uint32_t i = 0; i < n; i++)
+		ws->grad[k + i] += 2.0 * prob->lambda * delta[k + i];
+	{
+		double		coef = 2.0 * prob->rho_over_n * a_delta + prob->lin;
+
+		if (coef != 0.0)
+			for (uint32_t j = 0; j < k + n; j++)
+				ws->grad[j] += coef * prob->a[j];
+	}
+}
+
+/* Schur complement and its Cholesky factor in ws->F; G is scaled by E^-1/2. */
+static fg_status
+factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *err)
+{
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+	lapack_int	info;
+
+	if (n > 0)
+	{
+		for (uint32_t i = 0; i < n; i++)
+		{
+			double		e = ws->E[i] + 2.0 * prob->lambda;
+			double		inv_sqrt = 1.0 / sqrt(e);
+
+			ws->E[i] = e;
+			for (int j = 0; j < k; j++)
+				ws->G[(size_t) i * k + j] *= inv_sqrt;
+		}
+		/* S = F - Gs' Gs */
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) n, -1.0,
+					ws->G, k, 1.0, ws->F, k);
+	}
+	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k, ws->F, k);
+	if (info != 0)
+	{
+		if (max_abs_eta > FG_SEPARATION_ETA)
+			return fg_fail(err, FG_ERR_SEPARATION,
+						   "the classes are separated by the features",
+						   "Remove or merge the features that predict y perfectly.",
+						   "Fitted probabilities reached 0 or 1 and the Hessian became singular, so the coefficients have no finite maximum likelihood estimate.");
+		return fg_fail(err, FG_ERR_NUMERIC, "the Hessian is not positive definite",
+					   "Rescale the features or check them for near-collinearity.",
+					   "The Cholesky factorisation of the %d x %d Schur complement failed at column %d.",
+					   k, k, (int) info);
+	}
+	return FG_OK;
+}
+
+/* x = H0^-1 r using the factor: the arrow system only, no rank-one term. */
+static void
+solve_h0(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
+{
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+
+	memcpy(x, r, sizeof(double) * k);
+	if (n > 0)
+	{
+		/* x_f = r_f - Gs' (r_b ./ sqrt(E)) */
+		for (uint32_t i = 0; i < n; i++)
+			ws->tmp2[i] = r[k + i] / sqrt(ws->E[i]);
+		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, k, -1.0, ws->G, k,
+					ws->tmp2, 1, 1.0, x, 1);
+	}
+	LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', k, 1, ws->F, k, x, 1);
+	if (n > 0)
+	{
+		/* x_b = r_b / E - (Gs x_f) ./ sqrt(E) */
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, k, 1.0, ws->G, k,
+					x, 1, 0.0, ws->tmp2, 1);
+		for (uint32_t i = 0; i < n; i++)
+			x[k + i] = r[k + i] / ws->E[i] - ws->tmp2[i] / sqrt(ws->E[i]);
+	}
+}
+
+/* After factor(): prepare the Sherman-Morrison vector H0^-1 a. */
+static void
+prepare_rank_one(const fg_problem *prob, fg_newton_ws *ws)
+{
+	if (prob->rho_over_n > 0.0)
+		solve_h0(prob, ws, prob->a, ws->Ha);
+}
+
+void
+fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
+{
+	solve_h0(prob, ws, r, x);
+	if (prob->rho_over_n > 0.0)
+	{
+		uint32_t	m = prob->k + prob->n;
+		double		pen = 2.0 * prob->rho_over_n;
+		double		a_x = 0.0,
+					a_ha = 0.0;
+
+		for (uint32_t j = 0; j < m; j++)
+		{
+			a_x += prob->a[j] * x[j];
+			a_ha += prob->a[j] * ws->Ha[j];
+		}
+		{
+			double		scale = pen * a_x / (1.0 + pen * a_ha);
+
+			for (uint32_t j = 0; j < m; j++)
+				x[j] -= scale * ws->Ha[j];
+		}
+	}
+}
+
+static double
+max_abs(const double *v, size_t len)
+{
+	double		m = 0.0;
+
+	for (size_t i = 0; i < len; i++)
+		if (fabs(v[i]) > m)
+			m = fabs(v[i]);
+	return m;
+}
+
+static double
+norm2(const double *v, size_t len)
+{
+	double		s = 0.0;
+
+	for (size_t i = 0; i < len; i++)
+		s += v[i] * v[i];
+	return sqrt(s);
+}
+
+fg_status
+fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt,
+				double *delta, fg_newton_ws *ws, fg_solve_stats *stats, fg_error *err)
+{
+	size_t		N = prob->data->n_rows;
+	uint32_t	m = prob->k + prob->n;
+	double		J;
+	fg_status	st;
+	int			it = 0;
+	bool		finishing = false;
+
+	memset(stats, 0, sizeof(*stats));
+	fg_compute_eta(prob, delta, ws->eta);
+	J = fg_objective(prob, delta, ws->eta);
+
+	for (;;)
+	{
+		double		dec = 0.0;
+		double		t = 1.0;
+		double		Jt = J;
+		bool		accepted = false;
+
+		poll_interrupts(env);
+		assemble(env, prob, delta, ws);
+		stats->max_abs_eta = max_abs(ws->eta, N);
+		stats->grad_norm = norm2(ws->grad, m);
+		if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
+			return st;
+		prepare_rank_one(prob, ws);
+		/* the gradient and factor now describe the point we return */
+		if (finishing || it >= opt->max_iter)
+			break;
+
+		fg_newton_solve_h(prob, ws, ws->grad, ws->step);
+		for (uint32_t j = 0; j < m; j++)
+		{
+			ws->step[j] = -ws->step[j];
+			dec -= ws->grad[j] * ws->step[j];
+		}
+		if (!(dec >= 0.0) || !isfinite(dec))
+			return fg_fail(err, FG_ERR_NUMERIC, "Newton's method produced a non-finite step",
+						   "Rescale the features; very large values can overflow.",
+						   "The Newton decrement was %g.", dec);
+		fg_compute_eta(prob, ws->step, ws->deta);	/* eta is linear in delta */
+
+		if (dec / 2.0 <= opt->tol * fmax(1.0, fabs(J)))
+		{
+			/*
+			 * Converged: the predicted decrease dec/2 is negligible.  One last
+			 * full step costs one pass and, by quadratic convergence, leaves
+			 * the gradient at rounding level.
+			 */
+			finishing = true;
+			stats->converged = true;
+			Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, 1.0, ws->tmp);
+			accepted = true;
+		}
+		else
+		{
+			/* backtracking line search on the exact objective (Armijo) */
+			for (int halvings = 0; halvings < 60; halvings++)
+			{
+				Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, t, ws->tmp);
+				if (Jt <= J - 1e-4 * t * dec)
+				{
+					accepted = true;
+					break;
+				}
+				t *= 0.5;
+			}
+		}
+		if (!accepted)
+		{
+			/* no decrease is measurable: we sit at the rounding floor of J */
+			if (dec / 2.0 <= 1e-9 * fmax(1.0, fabs(J)))
+			{
+				stats->converged = true;
+				break;
+			}
+			return fg_fail(err, FG_ERR_NUMERIC, "line search failed to decrease the objective",
+						   "Rescale the features; badly scaled data can defeat the line search.",
+						   "After 60 halvings the step still did not decrease the objective (Newton decrement %g).", dec);
+		}
+		for (uint32_t j = 0; j < m; j++)
+			delta[j] += t * ws->step[j];
+		for (size_t l = 0; l < N; l++)
+			ws->eta[l] += t * ws->deta[l];
+		J = Jt;
+		it++;
+	}
+
+	stats->iterations = it;
+	stats->objective = J;
+	if (stats->max_abs_eta > FG_SEPARATION_ETA)
+		return fg_fail(err, FG_ERR_SEPARATION,
+					   "the classes are separated by the features",
+					   "Remove or merge the features that predict y perfectly.",
+					   "Some fitted linear predictors reached %.0f in absolute value, so fitted probabilities are 0 or 1 to double precision and the maximum likelihood estimate does not exist.",
+					   stats->max_abs_eta);
+	return FG_OK;
+}
+
+fg_status
+fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
+{
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	double	   *mean,
+			   *scale,
+			   *R,
+			   *block;
+	lapack_int *piv;
+	lapack_int	rank = 0,
+				info;
+	fg_status	st = FG_OK;
+	char		label[32];
+
+	if (p == 0)
+		return FG_OK;
+	mean = fg_alloc(env, sizeof(double) * p);
+	scale = fg_alloc(env, sizeof(double) * p);
+	R = fg_alloc(env, sizeof(double) * p * p);
+	block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
+	piv = fg_alloc(env, sizeof(lapack_int) * p);
+	if (!mean || !scale || !R || !block || !piv)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+
+	for (size_t l = 0; l < N; l++)
+		for (int j = 0; j < p; j++)
+			mean[j] += row_x(data, l)[j];
+	for (int j = 0; j < p; j++)
+		mean[j] /= (double) N;
+	for (size_t l = 0; l < N; l++)
+		for (int j = 0; j < p; j++)
+		{
+			double		d = row_x(data, l)[j] - mean[j];
+
+			scale[j] += d * d;
+		}
+	for (int j = 0; j < p; j++)
+	{
+		/* a column with no spread is a copy of the intercept */
+		if (!(scale[j] > 1e-24 * fmax(1.0, mean[j] * mean[j]) * (double) N))
+		{
+			st = fg_fail(err, FG_ERR_COLLINEAR, "feature is constant",
+						 "Drop the feature; the intercept already models a constant.",
+						 "Feature %s takes the same value in every row used for training.",
+						 feature_label(data, j, label, sizeof(label)));
+			goto done;
+		}
+		scale[j] = 1.0 / sqrt(scale[j]);
+	}
+
+	/* correlation matrix of the columns, blockwise */
+	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	{
+		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
+
+		if ((r0 & (FG_INTERRUPT_ROWS - 1)) == 0)
+			poll_interrupts(env);
+		for (size_t q = 0; q < rows; q++)
+			for (int j = 0; j < p; j++)
+				block[q * p + j] = (row_x(data, r0 + q)[j] - mean[j]) * scale[j];
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, (int) rows, 1.0,
+					block, p, 1.0, R, p);
+	}
+
+	/* pivoted Cholesky: a column that adds (almost) nothing new ends the rank */
+	info = LAPACKE_dpstrf(LAPACK_ROW_MAJOR, 'U', p, R, p, piv, &rank, 1e-10);
+	if (info < 0)
+		st = fg_fail(err, FG_ERR_NUMERIC, "could not check the features for collinearity",
+					 NULL, "LAPACKE_dpstrf returned %d.", (int) info);
+	else if (rank < p)
+	{
+		st = fg_fail(err, FG_ERR_COLLINEAR, "features are collinear",
+					 "Drop one of the collinear features.",
+					 "Feature %s is a linear combination of the intercept and the other features (rank %d of %d).",
+					 feature_label(data, piv[rank] - 1, label, sizeof(label)),
+					 (int) rank + 1, p + 1);
+	}
+
+done:
+	fg_release(env, mean);
+	fg_release(env, scale);
+	fg_release(env, R);
+	fg_release(env, block);
+	fg_release(env, piv);
+	return st;
+}

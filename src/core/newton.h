@@ -1,0 +1,90 @@
+/*
+ * newton.h -- Newton's method for the convex LR / CRLR family (core-internal).
+ *
+ * The problem minimised is
+ *
+ *   J(delta) = sum_l [log(1 + e^eta_l) - y_l eta_l] + lambda ||b||^2
+ *              + (rho / N) (a'delta)^2 + lin * a'delta
+ *
+ * with delta = (beta0, beta, b) and eta = beta0 + x'beta + b[stratum].  The
+ * linear term lin * a'delta is how the constrained form adds its Lagrange
+ * multiplier.  The Hessian is an arrow matrix (dense fixed block, diagonal
+ * stratum block) plus a rank-one term; it is never formed in full.
+ */
+#ifndef FG_NEWTON_H
+#define FG_NEWTON_H
+
+#include "fg_core.h"
+
+typedef struct fg_problem
+{
+	const fg_data *data;
+	int			k;				/* 1 + p fixed-effect parameters */
+	uint32_t	n;				/* random intercepts (0 without strata) */
+	double		lambda;
+	double		rho_over_n;		/* rho / N */
+	double		lin;			/* coefficient of the linear term a'delta */
+	double	   *a;				/* k + n: sum_l (s_l - s_bar) [1, x_l, e_g(l)] */
+	double		s_bar;
+} fg_problem;
+
+/* Workspace and factorisation of one Newton solve; owned by fg_newton_solve's caller. */
+typedef struct fg_newton_ws
+{
+	double	   *eta;			/* N */
+	double	   *deta;			/* N: linear predictor change of the step */
+	double	   *resid;			/* N: mu - y */
+	double	   *grad;			/* k + n */
+	double	   *step;			/* k + n */
+	double	   *tmp;			/* k + n */
+	double	   *tmp2;			/* k + n */
+	double	   *F;				/* k x k: fixed block, then Schur complement factor */
+	double	   *G;				/* n x k: stratum sums of w [1, x] */
+	double	   *E;				/* n: stratum sums of w, + 2 lambda */
+	double	   *block;			/* FG_BLOCK_ROWS x k scratch */
+	double	   *Ha;				/* k + n: H0^-1 a, for the rank-one update */
+} fg_newton_ws;
+
+typedef struct fg_solve_stats
+{
+	int			iterations;
+	bool		converged;
+	double		objective;
+	double		grad_norm;
+	double		max_abs_eta;
+} fg_solve_stats;
+
+fg_status	fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws,
+							  fg_error *err);
+void		fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws);
+
+/* Build the problem (a, s_bar) for the data; a is env-allocated. */
+fg_status	fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
+							double lambda, double rho, fg_problem *prob, fg_error *err);
+
+/* Linear predictor for delta, into eta (N). */
+void		fg_compute_eta(const fg_problem *prob, const double *delta, double *eta);
+
+/* a'delta */
+double		fg_a_dot(const fg_problem *prob, const double *delta);
+
+/* Exact objective at delta given its eta. */
+double		fg_objective(const fg_problem *prob, const double *delta, const double *eta);
+
+/*
+ * Minimise J from the starting point in delta (updated in place).  After a
+ * successful return ws->F holds the Cholesky factor of the Schur complement
+ * at the final point, so fg_newton_solve_h can reuse it.
+ */
+fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt,
+							double *delta, fg_newton_ws *ws, fg_solve_stats *stats,
+							fg_error *err);
+
+/* x = H^-1 r with the Hessian factored by the last solve (rank-one term included). */
+void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,
+							  double *x);
+
+/* Fail with FG_ERR_COLLINEAR when [1, X] is rank deficient; names the culprit. */
+fg_status	fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err);
+
+#endif							/* FG_NEWTON_H */

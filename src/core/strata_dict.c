@@ -1,0 +1,219 @@
+/*
+ * strata_dict.c -- open-addressing hash table of stratum keys.
+ */
+#include "strata_dict.h"
+#include "model_format.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FG_DICT_MAX_KEYS 0x7fffffffu
+
+/* FNV-1a: keys are short, a simple well-mixed hash is enough */
+static uint64_t
+hash_key(const uint8_t *key, size_t len)
+{
+	uint64_t	h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= key[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static void *
+grow(const fg_env *env, void *old, size_t old_bytes, size_t new_bytes)
+{
+	void	   *p = fg_alloc(env, new_bytes);
+
+	if (p != NULL && old != NULL)
+		memcpy(p, old, old_bytes);
+	fg_release(env, old);
+	return p;
+}
+
+fg_status
+fg_dict_init(fg_strata_dict *dict, const fg_env *env, fg_error *err)
+{
+	memset(dict, 0, sizeof(*dict));
+	dict->env = env;
+	dict->n_slots = 64;
+	dict->offsets_cap = 32;
+	dict->bytes_cap = 256;
+	dict->slots = fg_alloc(env, sizeof(uint32_t) * dict->n_slots);
+	dict->offsets = fg_alloc(env, sizeof(uint64_t) * (dict->offsets_cap + 1));
+	dict->bytes = fg_alloc(env, dict->bytes_cap);
+	if (!dict->slots || !dict->offsets || !dict->bytes)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	return FG_OK;
+}
+
+void
+fg_dict_free(fg_strata_dict *dict)
+{
+	if (dict->env == NULL)
+		return;
+	fg_release(dict->env, dict->slots);
+	fg_release(dict->env, dict->offsets);
+	fg_release(dict->env, dict->bytes);
+	memset(dict, 0, sizeof(*dict));
+}
+
+size_t
+fg_dict_memory(const fg_strata_dict *dict)
+{
+	return sizeof(uint32_t) * dict->n_slots + sizeof(uint64_t) * (dict->offsets_cap + 1) +
+		dict->bytes_cap;
+}
+
+static bool
+key_equals(const fg_strata_dict *dict, uint32_t i, const uint8_t *key, size_t len)
+{
+	size_t		klen;
+	const uint8_t *k = fg_dict_key(dict, i, &klen);
+
+	return klen == len && memcmp(k, key, len) == 0;
+}
+
+static fg_status
+rehash(fg_strata_dict *dict, uint32_t n_slots, fg_error *err)
+{
+	uint32_t   *slots = fg_alloc(dict->env, sizeof(uint32_t) * n_slots);
+
+	if (slots == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (uint32_t i = 0; i < dict->count; i++)
+	{
+		size_t		len;
+		const uint8_t *k = fg_dict_key(dict, i, &len);
+		uint64_t	pos = hash_key(k, len) & (n_slots - 1);
+
+		while (slots[pos] != 0)
+			pos = (pos + 1) & (n_slots - 1);
+		slots[pos] = i + 1;
+	}
+	fg_release(dict->env, dict->slots);
+	dict->slots = slots;
+	dict->n_slots = n_slots;
+	return FG_OK;
+}
+
+int64_t
+fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len, fg_error *err)
+{
+	uint64_t	pos = hash_key(key, len) & (dict->n_slots - 1);
+
+	while (dict->slots[pos] != 0)
+	{
+		if (key_equals(dict, dict->slots[pos] - 1, key, len))
+			return dict->slots[pos] - 1;
+		pos = (pos + 1) & (dict->n_slots - 1);
+	}
+
+	if (dict->count >= FG_DICT_MAX_KEYS)
+	{
+		fg_fail(err, FG_ERR_INVALID, "too many strata", NULL,
+				"At most %u distinct strata are supported.", FG_DICT_MAX_KEYS);
+		return -1;
+	}
+	if (dict->count + 1 > dict->offsets_cap)
+	{
+		uint32_t	cap = dict->offsets_cap * 2;
+
+		dict->offsets = grow(dict->env, dict->offsets, sizeof(uint64_t) * (dict->offsets_cap + 1),
+							 sizeof(uint64_t) * ((size_t) cap + 1));
+		if (dict->offsets == NULL)
+			goto nomem;
+		dict->offsets_cap = cap;
+	}
+	if (dict->bytes_len + len > dict->bytes_cap)
+	{
+		uint64_t	cap = dict->bytes_cap * 2;
+
+		while (cap < dict->bytes_len + len)
+			cap *= 2;
+		dict->bytes = grow(dict->env, dict->bytes, dict->bytes_len, cap);
+		if (dict->bytes == NULL)
+			goto nomem;
+		dict->bytes_cap = cap;
+	}
+	memcpy(dict->bytes + dict->bytes_len, key, len);
+	dict->bytes_len += len;
+	dict->offsets[dict->count + 1] = dict->bytes_len;
+	dict->slots[pos] = ++dict->count;
+
+	/* keep the load factor at or below one half */
+	if ((uint64_t) dict->count * 2 > dict->n_slots &&
+		rehash(dict, dict->n_slots * 2, err) != FG_OK)
+		return -1;
+	return dict->count - 1;
+
+nomem:
+	fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	return -1;
+}
+
+/* qsort has no context argument, so the dictionary being sorted is kept here */
+static const fg_strata_dict *sorting_dict;
+
+static int
+compare_index(const void *a, const void *b)
+{
+	size_t		la,
+				lb;
+	const uint8_t *ka = fg_dict_key(sorting_dict, *(const uint32_t *) a, &la);
+	const uint8_t *kb = fg_dict_key(sorting_dict, *(const uint32_t *) b, &lb);
+
+	return fg_key_compare(ka, la, kb, lb);
+}
+
+fg_status
+fg_dict_sort(fg_strata_dict *dict, uint32_t **rank_out, fg_error *err)
+{
+	uint32_t	n = dict->count;
+	uint32_t   *order = fg_alloc(dict->env, sizeof(uint32_t) * (n ? n : 1));
+	uint32_t   *rank = fg_alloc(dict->env, sizeof(uint32_t) * (n ? n : 1));
+	uint64_t   *offsets = fg_alloc(dict->env, sizeof(uint64_t) * ((size_t) n + 1));
+	uint8_t    *bytes = fg_alloc(dict->env, dict->bytes_len ? dict->bytes_len : 1);
+	uint64_t	pos = 0;
+	fg_status	st;
+
+	if (!order || !rank || !offsets || !bytes)
+	{
+		fg_release(dict->env, order);
+		fg_release(dict->env, rank);
+		fg_release(dict->env, offsets);
+		fg_release(dict->env, bytes);
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		order[i] = i;
+	sorting_dict = dict;
+	qsort(order, n, sizeof(uint32_t), compare_index);
+	sorting_dict = NULL;
+
+	offsets[0] = 0;
+	for (uint32_t r = 0; r < n; r++)
+	{
+		size_t		len;
+		const uint8_t *k = fg_dict_key(dict, order[r], &len);
+
+		memcpy(bytes + pos, k, len);
+		pos += len;
+		offsets[r + 1] = pos;
+		rank[order[r]] = r;
+	}
+	fg_release(dict->env, order);
+	fg_release(dict->env, dict->offsets);
+	fg_release(dict->env, dict->bytes);
+	dict->offsets = offsets;
+	dict->offsets_cap = n;
+	dict->bytes = bytes;
+	dict->bytes_cap = dict->bytes_len ? dict->bytes_len : 1;
+	if ((st = rehash(dict, dict->n_slots, err)) != FG_OK)
+		return st;
+	*rank_out = rank;
+	return FG_OK;
+}

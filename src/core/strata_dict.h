@@ -1,0 +1,48 @@
+/*
+ * strata_dict.h -- maps stratum keys (byte strings) to dense indices in the
+ * order they are first seen, and sorts them at the end so that the model does
+ * not depend on row order.
+ */
+#ifndef FG_STRATA_DICT_H
+#define FG_STRATA_DICT_H
+
+#include "fg_core.h"
+
+typedef struct fg_strata_dict
+{
+	const fg_env *env;
+	uint32_t	count;			/* keys stored */
+	uint32_t	n_slots;		/* hash slots, a power of two */
+	uint32_t   *slots;			/* key index + 1, 0 = empty */
+	uint64_t   *offsets;		/* count + 1 offsets into bytes */
+	uint32_t	offsets_cap;
+	uint8_t    *bytes;			/* keys back to back */
+	uint64_t	bytes_len;
+	uint64_t	bytes_cap;
+} fg_strata_dict;
+
+fg_status	fg_dict_init(fg_strata_dict *dict, const fg_env *env, fg_error *err);
+void		fg_dict_free(fg_strata_dict *dict);
+
+/* Index of key, inserting it when new; -1 with *err filled on failure. */
+int64_t		fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len,
+						   fg_error *err);
+
+/* Bytes the dictionary holds (for memory accounting). */
+size_t		fg_dict_memory(const fg_strata_dict *dict);
+
+/*
+ * Sort the keys by fg_key_compare.  rank[old] receives the new index of
+ * each key (env-allocated, count entries); the dictionary itself is rebuilt
+ * in sorted order so key i is the i-th smallest.
+ */
+fg_status	fg_dict_sort(fg_strata_dict *dict, uint32_t **rank, fg_error *err);
+
+static inline const uint8_t *
+fg_dict_key(const fg_strata_dict *dict, uint32_t i, size_t *len)
+{
+	*len = (size_t) (dict->offsets[i + 1] - dict->offsets[i]);
+	return dict->bytes + dict->offsets[i];
+}
+
+#endif							/* FG_STRATA_DICT_H */

@@ -1,0 +1,125 @@
+/*
+ * metrics_sql.c -- the disparate_impact aggregate.
+ *
+ * The state is int8[4] = {n0, pos0, n1, pos1}: plain SQL data, so the
+ * aggregate combines across parallel workers without serialisation, and an
+ * inverse transition makes sliding window frames cheap.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "fg_core.h"
+
+PG_FUNCTION_INFO_V1(fairglmm_di_transfn);
+PG_FUNCTION_INFO_V1(fairglmm_di_invfn);
+PG_FUNCTION_INFO_V1(fairglmm_di_combinefn);
+PG_FUNCTION_INFO_V1(fairglmm_di_finalfn);
+
+#define DI_STATE_LEN 4
+
+/* The state array, copied unless we may modify it in place. */
+static int64 *
+di_state(FunctionCallInfo fcinfo, int argno, ArrayType **arr_out)
+{
+	ArrayType  *arr = AggCheckCallContext(fcinfo, NULL)
+		? PG_GETARG_ARRAYTYPE_P(argno) : PG_GETARG_ARRAYTYPE_P_COPY(argno);
+
+	if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != DI_STATE_LEN ||
+		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("disparate_impact state must be a bigint array of %d elements", DI_STATE_LEN)));
+	*arr_out = arr;
+	return (int64 *) ARR_DATA_PTR(arr);
+}
+
+static int
+binary_value(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	int32		v;
+
+	if (type == BOOLOID)
+		return PG_GETARG_BOOL(argno) ? 1 : 0;
+	v = PG_GETARG_INT32(argno);
+	if (v != 0 && v != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be 0 or 1", name),
+				 errdetail("A row has %s = %d.", name, v)));
+	return v;
+}
+
+/* add (sign = 1) or remove (sign = -1) one row */
+static Datum
+di_update(FunctionCallInfo fcinfo, int sign)
+{
+	ArrayType  *arr;
+	int64	   *c = di_state(fcinfo, 0, &arr);
+	int			yhat,
+				s;
+
+	/* rows with a NULL prediction or group are not counted */
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_ARRAYTYPE_P(arr);
+	yhat = binary_value(fcinfo, 1, "yhat");
+	s = binary_value(fcinfo, 2, "sensitive");
+	c[s ? 2 : 0] += sign;
+	c[s ? 3 : 1] += sign * yhat;
+	PG_RETURN_ARRAYTYPE_P(arr);
+}
+
+Datum
+fairglmm_di_transfn(PG_FUNCTION_ARGS)
+{
+	return di_update(fcinfo, 1);
+}
+
+Datum
+fairglmm_di_invfn(PG_FUNCTION_ARGS)
+{
+	return di_update(fcinfo, -1);
+}
+
+Datum
+fairglmm_di_combinefn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a1,
+			   *a2;
+	int64	   *c1 = di_state(fcinfo, 0, &a1);
+	int64	   *c2 = di_state(fcinfo, 1, &a2);
+
+	for (int i = 0; i < DI_STATE_LEN; i++)
+		c1[i] += c2[i];
+	PG_RETURN_ARRAYTYPE_P(a1);
+}
+
+Datum
+fairglmm_di_finalfn(PG_FUNCTION_ARGS)
+{
+	ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(0);
+	const int64 *c;
+	fg_di_counts counts;
+	double		di;
+
+	if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != DI_STATE_LEN || ARR_HASNULL(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("disparate_impact state must be a bigint array of %d elements", DI_STATE_LEN)));
+	c = (const int64 *) ARR_DATA_PTR(arr);
+	counts.n0 = c[0];
+	counts.pos0 = c[1];
+	counts.n1 = c[2];
+	counts.pos1 = c[3];
+	di = fg_disparate_impact(&counts);
+	if (isnan(di))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(di);
+}

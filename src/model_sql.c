@@ -1,0 +1,378 @@
+/*
+ * model_sql.c -- SQL functions that read a model: scoring, classification
+ * and introspection.
+ *
+ * A model is decoded once per query: the decoded form is cached in
+ * fn_extra together with a copy of its bytes, and reused while the argument
+ * carries the same bytes.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "pg_glue.h"
+
+typedef struct model_cache
+{
+	MemoryContext mcxt;			/* holds bytes and the decoded model */
+	bool		valid;
+	Size		len;
+	uint8	   *bytes;
+	fg_model	model;
+} model_cache;
+
+PG_FUNCTION_INFO_V1(fairglmm_predict);
+PG_FUNCTION_INFO_V1(fairglmm_predict_population);
+PG_FUNCTION_INFO_V1(fairglmm_classify);
+PG_FUNCTION_INFO_V1(fairglmm_info);
+PG_FUNCTION_INFO_V1(fairglmm_coefficients);
+PG_FUNCTION_INFO_V1(fairglmm_random_effects);
+
+const fg_model *
+fg_get_model(FunctionCallInfo fcinfo, int argno)
+{
+	bytea	   *arg = PG_GETARG_BYTEA_PP(argno);
+	const uint8 *bytes = (const uint8 *) VARDATA_ANY(arg);
+	Size		len = VARSIZE_ANY_EXHDR(arg);
+	model_cache *cache = (model_cache *) fcinfo->flinfo->fn_extra;
+	fg_env		env;
+	fg_error	err;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(model_cache));
+		cache->mcxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "fairglmm model cache",
+											ALLOCSET_SMALL_SIZES);
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->valid && cache->len == len && memcmp(cache->bytes, bytes, len) == 0)
+		return &cache->model;
+
+	cache->valid = false;
+	MemoryContextReset(cache->mcxt);
+	fg_pg_env_init(&env, cache->mcxt);
+	if (fg_model_decode(&env, bytes, len, &cache->model, &err) != FG_OK)
+		fg_report_error(&err);
+	cache->bytes = MemoryContextAllocHuge(cache->mcxt, len ? len : 1);
+	memcpy(cache->bytes, bytes, len);
+	cache->len = len;
+	cache->valid = true;
+	return &cache->model;
+}
+
+/* Features of one row for scoring; false when x has a NULL element. */
+static bool
+scoring_features(const fg_model *model, ArrayType *arr, const double **x)
+{
+	int			n;
+
+	if (ARR_ELEMTYPE(arr) != FLOAT8OID || ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("x must be a one-dimensional float8 array")));
+	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	if (n != model->p)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("x has %d elements but the model has %d features", n, model->p),
+				 errhint("Pass the features in the order used for training.")));
+	if (array_contains_nulls(arr))
+		return false;
+	*x = (const double *) ARR_DATA_PTR(arr);
+	for (int j = 0; j < n; j++)
+		if (!isfinite((*x)[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("x contains a non-finite value"),
+					 errdetail("Element %d is %g.", j + 1, (*x)[j])));
+	return true;
+}
+
+/* The model's index of the stratum argument, or -1 (unseen, NULL, no strata). */
+static int64
+stratum_index(FunctionCallInfo fcinfo, const fg_model *model, int argno)
+{
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	uint8		ibuf[8];
+
+	if (model->key_type == FG_KEY_NONE || PG_ARGISNULL(argno))
+		return -1;
+	if ((type == TEXTOID) != (model->key_type == FG_KEY_TEXT))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("strata has type %s but the model was trained on %s strata",
+						format_type_be(type),
+						model->key_type == FG_KEY_TEXT ? "text" : "integer"),
+				 errhint("Cast strata to the type used for training.")));
+	if (type == TEXTOID)
+	{
+		text	   *t = PG_GETARG_TEXT_PP(argno);
+
+		return fg_model_find_stratum(model, (const uint8 *) VARDATA_ANY(t),
+									 VARSIZE_ANY_EXHDR(t));
+	}
+	fg_key_from_int64(type == INT8OID ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno), ibuf);
+	return fg_model_find_stratum(model, ibuf, 8);
+}
+
+/* P(y = 1) for one call, or false for a NULL result. */
+static bool
+predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
+{
+	const fg_model *model;
+	const double *x;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return false;
+	model = fg_get_model(fcinfo, 0);
+	if (!scoring_features(model, PG_GETARG_ARRAYTYPE_P(1), &x))
+		return false;
+	*prob = fg_sigmoid(fg_model_eta(model, x,
+									with_strata ? stratum_index(fcinfo, model, 2) : -1));
+	return true;
+}
+
+/* fairglmm_predict(model, x, strata): P(y = 1), b = 0 for unseen strata */
+Datum
+fairglmm_predict(PG_FUNCTION_ARGS)
+{
+	double		prob;
+
+	if (!predict_one(fcinfo, true, &prob))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(prob);
+}
+
+/* fairglmm_predict(model, x): population-level prediction, b = 0 */
+Datum
+fairglmm_predict_population(PG_FUNCTION_ARGS)
+{
+	double		prob;
+
+	if (!predict_one(fcinfo, false, &prob))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(prob);
+}
+
+/* fairglmm_classify(model, x, strata [, threshold]) */
+Datum
+fairglmm_classify(PG_FUNCTION_ARGS)
+{
+	double		prob;
+	double		threshold;
+
+	if (!predict_one(fcinfo, true, &prob))
+		PG_RETURN_NULL();
+	if (PG_NARGS() > 3)
+	{
+		if (PG_ARGISNULL(3))
+			PG_RETURN_NULL();
+		threshold = PG_GETARG_FLOAT8(3);
+		if (!(threshold >= 0.0 && threshold <= 1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("threshold must lie in [0, 1]"),
+					 errdetail("threshold is %g.", threshold)));
+	}
+	else
+		threshold = fg_get_model(fcinfo, 0)->opt.threshold;
+	PG_RETURN_BOOL(prob >= threshold);
+}
+
+static void
+json_number(StringInfo buf, double v)
+{
+	if (isfinite(v))
+		appendStringInfoString(buf, float8out_internal(v));
+	else
+		appendStringInfoString(buf, "null");
+}
+
+static void
+json_key(StringInfo buf, const char *key, bool first)
+{
+	if (!first)
+		appendStringInfoString(buf, ", ");
+	escape_json(buf, key);
+	appendStringInfoString(buf, ": ");
+}
+
+static const char *
+feature_name(const fg_model *model, int j, char *buf, size_t len)
+{
+	if (model->feature_names)
+		return model->feature_names[j];
+	snprintf(buf, len, "x%d", j + 1);
+	return buf;
+}
+
+/* fairglmm_info(model) returns jsonb */
+Datum
+fairglmm_info(PG_FUNCTION_ARGS)
+{
+	const fg_model *m = fg_get_model(fcinfo, 0);
+	StringInfoData buf;
+	char		name[32];
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	json_key(&buf, "format_version", true);
+	appendStringInfo(&buf, "%d", FG_MODEL_VERSION);
+	json_key(&buf, "method", false);
+	escape_json(&buf, fg_method_name(m->opt.method));
+
+	json_key(&buf, "options", false);
+	appendStringInfoChar(&buf, '{');
+	json_key(&buf, "rho", true);
+	json_number(&buf, m->opt.rho);
+	json_key(&buf, "lambda", false);
+	json_number(&buf, m->opt.lambda);
+	json_key(&buf, "c", false);
+	if (m->has_c)
+		json_number(&buf, m->opt.c);
+	else
+		appendStringInfoString(&buf, "null");
+	json_key(&buf, "tol", false);
+	json_number(&buf, m->opt.tol);
+	json_key(&buf, "max_iter", false);
+	appendStringInfo(&buf, "%d", m->opt.max_iter);
+	json_key(&buf, "threshold", false);
+	json_number(&buf, m->opt.threshold);
+	json_key(&buf, "feature_names", false);
+	if (m->feature_names)
+	{
+		appendStringInfoChar(&buf, '[');
+		for (int j = 0; j < m->p; j++)
+		{
+			if (j > 0)
+				appendStringInfoString(&buf, ", ");
+			escape_json(&buf, m->feature_names[j]);
+		}
+		appendStringInfoChar(&buf, ']');
+	}
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoChar(&buf, '}');
+
+	json_key(&buf, "rows_used", false);
+	appendStringInfo(&buf, UINT64_FORMAT, m->rows_used);
+	json_key(&buf, "rows_skipped", false);
+	appendStringInfo(&buf, UINT64_FORMAT, m->rows_skipped);
+	json_key(&buf, "p", false);
+	appendStringInfo(&buf, "%d", m->p);
+	json_key(&buf, "n_strata", false);
+	appendStringInfo(&buf, "%u", m->n_strata);
+	json_key(&buf, "strata_type", false);
+	appendStringInfoString(&buf, m->key_type == FG_KEY_TEXT ? "\"text\"" :
+						   m->key_type == FG_KEY_INT ? "\"integer\"" : "null");
+
+	json_key(&buf, "coefficients", false);
+	appendStringInfoChar(&buf, '{');
+	json_key(&buf, "intercept", true);
+	json_number(&buf, m->intercept);
+	for (int j = 0; j < m->p; j++)
+	{
+		json_key(&buf, feature_name(m, j, name, sizeof(name)), false);
+		json_number(&buf, m->beta[j]);
+	}
+	appendStringInfoChar(&buf, '}');
+
+	json_key(&buf, "rho", false);
+	json_number(&buf, m->opt.rho);
+	json_key(&buf, "lambda", false);
+	json_number(&buf, m->opt.lambda);
+	json_key(&buf, "c", false);
+	if (m->has_c)
+		json_number(&buf, m->opt.c);
+	else
+		appendStringInfoString(&buf, "null");
+	json_key(&buf, "multiplier", false);
+	json_number(&buf, m->multiplier);
+	json_key(&buf, "iterations", false);
+	appendStringInfo(&buf, "%d", m->iterations);
+	json_key(&buf, "converged", false);
+	appendStringInfoString(&buf, m->converged ? "true" : "false");
+	json_key(&buf, "gradient_norm", false);
+	json_number(&buf, m->grad_norm);
+	json_key(&buf, "objective", false);
+	json_number(&buf, m->objective);
+	json_key(&buf, "train_accuracy", false);
+	json_number(&buf, m->train_accuracy);
+	json_key(&buf, "train_disparate_impact", false);
+	json_number(&buf, m->train_di);
+	json_key(&buf, "train_covariance", false);
+	json_number(&buf, m->train_cov);
+	appendStringInfoChar(&buf, '}');
+
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/* fairglmm_coefficients(model) returns table(term text, estimate float8) */
+Datum
+fairglmm_coefficients(PG_FUNCTION_ARGS)
+{
+	const fg_model *m = fg_get_model(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	char		name[32];
+
+	InitMaterializedSRF(fcinfo, 0);
+	values[0] = CStringGetTextDatum("intercept");
+	values[1] = Float8GetDatum(m->intercept);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	for (int j = 0; j < m->p; j++)
+	{
+		values[0] = CStringGetTextDatum(feature_name(m, j, name, sizeof(name)));
+		values[1] = Float8GetDatum(m->beta[j]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* fairglmm_random_effects(model) returns table(stratum text, effect float8, n bigint) */
+Datum
+fairglmm_random_effects(PG_FUNCTION_ARGS)
+{
+	const fg_model *m = fg_get_model(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[3];
+	bool		nulls[3] = {false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (uint32 i = 0; i < m->n_strata; i++)
+	{
+		const char *key = (const char *) m->keys + m->key_offsets[i];
+		int			len = (int) (m->key_offsets[i + 1] - m->key_offsets[i]);
+
+		if (m->key_type == FG_KEY_INT)
+			values[0] = CStringGetTextDatum(psprintf(INT64_FORMAT,
+													 fg_key_to_int64((const uint8 *) key)));
+		else
+		{
+			/* checksummed bytes can still be crafted: never emit invalid text */
+			if (!pg_verifymbstr(key, len, true) || memchr(key, '\0', len) != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("invalid fairglmm model"),
+						 errdetail("Stratum label %u is not valid text in the database encoding.", i + 1)));
+			values[0] = PointerGetDatum(cstring_to_text_with_len(key, len));
+		}
+		values[1] = Float8GetDatum(m->b[i]);
+		values[2] = Int64GetDatum((int64) m->stratum_rows[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

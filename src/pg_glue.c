@@ -1,0 +1,126 @@
+/*
+ * pg_glue.c -- the core's environment inside a backend, error mapping,
+ * settings and module initialisation.
+ */
+#include "postgres.h"
+
+#include <cblas.h>
+#include <limits.h>
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "pg_glue.h"
+
+PG_MODULE_MAGIC;
+
+int			fg_max_training_memory_kb = 1024 * 1024;	/* 1 GB */
+int			fg_blas_threads = 1;
+
+static void *
+pg_alloc(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
+}
+
+static void
+pg_release(void *ctx, void *ptr)
+{
+	pfree(ptr);
+}
+
+static void
+pg_check_interrupts(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+void
+fg_pg_env_init(fg_env *env, MemoryContext mcxt)
+{
+	env->alloc = pg_alloc;
+	env->release = pg_release;
+	env->check_interrupts = pg_check_interrupts;
+	env->ctx = mcxt;
+}
+
+void
+fg_report_error(const fg_error *err)
+{
+	int			code;
+
+	switch (err->status)
+	{
+		case FG_ERR_INVALID:
+			code = ERRCODE_INVALID_PARAMETER_VALUE;
+			break;
+		case FG_ERR_DATA:
+		case FG_ERR_COLLINEAR:
+		case FG_ERR_SEPARATION:
+			code = ERRCODE_DATA_EXCEPTION;
+			break;
+		case FG_ERR_NOMEM:
+			code = ERRCODE_OUT_OF_MEMORY;
+			break;
+		case FG_ERR_CORRUPT:
+			code = ERRCODE_DATA_CORRUPTED;
+			break;
+		case FG_ERR_NOT_CONVERGED:
+		case FG_ERR_NUMERIC:
+		default:
+			code = ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
+			break;
+	}
+	ereport(ERROR,
+			(errcode(code),
+			 errmsg("%s", err->message),
+			 err->detail[0] ? errdetail("%s", err->detail) : 0,
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+	pg_unreachable();
+}
+
+void
+fg_check_training_memory(Size bytes, const char *what)
+{
+	Size		limit = (Size) fg_max_training_memory_kb * 1024;
+
+	if (bytes > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("fairglmm training needs more memory than fairglmm.max_training_memory allows"),
+				 errdetail("The %s needs %zu MB; the limit is %zu MB.",
+						   what, (bytes + (1 << 20) - 1) >> 20, limit >> 20),
+				 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
+}
+
+void		_PG_init(void);
+
+static void
+assign_blas_threads(int newval, void *extra)
+{
+	openblas_set_num_threads(newval);
+}
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("fairglmm.max_training_memory",
+							"Largest amount of memory one fairglmm_fit may use for its rows and solver.",
+							"Training stops with an error before it would exceed this.",
+							&fg_max_training_memory_kb,
+							1024 * 1024, 1024, INT_MAX,
+							PGC_USERSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("fairglmm.blas_threads",
+							"Threads OpenBLAS may use inside one backend.",
+							"1 keeps a backend single-threaded; parallel query gives parallelism.",
+							&fg_blas_threads,
+							1, 1, 64,
+							PGC_USERSET, 0,
+							NULL, assign_blas_threads, NULL);
+	MarkGUCPrefixReserved("fairglmm");
+	openblas_set_num_threads(fg_blas_threads);
+}

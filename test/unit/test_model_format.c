@@ -1,0 +1,975 @@
+/*
+ * test_model_format.c -- the binary model format: CRC, keys, round trips,
+ * lookups and, mostly, refusal of damaged or forged bytes.
+ */
+#include "model_format.h"
+#include "unit.h"
+
+#include <string.h>
+
+/*
+ * Byte offsets of a few fields, written out here on purpose: if the layout
+ * moves, these tests should notice.
+ */
+#define OFF_VERSION		4
+#define OFF_BOM			6
+#define OFF_FLAGS		8
+#define OFF_TOTAL		12
+#define OFF_METHOD		20
+#define OFF_HAS_C		65
+#define OFF_P			82
+#define OFF_N_STRATA	86
+#define OFF_KEY_TYPE	90
+#define OFF_HAS_NAMES	91
+#define OFF_INTERCEPT	92
+#define OFF_BETA		100
+#define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
+
+/* ---------- helpers ---------- */
+
+static uint64_t rng_state = 42;
+
+/* splitmix64: small, deterministic, good enough for test data */
+static uint64_t
+rng_next(void)
+{
+	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static double
+rng_double(void)
+{
+	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static uint64_t
+get_le(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Make a forgery pass the header and checksum checks again. */
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	put_le(buf + OFF_TOTAL, len, 8);
+	put_le(buf + len - 4, fg_crc32c(0, buf, len - 4), 4);
+}
+
+static void
+put_double(uint8_t *p, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, 8);
+	put_le(p, bits, 8);
+}
+
+/*
+ * A model with env-allocated arrays (so fg_model_release frees it).  Integer
+ * keys are spread over the whole int64 range, text keys are varied strings
+ * including the empty one; both are generated in increasing order.
+ */
+static fg_model
+make_model(int p, uint32_t n_strata, fg_key_type key_type,
+		   bool with_names, bool with_selected)
+{
+	fg_model	m;
+
+	memset(&m, 0, sizeof(m));
+	fg_options_default(&m.opt);
+	m.opt.method = n_strata > 0 ? FG_METHOD_FAIR_GLMM : FG_METHOD_FAIR_LR;
+	m.opt.rho = 0.25;
+	m.opt.lambda = 3.5;
+	m.opt.max_iter = 77;
+	m.opt.threshold = 0.4;
+	if (rng_next() & 1)
+	{
+		m.has_c = true;
+		m.opt.c = 0.01;
+	}
+	m.rows_used = 123456789012ULL;
+	m.rows_skipped = 17;
+	m.p = p;
+	m.n_strata = n_strata;
+	m.key_type = key_type;
+	m.intercept = -0.75;
+	m.beta = fg_alloc(&unit_env, sizeof(double) * p);
+	for (int j = 0; j < p; j++)
+		m.beta[j] = rng_double() * 10;
+	if (with_names)
+	{
+		m.feature_names = fg_alloc(&unit_env, sizeof(char *) * p);
+		for (int j = 0; j < p; j++)
+		{
+			m.feature_names[j] = fg_alloc(&unit_env, 32);
+			snprintf(m.feature_names[j], 32, "x_%d\xc3\xa9", j);
+		}
+		if (p > 0)
+			m.feature_names[0][0] = '\0';	/* an empty name is allowed */
+	}
+	if (n_strata > 0)
+	{
+		size_t		key_room = (size_t) n_strata * 16;
+		uint64_t	off = 0;
+
+		m.b = fg_alloc(&unit_env, sizeof(double) * n_strata);
+		m.stratum_rows = fg_alloc(&unit_env, sizeof(uint64_t) * n_strata);
+		m.key_offsets = fg_alloc(&unit_env, sizeof(uint64_t) * (n_strata + 1));
+		m.keys = fg_alloc(&unit_env, key_room);
+		for (uint32_t i = 0; i < n_strata; i++)
+		{
+			m.b[i] = rng_double();
+			m.stratum_rows[i] = rng_next() % 1000;
+			m.key_offsets[i] = off;
+			if (key_type == FG_KEY_INT)
+			{
+				/*
+				 * Evenly spaced from INT64_MIN up, the last one INT64_MAX.
+				 * Built as the biased unsigned value the key stores, which
+				 * avoids signed overflow.
+				 */
+				uint64_t	u = (uint64_t) i * (UINT64_MAX / (n_strata + 1));
+
+				if (i == n_strata - 1 && n_strata > 2)
+					u = UINT64_MAX;
+				for (int k = 7; k >= 0; k--, u >>= 8)
+					m.keys[off + k] = (uint8_t) u;
+				off += 8;
+			}
+			else
+			{
+				/* "", then 4-byte big-endian counters with a varying tail */
+				if (i > 0)
+				{
+					m.keys[off++] = (uint8_t) (i >> 24);
+					m.keys[off++] = (uint8_t) (i >> 16);
+					m.keys[off++] = (uint8_t) (i >> 8);
+					m.keys[off++] = (uint8_t) i;
+					for (uint32_t t = 0; t < i % 5; t++)
+						m.keys[off++] = (uint8_t) ('a' + t);
+				}
+			}
+		}
+		m.key_offsets[n_strata] = off;
+	}
+	m.iterations = 12;
+	m.converged = true;
+	m.grad_norm = 1e-12;
+	m.objective = 0.6931;
+	m.multiplier = 0.0;
+	m.train_accuracy = 0.8125;
+	m.train_di = NAN;
+	m.train_cov = -0.003;
+	m.q = n_strata > 0 ? 0.42 : 0.0;
+	m.steps = n_strata > 0 ? 250 : 0;
+	m.stop_reason = n_strata > 0 ? FG_STOP_TOL_Q : FG_STOP_NONE;
+	m.bic = 1234.5;
+	if (with_selected)
+	{
+		m.selected = fg_alloc(&unit_env, sizeof(uint32_t) * p);
+		for (int j = 0; j < p; j++)
+			m.selected[j] = (uint32_t) (rng_next() % 300);
+	}
+	return m;
+}
+
+static bool
+same_double(double a, double b)
+{
+	return memcmp(&a, &b, sizeof(double)) == 0;
+}
+
+/* Field by field, doubles compared bit for bit (NaN included). */
+static bool
+models_equal(const fg_model *a, const fg_model *b)
+{
+	if (a->opt.method != b->opt.method ||
+		!same_double(a->opt.rho, b->opt.rho) ||
+		!same_double(a->opt.lambda, b->opt.lambda) ||
+		!same_double(a->opt.c, b->opt.c) ||
+		!same_double(a->opt.tol, b->opt.tol) ||
+		a->opt.max_iter != b->opt.max_iter ||
+		!same_double(a->opt.threshold, b->opt.threshold) ||
+		a->has_c != b->has_c ||
+		a->rows_used != b->rows_used || a->rows_skipped != b->rows_skipped ||
+		a->p != b->p || a->n_strata != b->n_strata ||
+		a->key_type != b->key_type ||
+		(a->feature_names == NULL) != (b->feature_names == NULL) ||
+		!same_double(a->intercept, b->intercept) ||
+		a->iterations != b->iterations || a->converged != b->converged ||
+		!same_double(a->grad_norm, b->grad_norm) ||
+		!same_double(a->objective, b->objective) ||
+		!same_double(a->multiplier, b->multiplier) ||
+		!same_double(a->train_accuracy, b->train_accuracy) ||
+		!same_double(a->train_di, b->train_di) ||
+		!same_double(a->train_cov, b->train_cov) ||
+		!same_double(a->q, b->q) || a->steps != b->steps ||
+		a->stop_reason != b->stop_reason || !same_double(a->bic, b->bic) ||
+		(a->selected == NULL) != (b->selected == NULL))
+		return false;
+	for (int j = 0; j < a->p; j++)
+	{
+		if (!same_double(a->beta[j], b->beta[j]))
+			return false;
+		if (a->feature_names != NULL &&
+			strcmp(a->feature_names[j], b->feature_names[j]) != 0)
+			return false;
+		if (a->selected != NULL && a->selected[j] != b->selected[j])
+			return false;
+	}
+	for (uint32_t i = 0; i < a->n_strata; i++)
+	{
+		if (!same_double(a->b[i], b->b[i]) ||
+			a->stratum_rows[i] != b->stratum_rows[i] ||
+			a->key_offsets[i + 1] != b->key_offsets[i + 1])
+			return false;
+	}
+	if (a->n_strata > 0 &&
+		(a->key_offsets[0] != 0 || b->key_offsets[0] != 0 ||
+		 memcmp(a->keys, b->keys, a->key_offsets[a->n_strata]) != 0))
+		return false;
+	return true;
+}
+
+static uint8_t *
+encode_ok(const fg_model *m, size_t *len)
+{
+	uint8_t    *buf = NULL;
+	fg_error	err;
+	fg_status	st = fg_model_encode(&unit_env, m, &buf, len, &err);
+
+	CHECK(st == FG_OK, "encode failed: %s", err.detail);
+	return buf;
+}
+
+/*
+ * Decode a copy sized exactly len, so the sanitizers and valgrind catch any
+ * read past the end, and insist on FG_ERR_CORRUPT with the usual message and
+ * hint, a detail containing want (when given), and nothing left allocated.
+ */
+static bool
+expect_corrupt(const uint8_t *bytes, size_t len, const char *want)
+{
+	uint8_t    *copy = malloc(len > 0 ? len : 1);
+	long		live = unit_live_allocs;
+	fg_model	m;
+	fg_error	err;
+	fg_status	st;
+	bool		ok;
+
+	if (len > 0)
+		memcpy(copy, bytes, len);
+	memset(&err, 0, sizeof(err));
+	st = fg_model_decode(&unit_env, copy, len, &m, &err);
+	ok = CHECK(st == FG_ERR_CORRUPT, "status %d for %zu bytes, want %s",
+			   (int) st, len, want ? want : "any corruption");
+	if (st == FG_OK)
+		fg_model_release(&unit_env, &m);
+	else if (st == FG_ERR_CORRUPT)
+	{
+		ok &= CHECK(strcmp(err.message, "invalid fairglmm model") == 0);
+		ok &= CHECK(strstr(err.hint, "fairglmm_fit") != NULL);
+		ok &= CHECK(err.detail[0] != '\0');
+		if (want != NULL)
+			ok &= CHECK(strstr(err.detail, want) != NULL,
+						"detail \"%s\" lacks \"%s\"", err.detail, want);
+	}
+	ok &= CHECK(unit_live_allocs == live, "%ld allocations leaked",
+				unit_live_allocs - live);
+	free(copy);
+	return ok;
+}
+
+/* ---------- tests ---------- */
+
+static void
+test_crc(void)
+{
+	uint8_t		buf[32];
+	const char *digits = "123456789";
+
+	CHECK(fg_crc32c(0, digits, 9) == 0xE3069283u);
+	CHECK(fg_crc32c(0, "", 0) == 0);
+
+	/* chaining at every split point gives the one-shot value */
+	for (size_t k = 0; k <= 9; k++)
+		CHECK(fg_crc32c(fg_crc32c(0, digits, k), digits + k, 9 - k) == 0xE3069283u,
+			  "split at %zu", k);
+
+	/* the iSCSI test patterns (RFC 3720, B.4) */
+	memset(buf, 0, sizeof(buf));
+	CHECK(fg_crc32c(0, buf, 32) == 0x8A9136AAu);
+	memset(buf, 0xFF, sizeof(buf));
+	CHECK(fg_crc32c(0, buf, 32) == 0x62A8AB43u);
+	for (int i = 0; i < 32; i++)
+		buf[i] = (uint8_t) i;
+	CHECK(fg_crc32c(0, buf, 32) == 0x46DD794Eu);
+	for (int i = 0; i < 32; i++)
+		buf[i] = (uint8_t) (31 - i);
+	CHECK(fg_crc32c(0, buf, 32) == 0x113FDB5Cu);
+}
+
+static void
+test_keys(void)
+{
+	static const int64_t values[] = {
+		INT64_MIN, INT64_MIN + 1, -(INT64_C(1) << 40), -4294967296LL, -65536,
+		-256, -255, -2, -1, 0, 1, 2, 255, 256, 65536, 4294967296LL,
+		INT64_C(1) << 40, INT64_MAX - 1, INT64_MAX
+	};
+	const int	n = (int) (sizeof(values) / sizeof(values[0]));
+	uint8_t		ka[8];
+	uint8_t		kb[8];
+
+	/* the listed values are increasing; the keys must compare the same way */
+	for (int i = 0; i < n; i++)
+	{
+		fg_key_from_int64(values[i], ka);
+		CHECK(fg_key_to_int64(ka) == values[i], "round trip of %lld",
+			  (long long) values[i]);
+		for (int j = 0; j < n; j++)
+		{
+			int			want = i < j ? -1 : (i > j ? 1 : 0);
+
+			fg_key_from_int64(values[j], kb);
+			CHECK(fg_key_compare(ka, 8, kb, 8) == want, "%lld vs %lld",
+				  (long long) values[i], (long long) values[j]);
+		}
+	}
+
+	/* random pairs */
+	for (int t = 0; t < 10000; t++)
+	{
+		int64_t		a = (int64_t) rng_next();
+		int64_t		b = (t % 3 == 0) ? a : (int64_t) rng_next();
+		int			want = a < b ? -1 : (a > b ? 1 : 0);
+
+		fg_key_from_int64(a, ka);
+		fg_key_from_int64(b, kb);
+		if (fg_key_compare(ka, 8, kb, 8) != want || fg_key_to_int64(ka) != a)
+			CHECK(false, "%lld vs %lld", (long long) a, (long long) b);
+	}
+	CHECK(true);
+
+	/* byte strings: unsigned bytes, then shorter first */
+	CHECK(fg_key_compare((const uint8_t *) "", 0, (const uint8_t *) "a", 1) < 0);
+	CHECK(fg_key_compare(NULL, 0, NULL, 0) == 0);
+	CHECK(fg_key_compare((const uint8_t *) "a", 1, (const uint8_t *) "ab", 2) < 0);
+	CHECK(fg_key_compare((const uint8_t *) "ab", 2, (const uint8_t *) "b", 1) < 0);
+	CHECK(fg_key_compare((const uint8_t *) "b", 1, (const uint8_t *) "ab", 2) > 0);
+	CHECK(fg_key_compare((const uint8_t *) "\x80", 1, (const uint8_t *) "\x7f", 1) > 0);
+	CHECK(fg_key_compare((const uint8_t *) "abc", 3, (const uint8_t *) "abc", 3) == 0);
+}
+
+static void
+roundtrip(int p, uint32_t n_strata, fg_key_type key_type,
+		  bool with_names, bool with_selected)
+{
+	fg_model	m = make_model(p, n_strata, key_type, with_names, with_selected);
+	fg_model	d;
+	fg_error	err;
+	uint8_t    *buf;
+	uint8_t    *again;
+	size_t		len;
+	size_t		len2;
+
+	buf = encode_ok(&m, &len);
+	if (buf == NULL)
+	{
+		fg_model_release(&unit_env, &m);
+		return;
+	}
+	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK,
+			  "p=%d n_strata=%u: %s", p, n_strata, err.detail))
+	{
+		CHECK(models_equal(&m, &d), "p=%d n_strata=%u key_type=%d names=%d selected=%d",
+			  p, n_strata, (int) key_type, with_names, with_selected);
+		CHECK((d.feature_names != NULL) == with_names);
+		CHECK((d.selected != NULL) == with_selected);
+		CHECK(d.key_offsets != NULL && d.key_offsets[d.n_strata] ==
+			  (d.n_strata > 0 ? m.key_offsets[m.n_strata] : 0));
+
+		/* re-encoding the decoded model gives the same bytes */
+		again = encode_ok(&d, &len2);
+		CHECK(again != NULL && len2 == len && memcmp(again, buf, len) == 0);
+		fg_release(&unit_env, again);
+		fg_model_release(&unit_env, &d);
+	}
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+static void
+test_roundtrips(void)
+{
+	long		live = unit_live_allocs;
+
+	for (int names = 0; names <= 1; names++)
+		for (int sel = 0; sel <= 1; sel++)
+		{
+			roundtrip(1, 0, FG_KEY_NONE, names, sel);
+			roundtrip(50, 0, FG_KEY_NONE, names, sel);
+			roundtrip(1, 1, FG_KEY_INT, names, sel);
+			roundtrip(1, 1, FG_KEY_TEXT, names, sel);	/* the one key is "" */
+			roundtrip(50, 7, FG_KEY_INT, names, sel);
+			roundtrip(50, 7, FG_KEY_TEXT, names, sel);
+			roundtrip(1, 10000, FG_KEY_INT, names, sel);
+			roundtrip(50, 10000, FG_KEY_TEXT, names, sel);
+		}
+	roundtrip(0, 0, FG_KEY_NONE, false, false);
+	roundtrip(FG_MODEL_MAX_P, 3, FG_KEY_INT, true, true);
+	CHECK(unit_live_allocs == live, "round trips leaked %ld allocations",
+		  unit_live_allocs - live);
+}
+
+static void
+test_layout(void)
+{
+	fg_model	m = make_model(2, 0, FG_KEY_NONE, false, false);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+
+	if (buf != NULL)
+	{
+		CHECK(memcmp(buf, "FGLM", 4) == 0);
+		CHECK(buf[OFF_VERSION] == 1 && buf[OFF_VERSION + 1] == 0);
+		CHECK(buf[OFF_BOM] == 0xFF && buf[OFF_BOM + 1] == 0xFE);
+		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
+		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
+		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
+		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
+		CHECK(buf[OFF_HAS_C] == (m.has_c ? 1 : 0));
+		CHECK(get_le(buf + OFF_P, 4) == 2);
+		CHECK(get_le(buf + OFF_N_STRATA, 4) == 0);
+		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
+		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
+		/* header, options, counts, intercept, 2 betas, tail, checksum */
+		CHECK(len == 20 + 46 + 26 + 8 + 16 + 75 + 4, "length %zu", len);
+	}
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+static void
+test_lookup(void)
+{
+	fg_model	mi = make_model(3, 1000, FG_KEY_INT, false, false);
+	fg_model	mt = make_model(3, 1000, FG_KEY_TEXT, false, false);
+	fg_model	m0 = make_model(3, 0, FG_KEY_NONE, false, false);
+	uint8_t		key[8];
+	double		x[3] = {1.0, -2.0, 0.5};
+	double		want;
+
+	/* every stored key is found at its own index */
+	for (uint32_t i = 0; i < mi.n_strata; i++)
+	{
+		uint64_t	o = mi.key_offsets[i];
+		uint64_t	ot = mt.key_offsets[i];
+
+		if (fg_model_find_stratum(&mi, mi.keys + o, 8) != (int64_t) i ||
+			fg_model_find_stratum(&mt, mt.keys + ot,
+								  mt.key_offsets[i + 1] - ot) != (int64_t) i)
+			CHECK(false, "stratum %u not found", i);
+	}
+	CHECK(true);
+
+	/* misses: just above each int key, below the first, above the last */
+	for (uint32_t i = 0; i + 1 < mi.n_strata; i++)
+	{
+		int64_t		v = fg_key_to_int64(mi.keys + mi.key_offsets[i]);
+
+		fg_key_from_int64(v + 1, key);
+		if (fg_model_find_stratum(&mi, key, 8) != -1)
+			CHECK(false, "found a key after stratum %u", i);
+	}
+	fg_key_from_int64(INT64_MAX - 1, key);
+	CHECK(fg_model_find_stratum(&mi, key, 8) == -1);
+	CHECK(fg_model_find_stratum(&mi, key, 7) == -1);
+	fg_key_from_int64(INT64_MIN, key);
+	CHECK(fg_model_find_stratum(&mi, key, 8) == 0);
+
+	/* text misses: a prefix of a key, a key with a byte added, "zzz" */
+	{
+		uint64_t	o = mt.key_offsets[10];
+		size_t		klen = mt.key_offsets[11] - o;
+		uint8_t		longer[64];
+
+		CHECK(fg_model_find_stratum(&mt, mt.keys + o, klen - 1) == -1);
+		memcpy(longer, mt.keys + o, klen);
+		longer[klen] = 'z';
+		CHECK(fg_model_find_stratum(&mt, longer, klen + 1) == -1);
+		CHECK(fg_model_find_stratum(&mt, (const uint8_t *) "zzz", 3) == -1);
+		CHECK(fg_model_find_stratum(&mt, (const uint8_t *) "", 0) == 0);
+	}
+	CHECK(fg_model_find_stratum(&m0, (const uint8_t *) "a", 1) == -1);
+
+	/* linear predictor with and without a stratum */
+	want = mi.intercept + x[0] * mi.beta[0] + x[1] * mi.beta[1] + x[2] * mi.beta[2];
+	CHECK_NEAR(fg_model_eta(&mi, x, -1), want, 1e-12);
+	CHECK_NEAR(fg_model_eta(&mi, x, 5), want + mi.b[5], 1e-12);
+
+	fg_model_release(&unit_env, &mi);
+	fg_model_release(&unit_env, &mt);
+	fg_model_release(&unit_env, &m0);
+}
+
+/* Every prefix and every single-bit flip of a valid model is refused. */
+static void
+test_truncation_and_bit_flips(void)
+{
+	fg_model	m = make_model(3, 5, FG_KEY_TEXT, true, true);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *copy;
+	long		bad = 0;
+
+	if (buf == NULL)
+		return;
+	for (size_t k = 0; k < len; k++)
+		if (!expect_corrupt(buf, k, NULL))
+			bad++;
+	CHECK(bad == 0, "%ld prefixes not refused", bad);
+
+	copy = malloc(len);
+	bad = 0;
+	for (size_t bit = 0; bit < len * 8; bit++)
+	{
+		memcpy(copy, buf, len);
+		copy[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		if (!expect_corrupt(copy, len, NULL))
+			bad++;
+	}
+	CHECK(bad == 0, "%ld bit flips not refused", bad);
+	free(copy);
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+static void
+test_header_errors(void)
+{
+	fg_model	m = make_model(3, 4, FG_KEY_INT, false, false);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *c;
+
+	if (buf == NULL)
+		return;
+	c = malloc(len + 1);
+
+	expect_corrupt(buf, 0, "shorter than");
+	expect_corrupt(buf, 23, "shorter than");
+
+	memcpy(c, buf, len);
+	c[0] = 'X';
+	expect_corrupt(c, len, "magic number 0x4D4C4758");
+
+	memcpy(c, buf, len);
+	put_le(c + OFF_VERSION, 2, 2);
+	reseal(c, len);
+	expect_corrupt(c, len, "version 2 is not supported; this build reads version 1");
+
+	memcpy(c, buf, len);
+	c[OFF_BOM] = 0xFE;
+	c[OFF_BOM + 1] = 0xFF;
+	expect_corrupt(c, len, "wrong byte order");
+
+	memcpy(c, buf, len);
+	c[OFF_BOM] = 0x00;
+	expect_corrupt(c, len, "byte order mark");
+
+	memcpy(c, buf, len);
+	put_le(c + OFF_FLAGS, 1, 4);
+	reseal(c, len);
+	expect_corrupt(c, len, "flags");
+
+	/* truncated and trailing bytes are told apart */
+	expect_corrupt(buf, len - 1, "truncated");
+	memcpy(c, buf, len);
+	c[len] = 0;
+	expect_corrupt(c, len + 1, "trailing");
+
+	memcpy(c, buf, len);
+	c[len - 1] ^= 0x40;
+	expect_corrupt(c, len, "checksum");
+
+	/* an extra byte inside, with length and checksum made to match */
+	memcpy(c, buf, len - 4);
+	c[len - 4] = 0;
+	reseal(c, len + 1);
+	expect_corrupt(c, len + 1, "unexpected bytes");
+
+	free(c);
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+/* Forged counts with a valid checksum fail on bounds, not on allocation. */
+static void
+test_forged_counts(void)
+{
+	fg_model	m = make_model(2, 3, FG_KEY_INT, false, false);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *c;
+	static const uint32_t huge_p[] = {UINT32_MAX, FG_MODEL_MAX_P + 1, FG_MODEL_MAX_P, 1000};
+	static const uint32_t huge_n[] = {UINT32_MAX, FG_MODEL_MAX_STRATA + 1, FG_MODEL_MAX_STRATA, 100};
+
+	if (buf == NULL)
+		return;
+	c = malloc(len);
+
+	for (size_t i = 0; i < sizeof(huge_p) / sizeof(huge_p[0]); i++)
+	{
+		memcpy(c, buf, len);
+		put_le(c + OFF_P, huge_p[i], 4);
+		reseal(c, len);
+		unit_largest_alloc = 0;
+		expect_corrupt(c, len, huge_p[i] > FG_MODEL_MAX_P ? "limit" : "need at least");
+		CHECK(unit_largest_alloc <= len, "p=%u asked for %zu bytes",
+			  huge_p[i], unit_largest_alloc);
+	}
+	for (size_t i = 0; i < sizeof(huge_n) / sizeof(huge_n[0]); i++)
+	{
+		memcpy(c, buf, len);
+		put_le(c + OFF_N_STRATA, huge_n[i], 4);
+		reseal(c, len);
+		unit_largest_alloc = 0;
+		expect_corrupt(c, len, huge_n[i] > FG_MODEL_MAX_STRATA ? "limit" : "need at least");
+		CHECK(unit_largest_alloc <= len, "n_strata=%u asked for %zu bytes",
+			  huge_n[i], unit_largest_alloc);
+	}
+
+	/* strata without a key type, and a key type without strata */
+	memcpy(c, buf, len);
+	c[OFF_KEY_TYPE] = FG_KEY_NONE;
+	reseal(c, len);
+	expect_corrupt(c, len, "key type");
+	memcpy(c, buf, len);
+	c[OFF_KEY_TYPE] = 3;
+	reseal(c, len);
+	expect_corrupt(c, len, "key type 3");
+
+	/* a stratum key length far beyond the bytes present */
+	memcpy(c, buf, len);
+	put_le(c + OFF_BETA + 16, UINT32_MAX, 4);
+	reseal(c, len);
+	expect_corrupt(c, len, "stratum 0");
+
+	/* an integer key of the wrong size (the bytes are still all there) */
+	memcpy(c, buf, len);
+	put_le(c + OFF_BETA + 16, 7, 4);
+	reseal(c, len);
+	expect_corrupt(c, len, "integer key");
+
+	/* booleans other than 0 and 1, unknown enumerations */
+	memcpy(c, buf, len);
+	c[OFF_HAS_C] = 2;
+	reseal(c, len);
+	expect_corrupt(c, len, "has_c");
+	memcpy(c, buf, len);
+	c[OFF_HAS_NAMES] = 0x80;
+	reseal(c, len);
+	expect_corrupt(c, len, "has_feature_names");
+	memcpy(c, buf, len);
+	c[OFF_METHOD] = 0;
+	reseal(c, len);
+	expect_corrupt(c, len, "Method code 0");
+	memcpy(c, buf, len);
+	c[OFF_METHOD] = 7;
+	reseal(c, len);
+	expect_corrupt(c, len, "Method code 7");
+	memcpy(c, buf, len);
+	c[OFF_METHOD] = FG_METHOD_LR;
+	reseal(c, len);
+	expect_corrupt(c, len, "does not use strata");
+
+	free(c);
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+static void
+test_semantic_errors(void)
+{
+	fg_model	m = make_model(2, 3, FG_KEY_INT, false, false);
+	fg_model	mn = make_model(2, 0, FG_KEY_NONE, true, false);
+	size_t		len;
+	size_t		lenn;
+	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *bufn = encode_ok(&mn, &lenn);
+	uint8_t    *c;
+	size_t		s0 = OFF_BETA + 2 * 8;	/* first stratum */
+	size_t		s1 = s0 + STRATUM_INT_SIZE;
+	uint8_t		tmp[8];
+
+	if (buf == NULL || bufn == NULL)
+		return;
+	c = malloc(len > lenn ? len : lenn);
+
+	/* swap the first two keys */
+	memcpy(c, buf, len);
+	memcpy(tmp, c + s0 + 4, 8);
+	memcpy(c + s0 + 4, c + s1 + 4, 8);
+	memcpy(c + s1 + 4, tmp, 8);
+	reseal(c, len);
+	expect_corrupt(c, len, "not strictly increasing");
+
+	/* duplicate keys */
+	memcpy(c, buf, len);
+	memcpy(c + s1 + 4, c + s0 + 4, 8);
+	reseal(c, len);
+	expect_corrupt(c, len, "not strictly increasing");
+
+	/* non-finite coefficients */
+	memcpy(c, buf, len);
+	put_double(c + OFF_INTERCEPT, NAN);
+	reseal(c, len);
+	expect_corrupt(c, len, "intercept");
+	memcpy(c, buf, len);
+	put_double(c + OFF_BETA + 8, NAN);
+	reseal(c, len);
+	expect_corrupt(c, len, "Coefficient 2");
+	memcpy(c, buf, len);
+	put_double(c + OFF_BETA, -INFINITY);
+	reseal(c, len);
+	expect_corrupt(c, len, "Coefficient 1");
+	memcpy(c, buf, len);
+	put_double(c + s1 + 12, INFINITY);
+	reseal(c, len);
+	expect_corrupt(c, len, "stratum 1");
+
+	/* a NUL inside a feature name; name 2 ("x_1é") starts after name 1 ("") */
+	memcpy(c, bufn, lenn);
+	c[OFF_BETA + 16 + 4 + 4 + 1] = 0;
+	reseal(c, lenn);
+	expect_corrupt(c, lenn, "zero byte");
+
+	/* a feature name longer than the limit */
+	memcpy(c, bufn, lenn);
+	put_le(c + OFF_BETA + 16, FG_MODEL_MAX_NAME_LEN + 1, 4);
+	reseal(c, lenn);
+	expect_corrupt(c, lenn, "the limit is");
+
+	free(c);
+	fg_release(&unit_env, buf);
+	fg_release(&unit_env, bufn);
+	fg_model_release(&unit_env, &m);
+	fg_model_release(&unit_env, &mn);
+}
+
+/*
+ * Random byte edits behind a valid header and checksum: decoding must either
+ * succeed or say CORRUPT, never crash or leak.  Run under the sanitizers and
+ * valgrind, this is where out-of-bounds reads would show.
+ */
+static void
+test_resealed_mutations(void)
+{
+	fg_model	m = make_model(4, 6, FG_KEY_TEXT, true, true);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	long		odd = 0;
+	long		accepted = 0;
+	long		live = unit_live_allocs;
+
+	if (buf == NULL)
+		return;
+	for (int t = 0; t < 20000; t++)
+	{
+		uint8_t    *c = malloc(len);
+		int			edits = 1 + (int) (rng_next() % 4);
+		fg_model	d;
+		fg_error	err;
+		fg_status	st;
+
+		memcpy(c, buf, len);
+		for (int e = 0; e < edits; e++)
+		{
+			/* leave the header alone; it is tested on its own */
+			size_t		pos = 20 + rng_next() % (len - 24);
+
+			c[pos] = (rng_next() & 1) ? (uint8_t) rng_next() : c[pos] ^ 0xFF;
+		}
+		reseal(c, len);
+		st = fg_model_decode(&unit_env, c, len, &d, &err);
+		if (st == FG_OK)
+		{
+			accepted++;
+			fg_model_release(&unit_env, &d);
+		}
+		else if (st != FG_ERR_CORRUPT)
+			odd++;
+		free(c);
+	}
+	CHECK(odd == 0, "%ld mutations gave a status other than OK or CORRUPT", odd);
+	CHECK(unit_live_allocs == live, "mutations leaked %ld allocations",
+		  unit_live_allocs - live);
+	/* some edits only touch doubles, so a share must still decode */
+	CHECK(accepted > 0 && accepted < 20000, "%ld of 20000 accepted", accepted);
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+/* Each allocation in turn fails: NOMEM, and everything freed. */
+static void
+test_out_of_memory(void)
+{
+	fg_model	m = make_model(3, 4, FG_KEY_TEXT, true, true);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	long		live = unit_live_allocs;
+	int			k;
+
+	if (buf == NULL)
+		return;
+	for (k = 0; k < 100; k++)
+	{
+		fg_model	d;
+		fg_error	err;
+		fg_status	st;
+
+		unit_fail_after = k;
+		st = fg_model_decode(&unit_env, buf, len, &d, &err);
+		unit_fail_after = -1;
+		if (st == FG_OK)
+		{
+			CHECK(models_equal(&m, &d));
+			fg_model_release(&unit_env, &d);
+			break;
+		}
+		CHECK(st == FG_ERR_NOMEM, "status %d after %d allocations", (int) st, k);
+		CHECK(strcmp(err.message, "out of memory") == 0);
+		CHECK(unit_live_allocs == live, "leak after failing allocation %d", k);
+	}
+	/* beta, names array, 3 names, b, rows, offsets, keys, selected */
+	CHECK(k == 10, "decode needed %d allocations", k);
+
+	{
+		uint8_t    *out = NULL;
+		size_t		out_len = 0;
+		fg_error	err;
+
+		unit_fail_after = 0;
+		CHECK(fg_model_encode(&unit_env, &m, &out, &out_len, &err) == FG_ERR_NOMEM);
+		unit_fail_after = -1;
+		CHECK(out == NULL && out_len == 0);
+	}
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+static void
+expect_invalid(const fg_model *m, const char *want)
+{
+	uint8_t    *out = NULL;
+	size_t		out_len = 0;
+	fg_error	err;
+	fg_status	st;
+
+	memset(&err, 0, sizeof(err));
+	st = fg_model_encode(&unit_env, m, &out, &out_len, &err);
+	CHECK(st == FG_ERR_INVALID, "status %d, want INVALID (%s)", (int) st, want);
+	CHECK(out == NULL);
+	CHECK(strstr(err.detail, want) != NULL, "detail \"%s\" lacks \"%s\"",
+		  err.detail, want);
+	fg_release(&unit_env, out);
+}
+
+/* The encoder refuses what the decoder would refuse. */
+static void
+test_encode_invalid(void)
+{
+	fg_model	m = make_model(3, 4, FG_KEY_INT, true, false);
+	fg_model	bad;
+	uint8_t		keys_copy[32];
+	char		long_name[FG_MODEL_MAX_NAME_LEN + 2];
+	char	   *name0;
+
+	bad = m;
+	bad.p = -1;
+	expect_invalid(&bad, "covariates");
+	bad = m;
+	bad.p = FG_MODEL_MAX_P + 1;
+	expect_invalid(&bad, "covariates");
+	bad = m;
+	bad.opt.method = FG_METHOD_NONE;
+	expect_invalid(&bad, "Method code 0");
+	bad = m;
+	bad.opt.method = FG_METHOD_LR;
+	expect_invalid(&bad, "does not use strata");
+	bad = m;
+	bad.key_type = FG_KEY_NONE;
+	expect_invalid(&bad, "key type");
+	bad = m;
+	bad.stop_reason = (fg_stop_reason) 9;
+	expect_invalid(&bad, "Stop reason");
+	bad = m;
+	bad.beta = NULL;
+	expect_invalid(&bad, "missing");
+
+	memcpy(keys_copy, m.keys, 32);
+	memcpy(m.keys + 8, keys_copy, 8);	/* key 1 = key 0 */
+	expect_invalid(&m, "not strictly increasing");
+	memcpy(m.keys, keys_copy, 32);
+
+	m.beta[1] = NAN;
+	expect_invalid(&m, "Coefficient 2");
+	m.beta[1] = 0.5;
+	m.b[3] = INFINITY;
+	expect_invalid(&m, "stratum 3");
+	m.b[3] = 0.5;
+
+	memset(long_name, 'n', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	name0 = m.feature_names[0];
+	m.feature_names[0] = long_name;
+	expect_invalid(&m, "longer than");
+	m.feature_names[0] = name0;
+
+	{
+		size_t		len;
+		uint8_t    *buf = encode_ok(&m, &len);
+
+		fg_release(&unit_env, buf);
+	}
+	fg_model_release(&unit_env, &m);
+}
+
+int
+main(void)
+{
+	long		live = unit_live_allocs;
+
+	test_crc();
+	test_keys();
+	test_roundtrips();
+	test_layout();
+	test_lookup();
+	test_truncation_and_bit_flips();
+	test_header_errors();
+	test_forged_counts();
+	test_semantic_errors();
+	test_resealed_mutations();
+	test_out_of_memory();
+	test_encode_invalid();
+	CHECK(unit_live_allocs == live, "%ld allocations never released",
+		  unit_live_allocs - live);
+	return unit_summary("model_format");
+}

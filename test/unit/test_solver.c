@@ -1,0 +1,589 @@
+/*
+ * test_solver.c -- the LR / CRLR family solver against facts that do not
+ * depend on it: first-order optimality computed here with plain loops, a
+ * dense solve of the Hessian, closed forms, limits and invariances.
+ */
+#include "unit.h"
+#include "newton.h"
+
+#include <lapacke.h>
+#include <string.h>
+
+/* ---------- deterministic synthetic data ---------- */
+
+static uint64_t rng_state;
+
+static double
+uniform01(void)
+{
+	/* xorshift64*: plenty for test data */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double
+normal01(void)
+{
+	double		u = uniform01(),
+				v = uniform01();
+
+	return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
+}
+
+typedef struct test_set
+{
+	fg_data		data;
+	double	   *x;
+	uint8_t    *y;
+	uint8_t    *s;
+	uint32_t   *g;
+} test_set;
+
+/* N rows, p features, n strata; s shifts both x1 and the label. */
+static void
+make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
+{
+	double	   *b = calloc(n ? n : 1, sizeof(double));
+
+	rng_state = seed;
+	t->x = calloc(N * p + 1, sizeof(double));
+	t->y = calloc(N, 1);
+	t->s = calloc(N, 1);
+	t->g = calloc(N, sizeof(uint32_t));
+	for (uint32_t i = 0; i < n; i++)
+		b[i] = 1.5 * normal01();
+	for (size_t l = 0; l < N; l++)
+	{
+		double		eta = -0.5;
+
+		t->s[l] = uniform01() < 0.4;
+		t->g[l] = n ? (uint32_t) (uniform01() * n) % n : 0;
+		for (int j = 0; j < p; j++)
+		{
+			t->x[l * p + j] = normal01() + (j == 0 ? 0.8 * t->s[l] : 0.0);
+			eta += (j % 2 ? -0.7 : 0.9) * t->x[l * p + j] / (1 + j);
+		}
+		eta += 1.2 * t->s[l] + (n ? b[t->g[l]] : 0.0);
+		t->y[l] = uniform01() < fg_sigmoid(eta);
+	}
+	free(b);
+	memset(&t->data, 0, sizeof(t->data));
+	t->data.n_rows = N;
+	t->data.p = p;
+	t->data.n_strata = n;
+	t->data.x = t->x;
+	t->data.y = t->y;
+	t->data.s = t->s;
+	t->data.stratum = n ? t->g : NULL;
+}
+
+static void
+free_set(test_set *t)
+{
+	free(t->x);
+	free(t->y);
+	free(t->s);
+	free(t->g);
+}
+
+static void
+free_fit(fg_fit *fit)
+{
+	fg_release(&unit_env, fit->beta);
+	fg_release(&unit_env, fit->b);
+	fg_release(&unit_env, fit->stratum_rows);
+}
+
+static fg_options
+opts(fg_method method, double rho, double lambda)
+{
+	fg_options	o;
+
+	fg_options_default(&o);
+	o.method = method;
+	o.rho = rho;
+	o.lambda = lambda;
+	return o;
+}
+
+/* ---------- independent first-order conditions ---------- */
+
+/* eta of row l from the fit, computed here */
+static double
+row_eta(const test_set *t, const fg_fit *fit, size_t l)
+{
+	double		e = fit->intercept;
+
+	for (int j = 0; j < t->data.p; j++)
+		e += fit->beta[j] * t->x[l * t->data.p + j];
+	if (fit->n_strata)
+		e += fit->b[t->g[l]];
+	return e;
+}
+
+/*
+ * Gradient of -loglik + lambda ||b||^2 + (rho/N)(a'delta)^2 into grad
+ * (1 + p + n entries), and the vector a into a.
+ */
+static void
+exact_gradient(const test_set *t, const fg_fit *fit, double rho, double lambda,
+			   double *grad, double *a)
+{
+	size_t		N = t->data.n_rows;
+	int			p = t->data.p;
+	uint32_t	n = fit->n_strata;
+	int			m = 1 + p + n;
+	double		s_bar = 0,
+				cov_n = 0;
+
+	memset(grad, 0, sizeof(double) * m);
+	memset(a, 0, sizeof(double) * m);
+	for (size_t l = 0; l < N; l++)
+		s_bar += t->s[l];
+	s_bar /= N;
+	for (size_t l = 0; l < N; l++)
+	{
+		double		eta = row_eta(t, fit, l);
+		double		r = fg_sigmoid(eta) - t->y[l];
+		double		ds = t->s[l] - s_bar;
+
+		grad[0] += r;
+		a[0] += ds;
+		for (int j = 0; j < p; j++)
+		{
+			grad[1 + j] += r * t->x[l * p + j];
+			a[1 + j] += ds * t->x[l * p + j];
+		}
+		if (n)
+		{
+			grad[1 + p + t->g[l]] += r;
+			a[1 + p + t->g[l]] += ds;
+		}
+		cov_n += ds * eta;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		grad[1 + p + i] += 2 * lambda * fit->b[i];
+	for (int j = 0; j < m; j++)
+		grad[j] += 2 * rho / N * cov_n * a[j];
+}
+
+static double
+inf_norm(const double *v, int m)
+{
+	double		x = 0;
+
+	for (int j = 0; j < m; j++)
+		x = fmax(x, fabs(v[j]));
+	return x;
+}
+
+static void
+test_kkt(fg_method method, double rho, double lambda, size_t N, int p, uint32_t n)
+{
+	test_set	t;
+	fg_fit		fit;
+	fg_error	err;
+	fg_options	o = opts(method, rho, lambda);
+	int			m = 1 + p + (fg_method_uses_strata(method) ? n : 0);
+	double	   *grad = calloc(m, sizeof(double));
+	double	   *a = calloc(m, sizeof(double));
+
+	make_set(&t, N, p, n, 1234 + N + p);
+	if (!CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK,
+			   "%s: %s (%s)", fg_method_name(method), err.message, err.detail))
+		goto out;
+	exact_gradient(&t, &fit, rho, lambda, grad, a);
+	CHECK(inf_norm(grad, m) <= 1e-9 * N, "%s rho=%g: KKT residual %g",
+		  fg_method_name(method), rho, inf_norm(grad, m));
+	CHECK(fit.converged);
+	CHECK(fit.iterations <= 15, "%s took %d Newton iterations", fg_method_name(method), fit.iterations);
+	free_fit(&fit);
+out:
+	free(grad);
+	free(a);
+	free_set(&t);
+}
+
+/* ---------- the structured solve against a dense one ---------- */
+
+static void
+test_dense_hessian(void)
+{
+	test_set	t;
+	fg_problem	prob;
+	fg_newton_ws ws;
+	fg_solve_stats stats;
+	fg_error	err;
+	fg_options	o = opts(FG_METHOD_FAIR_CRLR, 3.0, 0.7);
+	int			p = 3;
+	uint32_t	n = 7;
+	int			m = 1 + p + n;
+	size_t		N = 300;
+	double	   *delta = calloc(m, sizeof(double));
+	double	   *H = calloc(m * m, sizeof(double));
+	double	   *r = calloc(m, sizeof(double));
+	double	   *x = calloc(m, sizeof(double));
+	lapack_int *ipiv = calloc(m, sizeof(lapack_int));
+
+	make_set(&t, N, p, n, 99);
+	CHECK(fg_problem_init(&unit_env, &t.data, true, o.lambda, o.rho, &prob, &err) == FG_OK);
+	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
+	/* one iteration from a non-trivial point leaves the factor of H there */
+	o.max_iter = 1;
+	for (int j = 0; j < m; j++)
+		delta[j] = 0.1 * (j % 5) - 0.2;
+	CHECK(fg_newton_solve(&unit_env, &prob, &o, delta, &ws, &stats, &err) == FG_OK);
+
+	/* dense H = A'WA + 2 lambda diag(0, 1_n) + (2 rho / N) a a' at delta */
+	for (size_t l = 0; l < N; l++)
+	{
+		double		row[16] = {0};
+		double		eta = delta[0],
+					mu,
+					w;
+
+		row[0] = 1;
+		for (int j = 0; j < p; j++)
+		{
+			row[1 + j] = t.x[l * p + j];
+			eta += delta[1 + j] * row[1 + j];
+		}
+		row[1 + p + t.g[l]] = 1;
+		eta += delta[1 + p + t.g[l]];
+		mu = fg_sigmoid(eta);
+		w = mu * (1 - mu);
+		for (int i = 0; i < m; i++)
+			for (int j = 0; j < m; j++)
+				H[i * m + j] += w * row[i] * row[j];
+	}
+	for (uint32_t i = 0; i < n; i++)
+		H[(1 + p + i) * m + 1 + p + i] += 2 * o.lambda;
+	for (int i = 0; i < m; i++)
+		for (int j = 0; j < m; j++)
+			H[i * m + j] += 2 * o.rho / N * prob.a[i] * prob.a[j];
+
+	for (int j = 0; j < m; j++)
+		r[j] = sin(1.0 + j);
+	fg_newton_solve_h(&prob, &ws, r, x);
+	CHECK(LAPACKE_dgesv(LAPACK_ROW_MAJOR, m, 1, H, m, ipiv, r, 1) == 0);
+	for (int j = 0; j < m; j++)
+		CHECK_NEAR(x[j], r[j], 1e-10 * fmax(1.0, fabs(r[j])));
+
+	fg_newton_ws_free(&unit_env, &ws);
+	fg_release(&unit_env, prob.a);
+	free(delta);
+	free(H);
+	free(r);
+	free(x);
+	free(ipiv);
+	free_set(&t);
+}
+
+/* ---------- closed forms, limits, invariances ---------- */
+
+static void
+test_intercept_only(void)
+{
+	test_set	t;
+	fg_fit		fit;
+	fg_error	err;
+	fg_options	o = opts(FG_METHOD_LR, 0, 0);
+	double		ones = 0;
+
+	make_set(&t, 1000, 0, 0, 5);
+	for (size_t l = 0; l < 1000; l++)
+		ones += t.y[l];
+	CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK);
+	/* the MLE of an intercept-only logit is the logit of the share of ones */
+	CHECK_NEAR(fit.intercept, log(ones / (1000 - ones)), 1e-12);
+	free_fit(&fit);
+	free_set(&t);
+}
+
+static bool
+fit_ok(test_set *t, fg_options o, fg_fit *fit)
+{
+	fg_error	err;
+
+	return CHECK(fg_fit_model(&unit_env, &t->data, &o, fit, &err) == FG_OK,
+				 "%s: %s (%s)", fg_method_name(o.method), err.message, err.detail);
+}
+
+static void
+test_limits(void)
+{
+	test_set	t;
+	fg_fit		lr,
+				crlr,
+				fair0,
+				big;
+
+	make_set(&t, 2000, 3, 20, 77);
+
+	/* rho = 0: the fair method is the unfair one */
+	fit_ok(&t, opts(FG_METHOD_CRLR, 0, 1), &crlr);
+	fit_ok(&t, opts(FG_METHOD_FAIR_CRLR, 0, 1), &fair0);
+	CHECK_NEAR(fair0.intercept, crlr.intercept, 1e-12);
+	for (int j = 0; j < 3; j++)
+		CHECK_NEAR(fair0.beta[j], crlr.beta[j], 1e-12);
+
+	/* lambda -> infinity: b -> 0 and crlr -> lr */
+	fit_ok(&t, opts(FG_METHOD_LR, 0, 0), &lr);
+	fit_ok(&t, opts(FG_METHOD_CRLR, 0, 1e9), &big);
+	CHECK(inf_norm(big.b, 20) < 1e-6, "max |b| = %g", inf_norm(big.b, 20));
+	CHECK_NEAR(big.intercept, lr.intercept, 1e-5);
+	for (int j = 0; j < 3; j++)
+		CHECK_NEAR(big.beta[j], lr.beta[j], 1e-5);
+	free_fit(&big);
+
+	/* abs(cov) falls as rho grows */
+	{
+		double		prev = INFINITY;
+		double		rhos[] = {0, 0.1, 1, 10, 100};
+
+		for (int i = 0; i < 5; i++)
+		{
+			fg_fit		f;
+
+			if (!fit_ok(&t, opts(FG_METHOD_FAIR_CRLR, rhos[i], 1), &f))
+				break;
+			CHECK(fabs(f.train_cov) < prev, "rho %g: |cov| %g not below %g",
+				  rhos[i], fabs(f.train_cov), prev);
+			prev = fabs(f.train_cov);
+			free_fit(&f);
+		}
+	}
+	free_fit(&lr);
+	free_fit(&crlr);
+	free_fit(&fair0);
+	free_set(&t);
+}
+
+static void
+test_constrained(fg_method method, double c)
+{
+	test_set	t;
+	fg_fit		fit,
+				free_fit_;
+	fg_options	o = opts(method, 0, 1);
+	uint32_t	n = fg_method_uses_strata(method) ? 15 : 0;
+	int			p = 3,
+				m = 1 + p + n;
+	double	   *grad = calloc(m, sizeof(double));
+	double	   *a = calloc(m, sizeof(double));
+	double		num = 0,
+				den = 0,
+				nu,
+				resid = 0;
+	size_t		N = 1500;
+
+	make_set(&t, N, p, 15, 4242);
+	fit_ok(&t, opts(method == FG_METHOD_FAIR_LR ? FG_METHOD_LR : FG_METHOD_CRLR, 0, 1), &free_fit_);
+	o.c = c;
+	if (!fit_ok(&t, o, &fit))
+		goto out;
+	/* feasible; c = 0 can only be met to the search's relative tolerance */
+	CHECK(fabs(fit.train_cov) <= (c > 0 ? c : 1e-9 * fabs(free_fit_.train_cov)),
+		  "|cov| %.17g > c %g", fabs(fit.train_cov), c);
+	if (fabs(free_fit_.train_cov) > c)
+	{
+		CHECK(fit.multiplier > 0, "multiplier %g", fit.multiplier);
+		/* active: the bound is met with equality (to the search's tolerance) */
+		CHECK_NEAR(fabs(fit.train_cov), c, 1e-8 * (c + fabs(free_fit_.train_cov)));
+	}
+	else
+		CHECK(fit.multiplier == 0);
+
+	/* KKT: grad J + nu a / N = 0 for one scalar nu with |nu| = multiplier */
+	exact_gradient(&t, &fit, 0, 1, grad, a);
+	for (int j = 0; j < m; j++)
+	{
+		num += a[j] * grad[j];
+		den += a[j] * a[j];
+	}
+	nu = -num / den * N;
+	for (int j = 0; j < m; j++)
+		resid = fmax(resid, fabs(grad[j] + nu * a[j] / N));
+	CHECK(resid <= 1e-8 * N, "constrained KKT residual %g", resid);
+	CHECK_NEAR(fabs(nu), fit.multiplier, 1e-6 * fmax(1.0, fit.multiplier));
+	free_fit(&fit);
+out:
+	free_fit(&free_fit_);
+	free(grad);
+	free(a);
+	free_set(&t);
+}
+
+static void
+test_row_order(void)
+{
+	test_set	t,
+				u;
+	fg_fit		f1,
+				f2;
+	size_t		N = 1000;
+	int			p = 2;
+
+	make_set(&t, N, p, 10, 31);
+	make_set(&u, N, p, 10, 31);
+	/* reverse the rows of u */
+	for (size_t l = 0; l < N; l++)
+	{
+		size_t		r = N - 1 - l;
+
+		memcpy(u.x + l * p, t.x + r * p, sizeof(double) * p);
+		u.y[l] = t.y[r];
+		u.s[l] = t.s[r];
+		u.g[l] = t.g[r];
+	}
+	fit_ok(&t, opts(FG_METHOD_FAIR_CRLR, 2, 1), &f1);
+	fit_ok(&u, opts(FG_METHOD_FAIR_CRLR, 2, 1), &f2);
+	CHECK_NEAR(f1.intercept, f2.intercept, 1e-10);
+	for (int j = 0; j < p; j++)
+		CHECK_NEAR(f1.beta[j], f2.beta[j], 1e-10);
+	for (int i = 0; i < 10; i++)
+		CHECK_NEAR(f1.b[i], f2.b[i], 1e-10);
+	free_fit(&f1);
+	free_fit(&f2);
+	free_set(&t);
+	free_set(&u);
+}
+
+/* ---------- failures ---------- */
+
+static fg_status
+fit_status(test_set *t, fg_options o, char *message, size_t len)
+{
+	fg_fit		fit;
+	fg_error	err;
+	fg_status	st = fg_fit_model(&unit_env, &t->data, &o, &fit, &err);
+
+	if (st == FG_OK)
+		free_fit(&fit);
+	else if (message)
+		snprintf(message, len, "%s", err.message);
+	return st;
+}
+
+static void
+test_failures(void)
+{
+	test_set	t;
+	char		msg[200];
+	long		live_before = unit_live_allocs;
+
+	make_set(&t, 500, 3, 5, 8);
+
+	/* one class only */
+	memset(t.y, 0, 500);
+	CHECK(fit_status(&t, opts(FG_METHOD_LR, 0, 0), msg, sizeof msg) == FG_ERR_DATA);
+	free_set(&t);
+
+	/* a constant sensitive attribute with a fair method, but fine for lr */
+	make_set(&t, 500, 3, 5, 8);
+	memset(t.s, 1, 500);
+	CHECK(fit_status(&t, opts(FG_METHOD_FAIR_LR, 1, 0), msg, sizeof msg) == FG_ERR_DATA);
+	CHECK(fit_status(&t, opts(FG_METHOD_LR, 0, 0), NULL, 0) == FG_OK);
+	free_set(&t);
+
+	/* collinear and constant features */
+	make_set(&t, 500, 3, 5, 8);
+	for (size_t l = 0; l < 500; l++)
+		t.x[l * 3 + 2] = 2 * t.x[l * 3] - t.x[l * 3 + 1] + 1;
+	CHECK(fit_status(&t, opts(FG_METHOD_LR, 0, 0), msg, sizeof msg) == FG_ERR_COLLINEAR);
+	for (size_t l = 0; l < 500; l++)
+		t.x[l * 3 + 2] = 4.5;
+	CHECK(fit_status(&t, opts(FG_METHOD_CRLR, 0, 1), msg, sizeof msg) == FG_ERR_COLLINEAR);
+	CHECK(strstr(msg, "constant") != NULL, "%s", msg);
+	free_set(&t);
+
+	/* complete separation: y = (x1 > 0) */
+	make_set(&t, 500, 3, 5, 8);
+	for (size_t l = 0; l < 500; l++)
+		t.y[l] = t.x[l * 3] > 0;
+	CHECK(fit_status(&t, opts(FG_METHOD_LR, 0, 0), msg, sizeof msg) == FG_ERR_SEPARATION, "%s", msg);
+
+	/* bad options */
+	CHECK(fit_status(&t, opts(FG_METHOD_CRLR, 0, 0), NULL, 0) == FG_ERR_INVALID);
+	CHECK(fit_status(&t, opts(FG_METHOD_FAIR_LR, -1, 0), NULL, 0) == FG_ERR_INVALID);
+	CHECK(fit_status(&t, opts(FG_METHOD_CRLR, 0, -1), NULL, 0) == FG_ERR_INVALID);
+	{
+		fg_options	o = opts(FG_METHOD_FAIR_LR, 0, 0);
+
+		o.c = -0.1;
+		CHECK(fit_status(&t, o, NULL, 0) == FG_ERR_INVALID);
+		o.c = 0.1;
+		o.rho = 1;
+		CHECK(fit_status(&t, o, NULL, 0) == FG_ERR_INVALID);
+		o = opts(FG_METHOD_LR, 0, 0);
+		o.c = 0.1;
+		CHECK(fit_status(&t, o, NULL, 0) == FG_ERR_INVALID);
+	}
+	free_set(&t);
+	CHECK(unit_live_allocs == live_before, "%ld allocations leaked",
+		  unit_live_allocs - live_before);
+}
+
+static void
+test_out_of_memory(void)
+{
+	test_set	t;
+	long		live_before = unit_live_allocs;
+
+	make_set(&t, 300, 2, 4, 3);
+	/* every allocation point fails cleanly and frees what it had */
+	for (long k = 0; k < 40; k++)
+	{
+		fg_status	st;
+
+		unit_fail_after = k;
+		st = fit_status(&t, opts(FG_METHOD_FAIR_CRLR, 1, 1), NULL, 0);
+		unit_fail_after = -1;
+		CHECK(st == FG_OK || st == FG_ERR_NOMEM, "status %d after %ld allocations", st, k);
+		CHECK(unit_live_allocs == live_before, "leak after failing allocation %ld", k);
+	}
+	free_set(&t);
+}
+
+static void
+test_disparate_impact(void)
+{
+	fg_di_counts c = {0};
+
+	CHECK(isnan(fg_disparate_impact(&c)));
+	c = (fg_di_counts) {.n0 = 10, .pos0 = 0, .n1 = 5, .pos1 = 0};
+	CHECK(fg_disparate_impact(&c) == 1.0);
+	c = (fg_di_counts) {.n0 = 10, .pos0 = 3, .n1 = 5, .pos1 = 0};
+	CHECK(fg_disparate_impact(&c) == 0.0);
+	c = (fg_di_counts) {.n0 = 10, .pos0 = 5, .n1 = 4, .pos1 = 1};
+	CHECK_NEAR(fg_disparate_impact(&c), 0.5, 1e-15);
+	c = (fg_di_counts) {.n0 = 4, .pos0 = 1, .n1 = 10, .pos1 = 5};
+	CHECK_NEAR(fg_disparate_impact(&c), 0.5, 1e-15);
+	c = (fg_di_counts) {.n0 = 0, .pos0 = 0, .n1 = 10, .pos1 = 5};
+	CHECK(isnan(fg_disparate_impact(&c)));
+}
+
+int
+main(void)
+{
+	test_kkt(FG_METHOD_LR, 0, 0, 3000, 4, 0);
+	test_kkt(FG_METHOD_FAIR_LR, 2.0, 0, 3000, 4, 0);
+	test_kkt(FG_METHOD_CRLR, 0, 1.0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 0.8, 1.0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 50.0, 0.1, 5000, 6, 500);
+	test_kkt(FG_METHOD_CRLR, 0, 1.0, 400, 0, 40);
+	test_dense_hessian();
+	test_intercept_only();
+	test_limits();
+	test_constrained(FG_METHOD_FAIR_LR, 0.01);
+	test_constrained(FG_METHOD_FAIR_CRLR, 0.02);
+	test_constrained(FG_METHOD_FAIR_CRLR, 0.0);
+	test_constrained(FG_METHOD_FAIR_CRLR, 10.0);
+	test_row_order();
+	test_failures();
+	test_out_of_memory();
+	test_disparate_impact();
+	return unit_summary("solver");
+}

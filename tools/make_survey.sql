@@ -1,0 +1,160 @@
+-- Synthetic stratified survey after the paper's simulation (Sec. 3, see
+-- design/ALGORITHMS.md "The paper's simulation scenarios").  Plain SQL, no
+-- extension needed.
+--
+--   psql -v scenario=1 -v n_strata=100 -v rows_per_stratum=1000 \
+--        -v seed=42 -v table=survey -f tools/make_survey.sql
+--
+-- All variables are optional (defaults shown).  scenario 1..4 = paper 3.1..3.4.
+-- The table (plain or schema-qualified name) is dropped and recreated:
+--   id bigint, stratum int, x float8[] = {x1,x2,x3,sex}, sex int (0/1),
+--   y boolean ~ Bernoulli(mu), mu float8 (true probability),
+--   train boolean (3, 4 or 5 random rows per stratum, count uniform).
+--
+-- Deterministic for a given seed: every random() call happens in a
+-- single-table statement in a fixed order (strata first, then rows by id).
+-- The strata draws are made even when the scenario has no strata effect, so
+-- scenarios 1/3 (and 2/4) with one seed share x, sex and all uniforms.
+
+\if :{?scenario}         \else \set scenario 1            \endif
+\if :{?n_strata}         \else \set n_strata 100          \endif
+\if :{?rows_per_stratum} \else \set rows_per_stratum 1000 \endif
+\if :{?seed}             \else \set seed 42               \endif
+\if :{?table}            \else \set table survey          \endif
+
+-- Be quiet and stop on errors; the caller's settings come back at the end.
+\set fg_saved_quiet :QUIET
+\if :{?ON_ERROR_STOP} \set fg_saved_oes :ON_ERROR_STOP \else \set fg_saved_oes off \endif
+\set QUIET on
+\set ON_ERROR_STOP on
+
+BEGIN;
+SET LOCAL work_mem = '256MB';
+SET LOCAL client_min_messages = warning;
+SET LOCAL jit = off;
+
+-- Parameter check: the failing cast is the error message.
+SELECT CASE WHEN :scenario BETWEEN 1 AND 4 AND :n_strata >= 1
+             AND :rows_per_stratum >= 1
+             AND :seed BETWEEN -2147483647 AND 2147483647
+            THEN 0
+            ELSE CAST('make_survey: need scenario 1..4, n_strata >= 1, rows_per_stratum >= 1, seed an int4'::text AS int)
+       END AS fg_ignore \gset
+
+-- setseed wants a value in [-1, 1].
+SELECT setseed(:seed / 2147483648.0) AS fg_ignore \gset
+
+-- Uniforms for the strata: u1, u2 -> b_i (Box-Muller), u3 -> training count.
+CREATE TEMP TABLE fg_su ON COMMIT DROP AS
+SELECT g AS stratum, random() AS u1, random() AS u2, random() AS u3
+FROM generate_series(1, :n_strata) AS g
+ORDER BY g;
+
+-- Uniforms for the rows, seven per row, in id order.  ORDER BY makes the
+-- planner call random() after sorting, i.e. in id order.
+CREATE TEMP TABLE fg_ru ON COMMIT DROP AS
+SELECT i AS id,
+       ((i - 1) / :rows_per_stratum + 1)::int AS stratum,
+       random() AS u1, random() AS u2,   -- x1, x2
+       random() AS u3, random() AS u4,   -- x3 (second normal discarded)
+       random() AS u5,                   -- sex
+       random() AS u6,                   -- y
+       random() AS u7                    -- order for the training pick
+FROM generate_series(1::bigint, CAST(:n_strata AS bigint) * :rows_per_stratum) AS i
+ORDER BY i;
+
+-- No volatile functions from here on, so plans cannot change the result.
+ANALYZE fg_su;
+ANALYZE fg_ru;
+
+-- Strata: random intercept b (sd 3, or 0 without strata effect) and the
+-- training count k in {3,4,5}.
+CREATE TEMP TABLE fg_strata ON COMMIT DROP AS
+SELECT s.stratum,
+       CASE WHEN :scenario IN (1, 2)
+            THEN 3.0 * sqrt(-2.0 * ln(1.0 - s.u1)) * cos(2.0 * pi() * s.u2)
+            ELSE 0.0 END AS b,
+       3 + LEAST(floor(3.0 * s.u3)::int, 2) AS k
+FROM fg_su AS s;
+
+-- Training rows: the k rows with the smallest u7 in each stratum.  Ranking
+-- all rows means a big sort, so rank only rows with u7 below a cut that
+-- keeps about 64 per stratum, plus every row of any stratum where the cut
+-- left fewer than k.  The result is the same as ranking everything.
+\set fg_cut 'LEAST(1.0, 64.0 / :rows_per_stratum)'
+CREATE TEMP TABLE fg_pick ON COMMIT DROP AS
+WITH cand AS (
+    SELECT id, stratum, u7 FROM fg_ru WHERE u7 < :fg_cut
+),
+short AS (
+    SELECT st.stratum
+    FROM fg_strata AS st LEFT JOIN cand AS c USING (stratum)
+    GROUP BY st.stratum, st.k
+    HAVING count(c.id) < st.k
+),
+pool AS (
+    SELECT * FROM cand
+    UNION ALL
+    SELECT id, stratum, u7 FROM fg_ru
+    WHERE u7 >= :fg_cut AND stratum IN (SELECT stratum FROM short)
+)
+SELECT id
+FROM (SELECT p.id, st.k,
+             row_number() OVER (PARTITION BY p.stratum ORDER BY p.u7, p.id) AS rn
+      FROM pool AS p JOIN fg_strata AS st USING (stratum)) AS z
+WHERE rn <= k;
+ANALYZE fg_strata;
+ANALYZE fg_pick;
+
+DROP TABLE IF EXISTS :table;
+
+-- One pass over fg_ru joined to the two small tables; rows come out in id
+-- order with the expected hash joins (not a promise, just tidy).
+CREATE TABLE :table AS
+WITH par AS (
+    SELECT v.b0::float8 AS b0, v.b1::float8 AS b1, v.b2::float8 AS b2,
+           v.b3::float8 AS b3, v.bsex::float8 AS bsex
+    FROM (VALUES (1, -2.0, 0.4, 0.8, 0.5, 3.0),
+                 (2, -0.1, 1.0, 1.0, 1.0, 0.1),
+                 (3, -2.0, 0.4, 0.8, 0.5, 3.0),
+                 (4, -0.1, 1.0, 1.0, 1.0, 0.1))
+         AS v(scenario, b0, b1, b2, b3, bsex)
+    WHERE v.scenario = :scenario
+),
+rows AS MATERIALIZED (
+    SELECT r.id, r.stratum,
+           sqrt(-2.0 * ln(1.0 - r.u1)) * cos(2.0 * pi() * r.u2) AS x1,
+           sqrt(-2.0 * ln(1.0 - r.u1)) * sin(2.0 * pi() * r.u2) AS x2,
+           sqrt(-2.0 * ln(1.0 - r.u3)) * cos(2.0 * pi() * r.u4) AS x3,
+           (r.u5 < 0.5)::int AS sex,
+           r.u6,
+           p.id IS NOT NULL AS train,
+           st.b
+    FROM fg_ru AS r
+    JOIN fg_strata AS st USING (stratum)
+    LEFT JOIN fg_pick AS p USING (id)
+),
+lin AS MATERIALIZED (
+    SELECT rows.*,
+           1.0 / (1.0 + exp(-(par.b0 + par.b1 * x1 + par.b2 * x2 + par.b3 * x3
+                               + par.bsex * sex + b))) AS mu
+    FROM rows, par
+)
+SELECT id,
+       stratum,
+       ARRAY[x1, x2, x3, sex::float8] AS x,
+       sex,
+       u6 < mu AS y,
+       mu,
+       train
+FROM lin;
+
+ANALYZE :table;
+COMMIT;
+
+\set QUIET :fg_saved_quiet
+\set ON_ERROR_STOP :fg_saved_oes
+\unset fg_saved_quiet
+\unset fg_saved_oes
+\unset fg_ignore
+\unset fg_cut
