@@ -85,7 +85,7 @@ fg_cluster_start() {
         return 1
     fi
 
-    # Test settings: no TCP, socket in DIR, no durability.
+    # Test settings: no TCP, socket in DIR, no durability, little WAL.
     cat >> "$dir/data/postgresql.conf" <<EOF
 
 # --- fairglmm test cluster ---
@@ -95,6 +95,8 @@ port = $port
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+wal_level = minimal               # new tables filled in one transaction skip WAL
+max_wal_senders = 0
 max_parallel_workers_per_gather = 2
 logging_collector = off
 log_min_messages = warning

@@ -509,8 +509,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		return fg_fail(err, FG_ERR_SEPARATION,
 					   "the classes are separated by the features",
 					   "Remove or merge the features that predict y perfectly.",
-					   "Some fitted linear predictors reached %.0f in absolute value, so fitted probabilities are 0 or 1 to double precision and the maximum likelihood estimate does not exist.",
-					   stats->max_abs_eta);
+					   "Some fitted probabilities are 0 or 1 to double precision (|eta| > %.0f), so the maximum likelihood estimate does not exist.",
+					   FG_SEPARATION_ETA);
 	return FG_OK;
 }
 
