@@ -41,6 +41,16 @@ SELECT CASE WHEN :scenario BETWEEN 1 AND 4 AND :n_strata >= 1
             ELSE CAST('make_survey: need scenario 1..4, n_strata >= 1, rows_per_stratum >= 1, seed an int4'::text AS int)
        END AS fg_ignore \gset
 
+-- Coefficients (beta0, beta1..3, beta_sex) and strata effect per scenario.
+SELECT b0 AS fg_b0, b1 AS fg_b1, b2 AS fg_b2, b3 AS fg_b3, bsex AS fg_bsex,
+       strata::text AS fg_has_strata
+FROM (VALUES (1, -2.0, 0.4, 0.8, 0.5, 3.0, true),
+             (2, -0.1, 1.0, 1.0, 1.0, 0.1, true),
+             (3, -2.0, 0.4, 0.8, 0.5, 3.0, false),
+             (4, -0.1, 1.0, 1.0, 1.0, 0.1, false))
+     AS v(scenario, b0, b1, b2, b3, bsex, strata)
+WHERE scenario = :scenario \gset
+
 -- setseed wants a value in [-1, 1].
 SELECT setseed(:seed / 2147483648.0) AS fg_ignore \gset
 
@@ -70,7 +80,7 @@ ANALYZE fg_su;
 -- training count k in {3,4,5}.
 CREATE TEMP TABLE fg_strata ON COMMIT DROP AS
 SELECT s.stratum,
-       CASE WHEN :scenario IN (1, 2)
+       CASE WHEN :fg_has_strata
             THEN 3.0 * sqrt(-2.0 * ln(1.0 - s.u1)) * cos(2.0 * pi() * s.u2)
             ELSE 0.0 END AS b,
        3 + LEAST(floor(3.0 * s.u3)::int, 2) AS k
@@ -80,7 +90,7 @@ FROM fg_su AS s;
 -- all rows means a big sort, so rank only rows with u7 below a cut that
 -- keeps about 64 per stratum, plus every row of any stratum where the cut
 -- left fewer than k.  The result is the same as ranking everything.
-\set fg_cut 'LEAST(1.0, 64.0 / :rows_per_stratum)'
+SELECT LEAST(1.0, 64.0 / :rows_per_stratum)::float8 AS fg_cut \gset
 CREATE TEMP TABLE fg_pick ON COMMIT DROP AS
 WITH cand AS (
     SELECT id, stratum, u7 FROM fg_ru WHERE u7 < :fg_cut
@@ -119,8 +129,8 @@ SELECT id, stratum,
        train
 FROM (
     SELECT z.*,
-           1.0 / (1.0 + exp(-(par.b0 + par.b1 * x1 + par.b2 * x2 + par.b3 * x3
-                              + par.bsex * sex + b))) AS mu
+           1.0 / (1.0 + exp(-(:fg_b0 + :fg_b1 * x1 + :fg_b2 * x2 + :fg_b3 * x3
+                              + :fg_bsex * sex + b))) AS mu
     FROM (
         SELECT id, stratum, r1 * cos(t1) AS x1, r1 * sin(t1) AS x2,
                r3 * cos(t3) AS x3, sex, u6, train, b
@@ -138,16 +148,7 @@ FROM (
             OFFSET 0
         ) AS polar
         OFFSET 0
-    ) AS z,
-    (SELECT v.b0::float8 AS b0, v.b1::float8 AS b1, v.b2::float8 AS b2,
-            v.b3::float8 AS b3, v.bsex::float8 AS bsex
-     FROM (VALUES (1, -2.0, 0.4, 0.8, 0.5, 3.0),
-                  (2, -0.1, 1.0, 1.0, 1.0, 0.1),
-                  (3, -2.0, 0.4, 0.8, 0.5, 3.0),
-                  (4, -0.1, 1.0, 1.0, 1.0, 0.1))
-          AS v(scenario, b0, b1, b2, b3, bsex)
-     WHERE v.scenario = :scenario) AS par
-    OFFSET 0
+    ) AS z
 ) AS lin;
 
 ANALYZE :table;
@@ -159,3 +160,9 @@ COMMIT;
 \unset fg_saved_oes
 \unset fg_ignore
 \unset fg_cut
+\unset fg_b0
+\unset fg_b1
+\unset fg_b2
+\unset fg_b3
+\unset fg_bsex
+\unset fg_has_strata
