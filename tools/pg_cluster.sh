@@ -133,6 +133,7 @@ EOF
 # Stop the cluster (default: $FG_CLUSTER_DIR) and delete its directory.
 # Safe to call twice; keeps the caller's exit status when used from a trap.
 fg_cluster_stop() {
+    # shellcheck disable=SC2319  # $? here is the caller's status (trap EXIT)
     local rc=$? dir=${1:-${FG_CLUSTER_DIR:-}} bindir
     if [ -z "$dir" ] || [ ! -d "$dir" ]; then
         return $rc
@@ -161,6 +162,7 @@ fg_cluster_env() {
         return 1
     fi
     cat "$dir/cluster.env"
+    # shellcheck disable=SC1091
     printf 'export PATH=%q\n' "$(. "$dir/cluster.env"; printf '%s:%s' "$FG_PG_BINDIR" "$PATH")"
 }
 

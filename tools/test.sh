@@ -22,7 +22,7 @@ for target in run asan; do
 done
 
 echo "== reference data (statsmodels)"
-if ! python3 test/reference/make_lr_reference.py test/data; then
+if ! /usr/bin/python3 test/reference/make_lr_reference.py test/data; then
     echo "reference data generation failed"; failed=$((failed + 1))
 fi
 

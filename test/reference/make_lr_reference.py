@@ -70,12 +70,11 @@ def make_lr2():
 def fit(x, y):
     X = sm.add_constant(x, has_constant="add")
     res = sm.Logit(y, X).fit(method="newton", tol=1e-14, maxiter=200, disp=0)
-    # Newton may stop on maxiter when the parameter steps sit at rounding
-    # level; the gradient is what tells us we are at the optimum.
+    # Trust the score, not the stopping rule: it must vanish to rounding level.
     grad = X.T @ (y - 1.0 / (1.0 + np.exp(-(X @ res.params))))
     gscale = np.abs(X).sum(axis=0)            # |dl/dbeta_j| bound per column
     rel_grad = float(np.max(np.abs(grad) / gscale))
-    if not res.mle_retvals["converged"] and rel_grad > 1e-12:
+    if rel_grad > 1e-10:
         sys.exit("statsmodels fit did not converge: rel grad %g" % rel_grad)
     return res, rel_grad
 
