@@ -6,7 +6,8 @@
 \set VERBOSITY default
 CREATE TEMP TABLE mc_start AS SELECT pg_postmaster_start_time() AS t;
 
--- an integer-strata model (p = 3, 30 strata: 1043 bytes), and a text one
+-- models with integer strata (p = 3, 30 strata: 1043 bytes), text strata and
+-- feature names.  The text checks assume a UTF8 database, as tools/pg_cluster.sh makes.
 CREATE TABLE mc_models AS
 SELECT 'int' AS name, fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') AS m FROM d
 UNION ALL

@@ -39,6 +39,61 @@ PG_FUNCTION_INFO_V1(fairglmm_info);
 PG_FUNCTION_INFO_V1(fairglmm_coefficients);
 PG_FUNCTION_INFO_V1(fairglmm_random_effects);
 
+static int
+compare_cstrings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static void
+corrupt_text(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid fairglmm model"),
+			 errdetail("%s", detail),
+			 errhint("Models are produced by fairglmm_fit; the value may have been altered.")));
+}
+
+/*
+ * A checksum proves integrity, not origin: forged bytes can carry a valid
+ * checksum.  So every text the model will hand out must be valid in the
+ * database encoding, and feature names must obey the rules training enforces.
+ */
+static void
+validate_model_text(const fg_model *m)
+{
+	if (m->feature_names)
+	{
+		char	  **sorted = palloc(sizeof(char *) * (m->p ? m->p : 1));
+
+		for (int j = 0; j < m->p; j++)
+		{
+			const char *name = m->feature_names[j];
+
+			if (name[0] == '\0' || !pg_verifymbstr(name, strlen(name), true))
+				corrupt_text("A feature name is empty or not valid text in the database encoding.");
+			if (strcmp(name, "intercept") == 0)
+				corrupt_text("A feature is named \"intercept\".");
+			sorted[j] = m->feature_names[j];
+		}
+		qsort(sorted, m->p, sizeof(char *), compare_cstrings);
+		for (int j = 1; j < m->p; j++)
+			if (strcmp(sorted[j - 1], sorted[j]) == 0)
+				corrupt_text("Two features have the same name.");
+		pfree(sorted);
+	}
+	if (m->key_type == FG_KEY_TEXT)
+		for (uint32 i = 0; i < m->n_strata; i++)
+		{
+			const char *key = (const char *) m->keys + m->key_offsets[i];
+			int			len = (int) (m->key_offsets[i + 1] - m->key_offsets[i]);
+
+			if (!pg_verifymbstr(key, len, true) || memchr(key, '\0', len) != NULL)
+				corrupt_text("A stratum label is not valid text in the database encoding.");
+		}
+}
+
 /*
  * The cache is keyed on the argument's raw bytes, before detoasting: equal
  * compressed bytes or an equal TOAST pointer mean an equal model, so a cache
@@ -71,6 +126,7 @@ fg_get_model(FunctionCallInfo fcinfo, int argno)
 	if (fg_model_decode(&env, (const uint8 *) VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
 						&cache->model, &err) != FG_OK)
 		fg_report_error(&err);
+	validate_model_text(&cache->model);
 	cache->raw = MemoryContextAlloc(cache->mcxt, raw_len);
 	memcpy(cache->raw, raw, raw_len);
 	cache->raw_len = raw_len;
@@ -366,16 +422,8 @@ fairglmm_random_effects(PG_FUNCTION_ARGS)
 		if (m->key_type == FG_KEY_INT)
 			values[0] = CStringGetTextDatum(psprintf(INT64_FORMAT,
 													 fg_key_to_int64((const uint8 *) key)));
-		else
-		{
-			/* checksummed bytes can still be crafted: never emit invalid text */
-			if (!pg_verifymbstr(key, len, true) || memchr(key, '\0', len) != NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_CORRUPTED),
-						 errmsg("invalid fairglmm model"),
-						 errdetail("Stratum label %u is not valid text in the database encoding.", i + 1)));
+		else					/* validated when the model was decoded */
 			values[0] = PointerGetDatum(cstring_to_text_with_len(key, len));
-		}
 		values[1] = Float8GetDatum(m->b[i]);
 		values[2] = Int64GetDatum((int64) m->stratum_rows[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

@@ -969,8 +969,7 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 					  (unsigned long long) total, len);
 	if (total < len)
 		return reject(err, FG_ERR_CORRUPT,
-					  "The model is followed by %llu trailing bytes: its header says %llu bytes, but %zu are present.",
-					  (unsigned long long) (len - total),
+					  "The model has trailing data: its header says %llu bytes, but %zu are present.",
 					  (unsigned long long) total, len);
 
 	stored_crc = peek_u32(bytes + len - TRAILER_SIZE);

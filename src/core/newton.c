@@ -391,6 +391,38 @@ fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, dou
 	}
 }
 
+fg_status
+fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const double *delta,
+					fg_newton_ws *ws, fg_error *err)
+{
+	assemble(env, prob, delta, ws);
+	return factor(prob, ws, 0.0, err);
+}
+
+void
+fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v)
+{
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+
+	/*
+	 * With H = [F G; G' E] and S = F - G E^-1 G' = U'U, the b block of H^-1
+	 * is E^-1 + E^-1 G' S^-1 G E^-1; its diagonal entry i is
+	 * (1 + ||U^-T Gs_i||^2) / E_i, where Gs_i = G_i / sqrt(E_i) is what
+	 * factor() left in ws->G.  Solve for all strata at once.
+	 */
+	cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+				(int) n, k, 1.0, ws->F, k, ws->G, k);
+	for (uint32_t i = 0; i < n; i++)
+	{
+		double		q = 0.0;
+
+		for (int j = 0; j < k; j++)
+			q += ws->G[(size_t) i * k + j] * ws->G[(size_t) i * k + j];
+		v[i] = (1.0 + q) / ws->E[i];
+	}
+}
+
 static double
 max_abs(const double *v, size_t len)
 {

@@ -84,6 +84,19 @@ fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_op
 void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,
 							  double *x);
 
+/*
+ * Gradient, Hessian and its factorisation at the point whose linear
+ * predictor is ws->eta (used by the boosting's variance update).
+ */
+fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const double *delta,
+								fg_newton_ws *ws, fg_error *err);
+
+/*
+ * After fg_newton_factor_at with rho = 0: the diagonal of H^-1 in the
+ * random-intercept block, into v (n entries).
+ */
+void		fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v);
+
 /* Fail with FG_ERR_COLLINEAR when [1, X] is rank deficient; names the culprit. */
 fg_status	fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err);
 
