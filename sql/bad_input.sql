@@ -1,6 +1,7 @@
 -- Bad input to fairglmm_fit: each case is a clear error (or documented
 -- behaviour), never a wrong model.
 \set VERBOSITY default
+CREATE TABLE big_enough AS SELECT * FROM d, generate_series(1, 2) AS copy;
 -- x arrays of different lengths
 SELECT fairglmm_fit(y, CASE WHEN id = 5 THEN x[1:2] ELSE x END, g, s, 0, 1, '{"method": "crlr"}') FROM d;
 -- multi-dimensional x
@@ -41,7 +42,6 @@ SELECT fairglmm_fit(y, x || 7.0::float8, g, s, 0, 1, '{"method": "crlr", "featur
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "maxiter": 5}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "ridge"}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": 3}') FROM d;
-SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "glmm"}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "tol": "small"}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "tol": 0}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "max_iter": 2.5}') FROM d;
@@ -51,8 +51,16 @@ SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "feature_names": ["a",
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "feature_names": ["a", "a", "b"]}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "feature_names": ["intercept", "a", "b"]}') FROM d;
 SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "feature_names": "a"}') FROM d;
--- the six-argument form needs fair_glmm, which this version does not have
-SELECT fairglmm_fit(y, x, g, s, 0.8, 1) FROM d;
+-- boosting options
+SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "fair_glmm", "c": 0.1}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"nu": 1.5}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"q0": 0}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"probes": 0}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"max_steps": 0}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"exact_trace": "yes"}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"seed": -1}') FROM d;
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"exact_trace": true}') FROM big_enough;
+SELECT fairglmm_fit(y, '{}', g, s, 0.8, 1) FROM d;
 -- an iteration limit that stops early warns and records converged = false
 \set VERBOSITY terse
 SELECT fairglmm_info(fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr", "max_iter": 1}')) ->> 'converged' AS converged FROM d;

@@ -22,6 +22,7 @@
 #include "model_format.h"
 #include "pg_glue.h"
 #include "strata_dict.h"
+#include "boosting.h"
 
 typedef struct fg_fit_state
 {
@@ -339,9 +340,12 @@ solver_bytes(const fg_fit_state *st)
 {
 	Size		k = 1 + st->p;
 	Size		n = st->uses_strata ? st->dict.count : 0;
-
-	return (Size) st->n_rows * 4 * sizeof(double) + (n + 8) * (k + 8) * sizeof(double) +
+	Size		newton = (Size) st->n_rows * 4 * sizeof(double) + (n + 8) * (k + 8) * sizeof(double) +
 		k * k * 2 * sizeof(double);
+
+	if (fg_method_is_boosting(st->settings.opt.method))
+		newton += fg_boost_memory(st->n_rows, st->p, (uint32) n, &st->settings.opt);
+	return newton;
 }
 
 static bytea *
@@ -355,6 +359,11 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 
 	memset(&model, 0, sizeof(model));
 	model.opt = st->settings.opt;
+	/* record what the fit used: unfair methods ignore rho, strata-free ones lambda */
+	if (!fg_method_is_fair(model.opt.method) || st->settings.has_c)
+		model.opt.rho = 0.0;
+	if (!st->uses_strata)
+		model.opt.lambda = 0.0;
 	model.has_c = st->settings.has_c;
 	model.rows_used = st->n_rows;
 	model.rows_skipped = st->n_skipped;
@@ -379,6 +388,11 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.train_accuracy = fit->train_accuracy;
 	model.train_di = fit->train_di;
 	model.train_cov = fit->train_cov;
+	model.q = fit->q;
+	model.steps = fit->steps;
+	model.stop_reason = (fg_stop_reason) fit->stop_reason;
+	model.bic = fit->bic;
+	model.selected = fit->selected;
 
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
 		fg_report_error(&err);
@@ -448,8 +462,7 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	if (!fit.converged)
 		ereport(WARNING,
 				(errmsg("fairglmm_fit did not converge"),
-				 errdetail("Newton's method stopped after %d iterations with gradient norm %g.",
-						   fit.iterations, fit.grad_norm),
+				 errdetail("Newton's method stopped after %d iterations.", fit.iterations),
 				 errhint("Raise option \"max_iter\" or loosen \"tol\"; fairglmm_info shows \"converged\": false for this model.")));
 
 	MemoryContextSwitchTo(old);

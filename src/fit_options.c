@@ -3,6 +3,7 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include "utils/builtins.h"
@@ -11,8 +12,8 @@
 #include "fit_options.h"
 #include "pg_glue.h"
 
-#define VALID_OPTIONS "c, feature_names, max_iter, method, threshold, tol"
-#define VALID_METHODS "lr, fair_lr, crlr, fair_crlr"
+#define VALID_OPTIONS "c, exact_trace, feature_names, max_iter, max_steps, method, nu, probes, q0, seed, threshold, tol, tol_q"
+#define VALID_METHODS "fair_glmm, glmm, fair_crlr, crlr, fair_lr, lr"
 
 static const char *
 jsonb_type_name(const JsonbValue *v)
@@ -51,6 +52,20 @@ number_option(const char *key, const JsonbValue *v)
 	return d;
 }
 
+/* An integer option in [lo, hi]. */
+static int
+integer_option(const char *key, const JsonbValue *v, double lo, double hi)
+{
+	double		d = number_option(key, v);
+
+	if (d != floor(d) || d < lo || d > hi)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be an integer between %.0f and %.0f", key, lo, hi),
+				 errdetail("The value given is %g.", d)));
+	return (int) d;
+}
+
 static void
 parse_method(const JsonbValue *v, fg_fit_settings *settings)
 {
@@ -64,12 +79,6 @@ parse_method(const JsonbValue *v, fg_fit_settings *settings)
 				 errdetail("Valid methods are: " VALID_METHODS ".")));
 	name = pnstrdup(v->val.string.val, v->val.string.len);
 	method = fg_method_from_name(name);
-	if (method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("method \"%s\" is not available in this version", name),
-				 errdetail("Componentwise boosting (glmm, fair_glmm) is not implemented yet."),
-				 errhint("Valid methods are: " VALID_METHODS ".")));
 	if (method == FG_METHOD_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -168,15 +177,27 @@ fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings
 			else if (strcmp(key, "threshold") == 0)
 				settings->opt.threshold = number_option(key, &v);
 			else if (strcmp(key, "max_iter") == 0)
+				settings->opt.max_iter = integer_option(key, &v, 1, 100000);
+			else if (strcmp(key, "max_steps") == 0)
+				settings->opt.max_steps = integer_option(key, &v, 1, 100000);
+			else if (strcmp(key, "probes") == 0)
+				settings->opt.probes = integer_option(key, &v, 1, 1000);
+			else if (strcmp(key, "seed") == 0)
+				settings->opt.seed = (uint64) integer_option(key, &v, 0, INT_MAX);
+			else if (strcmp(key, "q0") == 0)
+				settings->opt.q0 = number_option(key, &v);
+			else if (strcmp(key, "tol_q") == 0)
+				settings->opt.tol_q = number_option(key, &v);
+			else if (strcmp(key, "nu") == 0)
+				settings->opt.nu = number_option(key, &v);
+			else if (strcmp(key, "exact_trace") == 0)
 			{
-				double		d = number_option(key, &v);
-
-				if (d != floor(d) || d < 1 || d > 100000)
+				if (v.type != jbvBool)
 					ereport(ERROR,
 							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("option \"max_iter\" must be an integer between 1 and 100000"),
-							 errdetail("The value given is %g.", d)));
-				settings->opt.max_iter = (int) d;
+							 errmsg("option \"exact_trace\" must be a boolean"),
+							 errdetail("The value given is %s.", jsonb_type_name(&v))));
+				settings->opt.exact_trace = v.val.boolean;
 			}
 			else if (strcmp(key, "feature_names") == 0)
 				parse_feature_names(&v, settings);
@@ -188,12 +209,9 @@ fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings
 		}
 	}
 
+	/* the paper's headline method is the default */
 	if (settings->opt.method == FG_METHOD_NONE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("fairglmm_fit needs the \"method\" option in this version"),
-				 errdetail("The default method fair_glmm (componentwise boosting) is not implemented yet."),
-				 errhint("Pass options, e.g. fairglmm_fit(y, x, strata, sensitive, rho, lambda, '{\"method\": \"fair_crlr\"}').")));
+		settings->opt.method = FG_METHOD_FAIR_GLMM;
 	{
 		fg_error	err;
 

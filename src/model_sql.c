@@ -312,6 +312,20 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "%d", m->opt.max_iter);
 	json_key(&buf, "threshold", false);
 	json_number(&buf, m->opt.threshold);
+	json_key(&buf, "q0", false);
+	json_number(&buf, m->opt.q0);
+	json_key(&buf, "tol_q", false);
+	json_number(&buf, m->opt.tol_q);
+	json_key(&buf, "max_steps", false);
+	appendStringInfo(&buf, "%d", m->opt.max_steps);
+	json_key(&buf, "nu", false);
+	json_number(&buf, m->opt.nu);
+	json_key(&buf, "probes", false);
+	appendStringInfo(&buf, "%d", m->opt.probes);
+	json_key(&buf, "seed", false);
+	appendStringInfo(&buf, UINT64_FORMAT, m->opt.seed);
+	json_key(&buf, "exact_trace", false);
+	appendStringInfoString(&buf, m->opt.exact_trace ? "true" : "false");
 	json_key(&buf, "feature_names", false);
 	if (m->feature_names)
 	{
@@ -376,6 +390,39 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	json_number(&buf, m->train_di);
 	json_key(&buf, "train_covariance", false);
 	json_number(&buf, m->train_cov);
+
+	/* boosting results; null for the Newton methods */
+	{
+		bool		boosted = fg_method_is_boosting(m->opt.method);
+
+		json_key(&buf, "random_intercept_variance", false);
+		json_number(&buf, boosted ? m->q : NAN);
+		json_key(&buf, "random_intercept_sd", false);
+		json_number(&buf, boosted ? sqrt(m->q) : NAN);
+		json_key(&buf, "steps", false);
+		if (boosted)
+			appendStringInfo(&buf, "%d", m->steps);
+		else
+			appendStringInfoString(&buf, "null");
+		json_key(&buf, "stop_reason", false);
+		appendStringInfoString(&buf, !boosted ? "null" :
+							   m->stop_reason == FG_STOP_TOL_Q ? "\"tol_q\"" : "\"max_steps\"");
+		json_key(&buf, "bic", false);
+		json_number(&buf, boosted ? m->bic : NAN);
+		json_key(&buf, "selected", false);
+		if (m->selected)
+		{
+			appendStringInfoChar(&buf, '{');
+			for (int j = 0; j < m->p; j++)
+			{
+				json_key(&buf, feature_name(m, j, name, sizeof(name)), j == 0);
+				appendStringInfo(&buf, "%u", m->selected[j]);
+			}
+			appendStringInfoChar(&buf, '}');
+		}
+		else
+			appendStringInfoString(&buf, "null");
+	}
 	appendStringInfoChar(&buf, '}');
 
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));

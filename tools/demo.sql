@@ -31,7 +31,10 @@ INSERT INTO runs VALUES
   ('CRLR',                               'crlr',      0,                  1, '{}'),
   ('Fair CRLR, rho = 0.8',               'fair_crlr', 0.8,                1, '{}'),
   ('Fair CRLR, rho = 0.8 N (authors)',   'fair_crlr', 0.8 * :training_rows, 1, '{}'),
-  ('Fair CRLR, abs(cov) <= 0.1',         'fair_crlr', 0,                  1, '{"c": 0.1}');
+  ('Fair CRLR, abs(cov) <= 0.1',         'fair_crlr', 0,                  1, '{"c": 0.1}'),
+  ('GLMM (boosting)',                    'glmm',      0,                  1, '{}'),
+  ('Fair GLMM, rho = 0.8',               'fair_glmm', 0.8,                1, '{}'),
+  ('Fair GLMM, rho = 0.8 N (authors)',   'fair_glmm', 0.8 * :training_rows, 1, '{}');
 
 CREATE TEMP TABLE models AS
 SELECT r.label, fairglmm_fit(s.y, s.x, s.stratum, s.sex, r.rho, r.lambda,

@@ -83,6 +83,12 @@ fg_method_is_fair(fg_method method)
 		method == FG_METHOD_FAIR_GLMM;
 }
 
+bool
+fg_method_is_boosting(fg_method method)
+{
+	return method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM;
+}
+
 void
 fg_options_default(fg_options *opt)
 {
@@ -94,6 +100,13 @@ fg_options_default(fg_options *opt)
 	opt->tol = 1e-10;
 	opt->max_iter = 100;
 	opt->threshold = 0.5;
+	opt->q0 = 2.0;
+	opt->tol_q = 1e-3;
+	opt->max_steps = 100;
+	opt->nu = 1.0;
+	opt->probes = 30;
+	opt->seed = 42;
+	opt->exact_trace = false;
 }
 
 double

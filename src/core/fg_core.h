@@ -76,6 +76,7 @@ const char *fg_method_name(fg_method method);	/* "lr", ...; NULL if unknown */
 fg_method	fg_method_from_name(const char *name);	/* FG_METHOD_NONE if unknown */
 bool		fg_method_uses_strata(fg_method method);
 bool		fg_method_is_fair(fg_method method);
+bool		fg_method_is_boosting(fg_method method);
 
 typedef struct fg_options
 {
@@ -86,6 +87,15 @@ typedef struct fg_options
 	double		tol;			/* Newton decrement tolerance */
 	int			max_iter;		/* Newton iterations (per solve) */
 	double		threshold;		/* classification threshold for training metrics */
+
+	/* boosting (glmm, fair_glmm) */
+	double		q0;				/* initial random-intercept variance Q */
+	double		tol_q;			/* stop when abs(Q_l - Q_{l-1}) / Q_l <= tol_q */
+	int			max_steps;		/* boosting steps at most */
+	double		nu;				/* step length of the selected covariate */
+	int			probes;			/* Hutchinson probes for the hat-matrix trace */
+	uint64_t	seed;			/* seed of the probes */
+	bool		exact_trace;	/* dense exact trace instead of probes (small N only) */
 } fg_options;
 
 void		fg_options_default(fg_options *opt);
@@ -131,6 +141,14 @@ typedef struct fg_fit
 	double		train_accuracy;
 	double		train_di;		/* NAN when undefined */
 	double		train_cov;		/* (1/N) sum (s - s_bar) eta */
+
+	/* boosting only */
+	double		q;				/* final random-intercept variance */
+	int			steps;
+	int			stop_reason;	/* fg_stop_reason of model_format.h */
+	double		bic;			/* BIC of the last step */
+	double		df;				/* hat-matrix trace of the last step */
+	uint32_t   *selected;		/* p: times each covariate was selected; NULL otherwise */
 } fg_fit;
 
 /*

@@ -4,7 +4,7 @@
  * metrics stored with the model.
  */
 #include "fg_core.h"
-#include "newton.h"
+#include "boosting.h"
 
 #include <math.h>
 #include <string.h>
@@ -18,11 +18,6 @@ fg_options_check(const fg_options *opt, fg_error *err)
 	bool		strata = fg_method_uses_strata(opt->method);
 	bool		constrained = !isnan(opt->c);
 
-	if (opt->method == FG_METHOD_GLMM || opt->method == FG_METHOD_FAIR_GLMM)
-		return fg_fail(err, FG_ERR_INVALID, "method is not available in this version",
-					   "Use lr, fair_lr, crlr or fair_crlr.",
-					   "Method \"%s\" (componentwise boosting) is not implemented yet.",
-					   fg_method_name(opt->method));
 	if (fg_method_name(opt->method) == NULL)
 		return fg_fail(err, FG_ERR_INVALID, "no method given", NULL, NULL);
 	if (!(opt->rho >= 0.0) || !isfinite(opt->rho))
@@ -46,6 +41,18 @@ fg_options_check(const fg_options *opt, fg_error *err)
 		return fg_fail(err, FG_ERR_INVALID, "rho and option \"c\" cannot both be used",
 					   "Pass rho = 0 with option \"c\", or drop \"c\" to use the penalty.",
 					   "Option \"c\" replaces the rho penalty by the constraint abs(cov) <= c.");
+	if (constrained && fg_method_is_boosting(opt->method))
+		return fg_fail(err, FG_ERR_INVALID, "option \"c\" is not available with boosting",
+					   "Use the rho penalty with glmm and fair_glmm, or method fair_crlr with \"c\".",
+					   "Componentwise boosting needs an unconstrained objective.");
+	if (fg_method_is_boosting(opt->method) &&
+		(!(opt->q0 > 0.0) || !isfinite(opt->q0) || !(opt->tol_q >= 0.0) ||
+		 !(opt->nu > 0.0 && opt->nu <= 1.0) || opt->max_steps < 1 ||
+		 opt->probes < 1 || opt->probes > 1000))
+		return fg_fail(err, FG_ERR_INVALID, "invalid boosting option",
+					   "q0 > 0, tol_q >= 0, 0 < nu <= 1, max_steps >= 1, 1 <= probes <= 1000.",
+					   "q0 = %g, tol_q = %g, nu = %g, max_steps = %d, probes = %d.",
+					   opt->q0, opt->tol_q, opt->nu, opt->max_steps, opt->probes);
 	if (!(opt->tol > 0.0) || !(opt->max_iter >= 1))
 		return fg_fail(err, FG_ERR_INVALID, "tol must be > 0 and max_iter >= 1", NULL, NULL);
 	if (!(opt->threshold >= 0.0 && opt->threshold <= 1.0))
@@ -205,6 +212,8 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	double	   *delta = NULL;
 	bool		strata = fg_method_uses_strata(opt->method);
 	bool		constrained = !isnan(opt->c);
+	/* unfair methods ignore rho; constrained ones replace it by c */
+	double		rho = fg_method_is_fair(opt->method) && !constrained ? opt->rho : 0.0;
 	uint32_t	m;
 	size_t		ones = 0;
 	fg_status	st;
@@ -216,8 +225,7 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		return st;
 	if ((st = fg_check_collinear(env, data, err)) != FG_OK)
 		return st;
-	if ((st = fg_problem_init(env, data, strata, opt->lambda,
-							  constrained ? 0.0 : opt->rho, &prob, err)) != FG_OK)
+	if ((st = fg_problem_init(env, data, strata, opt->lambda, rho, &prob, err)) != FG_OK)
 		return st;
 	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
 		goto done;
@@ -246,6 +254,9 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		st = fg_newton_solve(env, &prob, opt, delta, &ws, &stats, err);
 		fit->iterations = stats.iterations;
 	}
+	/* boosting starts from the (fair) CRLR solution */
+	if (st == FG_OK && fg_method_is_boosting(opt->method))
+		st = fg_boost(env, data, opt, &prob, delta, &ws, fit, err);
 	if (st != FG_OK)
 		goto done;
 
@@ -257,9 +268,13 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	for (size_t l = 0; prob.n > 0 && l < data->n_rows; l++)
 		fit->stratum_rows[data->stratum[l]]++;
 	fit->converged = stats.converged;
-	fit->grad_norm = stats.grad_norm;
-	/* report J itself, without the multiplier's linear term */
+	/* after boosting, the warm start's gradient says nothing about the result */
+	fit->grad_norm = fg_method_is_boosting(opt->method) ? NAN : stats.grad_norm;
+	/* report J itself, without the multiplier's linear term; for boosting
+	 * the ridge on b is the fitted prior 1 / (2 Q) */
 	prob.lin = 0.0;
+	if (fg_method_is_boosting(opt->method))
+		prob.lambda = 0.5 / fit->q;
 	fit->objective = fg_objective(&prob, delta, ws.eta);
 	training_metrics(&prob, opt, ws.eta, fit);
 
@@ -272,6 +287,7 @@ done:
 		fg_release(env, fit->beta);
 		fg_release(env, fit->b);
 		fg_release(env, fit->stratum_rows);
+		fg_release(env, fit->selected);
 		memset(fit, 0, sizeof(*fit));
 	}
 	return st;

@@ -25,7 +25,9 @@
 /* rows_used, rows_skipped, p, n_strata, key_type, has_feature_names */
 #define COUNTS_SIZE			(2 * 8 + 4 + 4 + 1 + 1)
 /* iterations, converged, six statistics, q, steps, stop_reason, bic, has_selected */
-#define TAIL_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+#define TAIL_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1 + BOOST_OPTIONS_SIZE)
+/* q0, tol_q, max_steps, nu, probes, seed, exact_trace (after the statistics) */
+#define BOOST_OPTIONS_SIZE	(8 + 8 + 4 + 8 + 4 + 8 + 1)
 /* key_len, b, stratum_rows (the key bytes come on top) */
 #define STRATUM_FIXED_SIZE	(4 + 8 + 8)
 #define INT_KEY_LEN			8
@@ -555,6 +557,13 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 		for (int j = 0; j < m->p; j++)
 			put_u32(&w, m->selected[j]);
 	}
+	put_f64(&w, m->opt.q0);
+	put_f64(&w, m->opt.tol_q);
+	put_i32(&w, m->opt.max_steps);
+	put_f64(&w, m->opt.nu);
+	put_i32(&w, m->opt.probes);
+	put_u64(&w, m->opt.seed);
+	put_bool(&w, m->opt.exact_trace);
 
 	put_u32(&w, fg_crc32c(0, w.buf, w.pos));
 
@@ -896,13 +905,20 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 	TRY(get_bool(r, &has_selected, "has_selected", err));
 	if (has_selected)
 	{
-		if (left(r) < (size_t) 4 * p)
+		if (left(r) < (size_t) 4 * p + BOOST_OPTIONS_SIZE)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The model ends inside its selection counts.");
 		ALLOC_OR_FAIL(m->selected, (size_t) p * sizeof(uint32_t));
 		for (uint32_t j = 0; j < p; j++)
 			m->selected[j] = get_u32(r);
 	}
+	m->opt.q0 = get_f64(r);
+	m->opt.tol_q = get_f64(r);
+	m->opt.max_steps = get_i32(r);
+	m->opt.nu = get_f64(r);
+	m->opt.probes = get_i32(r);
+	m->opt.seed = get_u64(r);
+	TRY(get_bool(r, &m->opt.exact_trace, "exact_trace", err));
 
 	if (r->overrun)
 		return reject(err, FG_ERR_CORRUPT, "The model ends before its last field.");

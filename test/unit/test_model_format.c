@@ -459,8 +459,8 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_N_STRATA, 4) == 0);
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
-		/* header, options, counts, intercept, 2 betas, tail, checksum */
-		CHECK(len == 20 + 46 + 26 + 8 + 16 + 75 + 4, "length %zu", len);
+		/* header, options, counts, intercept, 2 betas, tail (with the boosting options), checksum */
+		CHECK(len == 20 + 46 + 26 + 8 + 16 + 75 + 41 + 4, "length %zu", len);
 	}
 	fg_release(&unit_env, buf);
 	fg_model_release(&unit_env, &m);

@@ -1,0 +1,684 @@
+/*
+ * boosting.c -- Fair GLMM: componentwise boosting with a fairness penalty
+ * (the paper's Algorithm 1, after Tutz & Groll 2010).
+ *
+ * Each step tries every covariate r with the update of (beta0, beta_r, b)
+ * that one penalised Fisher-scoring step gives, scores each by
+ *
+ *   BIC_r = -2 [loglik(mu_r) - (rho/N)(a'delta_r)^2] + 2 df_r log(n)
+ *
+ * and keeps the best; then re-estimates the random-intercept variance Q.
+ * The per-candidate system F_r = A_r'WA_r + K + (2rho/N) a_r a_r' is an
+ * arrow matrix (2 x 2 dense block, n diagonal) plus rank one, so each solve
+ * costs O(n) once the row sums are known.
+ *
+ * df_r = trace(I - (I - M_r) U) with U the product of (I - M) of earlier
+ * steps.  Writing P = I - U, df_r = tr(P) + tr(M_r (I - P)).  Both traces
+ * are estimated with the same Rademacher probes z_k, keeping h_k = P z_k up
+ * to date (h_k += M_j (z_k - h_k) after each step); tr(M_r (I - P) ) is
+ * mean_k (A_r'z_k)' F_r^-1 (A_r'W (z_k - h_k)), whose row sums are shared by
+ * all candidates.  Estimating the trace of P, not of U = I - P, keeps the
+ * variance at the scale of the degrees of freedom instead of N.  With
+ * exact_trace the probes are the N unit vectors, which gives the exact
+ * traces (dense, for small N and for testing the estimator).
+ */
+#include "boosting.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FG_BLOCK_ROWS 256
+#define FG_INTERRUPT_ROWS (1 << 16)
+#define FG_W_FLOOR 1e-10		/* keeps every weight positive */
+#define FG_Q_FLOOR 1e-8			/* keeps 1/Q finite */
+#define FG_EXACT_TRACE_MAX_ROWS 5000
+
+typedef struct boost
+{
+	const fg_env *env;
+	const fg_data *data;
+	const fg_options *opt;
+	const fg_problem *prob;
+	size_t		N;
+	int			p;
+	uint32_t	n;
+	int			m;				/* probes */
+	double		probe_weight;	/* 1/m for Rademacher probes, 1 for unit vectors */
+	double		pen;			/* 2 rho / N */
+	double		invq;			/* 1 / Q */
+
+	/* probes: h = P z per row (N x m), z from the row's rank and the seed */
+	uint32_t   *rank;
+	double	   *H;
+	double	   *Z1,
+			   *ZX,
+			   *Zb;				/* fixed: sums of z, X'z (p x m), stratum sums (n x m) */
+	double	   *T1,
+			   *TX,
+			   *Tb;				/* per step: the same sums of W (z - h) */
+	double		trace_p;
+
+	/* per step row sums */
+	double		Sw,
+				Sr;
+	double	   *Swx,
+			   *Swxx,
+			   *Srx;			/* p */
+	double	   *Dw,
+			   *Srb;			/* n */
+	double	   *Gx;				/* n x p: stratum sums of w x */
+
+	/* the arrow system of one candidate */
+	double	   *gx;				/* n: second coupling column */
+	double	   *E;				/* n: Dw + 1/Q */
+	double		Sinv[4];		/* inverse 2 x 2 Schur complement */
+	int			kf;				/* 1 (intercept only) or 2 (intercept, x_r) */
+	double		a_f[2];			/* fixed entries of a_r */
+	double	   *Ha;				/* 2 + n: H0^-1 a_r */
+	double		sm_denom;		/* 1 + pen a_r' H0^-1 a_r */
+
+	/* scratch, 2 + n each */
+	double	   *rhs,
+			   *x,
+			   *step,
+			   *best_step;
+	double	   *probe_solutions;	/* m x (2 + n) */
+	double	   *block,
+			   *zblock;			/* FG_BLOCK_ROWS x p, FG_BLOCK_ROWS x m */
+} boost;
+
+/* ---------- probes ---------- */
+
+static inline uint64_t
+mix64(uint64_t z)
+{
+	/* splitmix64 finaliser: decorrelates consecutive inputs */
+	z += 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Probe k at row l: a Rademacher sign from (seed, rank, k), or a unit vector. */
+static inline double
+probe(const boost *bs, size_t l, int k)
+{
+	if (bs->opt->exact_trace)
+		return bs->rank[l] == (uint32_t) k ? 1.0 : 0.0;
+	return (mix64(bs->opt->seed ^ mix64(((uint64_t) bs->rank[l] << 20) ^ (uint64_t) k)) >> 63)
+		? 1.0 : -1.0;
+}
+
+/* qsort has no context argument */
+static const fg_data *rank_data;
+
+static int
+compare_rows(const void *pa, const void *pb)
+{
+	uint32_t	a = *(const uint32_t *) pa,
+				b = *(const uint32_t *) pb;
+	const fg_data *d = rank_data;
+	int			c;
+
+	if (d->stratum[a] != d->stratum[b])
+		return d->stratum[a] < d->stratum[b] ? -1 : 1;
+	if (d->y[a] != d->y[b])
+		return d->y[a] < d->y[b] ? -1 : 1;
+	if (d->s[a] != d->s[b])
+		return d->s[a] < d->s[b] ? -1 : 1;
+	c = memcmp(d->x + (size_t) a * d->p, d->x + (size_t) b * d->p, sizeof(double) * d->p);
+	return c;
+}
+
+/*
+ * Probes follow a canonical order of the rows (by stratum, y, s, x), so the
+ * same rows in another order get the same probes: identical rows are
+ * interchangeable, whichever rank each one gets.
+ */
+static fg_status
+rank_rows(boost *bs, fg_error *err)
+{
+	uint32_t   *order = fg_alloc(bs->env, sizeof(uint32_t) * bs->N);
+
+	if (order == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (size_t l = 0; l < bs->N; l++)
+		order[l] = (uint32_t) l;
+	rank_data = bs->data;
+	qsort(order, bs->N, sizeof(uint32_t), compare_rows);
+	rank_data = NULL;
+	for (size_t r = 0; r < bs->N; r++)
+		bs->rank[order[r]] = (uint32_t) r;
+	fg_release(bs->env, order);
+	return FG_OK;
+}
+
+/* ---------- the arrow system of one candidate ---------- */
+
+static void arrow_solve(const boost *bs, const double *v, double *x);
+
+/*
+ * Prepare F = [B G; G' diag(E)] + pen a_r a_r' for candidate r (r < 0: the
+ * intercept-only system of M_0, without the fairness term).  Returns false
+ * when the 2 x 2 Schur complement is singular.
+ */
+static bool
+arrow_prepare(boost *bs, int r, bool fair)
+{
+	uint32_t	n = bs->n;
+	double		S[4];
+	const double *a = bs->prob->a;
+
+	bs->kf = r < 0 ? 1 : 2;
+	S[0] = bs->Sw;
+	S[1] = S[2] = r < 0 ? 0.0 : bs->Swx[r];
+	S[3] = r < 0 ? 1.0 : bs->Swxx[r];
+	for (uint32_t i = 0; i < n; i++)
+	{
+		double		gx = r < 0 ? 0.0 : bs->Gx[(size_t) i * bs->p + r];
+		double		e = bs->Dw[i] + bs->invq;
+
+		bs->gx[i] = gx;
+		bs->E[i] = e;
+		S[0] -= bs->Dw[i] * bs->Dw[i] / e;
+		S[1] -= bs->Dw[i] * gx / e;
+		S[3] -= gx * gx / e;
+	}
+	S[2] = S[1];
+	if (bs->kf == 1)
+	{
+		if (!(S[0] > 0))
+			return false;
+		bs->Sinv[0] = 1.0 / S[0];
+		bs->Sinv[1] = bs->Sinv[2] = 0.0;
+		bs->Sinv[3] = 0.0;
+	}
+	else
+	{
+		double		det = S[0] * S[3] - S[1] * S[2];
+
+		if (!(det > 1e-14 * fabs(S[0] * S[3])) || !(S[0] > 0))
+			return false;
+		bs->Sinv[0] = S[3] / det;
+		bs->Sinv[1] = bs->Sinv[2] = -S[1] / det;
+		bs->Sinv[3] = S[0] / det;
+	}
+
+	/* Sherman-Morrison for the fairness term needs H0^-1 a_r */
+	bs->sm_denom = 0.0;
+	if (fair && bs->pen > 0.0)
+	{
+		double		ah;
+
+		bs->a_f[0] = a[0];
+		bs->a_f[1] = r < 0 ? 0.0 : a[1 + r];
+		bs->rhs[0] = bs->a_f[0];
+		bs->rhs[1] = bs->a_f[1];
+		memcpy(bs->rhs + 2, a + bs->prob->k, sizeof(double) * n);
+		arrow_solve(bs, bs->rhs, bs->Ha);	/* sm_denom = 0: arrow part only */
+		ah = bs->a_f[0] * bs->Ha[0] + bs->a_f[1] * bs->Ha[1];
+		for (uint32_t i = 0; i < n; i++)
+			ah += bs->rhs[2 + i] * bs->Ha[2 + i];
+		bs->sm_denom = 1.0 + bs->pen * ah;
+	}
+	return true;
+}
+
+/* x = F^-1 v for the prepared candidate (vectors: 2 fixed slots, then n). */
+static void
+arrow_solve(const boost *bs, const double *v, double *x)
+{
+	uint32_t	n = bs->n;
+	double		t0 = v[0],
+				t1 = bs->kf == 2 ? v[1] : 0.0;
+
+	for (uint32_t i = 0; i < n; i++)
+	{
+		t0 -= bs->Dw[i] * v[2 + i] / bs->E[i];
+		t1 -= bs->gx[i] * v[2 + i] / bs->E[i];
+	}
+	x[0] = bs->Sinv[0] * t0 + bs->Sinv[1] * t1;
+	x[1] = bs->kf == 2 ? bs->Sinv[2] * t0 + bs->Sinv[3] * t1 : 0.0;
+	for (uint32_t i = 0; i < n; i++)
+		x[2 + i] = (v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1]) / bs->E[i];
+
+	if (bs->sm_denom > 0.0)
+	{
+		const double *a_b = bs->prob->a + bs->prob->k;
+		double		ax = bs->a_f[0] * x[0] + bs->a_f[1] * x[1];
+		double		scale;
+
+		for (uint32_t i = 0; i < n; i++)
+			ax += a_b[i] * x[2 + i];
+		scale = bs->pen * ax / bs->sm_denom;
+		x[0] -= scale * bs->Ha[0];
+		x[1] -= scale * bs->Ha[1];
+		for (uint32_t i = 0; i < n; i++)
+			x[2 + i] -= scale * bs->Ha[2 + i];
+	}
+}
+
+/* ---------- row passes ---------- */
+
+static inline void
+poll(const boost *bs, size_t l)
+{
+	if ((l & (FG_INTERRUPT_ROWS - 1)) == 0 && bs->env->check_interrupts)
+		bs->env->check_interrupts(bs->env->ctx);
+}
+
+/*
+ * One pass at the current eta: the weights' and residuals' row sums, and the
+ * probe sums A'W(z - h); with initial = true only the sums M_0 needs, with
+ * h = 0.
+ */
+static void
+row_sums(boost *bs, const double *eta, bool initial)
+{
+	const fg_data *d = bs->data;
+	size_t		N = bs->N;
+	int			p = bs->p,
+				m = bs->m;
+	uint32_t	n = bs->n;
+
+	bs->Sw = bs->Sr = 0.0;
+	memset(bs->Swx, 0, sizeof(double) * p);
+	memset(bs->Swxx, 0, sizeof(double) * p);
+	memset(bs->Srx, 0, sizeof(double) * p);
+	memset(bs->Dw, 0, sizeof(double) * n);
+	memset(bs->Srb, 0, sizeof(double) * n);
+	memset(bs->Gx, 0, sizeof(double) * n * p);
+	memset(bs->T1, 0, sizeof(double) * m);
+	memset(bs->TX, 0, sizeof(double) * p * m);
+	memset(bs->Tb, 0, sizeof(double) * n * m);
+	bs->trace_p = 0.0;
+
+	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	{
+		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
+
+		poll(bs, r0);
+		for (size_t q = 0; q < rows; q++)
+		{
+			size_t		l = r0 + q;
+			double		mu = fg_sigmoid(eta[l]);
+			double		w = fmax(mu * (1.0 - mu), FG_W_FLOOR);
+			double		res = d->y[l] - mu;
+			const double *x = d->x + l * p;
+			uint32_t	g = d->stratum[l];
+			double	   *Gg = bs->Gx + (size_t) g * p;
+			double	   *Tg = bs->Tb + (size_t) g * m;
+			double	   *hrow = bs->H + l * m;
+			double	   *zrow = bs->zblock + q * m;
+
+			bs->Sw += w;
+			bs->Sr += res;
+			bs->Dw[g] += w;
+			bs->Srb[g] += res;
+			for (int j = 0; j < p; j++)
+			{
+				bs->Swx[j] += w * x[j];
+				bs->Swxx[j] += w * x[j] * x[j];
+				bs->Srx[j] += res * x[j];
+				Gg[j] += w * x[j];
+			}
+			for (int k = 0; k < m; k++)
+			{
+				double		z = probe(bs, l, k);
+				double		wv = w * (initial ? z : z - hrow[k]);
+
+				if (!initial)
+					bs->trace_p += z * hrow[k];
+				zrow[k] = wv;
+				bs->T1[k] += wv;
+				Tg[k] += wv;
+			}
+		}
+		if (p > 0)
+			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
+						d->x + r0 * p, p, bs->zblock, m, 1.0, bs->TX, m);
+	}
+	bs->trace_p *= bs->probe_weight;
+}
+
+/* The fixed probe sums: sum z, X'z, stratum sums of z. */
+static void
+probe_sums(boost *bs)
+{
+	const fg_data *d = bs->data;
+	int			p = bs->p,
+				m = bs->m;
+
+	for (size_t r0 = 0; r0 < bs->N; r0 += FG_BLOCK_ROWS)
+	{
+		size_t		rows = bs->N - r0 < FG_BLOCK_ROWS ? bs->N - r0 : FG_BLOCK_ROWS;
+
+		poll(bs, r0);
+		for (size_t q = 0; q < rows; q++)
+		{
+			size_t		l = r0 + q;
+			double	   *Zg = bs->Zb + (size_t) d->stratum[l] * m;
+
+			for (int k = 0; k < m; k++)
+			{
+				double		z = probe(bs, l, k);
+
+				bs->zblock[q * m + k] = z;
+				bs->Z1[k] += z;
+				Zg[k] += z;
+			}
+		}
+		if (p > 0)
+			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
+						d->x + r0 * p, p, bs->zblock, m, 1.0, bs->ZX, m);
+	}
+}
+
+/* Gather probe k's sums for candidate r (r < 0: intercept only) into v. */
+static void
+gather(const boost *bs, const double *S1, const double *SX, const double *Sb, int r, int k,
+	   double *v)
+{
+	v[0] = S1[k];
+	v[1] = r < 0 ? 0.0 : SX[(size_t) r * bs->m + k];
+	for (uint32_t i = 0; i < bs->n; i++)
+		v[2 + i] = Sb[(size_t) i * bs->m + k];
+}
+
+/* h_k += A_r diag(1, nu, 1..) F_r^-1 A_r'W (z_k - h_k) for every probe. */
+static void
+update_probes(boost *bs, int r, double nu)
+{
+	const fg_data *d = bs->data;
+	int			m = bs->m;
+	size_t		stride = 2 + bs->n;
+
+	for (int k = 0; k < m; k++)
+	{
+		double	   *c = bs->probe_solutions + (size_t) k * stride;
+
+		gather(bs, bs->T1, bs->TX, bs->Tb, r, k, bs->rhs);
+		arrow_solve(bs, bs->rhs, c);
+		c[1] *= nu;
+	}
+	for (size_t l = 0; l < bs->N; l++)
+	{
+		double	   *hrow = bs->H + l * m;
+		double		xr = r < 0 ? 0.0 : d->x[l * bs->p + r];
+		uint32_t	g = d->stratum[l];
+
+		poll(bs, l);
+		for (int k = 0; k < m; k++)
+		{
+			const double *c = bs->probe_solutions + (size_t) k * stride;
+
+			hrow[k] += c[0] + c[1] * xr + c[2 + g];
+		}
+	}
+}
+
+/* log-likelihood after adding step (2 fixed, n) for candidate r to eta */
+static double
+loglik_after(const boost *bs, const double *eta, int r, const double *st, double nu)
+{
+	const fg_data *d = bs->data;
+	double		ll = 0.0;
+
+	for (size_t l = 0; l < bs->N; l++)
+	{
+		double		e = eta[l] + st[0] + nu * st[1] * d->x[l * bs->p + r] + st[2 + d->stratum[l]];
+
+		poll(bs, l);
+		ll += (d->y[l] ? e : 0.0) - fg_log1pexp(e);
+	}
+	return ll;
+}
+
+/* ---------- setup ---------- */
+
+static void
+boost_free(boost *bs)
+{
+	const fg_env *env = bs->env;
+	void	   *ptrs[] = {bs->rank, bs->H, bs->Z1, bs->ZX, bs->Zb, bs->T1, bs->TX, bs->Tb,
+		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E, bs->Ha,
+		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock};
+
+	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
+		fg_release(env, ptrs[i]);
+}
+
+static fg_status
+boost_alloc(boost *bs, fg_error *err)
+{
+	size_t		N = bs->N,
+				p = bs->p ? bs->p : 1,
+				n = bs->n,
+				m = bs->m;
+	const fg_env *env = bs->env;
+
+	bs->rank = fg_alloc(env, sizeof(uint32_t) * N);
+	bs->H = fg_alloc(env, sizeof(double) * N * m);
+	bs->Z1 = fg_alloc(env, sizeof(double) * m);
+	bs->ZX = fg_alloc(env, sizeof(double) * p * m);
+	bs->Zb = fg_alloc(env, sizeof(double) * n * m);
+	bs->T1 = fg_alloc(env, sizeof(double) * m);
+	bs->TX = fg_alloc(env, sizeof(double) * p * m);
+	bs->Tb = fg_alloc(env, sizeof(double) * n * m);
+	bs->Swx = fg_alloc(env, sizeof(double) * p);
+	bs->Swxx = fg_alloc(env, sizeof(double) * p);
+	bs->Srx = fg_alloc(env, sizeof(double) * p);
+	bs->Dw = fg_alloc(env, sizeof(double) * n);
+	bs->Srb = fg_alloc(env, sizeof(double) * n);
+	bs->Gx = fg_alloc(env, sizeof(double) * n * p);
+	bs->gx = fg_alloc(env, sizeof(double) * n);
+	bs->E = fg_alloc(env, sizeof(double) * n);
+	bs->Ha = fg_alloc(env, sizeof(double) * (n + 2));
+	bs->rhs = fg_alloc(env, sizeof(double) * (n + 2));
+	bs->x = fg_alloc(env, sizeof(double) * (n + 2));
+	bs->step = fg_alloc(env, sizeof(double) * (n + 2));
+	bs->best_step = fg_alloc(env, sizeof(double) * (n + 2));
+	bs->probe_solutions = fg_alloc(env, sizeof(double) * m * (n + 2));
+	bs->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
+	bs->zblock = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * m);
+	if (!bs->rank || !bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
+		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
+		!bs->gx || !bs->E || !bs->Ha || !bs->rhs || !bs->x || !bs->step || !bs->best_step ||
+		!bs->probe_solutions || !bs->block || !bs->zblock)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
+					   "Boosting needs %zu MB for %zu rows and %zu probes.",
+					   (N * (m * 8 + 4)) >> 20, N, m);
+	return FG_OK;
+}
+
+size_t
+fg_boost_memory(size_t n_rows, int p, uint32_t n_strata, const fg_options *opt)
+{
+	size_t		m = opt->exact_trace ? n_rows : (size_t) opt->probes;
+
+	return n_rows * (m * sizeof(double) + sizeof(uint32_t) * 2) +
+		(size_t) n_strata * (m * 4 + (size_t) p * 2 + 16) * sizeof(double);
+}
+
+/* ---------- the algorithm ---------- */
+
+fg_status
+fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
+		 const fg_problem *prob, double *delta, fg_newton_ws *ws, fg_fit *fit,
+		 fg_error *err)
+{
+	boost		bs;
+	fg_problem	fisher;
+	double	   *eta = ws->eta;	/* at delta on entry, kept current */
+	double	   *var_b = NULL;
+	double		Q = opt->q0;
+	double		log_n;
+	int			k = prob->k;
+	fg_status	st;
+
+	memset(&bs, 0, sizeof(bs));
+	bs.env = env;
+	bs.data = data;
+	bs.opt = opt;
+	bs.prob = prob;
+	bs.N = data->n_rows;
+	bs.p = data->p;
+	bs.n = prob->n;
+	bs.pen = 2.0 * prob->rho_over_n;
+	log_n = log((double) bs.n);
+
+	if (bs.p < 1)
+		return fg_fail(err, FG_ERR_INVALID, "boosting needs at least one feature",
+					   "Use method crlr or fair_crlr for an intercept-only model.", NULL);
+	if (opt->exact_trace && bs.N > FG_EXACT_TRACE_MAX_ROWS)
+		return fg_fail(err, FG_ERR_INVALID, "the exact trace is only for small data",
+					   "Use the default trace estimate (option \"probes\").",
+					   "Option \"exact_trace\" keeps an N x N matrix; it is limited to %d rows and this fit has %zu.",
+					   FG_EXACT_TRACE_MAX_ROWS, bs.N);
+	bs.m = opt->exact_trace ? (int) bs.N : opt->probes;
+	bs.probe_weight = opt->exact_trace ? 1.0 : 1.0 / bs.m;
+
+	if ((st = boost_alloc(&bs, err)) != FG_OK)
+		goto done;
+	fit->selected = fg_alloc(env, sizeof(uint32_t) * bs.p);
+	var_b = fg_alloc(env, sizeof(double) * bs.n);
+	if (!fit->selected || !var_b)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+	if ((st = rank_rows(&bs, err)) != FG_OK)
+		goto done;
+	probe_sums(&bs);
+
+	/* the Fisher matrix of the full model, for the variance of b */
+	fisher = *prob;
+	fisher.rho_over_n = 0.0;
+	fisher.lin = 0.0;
+
+	/* P_0 = M_0 = A_0 (A_0'WA_0 + K_0)^-1 A_0'W with A_0 = [1, Z] */
+	bs.invq = 1.0 / Q;
+	row_sums(&bs, eta, true);
+	if (!arrow_prepare(&bs, -1, false))
+	{
+		st = fg_fail(err, FG_ERR_NUMERIC, "the boosting start is degenerate", NULL,
+					 "The intercept-only Fisher matrix is singular.");
+		goto done;
+	}
+	update_probes(&bs, -1, 1.0);
+
+	fit->stop_reason = 2;		/* FG_STOP_MAX_STEPS unless Q settles */
+	for (int step = 0; step < opt->max_steps; step++)
+	{
+		double		a_delta = fg_a_dot(prob, delta);
+		double		best_bic = INFINITY,
+					best_df = 0.0;
+		int			best = -1;
+		double		Q_new = 0.0;
+
+		if (env->check_interrupts)
+			env->check_interrupts(env->ctx);
+		bs.invq = 1.0 / Q;
+		row_sums(&bs, eta, false);
+
+		for (int r = 0; r < bs.p; r++)
+		{
+			double		ad_new,
+						ll,
+						tr = 0.0,
+						df,
+						bic;
+
+			if (!arrow_prepare(&bs, r, true))
+				continue;
+			/* score s_r = A_r'(y - mu) - K delta_r - pen a_r (a'delta) */
+			bs.rhs[0] = bs.Sr - bs.pen * a_delta * prob->a[0];
+			bs.rhs[1] = bs.Srx[r] - bs.pen * a_delta * prob->a[1 + r];
+			for (uint32_t i = 0; i < bs.n; i++)
+				bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq -
+					bs.pen * a_delta * prob->a[k + i];
+			arrow_solve(&bs, bs.rhs, bs.step);
+
+			ad_new = a_delta + prob->a[0] * bs.step[0] + prob->a[1 + r] * opt->nu * bs.step[1];
+			for (uint32_t i = 0; i < bs.n; i++)
+				ad_new += prob->a[k + i] * bs.step[2 + i];
+			ll = loglik_after(&bs, eta, r, bs.step, opt->nu);
+
+			/* tr(M_r (I - P)) from the shared probe sums */
+			for (int q = 0; q < bs.m; q++)
+			{
+				double		dot;
+
+				gather(&bs, bs.T1, bs.TX, bs.Tb, r, q, bs.rhs);
+				arrow_solve(&bs, bs.rhs, bs.x);
+				bs.x[1] *= opt->nu;
+				gather(&bs, bs.Z1, bs.ZX, bs.Zb, r, q, bs.rhs);
+				dot = 0.0;
+				for (uint32_t i = 0; i < bs.n + 2; i++)
+					dot += bs.rhs[i] * bs.x[i];
+				tr += dot;
+			}
+			df = bs.trace_p + bs.probe_weight * tr;
+			bic = -2.0 * (ll - prob->rho_over_n * ad_new * ad_new) + 2.0 * df * log_n;
+			if (bic < best_bic)
+			{
+				best_bic = bic;
+				best_df = df;
+				best = r;
+				memcpy(bs.best_step, bs.step, sizeof(double) * (bs.n + 2));
+			}
+		}
+		if (best < 0)
+		{
+			st = fg_fail(err, FG_ERR_NUMERIC, "no covariate could be updated",
+						 "Check the features for near-collinearity with the strata.",
+						 "Every candidate's Fisher matrix was singular at boosting step %d.", step + 1);
+			goto done;
+		}
+
+		/* take the step of the best covariate */
+		arrow_prepare(&bs, best, true);
+		update_probes(&bs, best, opt->nu);
+		delta[0] += bs.best_step[0];
+		delta[1 + best] += opt->nu * bs.best_step[1];
+		for (uint32_t i = 0; i < bs.n; i++)
+			delta[k + i] += bs.best_step[2 + i];
+		for (size_t l = 0; l < bs.N; l++)
+			eta[l] += bs.best_step[0] + opt->nu * bs.best_step[1] * data->x[l * bs.p + best] +
+				bs.best_step[2 + data->stratum[l]];
+		fit->selected[best]++;
+		fit->steps = step + 1;
+		fit->bic = best_bic;
+		fit->df = best_df;
+
+		/* Q = mean(V_i + b_i^2), V_i from the inverse Fisher matrix (Harville) */
+		fisher.lambda = 0.5 / Q;
+		if ((st = fg_newton_factor_at(env, &fisher, delta, ws, err)) != FG_OK)
+			goto done;
+		fg_newton_b_variances(&fisher, ws, var_b);
+		for (uint32_t i = 0; i < bs.n; i++)
+			Q_new += var_b[i] + delta[k + i] * delta[k + i];
+		Q_new = fmax(Q_new / bs.n, FG_Q_FLOOR);
+		if (fabs(Q_new - Q) / Q_new <= opt->tol_q)
+		{
+			Q = Q_new;
+			fit->stop_reason = 1;	/* FG_STOP_TOL_Q */
+			break;
+		}
+		Q = Q_new;
+	}
+	fit->q = Q;
+	st = FG_OK;
+
+done:
+	fg_release(env, var_b);
+	boost_free(&bs);
+	if (st != FG_OK)
+	{
+		fg_release(env, fit->selected);
+		fit->selected = NULL;
+	}
+	return st;
+}
