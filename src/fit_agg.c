@@ -57,24 +57,6 @@ key_type_for(Oid type)
 	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
 }
 
-/* A 0/1 argument given as boolean or integer. */
-static uint8
-binary_arg(Datum d, Oid type, const char *name)
-{
-	int32		v;
-
-	if (type == BOOLOID)
-		return DatumGetBool(d) ? 1 : 0;
-	v = DatumGetInt32(d);
-	if (v != 0 && v != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be 0 or 1", name),
-				 errdetail("A row has %s = %d.", name, v),
-				 errhint("Recode the column to 0/1 or pass a boolean.")));
-	return (uint8) v;
-}
-
 static void
 check_arg_type(Oid type, const char *name, bool strata)
 {
@@ -321,8 +303,8 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	r = st->n_rows;
 	if (st->p > 0)
 		read_features(st, arr, st->x + r * st->p);
-	st->y[r] = binary_arg(PG_GETARG_DATUM(1), st->y_type, "y");
-	st->s[r] = binary_arg(PG_GETARG_DATUM(4), st->s_type, "sensitive");
+	st->y[r] = fg_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
+	st->s[r] = fg_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
 	if (st->uses_strata)
 	{
 		MemoryContext old = MemoryContextSwitchTo(st->mcxt);

@@ -15,7 +15,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "fg_core.h"
+#include "pg_glue.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_di_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_di_invfn);
@@ -40,23 +40,6 @@ di_state(FunctionCallInfo fcinfo, int argno, ArrayType **arr_out)
 	return (int64 *) ARR_DATA_PTR(arr);
 }
 
-static int
-binary_value(FunctionCallInfo fcinfo, int argno, const char *name)
-{
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	int32		v;
-
-	if (type == BOOLOID)
-		return PG_GETARG_BOOL(argno) ? 1 : 0;
-	v = PG_GETARG_INT32(argno);
-	if (v != 0 && v != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be 0 or 1", name),
-				 errdetail("A row has %s = %d.", name, v)));
-	return v;
-}
-
 /* add (sign = 1) or remove (sign = -1) one row */
 static Datum
 di_update(FunctionCallInfo fcinfo, int sign)
@@ -69,8 +52,8 @@ di_update(FunctionCallInfo fcinfo, int sign)
 	/* rows with a NULL prediction or group are not counted */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(arr);
-	yhat = binary_value(fcinfo, 1, "yhat");
-	s = binary_value(fcinfo, 2, "sensitive");
+	yhat = fg_binary_datum(PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), "yhat");
+	s = fg_binary_datum(PG_GETARG_DATUM(2), get_fn_expr_argtype(fcinfo->flinfo, 2), "sensitive");
 	c[s ? 2 : 0] += sign;
 	c[s ? 3 : 1] += sign * yhat;
 	PG_RETURN_ARRAYTYPE_P(arr);

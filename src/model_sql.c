@@ -271,6 +271,21 @@ json_key(StringInfo buf, const char *key, bool first)
 	appendStringInfoString(buf, ": ");
 }
 
+/* rho, lambda and c (null when unused): in the options and at the top level */
+static void
+json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
+{
+	json_key(buf, "rho", first);
+	json_number(buf, m->opt.rho);
+	json_key(buf, "lambda", false);
+	json_number(buf, m->opt.lambda);
+	json_key(buf, "c", false);
+	if (m->has_c)
+		json_number(buf, m->opt.c);
+	else
+		appendStringInfoString(buf, "null");
+}
+
 static const char *
 feature_name(const fg_model *model, int j, char *buf, size_t len)
 {
@@ -297,15 +312,7 @@ fairglmm_info(PG_FUNCTION_ARGS)
 
 	json_key(&buf, "options", false);
 	appendStringInfoChar(&buf, '{');
-	json_key(&buf, "rho", true);
-	json_number(&buf, m->opt.rho);
-	json_key(&buf, "lambda", false);
-	json_number(&buf, m->opt.lambda);
-	json_key(&buf, "c", false);
-	if (m->has_c)
-		json_number(&buf, m->opt.c);
-	else
-		appendStringInfoString(&buf, "null");
+	json_rho_lambda_c(&buf, m, true);
 	json_key(&buf, "tol", false);
 	json_number(&buf, m->opt.tol);
 	json_key(&buf, "max_iter", false);
@@ -365,15 +372,7 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	}
 	appendStringInfoChar(&buf, '}');
 
-	json_key(&buf, "rho", false);
-	json_number(&buf, m->opt.rho);
-	json_key(&buf, "lambda", false);
-	json_number(&buf, m->opt.lambda);
-	json_key(&buf, "c", false);
-	if (m->has_c)
-		json_number(&buf, m->opt.c);
-	else
-		appendStringInfoString(&buf, "null");
+	json_rho_lambda_c(&buf, m, false);
 	json_key(&buf, "multiplier", false);
 	json_number(&buf, m->multiplier);
 	json_key(&buf, "iterations", false);

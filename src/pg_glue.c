@@ -7,6 +7,7 @@
 #include <cblas.h>
 #include <limits.h>
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
@@ -94,6 +95,23 @@ fg_check_training_memory(Size bytes, const char *what)
 				 errdetail("The %s needs %zu MB; the limit is %zu MB.",
 						   what, (bytes + (1 << 20) - 1) >> 20, limit >> 20),
 				 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
+}
+
+uint8
+fg_binary_datum(Datum value, Oid type, const char *name)
+{
+	int32		v;
+
+	if (type == BOOLOID)
+		return DatumGetBool(value) ? 1 : 0;
+	v = DatumGetInt32(value);
+	if (v != 0 && v != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be 0 or 1", name),
+				 errdetail("A row has %s = %d.", name, v),
+				 errhint("Recode the column to 0/1 or pass a boolean.")));
+	return (uint8) v;
 }
 
 void		_PG_init(void);

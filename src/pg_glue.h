@@ -24,6 +24,9 @@ void		fg_report_error(const fg_error *err) pg_attribute_noreturn();
 /* Fail with a hint to raise the setting when bytes exceed the training limit. */
 void		fg_check_training_memory(Size bytes, const char *what);
 
+/* A 0/1 argument given as boolean or integer; other integers are an error. */
+uint8		fg_binary_datum(Datum value, Oid type, const char *name);
+
 /* Decode a model argument, caching the decoded form across calls of one query. */
 const fg_model *fg_get_model(FunctionCallInfo fcinfo, int argno);
 
