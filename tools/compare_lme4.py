@@ -5,6 +5,7 @@
 import csv
 import json
 import math
+import os
 import sys
 
 import numpy as np
@@ -100,3 +101,22 @@ table(["stratum", "rows", "sum y", "true b", "glmer", "glmm", "glmm - glmer",
         f3(ours[k] - g[k]),
         f3(ours_re["crlr_glmer_lambda"][strata[k]]) if "crlr_glmer_lambda" in ours_re else ""]
        for k in order])
+
+if os.path.exists(f"{work}/test.csv"):
+    test = rows("test.csv")
+    X = np.array([[1.0, float(r["x1"]), float(r["x2"]), float(r["x3"]), float(r["sex"])] for r in test])
+    y = np.array([int(r["y"]) for r in test])
+    s = X[:, 4]
+    st = [r["stratum"] for r in test]
+
+    def score(fe, re):
+        eta = X @ np.array([fe[t] for t in TERMS]) + np.array([re.get(k, 0.0) for k in st])
+        yhat = eta >= 0
+        r1, r0 = yhat[s == 1].mean(), yhat[s == 0].mean()
+        di = 1.0 if r1 == r0 else (0.0 if min(r1, r0) == 0 else min(r1 / r0, r0 / r1))
+        return f3(float((yhat == y).mean())), f3(di)
+
+    print(f"Test rows ({len(y)}), threshold 0.5:\n")
+    table(["model", "accuracy", "DI"],
+          [["glmer"] + list(score(glmer_fe, glmer_re))] +
+          [[LABEL[n]] + list(score(ours_fe[n], ours_re[n])) for n in fits])

@@ -7,10 +7,12 @@
 # (s^2 = glmer's variance) as a check on glmer's conditional modes.
 #
 #   bash tools/compare_lme4.sh [--strata 100] [--rows 200] [--scenario 1] [--seed 42]
-#                              [--options '{"probes": 30}'] [--keep DIR]
+#                              [--train-only] [--options '{"probes": 30}'] [--keep DIR]
 #
 #   --rows      rows per stratum (default 200: 20,000 rows); with at most
 #               5,000 rows in all, glmm is also fitted with exact_trace
+#   --train-only  fit on the survey's training rows only (3-5 per stratum, as
+#               in the simulation study) and also score the other rows
 #   --options   extra jsonb options for glmm (default none: the defaults)
 #   --keep DIR  keep the exported CSV files and fits in DIR
 #
@@ -24,6 +26,7 @@ scenario=1
 seed=42
 options='{}'
 keep=
+train_only=false
 while [ $# -gt 0 ]; do
     case "$1" in
         --strata) strata=$2; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
         --seed) seed=$2; shift 2 ;;
         --options) options=$2; shift 2 ;;
         --keep) keep=$2; shift 2 ;;
+        --train-only) train_only=true; shift ;;
         -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "compare_lme4: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -54,12 +58,20 @@ psql -X -q -c "CREATE EXTENSION fairglmm"
 n_total=$((strata * rows))
 exact=false
 [ "$n_total" -le 5000 ] && exact=true
+$train_only && exact=true
 
 psql -X -q -v scenario="$scenario" -v n_strata="$strata" -v rows_per_stratum="$rows" \
      -v seed="$seed" -v table=survey -f tools/make_survey.sql
 # \copy writes relative to psql's working directory: run it in $work
-(cd "$work" && psql -X -q -v opts="$options" -v exact="$exact" -v scenario="$scenario") <<'EOF'
+(cd "$work" && psql -X -q -v opts="$options" -v exact="$exact" -v scenario="$scenario" \
+                   -v train_only="$train_only") <<'EOF'
 \set ON_ERROR_STOP on
+-- the rows to fit on: all, or the training rows of the simulation design
+\if :train_only
+ALTER TABLE survey RENAME TO survey_all;
+CREATE VIEW survey AS SELECT * FROM survey_all WHERE train;
+\copy (SELECT y::int AS y, stratum, x[1] AS x1, x[2] AS x2, x[3] AS x3, sex FROM survey_all WHERE NOT train ORDER BY id) TO test.csv CSV HEADER
+\endif
 -- The data-generating intercepts: b_i = logit(mu) - (fixed part), per stratum.
 SELECT b0, b1, b2, b3, bsex FROM (VALUES (1, -2.0, 0.4, 0.8, 0.5, 3.0), (2, -0.1, 1, 1, 1, 0.1),
     (3, -2.0, 0.4, 0.8, 0.5, 3.0), (4, -0.1, 1, 1, 1, 0.1)) AS v(sc, b0, b1, b2, b3, bsex)
@@ -67,7 +79,7 @@ WHERE sc = :scenario \gset
 CREATE TABLE truth AS
 SELECT stratum::text AS stratum, count(*) AS n, sum(y::int) AS n_y,
        avg(ln(mu / (1 - mu)) - (:b0 + :b1 * x[1] + :b2 * x[2] + :b3 * x[3] + :bsex * x[4])) AS effect
-FROM survey GROUP BY stratum;
+FROM survey GROUP BY stratum;  -- n, n_y: the rows fitted
 \copy (SELECT y::int AS y, stratum, x[1] AS x1, x[2] AS x2, x[3] AS x3, sex FROM survey ORDER BY id) TO data.csv CSV HEADER
 \copy truth TO truth.csv CSV HEADER
 
@@ -91,7 +103,11 @@ SELECT timed_fit('glmm_nu0.1', 0, 1, :'opts'::jsonb || '{"method": "glmm", "nu":
 \copy (SELECT name, ms, fairglmm_info(model) AS info FROM fits) TO ours_info.csv CSV HEADER
 EOF
 
-echo "Data: scenario 3.$scenario, $strata strata x $rows rows = $n_total rows (seed $seed), all rows used for training"
+if $train_only; then
+    echo "Data: scenario 3.$scenario, $strata strata x $rows rows = $n_total rows (seed $seed); fitted on the $(($(wc -l < "$work/data.csv") - 1)) training rows, scored on the rest"
+else
+    echo "Data: scenario 3.$scenario, $strata strata x $rows rows = $n_total rows (seed $seed), all rows used for training"
+fi
 Rscript tools/lme4_fit.R "$work/data.csv" "$work/glmer"
 
 # crlr with lambda = 1/(2 s^2), s^2 = glmer's variance: the penalised
