@@ -11,6 +11,20 @@
 --   y boolean ~ Bernoulli(mu), mu float8 (true probability),
 --   train boolean (3, 4 or 5 random rows per stratum, count uniform).
 --
+-- Optional, for comparisons with the paper's printed tables:
+--   -v labels=authors   y = (u < mu) with ONE uniform u shared by all rows, as
+--                       the authors' generator does (it re-seeds its random
+--                       generator before every label), so y is a deterministic
+--                       threshold of mu.  u is one extra draw after all the
+--                       others (the population is the same as with honest
+--                       labels), unless -v authors_u=0.xx fixes it.
+--                       Default: labels=honest, y ~ Bernoulli(mu).
+--   -v train_seed=S     draw the choice of training rows from a second stream
+--                       seeded with S, so one population (seed) can be
+--                       resampled; the authors keep x, b, sex, y and the
+--                       per-stratum training counts fixed (seed 42) and vary
+--                       only the training rows.  Default: the same stream.
+--
 -- Deterministic for a given seed: every random() call happens in a
 -- single-table statement in a fixed order (strata first, then rows by id).
 -- The strata draws are made even when the scenario has no strata effect, so
@@ -21,6 +35,7 @@
 \if :{?rows_per_stratum} \else \set rows_per_stratum 1000 \endif
 \if :{?seed}             \else \set seed 42               \endif
 \if :{?table}            \else \set table survey          \endif
+\if :{?labels}           \else \set labels honest         \endif
 
 -- Be quiet and stop on errors; the caller's settings come back at the end.
 \set fg_saved_quiet :QUIET
@@ -40,6 +55,9 @@ SELECT CASE WHEN :scenario BETWEEN 1 AND 4 AND :n_strata >= 1
             THEN 0
             ELSE CAST('make_survey: need scenario 1..4, n_strata >= 1, rows_per_stratum >= 1, seed an int4'::text AS int)
        END AS fg_ignore \gset
+SELECT CASE WHEN :'labels' IN ('honest', 'authors') THEN :'labels' = 'authors'
+            ELSE CAST('make_survey: labels must be honest or authors'::text AS boolean)
+       END AS fg_authors \gset
 
 -- Coefficients (beta0, beta1..3, beta_sex) and strata effect per scenario.
 SELECT b0 AS fg_b0, b1 AS fg_b1, b2 AS fg_b2, b3 AS fg_b3, bsex AS fg_bsex,
@@ -72,6 +90,28 @@ SELECT i AS id,
        random() AS u7                    -- order for the training pick
 FROM generate_series(1::bigint, CAST(:n_strata AS bigint) * :rows_per_stratum) AS i
 ORDER BY i;
+
+-- The authors' shared uniform: one more draw after all the others, so the
+-- population (x, sex, b, mu) does not depend on the label generator.
+SELECT random() AS fg_u \gset
+\if :{?authors_u}
+SELECT CASE WHEN :authors_u > 0 AND :authors_u < 1 THEN (:authors_u)::float8
+            ELSE CAST('make_survey: authors_u must be in (0, 1)'::text AS float8)
+       END AS fg_u \gset
+\endif
+
+-- A separate stream for the training pick (the 7th uniform of each row).
+\if :{?train_seed}
+SELECT CASE WHEN :train_seed BETWEEN -2147483647 AND 2147483647
+            THEN setseed(:train_seed / 2147483648.0)::text
+            ELSE CAST('make_survey: train_seed must be an int4'::text AS int)::text
+       END AS fg_ignore \gset
+CREATE TEMP TABLE fg_ru7 ON COMMIT DROP AS
+SELECT i AS id, random() AS u7
+FROM generate_series(1::bigint, CAST(:n_strata AS bigint) * :rows_per_stratum) AS i
+ORDER BY i;
+UPDATE fg_ru SET u7 = fg_ru7.u7 FROM fg_ru7 WHERE fg_ru.id = fg_ru7.id;
+\endif
 
 -- No volatile functions from here on, so plans cannot change the result.
 ANALYZE fg_su;
@@ -124,7 +164,7 @@ CREATE TABLE :table AS
 SELECT id, stratum,
        ARRAY[x1, x2, x3, sex::float8] AS x,
        sex,
-       u6 < mu AS y,
+       CASE WHEN :'fg_authors'::boolean THEN :fg_u < mu ELSE u6 < mu END AS y,
        mu,
        train
 FROM (
@@ -166,3 +206,5 @@ COMMIT;
 \unset fg_b3
 \unset fg_bsex
 \unset fg_has_strata
+\unset fg_authors
+\unset fg_u
