@@ -20,9 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-make -s
+# An exported PG_CONFIG selects another PostgreSQL installation (passed on
+# explicitly, as sudo drops the environment); unset, the Makefile's default.
+pg_config=PG_CONFIG="${PG_CONFIG:-pg_config}"
+make -s "$pg_config"
 if [ "$(id -u)" = 0 ]; then
-    make -s install >/dev/null
+    make -s install "$pg_config" >/dev/null
 else
-    sudo make -s install >/dev/null
+    sudo make -s install "$pg_config" >/dev/null
 fi
