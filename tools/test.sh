@@ -6,7 +6,9 @@
 # install into and run the cluster from (default: pg_config on the PATH).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+# clang and its runtime build the fuzz harnesses (libFuzzer)
+FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev" bash tools/setup.sh \
+    || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
@@ -22,6 +24,14 @@ for target in run asan; do
     [ $((p + f)) -lt "$expected" ] && f=$((expected - p))
     passed=$((passed + p)); failed=$((failed + f))
 done
+
+echo "== fuzzing: every decoder of untrusted bytes, ${FG_FUZZ_SECONDS:-60} s each (libFuzzer, ASan/UBSan)"
+bash test/fuzz/run.sh "${FG_FUZZ_SECONDS:-60}" 2>&1 | tee "$log"
+p=$(grep -cE '^fuzz [a-z_]+: ok' "$log")
+f=$(grep -cE '^fuzz .*FAILED' "$log")
+expected=$(ls test/fuzz/fuzz_*.c | wc -l)
+[ $((p + f)) -lt "$expected" ] && f=$((expected - p))
+passed=$((passed + p)); failed=$((failed + f))
 
 echo "== reference data (statsmodels)"
 if ! /usr/bin/python3 test/reference/make_lr_reference.py test/data; then

@@ -1,0 +1,539 @@
+/*
+ * fuzz_model_format.c -- fuzzes fg_model_decode, the decoder of the bytea
+ * models that every scoring and introspection function accepts from users.
+ *
+ * Each input is decoded twice: as it is, which exercises the header and
+ * checksum checks, and "resealed" (the header's total length and the CRC-32C
+ * rewritten to match), so that mutations reach the body parser instead of
+ * dying at the checksum.  What the decoder promises, and this harness checks:
+ *
+ *   - it never reads outside the input or misuses memory (ASan, UBSan);
+ *   - it fails only with FG_ERR_CORRUPT and a complete message;
+ *   - it releases everything on failure, and fg_model_release everything on
+ *     success (the counting allocator is back at zero);
+ *   - no allocation is out of proportion to the input: counts are checked
+ *     against the bytes present before anything is sized from them;
+ *   - an accepted model is canonical: encoding it again gives the same bytes;
+ *   - every stratum of an accepted model is found at its own index;
+ *   - when allocation number k fails, the decoder returns FG_ERR_NOMEM and
+ *     leaks nothing.
+ */
+#include "fuzz.h"
+#include "model_format.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER_SIZE		20
+#define TRAILER_SIZE	4
+#define OFF_TOTAL		12
+
+/* byte offsets of a few body fields, for the near-valid seeds */
+#define OFF_METHOD		20
+#define OFF_HAS_C		65
+#define OFF_P			82
+#define OFF_N_STRATA	86
+#define OFF_KEY_TYPE	90
+#define OFF_HAS_NAMES	91
+#define OFF_INTERCEPT	92
+#define OFF_BETA		100
+/* iterations, converged, 6 statistics, q, steps, stop_reason, bic, has_selected */
+#define TAIL_SIZE		(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+#define OFF_TAIL_STOP	(4 + 1 + 6 * 8 + 8 + 4)
+
+/* The decoder's allocations are bounded by the input size; this is generous. */
+#define ALLOC_BOUND(len)	(4 * (len) + 1024)
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+/* Make the header's length and the checksum agree with the bytes. */
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	if (len < HEADER_SIZE + TRAILER_SIZE)
+		return;
+	put_le(buf + OFF_TOTAL, len, 8);
+	put_le(buf + len - TRAILER_SIZE, fg_crc32c(0, buf, len - TRAILER_SIZE), 4);
+}
+
+static void
+check_error(const fg_error *err, fg_status st, fg_status expected)
+{
+	size_t		n;
+
+	if (st != expected)
+		fuzz_die("decoder returned status %d, expected %d (%s: %s)",
+				 (int) st, (int) expected, err->message, err->detail);
+	if (err->status != st)
+		fuzz_die("error status %d differs from the returned %d", (int) err->status, (int) st);
+	if (err->message[0] == '\0')
+		fuzz_die("an error without a message");
+	n = strlen(err->detail);
+	if (n == 0 || err->detail[n - 1] != '.')
+		fuzz_die("error detail is not a full sentence: \"%s\"", err->detail);
+	if (st == FG_ERR_CORRUPT && strcmp(err->message, "invalid fairglmm model") != 0)
+		fuzz_die("unexpected message for corrupt bytes: \"%s\"", err->message);
+}
+
+/* Use what an accepted model offers, the way the SQL layer does. */
+static void
+exercise(const fg_model *m, const uint8_t *bytes, size_t len)
+{
+	uint8_t    *again;
+	size_t		again_len;
+	fg_error	err;
+	fg_status	st;
+	double	   *zeros;
+
+	for (uint32_t i = 0; i < m->n_strata; i++)
+	{
+		uint64_t	start = m->key_offsets[i];
+		size_t		key_len = (size_t) (m->key_offsets[i + 1] - start);
+		int64_t		found = fg_model_find_stratum(m, m->keys == NULL ? NULL : m->keys + start,
+												  key_len);
+
+		if (found != (int64_t) i)
+			fuzz_die("stratum %u found at index %lld", i, (long long) found);
+	}
+	if (m->feature_names != NULL)
+		for (int j = 0; j < m->p; j++)
+			if (strlen(m->feature_names[j]) > FG_MODEL_MAX_NAME_LEN)
+				fuzz_die("feature name %d is longer than the limit", j);
+
+	zeros = calloc((size_t) m->p + 1, sizeof(double));
+	if (zeros == NULL)
+		fuzz_die("out of memory in the harness");
+	(void) fg_model_eta(m, zeros, -1);
+	if (m->n_strata > 0)
+	{
+		(void) fg_model_eta(m, zeros, 0);
+		(void) fg_model_eta(m, zeros, (int64_t) m->n_strata - 1);
+	}
+	free(zeros);
+
+	st = fg_model_encode(&fuzz_env, m, &again, &again_len, &err);
+	if (st != FG_OK)
+		fuzz_die("an accepted model does not encode: %s: %s", err.message, err.detail);
+	if (again_len != len || memcmp(again, bytes, len) != 0)
+		fuzz_die("an accepted model encodes to other bytes (%zu, not %zu)", again_len, len);
+	fuzz_env.release(fuzz_env.ctx, again);
+}
+
+static void
+decode_one(const uint8_t *bytes, size_t len)
+{
+	fg_model	m;
+	fg_error	err;
+	fg_status	st;
+	long		allocs;
+
+	fuzz_env_reset(-1);
+	memset(&err, 0, sizeof(err));
+	st = fg_model_decode(&fuzz_env, bytes, len, &m, &err);
+	allocs = fuzz_env_count();
+	if (fuzz_env_largest() > ALLOC_BOUND(len))
+		fuzz_die("allocation of %zu bytes for a %zu-byte input", fuzz_env_largest(), len);
+	if (st != FG_OK)
+	{
+		check_error(&err, st, FG_ERR_CORRUPT);
+		if (fuzz_env_live() != 0)
+			fuzz_die("%ld allocations leaked by a failed decode", fuzz_env_live());
+		return;
+	}
+
+	exercise(&m, bytes, len);
+	fg_model_release(&fuzz_env, &m);
+	if (fuzz_env_live() != 0)
+		fuzz_die("%ld allocations leaked by decode + release", fuzz_env_live());
+
+	/*
+	 * Fail each allocation in turn (the first and last few when there are
+	 * many): the decoder must report NOMEM and free what it had.
+	 */
+	for (long k = 0; k < allocs; k++)
+	{
+		if (allocs > 24 && k == 16)
+			k = allocs - 8;
+		fuzz_env_reset(k);
+		memset(&err, 0, sizeof(err));
+		st = fg_model_decode(&fuzz_env, bytes, len, &m, &err);
+		if (st != FG_ERR_NOMEM)
+			fuzz_die("allocation %ld of %ld failed but the decoder returned %d",
+					 k, allocs, (int) st);
+		if (fuzz_env_live() != 0)
+			fuzz_die("%ld allocations leaked after allocation %ld failed",
+					 fuzz_env_live(), k);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t    *copy;
+
+	/* a copy of exactly size bytes, so ASan sees any read past the end */
+	copy = malloc(size > 0 ? size : 1);
+	if (copy == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+	decode_one(copy, size);
+	if (size >= HEADER_SIZE + TRAILER_SIZE)
+	{
+		reseal(copy, size);
+		decode_one(copy, size);
+	}
+	free(copy);
+	return 0;
+}
+
+/* ---------- seeds ---------- */
+
+static uint64_t rng_state = 20240515;
+
+static uint64_t
+rng_next(void)
+{
+	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static double
+rng_unit(void)
+{
+	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
+}
+
+typedef struct seed_spec
+{
+	const char *name;
+	fg_method	method;
+	int			p;
+	uint32_t	n_strata;
+	fg_key_type key_type;
+	bool		names;
+	bool		selected;
+	bool		has_c;
+	int			key_len;		/* text keys: 0 = varied short keys */
+	int			name_len;		/* 0 = short names */
+} seed_spec;
+
+static const seed_spec specs[] = {
+	{"lr_p0", FG_METHOD_LR, 0, 0, FG_KEY_NONE, false, false, false, 0, 0},
+	{"lr_p3", FG_METHOD_LR, 3, 0, FG_KEY_NONE, false, false, false, 0, 0},
+	{"fair_lr_c_names", FG_METHOD_FAIR_LR, 3, 0, FG_KEY_NONE, true, false, true, 0, 0},
+	{"crlr_int", FG_METHOD_CRLR, 3, 6, FG_KEY_INT, false, false, false, 0, 0},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 5, FG_KEY_TEXT, true, false, false, 0, 0},
+	{"fair_crlr_c_int", FG_METHOD_FAIR_CRLR, 1, 3, FG_KEY_INT, false, false, true, 0, 0},
+	{"fair_glmm_selected", FG_METHOD_FAIR_GLMM, 4, 3, FG_KEY_INT, true, true, false, 0, 0},
+	{"glmm_text", FG_METHOD_GLMM, 2, 2, FG_KEY_TEXT, false, true, false, 0, 0},
+	{"long_key", FG_METHOD_CRLR, 1, 1, FG_KEY_TEXT, false, false, false, FG_MODEL_MAX_KEY_LEN, 0},
+	{"long_name", FG_METHOD_LR, 1, 0, FG_KEY_NONE, true, false, false, 0, FG_MODEL_MAX_NAME_LEN},
+	{"many_strata", FG_METHOD_CRLR, 2, 40, FG_KEY_INT, false, false, false, 0, 0},
+};
+
+/* Build the model of a spec with calloc'd arrays (freed by the caller). */
+static fg_model
+build_model(const seed_spec *sp)
+{
+	fg_model	m;
+	uint64_t	off = 0;
+
+	memset(&m, 0, sizeof(m));
+	fg_options_default(&m.opt);
+	m.opt.method = sp->method;
+	m.opt.rho = fg_method_is_fair(sp->method) && !sp->has_c ? 0.8 : 0.0;
+	m.opt.lambda = fg_method_uses_strata(sp->method) ? 1.0 : 0.0;
+	m.has_c = sp->has_c;
+	m.opt.c = sp->has_c ? 0.05 : NAN;
+	m.rows_used = 1000 + rng_next() % 100000;
+	m.rows_skipped = rng_next() % 7;
+	m.p = sp->p;
+	m.n_strata = sp->n_strata;
+	m.key_type = sp->key_type;
+	m.intercept = rng_unit();
+	m.beta = calloc((size_t) sp->p + 1, sizeof(double));
+	for (int j = 0; j < sp->p; j++)
+		m.beta[j] = 3 * rng_unit();
+	if (sp->names)
+	{
+		m.feature_names = calloc((size_t) sp->p + 1, sizeof(char *));
+		for (int j = 0; j < sp->p; j++)
+		{
+			int			len = sp->name_len > 0 ? sp->name_len : 12;
+
+			m.feature_names[j] = calloc((size_t) len + 1, 1);
+			if (sp->name_len > 0)
+				memset(m.feature_names[j], 'n', (size_t) len);
+			else
+				snprintf(m.feature_names[j], (size_t) len + 1, "feat_%d\xc3\xa9", j);
+		}
+	}
+	if (sp->n_strata > 0)
+	{
+		size_t		room = (size_t) sp->n_strata * (sp->key_len > 0 ? sp->key_len : 16);
+
+		m.b = calloc(sp->n_strata, sizeof(double));
+		m.stratum_rows = calloc(sp->n_strata, sizeof(uint64_t));
+		m.key_offsets = calloc((size_t) sp->n_strata + 1, sizeof(uint64_t));
+		m.keys = calloc(room + 1, 1);
+		for (uint32_t i = 0; i < sp->n_strata; i++)
+		{
+			m.b[i] = rng_unit();
+			m.stratum_rows[i] = 1 + rng_next() % 500;
+			m.key_offsets[i] = off;
+			if (sp->key_type == FG_KEY_INT)
+			{
+				/* increasing, spread over the int64 range, negatives included */
+				int64_t		v = (int64_t) i * 1000003 - 20;
+
+				if (i == sp->n_strata - 1 && i > 0)
+					v = INT64_MAX;
+				fg_key_from_int64(i == 0 ? INT64_MIN : v, m.keys + off);
+				off += 8;
+			}
+			else if (sp->key_len > 0)
+			{
+				memset(m.keys + off, 'k', (size_t) sp->key_len);
+				off += (uint64_t) sp->key_len;
+			}
+			else
+			{
+				/* "" < "a" < "b\xc3\xa9" < "c..." : sorted by bytes */
+				int			len = (int) i;
+
+				if (i > 0)
+				{
+					m.keys[off] = (uint8_t) ('a' + i - 1);
+					for (int c = 1; c < len; c++)
+						m.keys[off + c] = (uint8_t) ('0' + c);
+				}
+				off += (uint64_t) len;
+			}
+		}
+		m.key_offsets[sp->n_strata] = off;
+	}
+	m.iterations = 7;
+	m.converged = true;
+	m.grad_norm = 1e-13;
+	m.objective = 612.5;
+	m.multiplier = sp->has_c ? 3.25 : 0.0;
+	m.train_accuracy = 0.75;
+	m.train_di = sp->n_strata == 2 ? NAN : 0.6;	/* NaN is a valid statistic */
+	m.train_cov = 0.01;
+	if (sp->method == FG_METHOD_GLMM || sp->method == FG_METHOD_FAIR_GLMM)
+	{
+		m.q = 0.9;
+		m.steps = 120;
+		m.stop_reason = FG_STOP_MAX_STEPS;
+		m.bic = 1234.5;
+	}
+	if (sp->selected)
+	{
+		m.selected = calloc((size_t) sp->p + 1, sizeof(uint32_t));
+		for (int j = 0; j < sp->p; j++)
+			m.selected[j] = (uint32_t) (rng_next() % 50);
+	}
+	return m;
+}
+
+static void
+free_model(fg_model *m)
+{
+	if (m->feature_names != NULL)
+		for (int j = 0; j < m->p; j++)
+			free(m->feature_names[j]);
+	free(m->feature_names);
+	free(m->beta);
+	free(m->b);
+	free(m->stratum_rows);
+	free(m->keys);
+	free(m->key_offsets);
+	free(m->selected);
+}
+
+/* Offsets of the names, the strata and the tail in an encoding of m. */
+static void
+layout(const fg_model *m, size_t *names, size_t *strata, size_t *tail)
+{
+	size_t		pos = OFF_BETA + 8 * (size_t) m->p;
+
+	*names = pos;
+	if (m->feature_names != NULL)
+		for (int j = 0; j < m->p; j++)
+			pos += 4 + strlen(m->feature_names[j]);
+	*strata = pos;
+	for (uint32_t i = 0; i < m->n_strata; i++)
+		pos += 4 + (size_t) (m->key_offsets[i + 1] - m->key_offsets[i]) + 16;
+	*tail = pos;
+}
+
+/* Write a variant: a copy of bytes with a change, optionally resealed. */
+static void
+variant(const char *dir, const char *base, const char *what,
+		const uint8_t *bytes, size_t len, size_t at, const uint8_t *patch, size_t patch_len,
+		bool seal)
+{
+	uint8_t    *v = malloc(len + 1);
+	char		name[256];
+
+	memcpy(v, bytes, len);
+	if (patch_len > 0 && at + patch_len <= len)
+		memcpy(v + at, patch, patch_len);
+	if (seal)
+		reseal(v, len);
+	snprintf(name, sizeof(name), "%s-%s", base, what);
+	fuzz_seed(dir, name, v, len);
+	free(v);
+}
+
+static void
+u32_variant(const char *dir, const char *base, const char *what,
+			const uint8_t *bytes, size_t len, size_t at, uint32_t value)
+{
+	uint8_t		b[4];
+
+	put_le(b, value, 4);
+	variant(dir, base, what, bytes, len, at, b, 4, true);
+}
+
+void
+fuzz_write_seeds(const char *dir)
+{
+	for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++)
+	{
+		const seed_spec *sp = &specs[s];
+		fg_model	m = build_model(sp);
+		uint8_t    *bytes;
+		size_t		len;
+		fg_error	err;
+		size_t		names,
+					strata,
+					tail;
+		uint8_t		byte;
+		char		what[64];
+
+		if (fg_model_encode(&fuzz_env, &m, &bytes, &len, &err) != FG_OK)
+			fuzz_die("seed %s does not encode: %s: %s", sp->name, err.message, err.detail);
+		layout(&m, &names, &strata, &tail);
+		if (tail + TAIL_SIZE + (m.selected ? 4 * (size_t) m.p : 0) + TRAILER_SIZE != len)
+			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
+
+		/* the valid encoding */
+		fuzz_seed(dir, sp->name, bytes, len);
+
+		/* truncations, plain and resealed */
+		variant(dir, sp->name, "cut-last", bytes, len - 1, 0, NULL, 0, false);
+		variant(dir, sp->name, "cut-half-sealed", bytes, len / 2, 0, NULL, 0, true);
+		variant(dir, sp->name, "cut-tail-sealed", bytes, tail + TRAILER_SIZE, 0, NULL, 0, true);
+
+		/* one flipped byte in the body, with and without a valid checksum */
+		byte = bytes[len / 3] ^ 0x5A;
+		variant(dir, sp->name, "flip", bytes, len, len / 3, &byte, 1, false);
+		variant(dir, sp->name, "flip-sealed", bytes, len, len / 3, &byte, 1, true);
+
+		/* huge and swapped counts */
+		u32_variant(dir, sp->name, "p-huge", bytes, len, OFF_P, UINT32_MAX);
+		u32_variant(dir, sp->name, "p-limit", bytes, len, OFF_P, FG_MODEL_MAX_P);
+		u32_variant(dir, sp->name, "p-plus1", bytes, len, OFF_P, (uint32_t) m.p + 1);
+		u32_variant(dir, sp->name, "strata-huge", bytes, len, OFF_N_STRATA, UINT32_MAX);
+		u32_variant(dir, sp->name, "strata-limit", bytes, len, OFF_N_STRATA, FG_MODEL_MAX_STRATA);
+		u32_variant(dir, sp->name, "strata-plus1", bytes, len, OFF_N_STRATA, m.n_strata + 1);
+		{
+			uint8_t		sw[8];
+
+			memcpy(sw, bytes + OFF_N_STRATA, 4);
+			memcpy(sw + 4, bytes + OFF_P, 4);
+			variant(dir, sp->name, "p-strata-swapped", bytes, len, OFF_P, sw, 8, true);
+		}
+		if (m.feature_names != NULL && m.p > 0)
+		{
+			u32_variant(dir, sp->name, "name-len-huge", bytes, len, names, UINT32_MAX);
+			u32_variant(dir, sp->name, "name-len-limit", bytes, len, names,
+						FG_MODEL_MAX_NAME_LEN + 1);
+			u32_variant(dir, sp->name, "name-len-rest", bytes, len, names,
+						(uint32_t) (len - names - 4 - TRAILER_SIZE));
+		}
+		if (m.n_strata > 0)
+		{
+			u32_variant(dir, sp->name, "key-len-huge", bytes, len, strata, UINT32_MAX);
+			u32_variant(dir, sp->name, "key-len-limit", bytes, len, strata,
+						FG_MODEL_MAX_KEY_LEN + 1);
+			u32_variant(dir, sp->name, "key-len-zero", bytes, len, strata, 0);
+		}
+		if (m.n_strata > 1)
+		{
+			/* the first two strata entries exchanged: keys out of order */
+			size_t		e0 = 4 + (size_t) (m.key_offsets[1] - m.key_offsets[0]) + 16;
+			size_t		e1 = 4 + (size_t) (m.key_offsets[2] - m.key_offsets[1]) + 16;
+			uint8_t    *v = malloc(len);
+
+			memcpy(v, bytes, len);
+			memcpy(v + strata, bytes + strata + e0, e1);
+			memcpy(v + strata + e1, bytes + strata, e0);
+			reseal(v, len);
+			fuzz_seed(dir, strcat(strcpy(what, sp->name), "-strata-swapped"), v, len);
+			/* and the second a copy of the first: a duplicate key */
+			memcpy(v, bytes, len);
+			if (e0 == e1)
+			{
+				memcpy(v + strata + e0, bytes + strata, e0);
+				reseal(v, len);
+				fuzz_seed(dir, strcat(strcpy(what, sp->name), "-strata-duplicate"), v, len);
+			}
+			free(v);
+		}
+
+		/* enumerations and flags out of range */
+		byte = 0;
+		variant(dir, sp->name, "method-0", bytes, len, OFF_METHOD, &byte, 1, true);
+		byte = 7;
+		variant(dir, sp->name, "method-7", bytes, len, OFF_METHOD, &byte, 1, true);
+		byte = 2;
+		variant(dir, sp->name, "has-c-2", bytes, len, OFF_HAS_C, &byte, 1, true);
+		variant(dir, sp->name, "has-names-2", bytes, len, OFF_HAS_NAMES, &byte, 1, true);
+		byte = 3;
+		variant(dir, sp->name, "key-type-3", bytes, len, OFF_KEY_TYPE, &byte, 1, true);
+		variant(dir, sp->name, "stop-3", bytes, len, tail + OFF_TAIL_STOP, &byte, 1, true);
+		byte = m.feature_names != NULL ? 0 : 1;
+		variant(dir, sp->name, "has-names-toggled", bytes, len, OFF_HAS_NAMES, &byte, 1, true);
+		{
+			uint8_t		nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+
+			variant(dir, sp->name, "intercept-nan", bytes, len, OFF_INTERCEPT, nan_bits, 8, true);
+		}
+
+		/* one byte more, resealed: trailing data */
+		{
+			uint8_t    *v = calloc(len + 1, 1);
+
+			memcpy(v, bytes, len);
+			reseal(v, len + 1);
+			fuzz_seed(dir, strcat(strcpy(what, sp->name), "-one-more-sealed"), v, len + 1);
+			free(v);
+		}
+
+		fuzz_env.release(fuzz_env.ctx, bytes);
+		free_model(&m);
+	}
+
+	/* a bare header, and a header whose length field is absurd */
+	{
+		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x4c, 0x4d, 1, 0, 0xff, 0xfe};
+
+		reseal(h, sizeof(h));
+		fuzz_seed(dir, "header-only", h, sizeof(h));
+		put_le(h + OFF_TOTAL, UINT64_MAX, 8);
+		fuzz_seed(dir, "header-total-huge", h, sizeof(h));
+	}
+}
