@@ -39,9 +39,14 @@
 #define OFF_HAS_NAMES	91
 #define OFF_INTERCEPT	92
 #define OFF_BETA		100
-/* iterations, converged, 6 statistics, q, steps, stop_reason, bic, has_selected */
-#define TAIL_SIZE		(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
-#define OFF_TAIL_STOP	(4 + 1 + 6 * 8 + 8 + 4)
+/*
+ * The tail: iterations, converged, 6 statistics, q, steps, stop_reason, bic,
+ * has_selected, then the selection counts (4 p bytes, when present) and the
+ * boosting options (q0, tol_q, max_steps, nu, probes, seed, exact_trace).
+ */
+#define TAIL_FIXED_SIZE		(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+#define TAIL_BOOST_SIZE		(8 + 8 + 4 + 8 + 4 + 8 + 1)
+#define OFF_TAIL_STOP		(4 + 1 + 6 * 8 + 8 + 4)
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -333,6 +338,10 @@ build_model(const seed_spec *sp)
 	m.train_cov = 0.01;
 	if (sp->method == FG_METHOD_GLMM || sp->method == FG_METHOD_FAIR_GLMM)
 	{
+		m.opt.nu = 0.1;
+		m.opt.max_steps = 500;
+		m.opt.seed = 987654321;
+		m.opt.exact_trace = sp->method == FG_METHOD_GLMM;
 		m.q = 0.9;
 		m.steps = 120;
 		m.stop_reason = FG_STOP_MAX_STEPS;
@@ -426,7 +435,8 @@ fuzz_write_seeds(const char *dir)
 		if (fg_model_encode(&fuzz_env, &m, &bytes, &len, &err) != FG_OK)
 			fuzz_die("seed %s does not encode: %s: %s", sp->name, err.message, err.detail);
 		layout(&m, &names, &strata, &tail);
-		if (tail + TAIL_SIZE + (m.selected ? 4 * (size_t) m.p : 0) + TRAILER_SIZE != len)
+		if (tail + TAIL_FIXED_SIZE + (m.selected ? 4 * (size_t) m.p : 0) + TAIL_BOOST_SIZE +
+			TRAILER_SIZE != len)
 			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
 
 		/* the valid encoding */
