@@ -323,6 +323,11 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 						   "the classes are separated by the features",
 						   "Remove or merge the features that predict y perfectly.",
 						   "Fitted probabilities reached 0 or 1 and the Hessian became singular, so the coefficients have no finite maximum likelihood estimate.");
+		/* LAPACKE's own NaN check reports an "illegal" argument */
+		if (info < 0)
+			return fg_fail(err, FG_ERR_NUMERIC, "the Hessian is not finite",
+						   "Rescale the features; values beyond about 1e150 in magnitude overflow double precision.",
+						   "The %d x %d Schur complement has infinite or NaN entries.", k, k);
 		return fg_fail(err, FG_ERR_NUMERIC, "the Hessian is not positive definite",
 					   "Rescale the features or check them for near-collinearity.",
 					   "The Cholesky factorisation of the %d x %d Schur complement failed at column %d.",
@@ -551,7 +556,8 @@ fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
 {
 	size_t		N = data->n_rows;
 	int			p = data->p;
-	double	   *mean,
+	double	   *amax,
+			   *mean,
 			   *scale,
 			   *R,
 			   *block;
@@ -563,26 +569,38 @@ fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
 
 	if (p == 0)
 		return FG_OK;
+	amax = fg_alloc(env, sizeof(double) * p);
 	mean = fg_alloc(env, sizeof(double) * p);
 	scale = fg_alloc(env, sizeof(double) * p);
 	R = fg_alloc(env, sizeof(double) * p * p);
 	block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
 	piv = fg_alloc(env, sizeof(lapack_int) * p);
-	if (!mean || !scale || !R || !block || !piv)
+	if (!amax || !mean || !scale || !R || !block || !piv)
 	{
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		goto done;
 	}
 
+	/*
+	 * Work on every column divided by its largest magnitude, so that the
+	 * sums of squares below neither overflow (|x| near 1e300) nor underflow
+	 * (|x| near 1e-300): the test is the same at every scale.
+	 */
 	for (size_t l = 0; l < N; l++)
 		for (int j = 0; j < p; j++)
-			mean[j] += row_x(data, l)[j];
+			amax[j] = fmax(amax[j], fabs(row_x(data, l)[j]));
+	for (int j = 0; j < p; j++)
+		if (amax[j] == 0.0)
+			amax[j] = 1.0;		/* all zero: constant, found below */
+	for (size_t l = 0; l < N; l++)
+		for (int j = 0; j < p; j++)
+			mean[j] += row_x(data, l)[j] / amax[j];
 	for (int j = 0; j < p; j++)
 		mean[j] /= (double) N;
 	for (size_t l = 0; l < N; l++)
 		for (int j = 0; j < p; j++)
 		{
-			double		d = row_x(data, l)[j] - mean[j];
+			double		d = row_x(data, l)[j] / amax[j] - mean[j];
 
 			scale[j] += d * d;
 		}
@@ -609,7 +627,7 @@ fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
 			poll_interrupts(env);
 		for (size_t q = 0; q < rows; q++)
 			for (int j = 0; j < p; j++)
-				block[q * p + j] = (row_x(data, r0 + q)[j] - mean[j]) * scale[j];
+				block[q * p + j] = (row_x(data, r0 + q)[j] / amax[j] - mean[j]) * scale[j];
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, (int) rows, 1.0,
 					block, p, 1.0, R, p);
 	}
@@ -629,6 +647,7 @@ fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
 	}
 
 done:
+	fg_release(env, amax);
 	fg_release(env, mean);
 	fg_release(env, scale);
 	fg_release(env, R);
