@@ -43,12 +43,14 @@ number_option(const char *key, const JsonbValue *v)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" must be a number", key),
 				 errdetail("The value given is %s.", jsonb_type_name(v))));
-	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+	/* beyond double range: infinity (or 0), not a cast error quoting 400 digits */
+	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 										   NumericGetDatum(v->val.numeric)));
 	if (!isfinite(d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be finite", key)));
+				 errmsg("option \"%s\" must be finite", key),
+				 errdetail("The value given is beyond the range of double precision.")));
 	return d;
 }
 
