@@ -490,7 +490,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		}
 		if (!(dec >= 0.0) || !isfinite(dec))
 			return fg_fail(err, FG_ERR_NUMERIC, "Newton's method produced a non-finite step",
-						   "Rescale the features; very large values can overflow.",
+						   "Rescale the features, or lower rho; very large values overflow double precision.",
 						   "The Newton decrement was %g.", dec);
 		fg_compute_eta(prob, ws->step, ws->deta);	/* eta is linear in delta */
 
@@ -529,7 +529,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 				break;
 			}
 			return fg_fail(err, FG_ERR_NUMERIC, "line search failed to decrease the objective",
-						   "Rescale the features; badly scaled data can defeat the line search.",
+						   "Rescale the features, or lower rho; badly scaled problems can defeat the line search.",
 						   "After 60 halvings the step still did not decrease the objective (Newton decrement %g).", dec);
 		}
 		for (uint32_t j = 0; j < m; j++)
