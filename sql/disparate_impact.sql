@@ -130,3 +130,13 @@ SELECT disparate_impact(fairglmm_classify(fair, x, g), s)
        disparate_impact(fairglmm_classify(fair, x, g), s::boolean)
        = disparate_impact(fairglmm_classify(fair, x, g), s) AS boolean_s_same
 FROM d, di_models;
+
+-- the support functions called directly with impossible states: errors,
+-- never a value outside [0, 1]
+SELECT fairglmm_di_finalfn('{4,2,4,1}') AS valid_state;
+SELECT fairglmm_di_finalfn('{4,-2,4,1}');
+SELECT fairglmm_di_finalfn('{4,2,4,5}');
+SELECT fairglmm_di_finalfn('{4,2,4}');
+SELECT fairglmm_di_finalfn('{4,2,NULL,1}');
+SELECT fairglmm_di_transfn('{-1,0,0,0}', true, true);
+SELECT fairglmm_di_combinefn('{9223372036854775807,0,0,0}', '{1,0,0,0}');
