@@ -235,3 +235,22 @@ FROM (SELECT mc_fix_crc(mc_flip(m, position('age'::bytea IN m) - 1)) AS f
 
 -- the server did not restart (no backend crashed)
 SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;
+
+-- Coefficients near the double limit (forged, checksum recomputed) with x = 2:
+-- x'beta is +infinity plus -infinity.  Scoring refuses to return NaN.
+CREATE FUNCTION mc_f64(v float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT string_agg(substr(float8send(v), i, 1), ''::bytea ORDER BY i DESC)
+  FROM generate_series(1, 8) AS i $$;
+CREATE TABLE mc_extreme AS
+SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 101 FOR 8)
+                          PLACING mc_f64(-1.7e308) FROM 109 FOR 8)) AS m
+FROM mc_models WHERE name = 'int';
+SELECT (SELECT array_agg(estimate) FROM fairglmm_coefficients(m))[2:3] AS forged,
+       fairglmm_predict(m, '{1,1,0}', 1) BETWEEN 0 AND 1 AS finite_eta,
+       fairglmm_predict(m, '{2,0,0}', 1) AS plus_infinity,
+       fairglmm_classify(m, '{0,2,0}', 1) AS minus_infinity
+FROM mc_extreme;
+SELECT fairglmm_predict(m, '{2,2,0}', 1) FROM mc_extreme;
+SELECT fairglmm_classify(m, '{2,2,0}', 1, 0.5) FROM mc_extreme;
+SELECT fairglmm_predict(m, '{2,2,0}') FROM mc_extreme;
+SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;

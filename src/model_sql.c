@@ -195,14 +195,22 @@ predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 {
 	const fg_model *model;
 	const double *x;
+	double		eta;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return false;
 	model = fg_get_model(fcinfo, 0);
 	if (!scoring_features(model, PG_GETARG_ARRAYTYPE_P(1), &x))
 		return false;
-	*prob = fg_sigmoid(fg_model_eta(model, x,
-									with_strata ? stratum_index(fcinfo, model, 2) : -1));
+	eta = fg_model_eta(model, x, with_strata ? stratum_index(fcinfo, model, 2) : -1);
+	/* +-infinity is a sure 1 or 0; both at once is no probability at all */
+	if (isnan(eta))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the linear predictor is not a number"),
+				 errdetail("Terms of x'beta overflow to +infinity and -infinity, so P(y = 1) is undefined."),
+				 errhint("Rescale the features; values near the double precision limit overflow.")));
+	*prob = fg_sigmoid(eta);
 	return true;
 }
 
