@@ -50,6 +50,15 @@ f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 [ -f regression.diffs ] && [ "$f" = 0 ] && f=1
 [ -f regression.diffs ] && { echo "-- regression.diffs (first 200 lines):"; head -200 regression.diffs; }
 passed=$((passed + p)); failed=$((failed + f))
+
+echo "== server-level tests (test/*/run.sh on the same cluster)"
+for t in test/random/run.sh; do
+    if bash "$t"; then
+        passed=$((passed + 1))
+    else
+        echo "FAILED: $t"; failed=$((failed + 1))
+    fi
+done
 rm -f "$log"
 
 echo "$passed passed, $failed failed"
