@@ -35,6 +35,23 @@ poll_interrupts(const fg_env *env)
 		env->check_interrupts(env->ctx);
 }
 
+/*
+ * Rows between interrupt checks in a pass that costs about k^2 per row (a
+ * dsyrk over k columns): about 2^26 multiply-adds, a few milliseconds, at
+ * any width.  Counting rows alone left 65536 rows x k^2 between checks, a
+ * second or more once k reaches a few hundred.  A multiple of FG_BLOCK_ROWS.
+ */
+static size_t
+poll_every(int k)
+{
+	size_t		rows = ((size_t) 1 << 26) / ((size_t) k * (size_t) k + 1);
+
+	rows -= rows % FG_BLOCK_ROWS;
+	if (rows < FG_BLOCK_ROWS)
+		return FG_BLOCK_ROWS;
+	return rows > FG_INTERRUPT_ROWS ? FG_INTERRUPT_ROWS : rows;
+}
+
 /* "x3" or the caller's name for feature j, for messages. */
 static const char *
 feature_label(const fg_data *data, int j, char *buf, size_t len)
@@ -238,11 +255,11 @@ assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newt
 		memset(ws->E, 0, sizeof(double) * n);
 	}
 
-	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	for (size_t r0 = 0, every = poll_every(k); r0 < N; r0 += FG_BLOCK_ROWS)
 	{
 		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
 
-		if ((r0 & (FG_INTERRUPT_ROWS - 1)) == 0)
+		if (r0 % every == 0)
 			poll_interrupts(env);
 
 		for (size_t q = 0; q < rows; q++)
@@ -619,11 +636,11 @@ fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
 	}
 
 	/* correlation matrix of the columns, blockwise */
-	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	for (size_t r0 = 0, every = poll_every(p); r0 < N; r0 += FG_BLOCK_ROWS)
 	{
 		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
 
-		if ((r0 & (FG_INTERRUPT_ROWS - 1)) == 0)
+		if (r0 % every == 0)
 			poll_interrupts(env);
 		for (size_t q = 0; q < rows; q++)
 			for (int j = 0; j < p; j++)
