@@ -528,6 +528,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			/* backtracking line search on the exact objective (Armijo) */
 			for (int halvings = 0; halvings < 60; halvings++)
 			{
+				/* each trial is a pass over the rows; at the rounding floor all 60 run */
+				poll_interrupts(env);
 				Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, t, ws->tmp);
 				if (Jt <= J - 1e-4 * t * dec)
 				{
