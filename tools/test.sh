@@ -52,7 +52,7 @@ f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 passed=$((passed + p)); failed=$((failed + f))
 
 echo "== server-level tests (test/*/run.sh on the same cluster)"
-for t in test/random/run.sh test/cancel/run.sh; do
+for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else

@@ -16,7 +16,8 @@ db=fairglmm_cancel
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+psql -X -q -d postgres -c "SET client_min_messages = warning" \
+    -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
     || { echo "cancel: FAILED (cannot create database $db)"; exit 1; }
 start=$(date +%s)
 PGDATABASE=$db psql -X -q -f cancel.sql > "$out" 2>&1

@@ -19,7 +19,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 fail() { echo "random-input: FAILED ($*)"; exit 1; }
 
-psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+psql -X -q -d postgres -c "SET client_min_messages = warning" \
+    -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
     || fail "cannot create database $db"
 export PGDATABASE=$db
 start=$(date +%s)
