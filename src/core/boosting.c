@@ -45,6 +45,7 @@ typedef struct boost
 	int			p;
 	uint32_t	n;
 	int			m;				/* probes */
+	size_t		poll_mask;		/* rows between interrupt checks, minus 1 (a power of 2) */
 	double		probe_weight;	/* 1/m for Rademacher probes, 1 for unit vectors */
 	double		pen;			/* 2 rho / N */
 	double		invq;			/* 1 / Q */
@@ -265,7 +266,7 @@ arrow_solve(const boost *bs, const double *v, double *x)
 static inline void
 poll(const boost *bs, size_t l)
 {
-	if ((l & (FG_INTERRUPT_ROWS - 1)) == 0 && bs->env->check_interrupts)
+	if ((l & bs->poll_mask) == 0 && bs->env->check_interrupts)
 		bs->env->check_interrupts(bs->env->ctx);
 }
 
@@ -539,6 +540,15 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 					   FG_EXACT_TRACE_MAX_ROWS, bs.N);
 	bs.m = opt->exact_trace ? (int) bs.N : opt->probes;
 	bs.probe_weight = opt->exact_trace ? 1.0 : 1.0 / bs.m;
+	/*
+	 * A row costs about (p + 1)(m + 1) in the passes: check for interrupts
+	 * every 2^26 of that (a few ms), not every 65536 rows whatever p and m.
+	 */
+	for (bs.poll_mask = FG_INTERRUPT_ROWS; bs.poll_mask > FG_BLOCK_ROWS &&
+		 bs.poll_mask * (size_t) (bs.p + 1) * (size_t) (bs.m + 1) > ((size_t) 1 << 26);
+		 bs.poll_mask /= 2)
+		;
+	bs.poll_mask -= 1;
 
 	if ((st = boost_alloc(&bs, err)) != FG_OK)
 		goto done;
