@@ -24,7 +24,7 @@
 # (libgpg-error's constructor calls bindtextdomain, ASan initialises inside
 # its malloc and calls dlerror, which takes the same gettext lock).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export PG_CONFIG=${PG_CONFIG:-pg_config}
 random=no
 [ "${1:-}" = --random ] && random=yes

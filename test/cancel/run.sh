@@ -10,7 +10,7 @@
 # the bound is generous and the measured latencies are printed.
 # Ends with "cancel: ok" or "cancel: FAILED".
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 bound=${CANCEL_BOUND_MS:-1000}
 db=fairglmm_cancel
 out=$(mktemp)

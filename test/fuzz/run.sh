@@ -11,7 +11,7 @@
 # (FUZZ_WRITE_SEEDS) and from regress/<name>/.  The libFuzzer seed is fixed
 # so a run can be repeated; set FUZZ_SEED to vary it.
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 seconds=${1:-60}
 
 make -s all || { echo "fuzz: build FAILED"; exit 1; }

@@ -12,7 +12,7 @@
 # fairglmm installed and PGHOST/PGPORT/PGUSER set; uses its own database.
 # Ends with "memory: ok" or "memory: FAILED".
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 bound=${MEMORY_BOUND_KB:-16384}
 db=fairglmm_memory
 out=$(mktemp)

@@ -9,7 +9,7 @@
 #   LOAD_SECONDS (60), LOAD_CLIENTS (4), LOAD_THREADS (2)
 # Ends with "load: ok" or "load: FAILED".
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 seconds=${LOAD_SECONDS:-60}
 clients=${LOAD_CLIENTS:-4}
 threads=${LOAD_THREADS:-2}

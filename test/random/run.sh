@@ -10,7 +10,7 @@
 #   test/random/run.sh [MUTANTS (3000)] [SEED (20240515)]
 # Prints a summary and ends with "random-input: ok" or "random-input: FAILED".
 set -uo pipefail
-cd "$(dirname "$0")"
+cd "$(dirname "$0")" || exit 1
 mutants=${1:-3000}
 seed=${2:-20240515}
 db=fairglmm_random
