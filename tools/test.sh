@@ -2,6 +2,9 @@
 # Run every test of fairglmm: the core's unit tests (plain and with
 # AddressSanitizer/UBSan) and the SQL regression suite on a throwaway cluster.
 # Ends with the line "N passed, N failed" (one count per test program / file).
+#
+# PG_CONFIG (environment, optional): test against that PostgreSQL installation
+# instead of the system's (the build, the install and the cluster all use it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -32,7 +35,7 @@ source tools/pg_cluster.sh
 fg_cluster_start || { echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 trap fg_cluster_stop EXIT
 rm -rf results regression.diffs regression.out
-make -s installcheck 2>&1 | tee "$log"
+make -s installcheck PG_CONFIG="${PG_CONFIG:-pg_config}" 2>&1 | tee "$log"
 p=$(grep -cE '\.\.\. ok' "$log")
 f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 [ -f regression.diffs ] && [ "$f" = 0 ] && f=1
