@@ -68,7 +68,7 @@ unit_check(bool ok, const char *expr, const char *file, int line,
 		double		unit_tol_ = (tol); \
 		unit_check(fabs(unit_a_ - unit_b_) <= unit_tol_, \
 				   #a " ~= " #b, __FILE__, __LINE__, \
-				   "%.17g vs %.17g (difference %.3g, tolerance %.3g)", \
+				   "-%.17g vs %.17g (difference %.3g, tolerance %.3g)", \
 				   unit_a_, unit_b_, fabs(unit_a_ - unit_b_), unit_tol_); \
 	} while (0)
 
