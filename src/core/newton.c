@@ -48,7 +48,7 @@ feature_label(const fg_data *data, int j, char *buf, size_t len)
 static inline const double *
 row_x(const fg_data *data, size_t l)
 {
-	return data->x + l * (size_t) data->p;
+	return fg_data_row(data, l);
 }
 
 fg_status
@@ -98,12 +98,13 @@ fg_compute_eta(const fg_problem *prob, const double *delta, double *eta)
 	if (p > 0)
 	{
 		/* chunks keep every BLAS dimension far below INT_MAX */
-		for (size_t r0 = 0; r0 < N; r0 += FG_INTERRUPT_ROWS)
+		for (size_t r0 = 0; r0 < N;)
 		{
-			size_t		rows = N - r0 < FG_INTERRUPT_ROWS ? N - r0 : FG_INTERRUPT_ROWS;
+			size_t		rows = fg_data_run(data, r0, N - r0 < FG_INTERRUPT_ROWS ? N - r0 : FG_INTERRUPT_ROWS);
 
 			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) rows, p, 1.0,
 						row_x(data, r0), p, delta + 1, 1, 0.0, eta + r0, 1);
+			r0 += rows;
 		}
 	}
 	else
@@ -274,9 +275,15 @@ assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newt
 		/* F += block' block, upper triangle */
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
 					ws->block, k, 1.0, ws->F, k);
-		if (p > 0)
-			cblas_dgemv(CblasRowMajor, CblasTrans, (int) rows, p, 1.0,
-						row_x(data, r0), p, ws->resid + r0, 1, 1.0, ws->grad + 1, 1);
+		/* gradient += X' resid, one BLAS call per contiguous run of rows */
+		for (size_t q0 = 0; p > 0 && q0 < rows;)
+		{
+			size_t		run = fg_data_run(data, r0 + q0, rows - q0);
+
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) run, p, 1.0,
+						row_x(data, r0 + q0), p, ws->resid + r0 + q0, 1, 1.0, ws->grad + 1, 1);
+			q0 += run;
+		}
 	}
 
 	/* penalty gradients */
