@@ -55,7 +55,10 @@ fg_train_init(fg_train *t, const fg_env *env, bool uses_strata, int p, fg_error 
 		fg_status	st = fg_dict_init(&t->dict, env, err);
 
 		if (st != FG_OK)
+		{
+			fg_dict_free(&t->dict);	/* init may fail half-way */
 			return st;
+		}
 	}
 	if (p >= 0)
 		return fg_train_set_p(t, p, err);
