@@ -286,21 +286,6 @@ fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
 	return FG_OK;
 }
 
-/* Room for one more row? */
-static inline bool
-has_room(const fg_train *t)
-{
-	if (t->n_rows >= t->col_cap)
-		return false;
-	if (t->p > 0)
-	{
-		uint64_t	R = (uint64_t) 1 << t->chunk_shift;
-
-		return t->n_chunks > 0 && t->n_rows < (t->n_chunks - 1) * R + t->last_cap;
-	}
-	return true;
-}
-
 fg_status
 fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 				 const uint8_t *key, size_t key_len, fg_error *err)
@@ -310,7 +295,7 @@ fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 
 	if (t->p < 0)
 		return fg_fail(err, FG_ERR_INVALID, "number of features is not set", NULL, NULL);
-	if (!has_room(t) && (st = fg_train_reserve(t, 1, err)) != FG_OK)
+	if (!fg_train_has_room(t) && (st = fg_train_reserve(t, 1, err)) != FG_OK)
 		return st;
 	if (t->uses_strata)
 	{

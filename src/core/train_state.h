@@ -73,6 +73,18 @@ fg_status	fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err);
 fg_status	fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 							 const uint8_t *key, size_t key_len, fg_error *err);
 
+/* True when one more row fits without growing (no allocation needed). */
+static inline bool
+fg_train_has_room(const fg_train *t)
+{
+	if (t->n_rows >= t->col_cap)
+		return false;
+	if (t->p > 0)
+		return t->n_chunks > 0 &&
+			t->n_rows < (t->n_chunks - 1) * ((uint64_t) 1 << t->chunk_shift) + t->last_cap;
+	return true;
+}
+
 /* Where the features of row l live (p doubles). */
 static inline double *
 fg_train_row(const fg_train *t, uint64_t l)
