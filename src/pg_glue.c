@@ -26,6 +26,13 @@ pg_alloc(void *ctx, size_t size)
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
 }
 
+static void *
+pg_alloc_uninit(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
 static void
 pg_release(void *ctx, void *ptr)
 {
@@ -45,6 +52,7 @@ fg_pg_env_init(fg_env *env, MemoryContext mcxt)
 	env->release = pg_release;
 	env->check_interrupts = pg_check_interrupts;
 	env->ctx = mcxt;
+	env->alloc_uninit = pg_alloc_uninit;
 }
 
 void

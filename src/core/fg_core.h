@@ -24,6 +24,11 @@ typedef struct fg_env
 	/* Called between iterations; may not return (query cancel). May be NULL. */
 	void		(*check_interrupts) (void *ctx);
 	void	   *ctx;
+	/*
+	 * Optional: like alloc, but the memory need not be zeroed (bulk buffers
+	 * that are written before they are read).  NULL: alloc is used.
+	 */
+	void	   *(*alloc_uninit) (void *ctx, size_t size);
 } fg_env;
 
 typedef enum fg_status
@@ -57,6 +62,7 @@ fg_status	fg_fail(fg_error *err, fg_status status, const char *message,
 			;
 
 void	   *fg_alloc(const fg_env *env, size_t size);
+void	   *fg_alloc_uninit(const fg_env *env, size_t size);
 void		fg_release(const fg_env *env, void *ptr);
 
 /* ---------- methods and options ---------- */

@@ -205,7 +205,7 @@ fg_train_memory_after(const fg_train *t, uint64_t rows)
 static void *
 regrow(const fg_env *env, void *old, size_t old_bytes, size_t new_bytes)
 {
-	void	   *p = fg_alloc(env, new_bytes);
+	void	   *p = fg_alloc_uninit(env, new_bytes);
 
 	if (p == NULL)
 		return NULL;
@@ -276,7 +276,7 @@ fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
 	while (t->n_chunks < pl.n_chunks)
 	{
 		uint64_t	cap = t->n_chunks + 1 == pl.n_chunks ? pl.last_cap : R;
-		double	   *c = fg_alloc(t->env, cap * row);
+		double	   *c = fg_alloc_uninit(t->env, cap * row);
 
 		if (c == NULL)
 			return nomem(err, "features");
