@@ -142,10 +142,10 @@ check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
 }
 
 void
-fg_fit_check_memory(const fg_fit_state *st, Size bytes)
+fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p)
 {
 	Size		limit = (Size) fg_max_training_memory_kb * 1024;
-	Size		per_row = (Size) 8 * Max(st->train.p, 0) + 2 + (st->uses_strata ? 4 : 0);
+	Size		per_row = (Size) 8 * Max(p, 0) + 2 + (st->uses_strata ? 4 : 0);
 
 	if (bytes > limit)
 		ereport(ERROR,
@@ -284,7 +284,7 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 
 	/* growing is the only time memory is allocated: check the limit first */
 	if (!fg_train_has_room(&st->train))
-		fg_fit_check_memory(st, fg_train_memory_after(&st->train, 1));
+		fg_fit_check_memory(st, fg_train_memory_after(&st->train, 1), st->train.p);
 	old = MemoryContextSwitchTo(st->mcxt);
 	status = fg_train_add_row(&st->train, (const double *) ARR_DATA_PTR(arr), y, s,
 							  key, key_len, &err);

@@ -174,16 +174,20 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 	{
 		const fg_state_view *view = &((fg_fit_view *) other)->view;
 
-		fg_fit_check_memory(st, fg_state_append_memory(&st->train, view));
+		fg_fit_check_memory(st, fg_state_append_memory(&st->train, view), view->p);
 		status = fg_state_append(&st->train, view, &err);
 	}
 	else
 	{
 		const fg_train *rows = &((fg_fit_state *) other)->train;
+		fg_train	probe = st->train;	/* shallow copy, for the estimate only */
 
 		/* as fg_state_append_memory: the rows, and every key possibly new */
-		fg_fit_check_memory(st, fg_train_memory_after(&st->train, rows->n_rows) +
-							(rows->uses_strata ? rows->dict.bytes_len + (Size) rows->dict.count * 24 : 0));
+		if (probe.p < 0 && rows->p >= 0)
+			fg_train_set_p(&probe, rows->p, NULL);
+		fg_fit_check_memory(st, fg_train_memory_after(&probe, rows->n_rows) +
+							(rows->uses_strata ? rows->dict.bytes_len + (Size) rows->dict.count * 24 : 0),
+							rows->p);
 		status = fg_train_merge(&st->train, rows, &err);
 	}
 	MemoryContextSwitchTo(old);

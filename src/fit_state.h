@@ -59,7 +59,10 @@ fg_key_type_for(Oid type)
 /* Fill st->config from st's settings, argument types and options. */
 void		fg_fit_state_fill_config(fg_fit_state *st);
 
-/* Fail with a hint when the rows would need more than the training limit. */
-void		fg_fit_check_memory(const fg_fit_state *st, Size bytes);
+/*
+ * Fail with a hint when the rows would need more than the training limit;
+ * p is the number of features (for the bytes per row in the message).
+ */
+void		fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p);
 
 #endif							/* FG_FIT_STATE_H */

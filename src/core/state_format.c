@@ -637,7 +637,13 @@ fg_state_config_check_equal(const fg_state_config *a, const fg_state_config *b, 
 size_t
 fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 {
-	size_t		bytes = fg_train_memory_after(train, view->n_rows);
+	fg_train	probe = *train;	/* a shallow copy: only its counts are read */
+	size_t		bytes;
+
+	/* a state that has no rows yet takes the view's number of features */
+	if (probe.p < 0 && view->p >= 0)
+		fg_train_set_p(&probe, view->p, NULL);
+	bytes = fg_train_memory_after(&probe, view->n_rows);
 
 	/* the dictionary may take every new key: bytes, offset, two hash slots */
 	if (view->uses_strata && view->n_strata > 0)
