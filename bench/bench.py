@@ -114,7 +114,7 @@ def make_table(t, n):
              FROM (SELECT i, g, s,
                           ARRAY(SELECT (random() - 0.5) * 3.4641 + 0.5 * (j = 1 AND s)::int
                                 FROM generate_series(1, {P}) AS j) AS x
-                   FROM (SELECT i, (i * 7919) % {N_STRATA} AS g, random() < 0.5 AS s
+                   FROM (SELECT i, ((i::bigint * 7919) % {N_STRATA})::int AS g, random() < 0.5 AS s
                          FROM generate_series(1, {n}) AS i) AS a) AS b""",
          "VACUUM ANALYZE %s" % t,
          settings=["SET max_parallel_workers_per_gather = 0"])
