@@ -25,6 +25,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies unless the server was configured with
+# --enable-depend; a changed struct must not leave stale objects behind.
+$(OBJS): $(wildcard src/*.h src/core/*.h)
+
 .PHONY: unittest
 unittest:
 	$(MAKE) -C test/unit run

@@ -58,78 +58,135 @@ RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_transfn' LANGUAGE C CALLED 
 CREATE FUNCTION fairglmm_fit_finalfn(internal)
 RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_fit_finalfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 
+-- Parallel aggregation: workers serialise their rows (a versioned, checksummed
+-- format), the leader deserialises and combines them, then fits once.
+CREATE FUNCTION fairglmm_fit_serialfn(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_fit_serialfn' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_fit_deserialfn(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_deserialfn' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_fit_combinefn(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_combinefn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata integer, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata integer, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata bigint, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata bigint, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata text, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata text, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata integer, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata integer, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata bigint, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata bigint, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata text, sensitive boolean, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata text, sensitive integer, rho float8, lambda float8) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata integer, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata integer, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata bigint, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata bigint, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata text, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y boolean, x float8[], strata text, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata integer, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata integer, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata bigint, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata bigint, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata text, sensitive boolean, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata text, sensitive integer, rho float8, lambda float8, options jsonb) (
     SFUNC = fairglmm_fit_transfn, STYPE = internal,
-    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE);
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
 
 -- ---------------------------------------------------------------------------
 -- Scoring
@@ -265,6 +322,9 @@ COMMENT ON AGGREGATE disparate_impact(boolean, integer) IS 'Disparate impact min
 COMMENT ON AGGREGATE disparate_impact(integer, boolean) IS 'Disparate impact min(r, 1/r) of predictions, r = P(yhat | s = 1) / P(yhat | s = 0); NULL if a group is empty';
 COMMENT ON AGGREGATE disparate_impact(integer, integer) IS 'Disparate impact min(r, 1/r) of predictions, r = P(yhat | s = 1) / P(yhat | s = 0); NULL if a group is empty';
 COMMENT ON FUNCTION fairglmm_fit_finalfn(internal) IS 'Support function of a fairglmm aggregate';
+COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Support function of fairglmm_fit (parallel aggregation)';
+COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Support function of fairglmm_fit (parallel aggregation)';
+COMMENT ON FUNCTION fairglmm_fit_combinefn(internal, internal) IS 'Support function of fairglmm_fit (parallel aggregation)';
 COMMENT ON FUNCTION fairglmm_di_combinefn(bigint[], bigint[]) IS 'Support function of a fairglmm aggregate';
 COMMENT ON FUNCTION fairglmm_di_finalfn(bigint[]) IS 'Support function of a fairglmm aggregate';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], integer, boolean, float8, float8) IS 'Support function of fairglmm_fit';

@@ -7,9 +7,12 @@ SELECT i AS id, i % 1000 AS g, (i % 3 = 0)::int AS s,
 FROM generate_series(1, 200000) AS i;
 
 -- a memory cap below what the rows need stops the fit with a hint
+-- (serially: a parallel worker reaching the cap first would add a CONTEXT line)
+SET max_parallel_workers_per_gather = 0;
 SET fairglmm.max_training_memory = '2MB';
 SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') FROM big;
 RESET fairglmm.max_training_memory;
+RESET max_parallel_workers_per_gather;
 SHOW fairglmm.max_training_memory;
 
 -- a long fit stops on statement_timeout, and the session stays usable

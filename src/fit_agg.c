@@ -1,6 +1,8 @@
 /*
- * fit_agg.c -- the fairglmm_fit aggregate: collects rows into compact
- * columnar arrays (no per-row Datums), then fits and encodes the model.
+ * fit_agg.c -- the fairglmm_fit aggregate: collects rows into the core's
+ * compact training state (features in chunks of rows, no per-row Datums),
+ * then fits and encodes the model.  The parallel support functions
+ * (serialise, deserialise, combine) are in fit_parallel.c.
  *
  * One C transition function serves every overload: the argument types
  * (boolean or integer y and sensitive; integer, bigint or text strata) are
@@ -18,44 +20,13 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "fit_options.h"
+#include "fit_state.h"
 #include "model_format.h"
-#include "pg_glue.h"
-#include "strata_dict.h"
 #include "boosting.h"
-
-typedef struct fg_fit_state
-{
-	MemoryContext mcxt;			/* the aggregate context everything lives in */
-	fg_env		env;
-
-	Oid			y_type;
-	Oid			strata_type;
-	Oid			s_type;
-
-	fg_fit_settings settings;
-	Jsonb	   *options;		/* copy, to check every row passes the same */
-	bool		uses_strata;
-
-	int			p;				/* features; -1 until the first usable row */
-	uint64		n_rows;
-	uint64		capacity;
-	uint64		n_skipped;
-	double	   *x;				/* n_rows x p, row-major */
-	uint8	   *y;
-	uint8	   *s;
-	uint32	   *stratum;		/* dictionary index per row; NULL without strata */
-	fg_strata_dict dict;
-} fg_fit_state;
+#include "pg_glue.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
-
-static fg_key_type
-key_type_for(Oid type)
-{
-	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
-}
 
 static void
 check_arg_type(Oid type, const char *name, bool strata)
@@ -71,6 +42,25 @@ check_arg_type(Oid type, const char *name, bool strata)
 						   : "This argument must be boolean or integer 0/1.")));
 }
 
+void
+fg_fit_state_fill_config(fg_fit_state *st)
+{
+	fg_state_config *c = &st->config;
+
+	memset(c, 0, sizeof(*c));
+	c->opt = st->settings.opt;
+	c->has_c = st->settings.has_c;
+	c->n_feature_names = st->settings.n_feature_names;
+	c->feature_names = st->settings.feature_names;
+	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
+	c->s_kind = st->s_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
+	c->strata_kind = st->strata_type == TEXTOID ? FG_STRATA_TEXT
+		: st->strata_type == INT8OID ? FG_STRATA_INT8 : FG_STRATA_INT4;
+	c->has_options = st->options != NULL;
+	c->options = st->options ? (const uint8_t *) st->options : NULL;
+	c->options_len = st->options ? VARSIZE(st->options) : 0;
+}
+
 static fg_fit_state *
 create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 {
@@ -79,6 +69,7 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	Jsonb	   *options = NULL;
 	fg_error	err;
 
+	st->tag = FG_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
 	fg_pg_env_init(&st->env, aggcxt);
 	st->y_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
@@ -100,8 +91,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	}
 	fg_parse_fit_settings(PG_GETARG_FLOAT8(5), PG_GETARG_FLOAT8(6), options, &st->settings);
 	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
-	st->p = -1;
-	if (st->uses_strata && fg_dict_init(&st->dict, &st->env, &err) != FG_OK)
+	fg_fit_state_fill_config(st);
+	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
 		fg_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -134,48 +125,31 @@ check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
 				 errhint("Use GROUP BY to fit several models with different settings.")));
 }
 
-static Size
-state_bytes(const fg_fit_state *st, uint64 capacity)
+void
+fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p)
 {
-	Size		per_row = sizeof(double) * st->p + 2 + (st->uses_strata ? sizeof(uint32) : 0);
+	Size		limit = (Size) fg_max_training_memory_kb * 1024;
+	Size		per_row = (Size) 8 * Max(p, 0) + 2 + (st->uses_strata ? 4 : 0);
 
-	return (Size) capacity * per_row + (st->uses_strata ? fg_dict_memory(&st->dict) : 0);
+	if (bytes > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("fairglmm training needs more memory than fairglmm.max_training_memory allows"),
+				 errdetail("After " UINT64_FORMAT " rows the training data needs %zu MB, more than the limit of %zu MB; each row takes %zu bytes.",
+						   st->train.n_rows, (bytes + (1 << 20) - 1) >> 20, limit >> 20, per_row),
+				 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
 }
 
-static void *
-resize(void *ptr, Size bytes)
-{
-	return ptr ? repalloc_huge(ptr, bytes) : MemoryContextAllocHuge(CurrentMemoryContext, bytes);
-}
-
-/* Grow by half each time: amortised linear copying, bounded overshoot. */
-static void
-ensure_capacity(fg_fit_state *st)
-{
-	uint64		cap;
-	MemoryContext old;
-
-	if (st->n_rows < st->capacity)
-		return;
-	cap = st->capacity < 1024 ? 1024 : st->capacity + st->capacity / 2;
-	fg_check_training_memory(state_bytes(st, cap), "training data");
-
-	old = MemoryContextSwitchTo(st->mcxt);
-	if (st->p > 0)
-		st->x = resize(st->x, (Size) cap * st->p * sizeof(double));
-	st->y = resize(st->y, cap);
-	st->s = resize(st->s, cap);
-	if (st->uses_strata)
-		st->stratum = resize(st->stratum, cap * sizeof(uint32));
-	MemoryContextSwitchTo(old);
-	st->capacity = cap;
-}
-
-/* Copy the features of one row; false when the row has a NULL element. */
+/*
+ * Check one row's features: false when x has a NULL element (the row is
+ * skipped).  The first usable row fixes the number of features.
+ */
 static bool
-read_features(fg_fit_state *st, ArrayType *arr, double *out_or_null)
+check_features(fg_fit_state *st, ArrayType *arr)
 {
 	int			n;
+	const double *v;
+	fg_error	err;
 
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID)
 		ereport(ERROR,
@@ -186,10 +160,10 @@ read_features(fg_fit_state *st, ArrayType *arr, double *out_or_null)
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("x must be a one-dimensional array"),
 				 errdetail("A row has an array of %d dimensions.", ARR_NDIM(arr))));
-	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
 	if (array_contains_nulls(arr))
 		return false;
-	if (st->p < 0)
+	if (st->train.p < 0)
 	{
 		if (st->settings.n_feature_names >= 0 && st->settings.n_feature_names != n)
 			ereport(ERROR,
@@ -200,65 +174,47 @@ read_features(fg_fit_state *st, ArrayType *arr, double *out_or_null)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("x has %d elements; at most %d features are supported", n, FG_MODEL_MAX_P)));
-		st->p = n;
+		if (fg_train_set_p(&st->train, n, &err) != FG_OK)
+			fg_report_error(&err);
 	}
-	else if (n != st->p)
+	else if (n != st->train.p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("x arrays have different lengths"),
-				 errdetail("A row has %d features; earlier rows had %d.", n, st->p),
+				 errdetail("A row has %d features; earlier rows had %d.", n, st->train.p),
 				 errhint("Every row of one fit needs the same features in the same order.")));
 
-	if (out_or_null != NULL)
-	{
-		const double *v = (const double *) ARR_DATA_PTR(arr);
-
-		for (int j = 0; j < n; j++)
-		{
-			if (!isfinite(v[j]))
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("x contains a non-finite value"),
-						 errdetail("Element %d of a row's x is %g.", j + 1, v[j]),
-						 errhint("Replace NaN and infinite values, or filter those rows out.")));
-			out_or_null[j] = v[j];
-		}
-	}
+	v = (const double *) ARR_DATA_PTR(arr);
+	for (int j = 0; j < n; j++)
+		if (!isfinite(v[j]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("x contains a non-finite value"),
+					 errdetail("Element %d of a row's x is %g.", j + 1, v[j]),
+					 errhint("Replace NaN and infinite values, or filter those rows out.")));
 	return true;
 }
 
-static uint32
-intern_stratum(fg_fit_state *st, Datum d)
+/* The stratum's dictionary key: 8 sortable bytes for integers, the bytes of text. */
+static const uint8 *
+stratum_key(fg_fit_state *st, Datum d, uint8 ibuf[8], size_t *len)
 {
-	uint8		ibuf[8];
-	const uint8 *key;
-	size_t		len;
-	int64		idx;
-	fg_error	err;
-
 	if (st->strata_type == TEXTOID)
 	{
 		text	   *t = DatumGetTextPP(d);
 
-		key = (const uint8 *) VARDATA_ANY(t);
-		len = VARSIZE_ANY_EXHDR(t);
-		if (len > FG_MODEL_MAX_KEY_LEN)
+		*len = VARSIZE_ANY_EXHDR(t);
+		if (*len > FG_MODEL_MAX_KEY_LEN)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("stratum label is too long"),
 					 errdetail("A label has %zu bytes; at most %d are supported.",
-							   len, FG_MODEL_MAX_KEY_LEN)));
+							   *len, FG_MODEL_MAX_KEY_LEN)));
+		return (const uint8 *) VARDATA_ANY(t);
 	}
-	else
-	{
-		fg_key_from_int64(st->strata_type == INT8OID ? DatumGetInt64(d) : DatumGetInt32(d), ibuf);
-		key = ibuf;
-		len = 8;
-	}
-	idx = fg_dict_intern(&st->dict, key, len, &err);
-	if (idx < 0)
-		fg_report_error(&err);
-	return (uint32) idx;
+	fg_key_from_int64(st->strata_type == INT8OID ? DatumGetInt64(d) : DatumGetInt32(d), ibuf);
+	*len = 8;
+	return ibuf;
 }
 
 /*
@@ -267,10 +223,17 @@ intern_stratum(fg_fit_state *st, Datum d)
 Datum
 fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt;
+	MemoryContext aggcxt,
+				old;
 	fg_fit_state *st;
 	ArrayType  *arr;
-	uint64		r;
+	uint8		y,
+				s,
+				ibuf[8];
+	const uint8 *key = NULL;
+	size_t		key_len = 0;
+	fg_error	err;
+	fg_status	status;
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
@@ -289,44 +252,43 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4) ||
 		(st->uses_strata && PG_ARGISNULL(3)))
 	{
-		st->n_skipped++;
+		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(2);
-	if (!read_features(st, arr, NULL))
+	if (!check_features(st, arr))
 	{
-		st->n_skipped++;
+		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
 	}
-
-	ensure_capacity(st);
-	r = st->n_rows;
-	if (st->p > 0)
-		read_features(st, arr, st->x + r * st->p);
-	st->y[r] = fg_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
-	st->s[r] = fg_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
+	y = fg_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
+	s = fg_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
 	if (st->uses_strata)
-	{
-		MemoryContext old = MemoryContextSwitchTo(st->mcxt);
+		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
-		st->stratum[r] = intern_stratum(st, PG_GETARG_DATUM(3));
-		MemoryContextSwitchTo(old);
-	}
-	st->n_rows++;
+	/* growing is the only time memory is allocated: check the limit first */
+	if (!fg_train_has_room(&st->train))
+		fg_fit_check_memory(st, fg_train_memory_after(&st->train, 1), st->train.p);
+	old = MemoryContextSwitchTo(st->mcxt);
+	status = fg_train_add_row(&st->train, (const double *) ARR_DATA_PTR(arr), y, s,
+							  key, key_len, &err);
+	MemoryContextSwitchTo(old);
+	if (status != FG_OK)
+		fg_report_error(&err);
 	PG_RETURN_POINTER(st);
 }
 
 /* Solver memory beyond the rows: a few N-vectors and the stratum blocks. */
 static Size
-solver_bytes(const fg_fit_state *st)
+solver_bytes(const fg_fit_state *st, const fg_data *data)
 {
-	Size		k = 1 + st->p;
-	Size		n = st->uses_strata ? st->dict.count : 0;
-	Size		newton = (Size) st->n_rows * 4 * sizeof(double) + (n + 8) * (k + 8) * sizeof(double) +
+	Size		k = 1 + data->p;
+	Size		n = data->n_strata;
+	Size		newton = (Size) data->n_rows * 3 * sizeof(double) + (n + 8) * (k + 8) * sizeof(double) +
 		k * k * 2 * sizeof(double);
 
 	if (fg_method_is_boosting(st->settings.opt.method))
-		newton += fg_boost_memory(st->n_rows, st->p, (uint32) n, &st->settings.opt);
+		newton += fg_boost_memory(data->n_rows, data->p, (uint32) n, &st->settings.opt);
 	return newton;
 }
 
@@ -347,11 +309,11 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	if (!st->uses_strata)
 		model.opt.lambda = 0.0;
 	model.has_c = st->settings.has_c;
-	model.rows_used = st->n_rows;
-	model.rows_skipped = st->n_skipped;
-	model.p = st->p;
+	model.rows_used = st->train.n_rows;
+	model.rows_skipped = st->train.n_skipped;
+	model.p = st->train.p;
 	model.n_strata = fit->n_strata;
-	model.key_type = fit->n_strata > 0 ? key_type_for(st->strata_type) : FG_KEY_NONE;
+	model.key_type = fit->n_strata > 0 ? fg_key_type_for(st->strata_type) : FG_KEY_NONE;
 	model.feature_names = st->settings.n_feature_names >= 0 ? st->settings.feature_names : NULL;
 	model.intercept = fit->intercept;
 	model.beta = fit->beta;
@@ -359,8 +321,8 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.stratum_rows = fit->stratum_rows;
 	if (fit->n_strata > 0)
 	{
-		model.keys = st->dict.bytes;
-		model.key_offsets = st->dict.offsets;
+		model.keys = st->train.dict.bytes;
+		model.key_offsets = st->train.dict.offsets;
 	}
 	model.iterations = fit->iterations;
 	model.converged = fit->converged;
@@ -395,49 +357,37 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	MemoryContext work,
 				old;
 	bytea	   *result;
+	fg_status	status;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (fg_fit_state *) PG_GETARG_POINTER(0);
-	if (st->n_rows == 0)
+	if (st->tag != FG_FIT_STATE_TAG)
+		elog(ERROR, "fairglmm_fit_finalfn called with a foreign state");
+	if (st->train.n_rows == 0)
 	{
 		ereport(NOTICE,
 				(errmsg("fairglmm_fit found no usable rows"),
 				 errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
-						   st->n_skipped)));
+						   st->train.n_skipped)));
 		PG_RETURN_NULL();
 	}
-	fg_check_training_memory(state_bytes(st, st->capacity) + solver_bytes(st),
-							 "training data and solver workspace");
 
 	/* strata are numbered by sorted key so that row order does not matter */
-	if (st->uses_strata)
-	{
-		uint32	   *rank;
-		MemoryContext o = MemoryContextSwitchTo(st->mcxt);
-
-		if (fg_dict_sort(&st->dict, &rank, &err) != FG_OK)
-			fg_report_error(&err);
-		for (uint64 r = 0; r < st->n_rows; r++)
-			st->stratum[r] = rank[st->stratum[r]];
-		pfree(rank);
-		MemoryContextSwitchTo(o);
-	}
+	old = MemoryContextSwitchTo(st->mcxt);
+	status = fg_train_data(&st->train, &data, &err);
+	MemoryContextSwitchTo(old);
+	if (status != FG_OK)
+		fg_report_error(&err);
+	data.feature_names = st->settings.n_feature_names >= 0
+		? (const char *const *) st->settings.feature_names : NULL;
+	if (fg_train_memory(&st->train) + solver_bytes(st, &data) > (Size) fg_max_training_memory_kb * 1024)
+		fg_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data),
+								 "training data and solver workspace");
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	fg_pg_env_init(&env, work);
-
-	memset(&data, 0, sizeof(data));
-	data.n_rows = st->n_rows;
-	data.p = st->p;
-	data.x = st->x;
-	data.y = st->y;
-	data.s = st->s;
-	data.stratum = st->uses_strata ? st->stratum : NULL;
-	data.n_strata = st->uses_strata ? st->dict.count : 0;
-	data.feature_names = st->settings.n_feature_names >= 0
-		? (const char *const *) st->settings.feature_names : NULL;
 
 	if (fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
 		fg_report_error(&err);

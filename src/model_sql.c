@@ -2,8 +2,11 @@
  * model_sql.c -- SQL functions that read a model: scoring, classification
  * and introspection.
  *
- * A model is decoded once per query: the decoded form is cached in
- * fn_extra and reused while the argument carries the same bytes.
+ * A model is decoded once per query: the decoded form, with a hash index of
+ * its strata, is cached in fn_extra and reused while the argument carries
+ * the same bytes.  Scoring a row then costs a short comparison, one hash
+ * probe and a dot product; x is read in place, never copied, unless it is
+ * compressed or stored out of line.
  */
 #include "postgres.h"
 
@@ -14,6 +17,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "nodes/primnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -21,15 +25,19 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "model_index.h"
 #include "pg_glue.h"
 
 typedef struct model_cache
 {
-	MemoryContext mcxt;			/* holds the raw copy and the decoded model */
+	MemoryContext mcxt;			/* holds the raw copy, the model and its index */
 	bool		valid;
+	bool		constant;		/* the model argument is a Const: never changes */
 	Size		raw_len;
 	char	   *raw;			/* the argument as passed: maybe compressed or a TOAST pointer */
 	fg_model	model;
+	fg_model_index index;
+	Oid			strata_type;	/* of the strata argument at this call site, once known */
 } model_cache;
 
 PG_FUNCTION_INFO_V1(fairglmm_predict);
@@ -94,16 +102,42 @@ validate_model_text(const fg_model *m)
 		}
 }
 
+/* Is argument argno of this call a constant in the query text? */
+static bool
+arg_is_const(FmgrInfo *flinfo, int argno)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+	Node	   *arg;
+
+	if (expr == NULL)
+		return false;
+	if (IsA(expr, FuncExpr))
+		args = ((FuncExpr *) expr)->args;
+	else
+		return false;
+	if (argno < 0 || argno >= list_length(args))
+		return false;
+	arg = (Node *) list_nth(args, argno);
+	while (arg && IsA(arg, RelabelType))
+		arg = (Node *) ((RelabelType *) arg)->arg;
+	return arg != NULL && IsA(arg, Const);
+}
+
 /*
  * The cache is keyed on the argument's raw bytes, before detoasting: equal
  * compressed bytes or an equal TOAST pointer mean an equal model, so a cache
- * hit costs one short memcmp instead of a decompression per row.
+ * hit costs one short memcmp instead of a decompression per row.  A model
+ * written into the query as a constant is not even compared.  (A model
+ * computed in the same query, e.g. in a CTE, is an uncompressed value in
+ * memory and is compared in full on every row; store it in a table, or pass
+ * it as a scalar subquery of one, to keep that comparison short.)
  */
-const fg_model *
-fg_get_model(FunctionCallInfo fcinfo, int argno)
+static model_cache *
+get_model_cache(FunctionCallInfo fcinfo, int argno)
 {
 	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(argno));
-	Size		raw_len = VARSIZE_ANY(raw);
+	Size		raw_len;
 	model_cache *cache = (model_cache *) fcinfo->flinfo->fn_extra;
 	bytea	   *arg;
 	fg_env		env;
@@ -114,10 +148,15 @@ fg_get_model(FunctionCallInfo fcinfo, int argno)
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(model_cache));
 		cache->mcxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "fairglmm model cache",
 											ALLOCSET_SMALL_SIZES);
+		cache->constant = arg_is_const(fcinfo->flinfo, argno);
+		cache->strata_type = InvalidOid;
 		fcinfo->flinfo->fn_extra = cache;
 	}
+	if (cache->valid && cache->constant)
+		return cache;
+	raw_len = VARSIZE_ANY(raw);
 	if (cache->valid && cache->raw_len == raw_len && memcmp(cache->raw, raw, raw_len) == 0)
-		return &cache->model;
+		return cache;
 
 	cache->valid = false;
 	MemoryContextReset(cache->mcxt);
@@ -127,50 +166,97 @@ fg_get_model(FunctionCallInfo fcinfo, int argno)
 						&cache->model, &err) != FG_OK)
 		fg_report_error(&err);
 	validate_model_text(&cache->model);
-	cache->raw = MemoryContextAlloc(cache->mcxt, raw_len);
-	memcpy(cache->raw, raw, raw_len);
-	cache->raw_len = raw_len;
+	if (fg_model_index_build(&env, &cache->model, &cache->index, &err) != FG_OK)
+		fg_report_error(&err);
+	if (!cache->constant)
+	{
+		cache->raw = MemoryContextAlloc(cache->mcxt, raw_len);
+		memcpy(cache->raw, raw, raw_len);
+		cache->raw_len = raw_len;
+	}
 	cache->valid = true;
-	return &cache->model;
+	return cache;
 }
+
+const fg_model *
+fg_get_model(FunctionCallInfo fcinfo, int argno)
+{
+	return &get_model_cache(fcinfo, argno)->model;
+}
+
+/*
+ * A short (1-byte header) varlena as a 4-byte-header copy on the caller's
+ * stack: arrays of up to 12 doubles are stored that way, and the generic
+ * detoasting would palloc a copy for every row.
+ */
+typedef union short_array_buf
+{
+	ArrayType	array;
+	char		bytes[VARHDRSZ + VARATT_SHORT_MAX];
+	double		align;
+} short_array_buf;
 
 /* Features of one row for scoring; false when x has a NULL element. */
 static bool
-scoring_features(const fg_model *model, ArrayType *arr, const double **x)
+scoring_features(const fg_model *model, Datum d, short_array_buf *buf, const double **x)
 {
+	struct varlena *v = (struct varlena *) DatumGetPointer(d);
+	ArrayType  *arr;
 	int			n;
+
+	if (VARATT_IS_SHORT(v))
+	{
+		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
+
+		SET_VARSIZE(&buf->array, len + VARHDRSZ);
+		memcpy(VARDATA(&buf->array), VARDATA_SHORT(v), len);
+		arr = &buf->array;
+	}
+	else if (VARATT_IS_EXTENDED(v))
+		arr = DatumGetArrayTypeP(d);
+	else
+		arr = (ArrayType *) v;
 
 	if (ARR_ELEMTYPE(arr) != FLOAT8OID || ARR_NDIM(arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("x must be a one-dimensional float8 array")));
-	n = ArrayGetNItems(ARR_NDIM(arr), ARR_DIMS(arr));
+	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
 	if (n != model->p)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("x has %d elements but the model has %d features", n, model->p),
 				 errhint("Pass the features in the order used for training.")));
-	if (array_contains_nulls(arr))
+	if (ARR_HASNULL(arr) && array_contains_nulls(arr))
 		return false;
 	*x = (const double *) ARR_DATA_PTR(arr);
-	for (int j = 0; j < n; j++)
-		if (!isfinite((*x)[j]))
+	return true;
+}
+
+/* After a non-finite eta: fail if x has a non-finite element (else it overflowed). */
+static void
+check_finite_features(const double *x, int p)
+{
+	for (int j = 0; j < p; j++)
+		if (!isfinite(x[j]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("x contains a non-finite value"),
-					 errdetail("Element %d is %g.", j + 1, (*x)[j])));
-	return true;
+					 errdetail("Element %d is %g.", j + 1, x[j])));
 }
 
 /* The model's index of the stratum argument, or -1 (unseen, NULL, no strata). */
 static int64
-stratum_index(FunctionCallInfo fcinfo, const fg_model *model, int argno)
+stratum_index(FunctionCallInfo fcinfo, model_cache *cache, int argno)
 {
-	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, argno);
-	uint8		ibuf[8];
+	const fg_model *model = &cache->model;
+	Oid			type;
 
 	if (model->key_type == FG_KEY_NONE || PG_ARGISNULL(argno))
 		return -1;
+	if (cache->strata_type == InvalidOid)
+		cache->strata_type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	type = cache->strata_type;
 	if ((type == TEXTOID) != (model->key_type == FG_KEY_TEXT))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -182,27 +268,31 @@ stratum_index(FunctionCallInfo fcinfo, const fg_model *model, int argno)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(argno);
 
-		return fg_model_find_stratum(model, (const uint8 *) VARDATA_ANY(t),
-									 VARSIZE_ANY_EXHDR(t));
+		return fg_model_index_find(model, &cache->index, (const uint8 *) VARDATA_ANY(t),
+								   VARSIZE_ANY_EXHDR(t));
 	}
-	fg_key_from_int64(type == INT8OID ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno), ibuf);
-	return fg_model_find_stratum(model, ibuf, 8);
+	return fg_model_index_find_int(model, &cache->index,
+								   type == INT8OID ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno));
 }
 
 /* P(y = 1) for one call, or false for a NULL result. */
 static bool
 predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 {
-	const fg_model *model;
+	model_cache *cache;
 	const double *x;
+	short_array_buf buf;
 	double		eta;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return false;
-	model = fg_get_model(fcinfo, 0);
-	if (!scoring_features(model, PG_GETARG_ARRAYTYPE_P(1), &x))
+	cache = get_model_cache(fcinfo, 0);
+	if (!scoring_features(&cache->model, PG_GETARG_DATUM(1), &buf, &x))
 		return false;
-	eta = fg_model_eta(model, x, with_strata ? stratum_index(fcinfo, model, 2) : -1);
+	eta = fg_model_eta(&cache->model, x, with_strata ? stratum_index(fcinfo, cache, 2) : -1);
+	/* the features are checked only when the result says something is off */
+	if (!isfinite(eta))
+		check_finite_features(x, cache->model.p);
 	/* +-infinity is a sure 1 or 0; both at once is no probability at all */
 	if (isnan(eta))
 		ereport(ERROR,

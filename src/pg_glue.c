@@ -27,6 +27,13 @@ pg_alloc(void *ctx, size_t size)
 									  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO | MCXT_ALLOC_NO_OOM);
 }
 
+static void *
+pg_alloc_uninit(void *ctx, size_t size)
+{
+	return MemoryContextAllocExtended((MemoryContext) ctx, size,
+									  MCXT_ALLOC_HUGE | MCXT_ALLOC_NO_OOM);
+}
+
 static void
 pg_release(void *ctx, void *ptr)
 {
@@ -46,6 +53,7 @@ fg_pg_env_init(fg_env *env, MemoryContext mcxt)
 	env->release = pg_release;
 	env->check_interrupts = pg_check_interrupts;
 	env->ctx = mcxt;
+	env->alloc_uninit = pg_alloc_uninit;
 }
 
 void
@@ -116,10 +124,31 @@ fg_binary_datum(Datum value, Oid type, const char *name)
 
 void		_PG_init(void);
 
+/*
+ * OpenBLAS threading.  A backend is single-threaded, like the rest of
+ * PostgreSQL; parallel query is where the parallelism of a fit comes from.
+ * But the pthread build of OpenBLAS starts a pool of (cores - 1) threads the
+ * moment it is loaded, so every backend that ever touched fairglmm would keep
+ * idle threads.  With fairglmm.blas_threads = 1 the pool is stopped again.
+ * blas_thread_shutdown_ is what OpenBLAS itself calls around fork(); it is
+ * exported but not documented, so it is referenced weakly: with a BLAS that
+ * lacks it, nothing happens.  OpenBLAS starts the pool again by itself when a
+ * larger setting asks for threads (openblas_set_num_threads does that).
+ */
+extern int	blas_thread_shutdown_(void) __attribute__((weak));
+
+static void
+apply_blas_threads(int threads)
+{
+	openblas_set_num_threads(threads);
+	if (threads == 1 && blas_thread_shutdown_ != NULL)
+		blas_thread_shutdown_();
+}
+
 static void
 assign_blas_threads(int newval, void *extra)
 {
-	openblas_set_num_threads(newval);
+	apply_blas_threads(newval);
 }
 
 void
@@ -134,11 +163,11 @@ _PG_init(void)
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("fairglmm.blas_threads",
 							"Threads OpenBLAS may use inside one backend.",
-							"1 keeps a backend single-threaded; parallel query gives parallelism.",
+							"1 (the default) keeps a backend single-threaded, with no idle BLAS threads; parallel query gives parallelism.",
 							&fg_blas_threads,
 							1, 1, 64,
 							PGC_USERSET, 0,
 							NULL, assign_blas_threads, NULL);
 	MarkGUCPrefixReserved("fairglmm");
-	openblas_set_num_threads(fg_blas_threads);
+	apply_blas_threads(fg_blas_threads);
 }

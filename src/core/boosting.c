@@ -129,7 +129,7 @@ compare_rows(const void *pa, const void *pb)
 		return d->y[a] < d->y[b] ? -1 : 1;
 	if (d->s[a] != d->s[b])
 		return d->s[a] < d->s[b] ? -1 : 1;
-	c = memcmp(d->x + (size_t) a * d->p, d->x + (size_t) b * d->p, sizeof(double) * d->p);
+	c = memcmp(fg_data_row(d, a), fg_data_row(d, b), sizeof(double) * d->p);
 	return c;
 }
 
@@ -270,6 +270,15 @@ poll(const boost *bs, size_t l)
 		bs->env->check_interrupts(bs->env->ctx);
 }
 
+/* Poll when rows [from, from + count) reach a multiple of poll_mask + 1. */
+static inline void
+poll_rows(const boost *bs, size_t from, size_t count)
+{
+	if ((from == 0 || (from - 1) / (bs->poll_mask + 1) != (from + count - 1) / (bs->poll_mask + 1)) &&
+		bs->env->check_interrupts)
+		bs->env->check_interrupts(bs->env->ctx);
+}
+
 /*
  * One pass at the current eta: the weights' and residuals' row sums, and the
  * probe sums A'W(z - h); with initial = true only the sums M_0 needs, with
@@ -296,18 +305,18 @@ row_sums(boost *bs, const double *eta, bool initial)
 	memset(bs->Tb, 0, sizeof(double) * n * m);
 	bs->trace_p = 0.0;
 
-	for (size_t r0 = 0; r0 < N; r0 += FG_BLOCK_ROWS)
+	for (size_t r0 = 0, rows; r0 < N; r0 += rows)
 	{
-		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
-
-		poll(bs, r0);
+		/* a block must lie in one chunk of rows for the dgemm below */
+		rows = fg_data_run(d, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
+		poll_rows(bs, r0, rows);
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
 			double		mu = fg_sigmoid(eta[l]);
 			double		w = fmax(mu * (1.0 - mu), FG_W_FLOOR);
 			double		res = d->y[l] - mu;
-			const double *x = d->x + l * p;
+			const double *x = fg_data_row(d, l);
 			uint32_t	g = d->stratum[l];
 			double	   *Gg = bs->Gx + (size_t) g * p;
 			double	   *Tg = bs->Tb + (size_t) g * m;
@@ -339,7 +348,7 @@ row_sums(boost *bs, const double *eta, bool initial)
 		}
 		if (p > 0)
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
-						d->x + r0 * p, p, bs->zblock, m, 1.0, bs->TX, m);
+						fg_data_row(d, r0), p, bs->zblock, m, 1.0, bs->TX, m);
 	}
 	bs->trace_p *= bs->probe_weight;
 }
@@ -352,11 +361,10 @@ probe_sums(boost *bs)
 	int			p = bs->p,
 				m = bs->m;
 
-	for (size_t r0 = 0; r0 < bs->N; r0 += FG_BLOCK_ROWS)
+	for (size_t r0 = 0, rows; r0 < bs->N; r0 += rows)
 	{
-		size_t		rows = bs->N - r0 < FG_BLOCK_ROWS ? bs->N - r0 : FG_BLOCK_ROWS;
-
-		poll(bs, r0);
+		rows = fg_data_run(d, r0, bs->N - r0 < FG_BLOCK_ROWS ? bs->N - r0 : FG_BLOCK_ROWS);
+		poll_rows(bs, r0, rows);
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
@@ -373,7 +381,7 @@ probe_sums(boost *bs)
 		}
 		if (p > 0)
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
-						d->x + r0 * p, p, bs->zblock, m, 1.0, bs->ZX, m);
+						fg_data_row(d, r0), p, bs->zblock, m, 1.0, bs->ZX, m);
 	}
 }
 
@@ -407,7 +415,7 @@ update_probes(boost *bs, int r, double nu)
 	for (size_t l = 0; l < bs->N; l++)
 	{
 		double	   *hrow = bs->H + l * m;
-		double		xr = r < 0 ? 0.0 : d->x[l * bs->p + r];
+		double		xr = r < 0 ? 0.0 : fg_data_row(d, l)[r];
 		uint32_t	g = d->stratum[l];
 
 		poll(bs, l);
@@ -429,7 +437,7 @@ loglik_after(const boost *bs, const double *eta, int r, const double *st, double
 
 	for (size_t l = 0; l < bs->N; l++)
 	{
-		double		e = eta[l] + st[0] + nu * st[1] * d->x[l * bs->p + r] + st[2 + d->stratum[l]];
+		double		e = eta[l] + st[0] + nu * st[1] * fg_data_row(d, l)[r] + st[2 + d->stratum[l]];
 
 		poll(bs, l);
 		ll += (d->y[l] ? e : 0.0) - fg_log1pexp(e);
@@ -656,7 +664,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		for (uint32_t i = 0; i < bs.n; i++)
 			delta[k + i] += bs.best_step[2 + i];
 		for (size_t l = 0; l < bs.N; l++)
-			eta[l] += bs.best_step[0] + opt->nu * bs.best_step[1] * data->x[l * bs.p + best] +
+			eta[l] += bs.best_step[0] + opt->nu * bs.best_step[1] * fg_data_row(data, l)[best] +
 				bs.best_step[2 + data->stratum[l]];
 		fit->selected[best]++;
 		fit->steps = step + 1;

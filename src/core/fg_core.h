@@ -24,6 +24,11 @@ typedef struct fg_env
 	/* Called between iterations; may not return (query cancel). May be NULL. */
 	void		(*check_interrupts) (void *ctx);
 	void	   *ctx;
+	/*
+	 * Optional: like alloc, but the memory need not be zeroed (bulk buffers
+	 * that are written before they are read).  NULL: alloc is used.
+	 */
+	void	   *(*alloc_uninit) (void *ctx, size_t size);
 } fg_env;
 
 typedef enum fg_status
@@ -57,6 +62,7 @@ fg_status	fg_fail(fg_error *err, fg_status status, const char *message,
 			;
 
 void	   *fg_alloc(const fg_env *env, size_t size);
+void	   *fg_alloc_uninit(const fg_env *env, size_t size);
 void		fg_release(const fg_env *env, void *ptr);
 
 /* ---------- methods and options ---------- */
@@ -105,8 +111,12 @@ fg_status	fg_options_check(const fg_options *opt, fg_error *err);
 /* ---------- training data ---------- */
 
 /*
- * Rows in columnar arrays.  x is row-major, n_rows x p.  stratum[i] is a
- * dense index in [0, n_strata), or stratum == NULL for methods without strata.
+ * Rows in columnar arrays.  x is row-major, n_rows x p, either in one array
+ * (x) or in chunks of 2^x_chunk_shift rows each (x_chunks, with x NULL), so
+ * that a large training set needs no single huge allocation and no copy.
+ * Read rows through fg_data_row() and fg_data_run(), never through x
+ * directly.  stratum[i] is a dense index in [0, n_strata), or stratum == NULL
+ * for methods without strata.
  */
 typedef struct fg_data
 {
@@ -119,7 +129,37 @@ typedef struct fg_data
 	const uint32_t *stratum;
 	/* optional: p names used in error messages (x1..xp otherwise) */
 	const char *const *feature_names;
+	/* chunked x (used when not NULL): rows [i << shift, (i + 1) << shift) */
+	const double *const *x_chunks;
+	int			x_chunk_shift;
 } fg_data;
+
+/* Features of row l (p doubles, contiguous). */
+static inline const double *
+fg_data_row(const fg_data *data, size_t l)
+{
+	size_t		p = (size_t) data->p;
+
+	if (data->x_chunks == NULL)
+		return p > 0 ? data->x + l * p : data->x;
+	return data->x_chunks[l >> data->x_chunk_shift] +
+		(l & (((size_t) 1 << data->x_chunk_shift) - 1)) * p;
+}
+
+/*
+ * How many rows from row l on, at most max, lie contiguously in memory (so
+ * one BLAS call with leading dimension p can cover them).
+ */
+static inline size_t
+fg_data_run(const fg_data *data, size_t l, size_t max)
+{
+	size_t		left;
+
+	if (data->x_chunks == NULL)
+		return max;
+	left = ((size_t) 1 << data->x_chunk_shift) - (l & (((size_t) 1 << data->x_chunk_shift) - 1));
+	return left < max ? left : max;
+}
 
 /* ---------- fit result ---------- */
 

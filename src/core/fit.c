@@ -227,6 +227,8 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		return st;
 	if ((st = fg_problem_init(env, data, strata, opt->lambda, rho, &prob, err)) != FG_OK)
 		return st;
+	/* only the constrained search solves with the final Hessian */
+	prob.final_gradient_only = !constrained;
 	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
 		goto done;
 

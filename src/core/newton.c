@@ -65,7 +65,7 @@ feature_label(const fg_data *data, int j, char *buf, size_t len)
 static inline const double *
 row_x(const fg_data *data, size_t l)
 {
-	return data->x + l * (size_t) data->p;
+	return fg_data_row(data, l);
 }
 
 fg_status
@@ -115,12 +115,13 @@ fg_compute_eta(const fg_problem *prob, const double *delta, double *eta)
 	if (p > 0)
 	{
 		/* chunks keep every BLAS dimension far below INT_MAX */
-		for (size_t r0 = 0; r0 < N; r0 += FG_INTERRUPT_ROWS)
+		for (size_t r0 = 0; r0 < N;)
 		{
-			size_t		rows = N - r0 < FG_INTERRUPT_ROWS ? N - r0 : FG_INTERRUPT_ROWS;
+			size_t		rows = fg_data_run(data, r0, N - r0 < FG_INTERRUPT_ROWS ? N - r0 : FG_INTERRUPT_ROWS);
 
 			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) rows, p, 1.0,
 						row_x(data, r0), p, delta + 1, 1, 0.0, eta + r0, 1);
+			r0 += rows;
 		}
 	}
 	else
@@ -143,6 +144,34 @@ fg_a_dot(const fg_problem *prob, const double *delta)
 	return sum;
 }
 
+/*
+ * log(1 + u) for u in [0, 1], given inv = 1 / (1 + u).  With v = 1 + u
+ * rounded, log(v) is off by the rounding error of v, which
+ * ((v - 1) - u) / v removes to first order (Goldberg's correction); this
+ * is as accurate as log1p and, with the reciprocal already at hand, a good
+ * deal cheaper than glibc's log1p, which dominated a Newton pass.
+ */
+static inline double
+log1p_unit(double u, double inv)
+{
+	double		v = 1.0 + u;
+
+	return log(v) - ((v - 1.0) - u) * inv;
+}
+
+/*
+ * The loss of one row, log(1 + e^eta) - y eta, written with u = exp(-|eta|)
+ * so that it never overflows; assemble() computes the same expression from
+ * the u it shares with mu, so every evaluation of J rounds alike.
+ */
+static inline double
+row_loss(double eta, uint8_t y)
+{
+	double		u = exp(-fabs(eta));
+
+	return (eta > 0.0 ? eta : 0.0) + log1p_unit(u, 1.0 / (1.0 + u)) - (y ? eta : 0.0);
+}
+
 /* Penalty and linear terms of J, which depend on delta only. */
 static double
 penalty_terms(const fg_problem *prob, const double *b, double a_delta)
@@ -161,7 +190,7 @@ fg_objective(const fg_problem *prob, const double *delta, const double *eta)
 	double		loss = 0.0;
 
 	for (size_t l = 0; l < data->n_rows; l++)
-		loss += fg_log1pexp(eta[l]) - (data->y[l] ? eta[l] : 0.0);
+		loss += row_loss(eta[l], data->y[l]);
 	return loss + penalty_terms(prob, delta + prob->k, fg_a_dot(prob, delta));
 }
 
@@ -178,7 +207,7 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 	{
 		double		e = eta[l] + t * deta[l];
 
-		loss += fg_log1pexp(e) - (data->y[l] ? e : 0.0);
+		loss += row_loss(e, data->y[l]);
 	}
 	for (uint32_t i = 0; i < prob->n; i++)
 		trial_b[i] = delta[prob->k + i] + t * step[prob->k + i];
@@ -193,9 +222,12 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	size_t		k = prob->k;
 
 	memset(ws, 0, sizeof(*ws));
-	ws->eta = fg_alloc(env, sizeof(double) * N);
-	ws->deta = fg_alloc(env, sizeof(double) * N);
-	ws->resid = fg_alloc(env, sizeof(double) * N);
+	/* N-vectors are always written before they are read: no zeroing */
+	ws->eta = fg_alloc_uninit(env, sizeof(double) * N);
+	ws->deta = fg_alloc_uninit(env, sizeof(double) * N);
+	ws->eta_next = fg_alloc_uninit(env, sizeof(double) * N);
+	ws->resid = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS);
+	ws->delta_next = fg_alloc(env, sizeof(double) * m);
 	ws->grad = fg_alloc(env, sizeof(double) * m);
 	ws->step = fg_alloc(env, sizeof(double) * m);
 	ws->tmp = fg_alloc(env, sizeof(double) * m);
@@ -205,7 +237,8 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
 	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
 	ws->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * k);
-	if (!ws->eta || !ws->deta || !ws->resid || !ws->grad || !ws->step ||
+	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->resid || !ws->delta_next ||
+		!ws->grad || !ws->step ||
 		!ws->tmp || !ws->tmp2 || !ws->Ha || !ws->F || !ws->G || !ws->E || !ws->block)
 	{
 		fg_newton_ws_free(env, ws);
@@ -220,7 +253,9 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 {
 	fg_release(env, ws->eta);
 	fg_release(env, ws->deta);
+	fg_release(env, ws->eta_next);
 	fg_release(env, ws->resid);
+	fg_release(env, ws->delta_next);
 	fg_release(env, ws->grad);
 	fg_release(env, ws->step);
 	fg_release(env, ws->tmp);
@@ -234,25 +269,42 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 }
 
 /*
- * One pass over the rows at the point whose linear predictor is ws->eta:
- * gradient into ws->grad, F, G and E (E without the ridge yet).
+ * One pass over the rows at the trial point ws->delta_next, whose linear
+ * predictor is eta + t deta.  deta is taken from ws->deta, or, when step is
+ * given, computed in the same pass as [1, x, e_g]'step and stored in
+ * ws->deta (for a shorter step later).  The pass stores the trial linear
+ * predictor in ws->eta_next, returns the objective there, and builds the
+ * gradient (ws->grad) and, when hessian is set, the blocks F, G and E of the
+ * Hessian (E without the ridge yet).  Objective and Hessian share one
+ * exponential per row, so a Newton iteration that accepts its full step
+ * costs one pass over the rows.
  */
-static void
-assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newton_ws *ws)
+static double
+assemble(const fg_env *env, const fg_problem *prob, const double *step, double t,
+		 bool hessian, fg_newton_ws *ws, double *max_abs_eta)
 {
 	const fg_data *data = prob->data;
+	const double *delta = ws->delta_next;
+	const double *eta = ws->eta;
+	double	   *deta = ws->deta;
 	size_t		N = data->n_rows;
 	int			p = data->p;
 	int			k = prob->k;
 	uint32_t	n = prob->n;
 	double		a_delta;
+	double		loss = 0.0;
+	double		grad0 = 0.0;
+	double		max_eta = 0.0;
 
 	memset(ws->grad, 0, sizeof(double) * (k + n));
-	memset(ws->F, 0, sizeof(double) * k * k);
-	if (n > 0)
+	if (hessian)
 	{
-		memset(ws->G, 0, sizeof(double) * n * k);
-		memset(ws->E, 0, sizeof(double) * n);
+		memset(ws->F, 0, sizeof(double) * k * k);
+		if (n > 0)
+		{
+			memset(ws->G, 0, sizeof(double) * n * k);
+			memset(ws->E, 0, sizeof(double) * n);
+		}
 	}
 
 	for (size_t r0 = 0, every = poll_every(k); r0 < N; r0 += FG_BLOCK_ROWS)
@@ -265,36 +317,75 @@ assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newt
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
-			double		mu = fg_sigmoid(ws->eta[l]);
-			double		w = mu * (1.0 - mu);
-			double		sw = sqrt(w);
-			const double *x = row_x(data, l);
-			double	   *brow = ws->block + q * k;
+			const double *restrict x = row_x(data, l);
+			uint32_t	g = n > 0 ? data->stratum[l] : 0;
+			double		e,
+						ae,
+						u,
+						inv,
+						mu,
+						w,
+						r;
 
-			ws->resid[l] = mu - data->y[l];
-			brow[0] = sw;
-			for (int j = 0; j < p; j++)
-				brow[1 + j] = sw * x[j];
-			if (n > 0)
+			if (step != NULL)
 			{
-				uint32_t	g = data->stratum[l];
-				double	   *Gg = ws->G + (size_t) g * k;
+				double		d = step[0] + (n > 0 ? step[k + g] : 0.0);
 
-				Gg[0] += w;
 				for (int j = 0; j < p; j++)
-					Gg[1 + j] += w * x[j];
-				ws->E[g] += w;
-				ws->grad[k + g] += ws->resid[l];
+					d += step[1 + j] * x[j];
+				deta[l] = d;
 			}
-			ws->grad[0] += ws->resid[l];
+			e = t == 0.0 ? eta[l] : eta[l] + t * deta[l];
+			ae = fabs(e);
+			/* u = exp(-|e|) gives the loss, mu and w = mu (1 - mu) = u / (1 + u)^2 */
+			u = exp(-ae);
+			inv = 1.0 / (1.0 + u);
+			mu = e >= 0.0 ? inv : u * inv;
+			w = u * inv * inv;
+			r = mu - data->y[l];
+
+			ws->eta_next[l] = e;
+			if (ae > max_eta)
+				max_eta = ae;
+			loss += (e > 0.0 ? e : 0.0) + log1p_unit(u, inv) - (data->y[l] ? e : 0.0);
+			ws->resid[q] = r;
+			grad0 += r;
+			if (n > 0)
+				ws->grad[k + g] += r;
+			if (hessian)
+			{
+				double		sw = sqrt(w);
+				double	   *restrict brow = ws->block + q * k;
+
+				brow[0] = sw;
+				for (int j = 0; j < p; j++)
+					brow[1 + j] = sw * x[j];
+				if (n > 0)
+				{
+					double	   *restrict Gg = ws->G + (size_t) g * k;
+
+					/* w [1, x] = sw * brow */
+					for (int j = 0; j < k; j++)
+						Gg[j] += sw * brow[j];
+					ws->E[g] += w;
+				}
+			}
 		}
 		/* F += block' block, upper triangle */
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
-					ws->block, k, 1.0, ws->F, k);
-		if (p > 0)
-			cblas_dgemv(CblasRowMajor, CblasTrans, (int) rows, p, 1.0,
-						row_x(data, r0), p, ws->resid + r0, 1, 1.0, ws->grad + 1, 1);
+		if (hessian)
+			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
+						ws->block, k, 1.0, ws->F, k);
+		/* gradient += X' resid, one BLAS call per contiguous run of rows */
+		for (size_t q0 = 0; p > 0 && q0 < rows;)
+		{
+			size_t		run = fg_data_run(data, r0 + q0, rows - q0);
+
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) run, p, 1.0,
+						row_x(data, r0 + q0), p, ws->resid + q0, 1, 1.0, ws->grad + 1, 1);
+			q0 += run;
+		}
 	}
+	ws->grad[0] += grad0;
 
 	/* penalty gradients */
 	a_delta = fg_a_dot(prob, delta);
@@ -307,6 +398,19 @@ assemble(const fg_env *env, const fg_problem *prob, const double *delta, fg_newt
 			for (uint32_t j = 0; j < k + n; j++)
 				ws->grad[j] += coef * prob->a[j];
 	}
+	*max_abs_eta = max_eta;
+	return loss + penalty_terms(prob, delta + k, a_delta);
+}
+
+/* Make the trial point of the last assemble() the current one. */
+static void
+accept_trial(const fg_problem *prob, double *delta, fg_newton_ws *ws)
+{
+	double	   *tmp = ws->eta;
+
+	memcpy(delta, ws->delta_next, sizeof(double) * (prob->k + prob->n));
+	ws->eta = ws->eta_next;
+	ws->eta_next = tmp;
 }
 
 /* Schur complement and its Cholesky factor in ws->F; G is scaled by E^-1/2. */
@@ -417,7 +521,15 @@ fg_status
 fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const double *delta,
 					fg_newton_ws *ws, fg_error *err)
 {
-	assemble(env, prob, delta, ws);
+	double		max_abs_eta;
+
+	/*
+	 * A pass at delta itself: a zero step from ws->eta.  The trial buffers
+	 * are not swapped in, so ws->eta stays the caller's linear predictor.
+	 */
+	memcpy(ws->delta_next, delta, sizeof(double) * (prob->k + prob->n));
+	memset(ws->deta, 0, sizeof(double) * prob->data->n_rows);
+	(void) assemble(env, prob, NULL, 0.0, true, ws, &max_abs_eta);
 	return factor(prob, ws, 0.0, err);
 }
 
@@ -446,17 +558,6 @@ fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v)
 }
 
 static double
-max_abs(const double *v, size_t len)
-{
-	double		m = 0.0;
-
-	for (size_t i = 0; i < len; i++)
-		if (fabs(v[i]) > m)
-			m = fabs(v[i]);
-	return m;
-}
-
-static double
 norm2(const double *v, size_t len)
 {
 	double		s = 0.0;
@@ -470,7 +571,6 @@ fg_status
 fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt,
 				double *delta, fg_newton_ws *ws, fg_solve_stats *stats, fg_error *err)
 {
-	size_t		N = prob->data->n_rows;
 	uint32_t	m = prob->k + prob->n;
 	double		J;
 	fg_status	st;
@@ -479,19 +579,22 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 
 	memset(stats, 0, sizeof(*stats));
 	fg_compute_eta(prob, delta, ws->eta);
-	J = fg_objective(prob, delta, ws->eta);
+	memcpy(ws->delta_next, delta, sizeof(double) * m);
+	J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
+	accept_trial(prob, delta, ws);
 
 	for (;;)
 	{
 		double		dec = 0.0;
 		double		t = 1.0;
-		double		Jt = J;
+		double		Jt;
 		bool		accepted = false;
 
+		/* here grad, F, G and E describe the current point delta */
 		poll_interrupts(env);
-		assemble(env, prob, delta, ws);
-		stats->max_abs_eta = max_abs(ws->eta, N);
 		stats->grad_norm = norm2(ws->grad, m);
+		if (finishing && prob->final_gradient_only)
+			break;
 		if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
 			return st;
 		prepare_rank_one(prob, ws);
@@ -509,34 +612,38 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			return fg_fail(err, FG_ERR_NUMERIC, "Newton's method produced a non-finite step",
 						   "Rescale the features, or lower rho; very large values overflow double precision.",
 						   "The Newton decrement was %g.", dec);
-		fg_compute_eta(prob, ws->step, ws->deta);	/* eta is linear in delta */
-
-		if (dec / 2.0 <= opt->tol * fmax(1.0, fabs(J)))
-		{
-			/*
-			 * Converged: the predicted decrease dec/2 is negligible.  One last
-			 * full step costs one pass and, by quadratic convergence, leaves
-			 * the gradient at rounding level.
-			 */
-			finishing = true;
-			stats->converged = true;
-			Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, 1.0, ws->tmp);
+		/*
+		 * Converged when the predicted decrease dec/2 is negligible: one last
+		 * full step costs one pass and, by quadratic convergence, leaves the
+		 * gradient at rounding level.  Otherwise backtrack (Armijo).  The
+		 * full step is tried with a complete pass, which the next iteration
+		 * reuses when the step is accepted, as it nearly always is.  That
+		 * pass also computes the step's change of the linear predictor
+		 * (eta is linear in delta), kept for shorter steps.
+		 */
+		finishing = dec / 2.0 <= opt->tol * fmax(1.0, fabs(J));
+		for (uint32_t j = 0; j < m; j++)
+			ws->delta_next[j] = delta[j] + ws->step[j];
+		Jt = assemble(env, prob, ws->step, 1.0, !(finishing && prob->final_gradient_only),
+					  ws, &stats->max_abs_eta);
+		if (finishing || Jt <= J - 1e-4 * dec)
 			accepted = true;
-		}
 		else
 		{
-			/* backtracking line search on the exact objective (Armijo) */
-			for (int halvings = 0; halvings < 60; halvings++)
+			/* shorter steps, objective only; then one full pass at the one taken */
+			for (int halvings = 1; halvings < 60 && !accepted; halvings++)
 			{
 				/* each trial is a pass over the rows; at the rounding floor all 60 run */
 				poll_interrupts(env);
-				Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, t, ws->tmp);
-				if (Jt <= J - 1e-4 * t * dec)
-				{
-					accepted = true;
-					break;
-				}
 				t *= 0.5;
+				Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, t, ws->tmp);
+				accepted = Jt <= J - 1e-4 * t * dec;
+			}
+			if (accepted)
+			{
+				for (uint32_t j = 0; j < m; j++)
+					ws->delta_next[j] = delta[j] + t * ws->step[j];
+				Jt = assemble(env, prob, NULL, t, true, ws, &stats->max_abs_eta);
 			}
 		}
 		if (!accepted)
@@ -544,6 +651,14 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			/* no decrease is measurable: we sit at the rounding floor of J */
 			if (dec / 2.0 <= 1e-9 * fmax(1.0, fabs(J)))
 			{
+				/* the blocks were overwritten by trial points: rebuild them here */
+				memcpy(ws->delta_next, delta, sizeof(double) * m);
+				J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
+				accept_trial(prob, delta, ws);
+				stats->grad_norm = norm2(ws->grad, m);
+				if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
+					return st;
+				prepare_rank_one(prob, ws);
 				stats->converged = true;
 				break;
 			}
@@ -551,10 +666,9 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 						   "Rescale the features, or lower rho; badly scaled problems can defeat the line search.",
 						   "After 60 halvings the step still did not decrease the objective (Newton decrement %g).", dec);
 		}
-		for (uint32_t j = 0; j < m; j++)
-			delta[j] += t * ws->step[j];
-		for (size_t l = 0; l < N; l++)
-			ws->eta[l] += t * ws->deta[l];
+		if (finishing)
+			stats->converged = true;
+		accept_trial(prob, delta, ws);
 		J = Jt;
 		it++;
 	}

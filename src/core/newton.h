@@ -26,14 +26,21 @@ typedef struct fg_problem
 	double		lin;			/* coefficient of the linear term a'delta */
 	double	   *a;				/* k + n: sum_l (s_l - s_bar) [1, x_l, e_g(l)] */
 	double		s_bar;
+	/*
+	 * Set by callers that will not call fg_newton_solve_h after the solve:
+	 * the last pass then builds the gradient only, not the Hessian.
+	 */
+	bool		final_gradient_only;
 } fg_problem;
 
 /* Workspace and factorisation of one Newton solve; owned by fg_newton_solve's caller. */
 typedef struct fg_newton_ws
 {
-	double	   *eta;			/* N */
+	double	   *eta;			/* N: linear predictor at the current point */
 	double	   *deta;			/* N: linear predictor change of the step */
-	double	   *resid;			/* N: mu - y */
+	double	   *eta_next;		/* N: linear predictor at the trial point */
+	double	   *resid;			/* FG_BLOCK_ROWS: mu - y of one block of rows */
+	double	   *delta_next;		/* k + n: the trial point */
 	double	   *grad;			/* k + n */
 	double	   *step;			/* k + n */
 	double	   *tmp;			/* k + n */
@@ -74,7 +81,8 @@ double		fg_objective(const fg_problem *prob, const double *delta, const double *
 /*
  * Minimise J from the starting point in delta (updated in place).  After a
  * successful return ws->F holds the Cholesky factor of the Schur complement
- * at the final point, so fg_newton_solve_h can reuse it.
+ * at the final point, so fg_newton_solve_h can reuse it (unless
+ * prob->final_gradient_only was set), and ws->eta the linear predictor.
  */
 fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt,
 							double *delta, fg_newton_ws *ws, fg_solve_stats *stats,

@@ -21,6 +21,9 @@ typedef struct fg_strata_dict
 	uint64_t	bytes_cap;
 } fg_strata_dict;
 
+/* The hash of a stratum key used by the dictionary and the model index. */
+uint64_t	fg_key_hash(const uint8_t *key, size_t len);
+
 fg_status	fg_dict_init(fg_strata_dict *dict, const fg_env *env, fg_error *err);
 void		fg_dict_free(fg_strata_dict *dict);
 

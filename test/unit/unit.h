@@ -98,6 +98,24 @@ unit_alloc(void *ctx, size_t size)
 	return p;
 }
 
+/* The same without zeroing, so valgrind sees reads of unwritten memory. */
+static void *
+unit_alloc_uninit(void *ctx, size_t size)
+{
+	void	   *p;
+
+	if (size > unit_largest_alloc)
+		unit_largest_alloc = size;
+	if (unit_fail_after == 0)
+		return NULL;
+	if (unit_fail_after > 0)
+		unit_fail_after--;
+	p = malloc(size);
+	if (p != NULL)
+		unit_live_allocs++;
+	return p;
+}
+
 static void
 unit_release(void *ctx, void *ptr)
 {
@@ -111,6 +129,7 @@ static const fg_env unit_env __attribute__((unused)) = {
 	.release = unit_release,
 	.check_interrupts = NULL,
 	.ctx = NULL,
+	.alloc_uninit = unit_alloc_uninit,
 };
 
 /* Print the counts; the result is the process exit code. */

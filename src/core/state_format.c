@@ -1,0 +1,729 @@
+/*
+ * state_format.c -- encoding, decoding and validation of the serialised
+ * training state (see state_format.h for the layout in words).
+ *
+ *   header    magic u32 | version u16 | byte order mark u16 | flags u32 | total length u64
+ *   settings  method u8 | has_c u8 | y_kind u8 | s_kind u8 | strata_kind u8 |
+ *             uses_strata u8 | has_options u8 | rho, lambda, c, tol, threshold f64 |
+ *             max_iter i32 | n_feature_names i32 (-1: none) | names (u32 length, bytes) |
+ *             options length u32 | options bytes
+ *   counts    p i32 (-1: unknown) | n_rows u64 | n_skipped u64 | n_strata u32 |
+ *             key bytes u64 | n_strata key lengths u32 | key bytes
+ *   rows      n_rows x p features f64 (row-major) | n_rows y u8 | n_rows s u8 |
+ *             n_rows stratum u32 (only with strata)
+ *   trailer   CRC-32C u32 of all bytes before it
+ */
+#include "state_format.h"
+#include "model_format.h"
+
+#include <math.h>
+#include <string.h>
+
+#define HEADER_SIZE		20
+#define TRAILER_SIZE	4
+#define BYTE_ORDER_MARK	0xFEFF
+#define SETTINGS_FIXED	(7 + 5 * 8 + 4 + 4 + 4)
+#define COUNTS_FIXED	(4 + 8 + 8 + 4 + 8)
+#define INT_KEY_LEN		8
+
+#define CORRUPT_MESSAGE	"invalid fairglmm training state"
+#define CORRUPT_HINT \
+	"Training states are only exchanged between the processes of one parallel query; this is a bug or memory corruption."
+
+static inline bool
+host_is_little_endian(void)
+{
+	const uint16_t one = 1;
+	uint8_t		first;
+
+	memcpy(&first, &one, 1);
+	return first == 1;
+}
+
+/* ---------- writing ---------- */
+
+typedef struct writer
+{
+	uint8_t    *p;
+} writer;
+
+static void
+put_le(writer *w, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		w->p[i] = (uint8_t) (v >> (8 * i));
+	w->p += n;
+}
+
+static void
+put_f64(writer *w, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, 8);
+	put_le(w, bits, 8);
+}
+
+static void
+put_bytes(writer *w, const void *src, size_t n)
+{
+	if (n > 0)
+		memcpy(w->p, src, n);
+	w->p += n;
+}
+
+/* Doubles in little-endian order: a plain copy on little-endian hosts. */
+static void
+put_f64_array(writer *w, const double *src, size_t n)
+{
+	if (host_is_little_endian())
+		put_bytes(w, src, n * sizeof(double));
+	else
+		for (size_t i = 0; i < n; i++)
+			put_f64(w, src[i]);
+}
+
+/* a * b + c without overflow, or SIZE_MAX */
+static size_t
+mul_add(size_t a, size_t b, size_t c)
+{
+	if (b != 0 && a > (SIZE_MAX - c) / b)
+		return SIZE_MAX;
+	return a * b + c;
+}
+
+static size_t
+settings_size(const fg_state_config *config)
+{
+	size_t		n = SETTINGS_FIXED + config->options_len;
+
+	for (int j = 0; j < config->n_feature_names; j++)
+		n += 4 + strlen(config->feature_names[j]);
+	return n;
+}
+
+size_t
+fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
+{
+	size_t		per_row = 2 + (train->uses_strata ? 4 : 0);
+	size_t		p = train->p > 0 ? (size_t) train->p : 0;
+	size_t		keys = 0;
+	size_t		total;
+
+	if (train->uses_strata)
+		keys = mul_add(train->dict.count, 4, (size_t) train->dict.bytes_len);
+	per_row = mul_add(p, 8, per_row);
+	total = mul_add((size_t) train->n_rows, per_row, keys);
+	total = mul_add(1, total, HEADER_SIZE + TRAILER_SIZE + COUNTS_FIXED);
+	total = mul_add(1, total, settings_size(config));
+	return total == SIZE_MAX ? 0 : total;
+}
+
+fg_status
+fg_state_encode(const fg_state_config *config, const fg_train *train,
+				uint8_t *buf, size_t len, fg_error *err)
+{
+	writer		w = {buf};
+	size_t		p = train->p > 0 ? (size_t) train->p : 0;
+	uint64_t	R = (uint64_t) 1 << train->chunk_shift;
+
+	if (len == 0 || len != fg_state_encoded_size(config, train))
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "The buffer has %zu bytes; the state needs %zu.",
+					   len, fg_state_encoded_size(config, train));
+	if (config->n_feature_names > FG_MODEL_MAX_P || config->options_len > UINT32_MAX - 1)
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "The settings are too large.");
+
+	put_le(&w, FG_STATE_MAGIC, 4);
+	put_le(&w, FG_STATE_VERSION, 2);
+	put_le(&w, BYTE_ORDER_MARK, 2);
+	put_le(&w, 0, 4);
+	put_le(&w, len, 8);
+
+	put_le(&w, config->opt.method, 1);
+	put_le(&w, config->has_c, 1);
+	put_le(&w, config->y_kind, 1);
+	put_le(&w, config->s_kind, 1);
+	put_le(&w, config->strata_kind, 1);
+	put_le(&w, train->uses_strata, 1);
+	put_le(&w, config->has_options, 1);
+	put_f64(&w, config->opt.rho);
+	put_f64(&w, config->opt.lambda);
+	put_f64(&w, config->opt.c);
+	put_f64(&w, config->opt.tol);
+	put_f64(&w, config->opt.threshold);
+	put_le(&w, (uint32_t) config->opt.max_iter, 4);
+	put_le(&w, (uint32_t) config->n_feature_names, 4);
+	for (int j = 0; j < config->n_feature_names; j++)
+	{
+		size_t		n = strlen(config->feature_names[j]);
+
+		put_le(&w, n, 4);
+		put_bytes(&w, config->feature_names[j], n);
+	}
+	put_le(&w, config->options_len, 4);
+	put_bytes(&w, config->options, config->options_len);
+
+	put_le(&w, (uint32_t) train->p, 4);
+	put_le(&w, train->n_rows, 8);
+	put_le(&w, train->n_skipped, 8);
+	if (train->uses_strata)
+	{
+		put_le(&w, train->dict.count, 4);
+		put_le(&w, train->dict.bytes_len, 8);
+		for (uint32_t i = 0; i < train->dict.count; i++)
+			put_le(&w, train->dict.offsets[i + 1] - train->dict.offsets[i], 4);
+		put_bytes(&w, train->dict.bytes, (size_t) train->dict.bytes_len);
+	}
+	else
+	{
+		put_le(&w, 0, 4);
+		put_le(&w, 0, 8);
+	}
+
+	/* features chunk by chunk */
+	for (uint64_t r = 0; p > 0 && r < train->n_rows; r += R)
+	{
+		uint64_t	rows = train->n_rows - r < R ? train->n_rows - r : R;
+
+		put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
+	}
+	put_bytes(&w, train->y, (size_t) train->n_rows);
+	put_bytes(&w, train->s, (size_t) train->n_rows);
+	if (train->uses_strata)
+	{
+		if (host_is_little_endian())
+			put_bytes(&w, train->stratum, (size_t) train->n_rows * 4);
+		else
+			for (uint64_t l = 0; l < train->n_rows; l++)
+				put_le(&w, train->stratum[l], 4);
+	}
+	put_le(&w, fg_crc32c(0, buf, len - TRAILER_SIZE), 4);
+	return FG_OK;
+}
+
+/* ---------- reading ---------- */
+
+typedef struct reader
+{
+	const uint8_t *p;
+	size_t		left;
+	fg_error   *err;
+	bool		failed;
+} reader;
+
+static uint64_t
+get_le_raw(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static fg_status
+corrupt(fg_error *err, const char *detail)
+{
+	return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT, "%s", detail);
+}
+
+/* Take n bytes; on a short read, mark the reader failed and return NULL. */
+static const uint8_t *
+take(reader *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (r->failed)
+		return NULL;
+	if (n > r->left)
+	{
+		r->failed = true;
+		corrupt(r->err, "The state ends in the middle of a field.");
+		return NULL;
+	}
+	p = r->p;
+	r->p += n;
+	r->left -= n;
+	return p;
+}
+
+static uint64_t
+get_le(reader *r, int n)
+{
+	const uint8_t *p = take(r, n);
+
+	return p ? get_le_raw(p, n) : 0;
+}
+
+static double
+get_f64(reader *r)
+{
+	uint64_t	bits = get_le(r, 8);
+	double		d;
+
+	memcpy(&d, &bits, 8);
+	return d;
+}
+
+static double
+f64_at(const uint8_t *p)
+{
+	uint64_t	bits = get_le_raw(p, 8);
+	double		d;
+
+	memcpy(&d, &bits, 8);
+	return d;
+}
+
+void
+fg_state_view_release(const fg_env *env, fg_state_view *view)
+{
+	if (view->config.feature_names != NULL)
+	{
+		for (int j = 0; j < view->config.n_feature_names; j++)
+			fg_release(env, view->config.feature_names[j]);
+		fg_release(env, view->config.feature_names);
+	}
+	fg_release(env, view->key_offsets);
+	memset(view, 0, sizeof(*view));
+}
+
+static fg_status
+decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
+{
+	fg_state_config *c = &v->config;
+	uint8_t		method,
+				has_c,
+				uses_strata,
+				has_options;
+	int32_t		n_names;
+	fg_error	opt_err;
+
+	method = (uint8_t) get_le(r, 1);
+	has_c = (uint8_t) get_le(r, 1);
+	c->y_kind = (fg_arg_kind) get_le(r, 1);
+	c->s_kind = (fg_arg_kind) get_le(r, 1);
+	c->strata_kind = (fg_strata_kind) get_le(r, 1);
+	uses_strata = (uint8_t) get_le(r, 1);
+	has_options = (uint8_t) get_le(r, 1);
+	fg_options_default(&c->opt);
+	c->opt.method = (fg_method) method;
+	c->opt.rho = get_f64(r);
+	c->opt.lambda = get_f64(r);
+	c->opt.c = get_f64(r);
+	c->opt.tol = get_f64(r);
+	c->opt.threshold = get_f64(r);
+	c->opt.max_iter = (int32_t) (uint32_t) get_le(r, 4);
+	n_names = (int32_t) (uint32_t) get_le(r, 4);
+	if (r->failed)
+		return err->status;
+
+	if (has_c > 1 || uses_strata > 1 || has_options > 1)
+		return corrupt(err, "A flag of the settings is neither 0 nor 1.");
+	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT ||
+		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_INT ||
+		c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
+		return corrupt(err, "An argument type code is unknown.");
+	if (fg_method_name(c->opt.method) == NULL)
+		return corrupt(err, "The method code is unknown.");
+	if ((bool) uses_strata != fg_method_uses_strata(c->opt.method))
+		return corrupt(err, "The strata flag does not match the method.");
+	c->has_c = has_c;
+	c->has_options = has_options;
+	if (has_c ? !isfinite(c->opt.c) : !isnan(c->opt.c))
+		return corrupt(err, "The constraint bound does not match its flag.");
+	if (fg_options_check(&c->opt, &opt_err) != FG_OK)
+		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
+					   "The settings are invalid: %s.", opt_err.message);
+	v->uses_strata = uses_strata;
+
+	/* feature names: each takes at least 5 bytes, so bound the count first */
+	if (n_names < -1 || n_names > FG_MODEL_MAX_P || (n_names > 0 && (size_t) n_names > r->left / 5))
+		return corrupt(err, "The number of feature names is out of range.");
+	c->n_feature_names = n_names;
+	if (n_names > 0)
+	{
+		c->feature_names = fg_alloc(env, sizeof(char *) * n_names);
+		if (c->feature_names == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (int j = 0; j < n_names; j++)
+		{
+			uint32_t	n = (uint32_t) get_le(r, 4);
+			const uint8_t *name;
+
+			if (r->failed)
+				return err->status;
+			if (n == 0 || n > FG_MODEL_MAX_NAME_LEN)
+				return corrupt(err, "A feature name has an invalid length.");
+			if ((name = take(r, n)) == NULL)
+				return err->status;
+			if (memchr(name, '\0', n) != NULL)
+				return corrupt(err, "A feature name contains a NUL byte.");
+			c->feature_names[j] = fg_alloc(env, (size_t) n + 1);
+			if (c->feature_names[j] == NULL)
+				return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+			memcpy(c->feature_names[j], name, n);
+			for (int i = 0; i < j; i++)
+				if (strcmp(c->feature_names[i], c->feature_names[j]) == 0)
+					return corrupt(err, "A feature name appears twice.");
+		}
+	}
+	c->options_len = (uint32_t) get_le(r, 4);
+	if (r->failed)
+		return err->status;
+	if (!has_options && c->options_len != 0)
+		return corrupt(err, "Option bytes are present without the options flag.");
+	if ((c->options = take(r, c->options_len)) == NULL && c->options_len > 0)
+		return err->status;
+	return FG_OK;
+}
+
+static fg_status
+decode_strata(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
+{
+	uint64_t	key_bytes;
+	const uint8_t *lens;
+	fg_strata_dict seen;
+	fg_status	st = FG_OK;
+
+	v->n_strata = (uint32_t) get_le(r, 4);
+	key_bytes = get_le(r, 8);
+	if (r->failed)
+		return err->status;
+	if (!v->uses_strata && (v->n_strata != 0 || key_bytes != 0))
+		return corrupt(err, "A state without strata has stratum keys.");
+	if (v->n_strata > FG_MODEL_MAX_STRATA || v->n_strata > v->n_rows)
+		return corrupt(err, "The number of strata is out of range.");
+	/* both counts against the bytes present before any allocation */
+	if ((uint64_t) v->n_strata * 4 > r->left || key_bytes > r->left - (uint64_t) v->n_strata * 4)
+		return corrupt(err, "The stratum keys extend past the end of the state.");
+	if ((lens = take(r, (size_t) v->n_strata * 4)) == NULL && v->n_strata > 0)
+		return err->status;
+	if ((v->keys = take(r, (size_t) key_bytes)) == NULL && key_bytes > 0)
+		return err->status;
+	if (!v->uses_strata)
+		return FG_OK;
+
+	v->key_offsets = fg_alloc(env, sizeof(uint64_t) * ((size_t) v->n_strata + 1));
+	if (v->key_offsets == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (uint32_t i = 0; i < v->n_strata; i++)
+	{
+		uint32_t	n = (uint32_t) get_le_raw(lens + 4 * (size_t) i, 4);
+
+		if (v->config.strata_kind == FG_STRATA_TEXT ? n > FG_MODEL_MAX_KEY_LEN : n != INT_KEY_LEN)
+			return corrupt(err, "A stratum key has an invalid length.");
+		if (n > key_bytes - v->key_offsets[i])
+			return corrupt(err, "The stratum key lengths exceed the key bytes.");
+		v->key_offsets[i + 1] = v->key_offsets[i] + n;
+	}
+	if (v->key_offsets[v->n_strata] != key_bytes)
+		return corrupt(err, "The stratum key lengths do not add up to the key bytes.");
+
+	/* no key twice: merging relies on one index per key */
+	if ((st = fg_dict_init(&seen, env, err)) != FG_OK)
+	{
+		fg_dict_free(&seen);	/* init may fail half-way */
+		return st;
+	}
+	for (uint32_t i = 0; i < v->n_strata && st == FG_OK; i++)
+	{
+		int64_t		idx = fg_dict_intern(&seen, v->keys + v->key_offsets[i],
+										 (size_t) (v->key_offsets[i + 1] - v->key_offsets[i]), err);
+
+		if (idx < 0)
+			st = err->status;
+		else if ((uint64_t) idx != i)
+			st = corrupt(err, "A stratum key appears twice.");
+	}
+	fg_dict_free(&seen);
+	return st;
+}
+
+/*
+ * Every label and sensitive value 0 or 1, every stratum index in range,
+ * every feature finite.  These loops run over hundreds of megabytes in the
+ * leader of a parallel fit, so they are written to be cheap: OR-reductions,
+ * and word loads instead of byte assembly (the byte order only matters for
+ * the stratum index, and only on big-endian hosts).
+ */
+static bool
+rows_valid(const fg_state_view *v, fg_error *err)
+{
+	size_t		n = (size_t) v->n_rows;
+	size_t		nx = n * (size_t) (v->p > 0 ? v->p : 0);
+	uint8_t		bits = 0;
+	uint64_t	nonfinite = 0;
+
+	for (size_t l = 0; l < n; l++)
+		bits |= v->y[l] | v->s[l];
+	if (bits > 1)
+	{
+		corrupt(err, "A label or sensitive value is neither 0 nor 1.");
+		return false;
+	}
+	if (v->stratum != NULL)
+	{
+		uint32_t	top = 0;
+
+		for (size_t l = 0; l < n; l++)
+		{
+			uint32_t	g;
+
+			if (host_is_little_endian())
+				memcpy(&g, v->stratum + 4 * l, 4);
+			else
+				g = (uint32_t) get_le_raw(v->stratum + 4 * l, 4);
+			top = g > top ? g : top;
+		}
+		if (n > 0 && top >= v->n_strata)
+		{
+			corrupt(err, "A row refers to a stratum that does not exist.");
+			return false;
+		}
+	}
+	/* a double is not finite exactly when its exponent bits are all ones */
+	for (size_t i = 0; i < nx; i++)
+	{
+		uint64_t	w;
+
+		if (host_is_little_endian())
+			memcpy(&w, v->x + 8 * i, 8);
+		else
+			w = get_le_raw(v->x + 8 * i, 8);
+		nonfinite |= (~w & UINT64_C(0x7FF0000000000000)) == 0;
+	}
+	if (nonfinite)
+	{
+		corrupt(err, "A feature value is not finite.");
+		return false;
+	}
+	return true;
+}
+
+fg_status
+fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
+				fg_state_view *out, fg_error *err)
+{
+	reader		r;
+	fg_error	local;
+	fg_status	st;
+	int32_t		p;
+	size_t		per_row;
+
+	if (err == NULL)
+		err = &local;
+	memset(out, 0, sizeof(*out));
+	if (bytes == NULL || len < HEADER_SIZE + TRAILER_SIZE)
+		return corrupt(err, "The state is shorter than its header.");
+	if (get_le_raw(bytes, 4) != FG_STATE_MAGIC)
+		return corrupt(err, "The state does not start with the magic number.");
+	if (get_le_raw(bytes + 4, 2) != FG_STATE_VERSION)
+		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
+					   "The state has format version %u; this build reads version %d.",
+					   (unsigned) get_le_raw(bytes + 4, 2), FG_STATE_VERSION);
+	if (get_le_raw(bytes + 6, 2) != BYTE_ORDER_MARK)
+		return corrupt(err, "The byte order mark is wrong.");
+	if (get_le_raw(bytes + 8, 4) != 0)
+		return corrupt(err, "Reserved flags are set.");
+	if (get_le_raw(bytes + 12, 8) != len)
+		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
+					   "The state says it has %llu bytes but %zu are present.",
+					   (unsigned long long) get_le_raw(bytes + 12, 8), len);
+	if (fg_crc32c(0, bytes, len - TRAILER_SIZE) != get_le_raw(bytes + len - TRAILER_SIZE, 4))
+		return corrupt(err, "The checksum does not match.");
+
+	r.p = bytes + HEADER_SIZE;
+	r.left = len - HEADER_SIZE - TRAILER_SIZE;
+	r.err = err;
+	r.failed = false;
+
+	if ((st = decode_settings(env, &r, out, err)) != FG_OK)
+		goto fail;
+
+	p = (int32_t) (uint32_t) get_le(&r, 4);
+	out->n_rows = get_le(&r, 8);
+	out->n_skipped = get_le(&r, 8);
+	if (r.failed)
+	{
+		st = err->status;
+		goto fail;
+	}
+	if (p < -1 || p > FG_MODEL_MAX_P)
+	{
+		st = corrupt(err, "The number of features is out of range.");
+		goto fail;
+	}
+	if (p == -1 && out->n_rows != 0)
+	{
+		st = corrupt(err, "The state has rows but no number of features.");
+		goto fail;
+	}
+	if (p >= 0 && out->config.n_feature_names >= 0 && out->config.n_feature_names != p)
+	{
+		st = corrupt(err, "The number of feature names differs from the number of features.");
+		goto fail;
+	}
+	out->p = p;
+	if ((st = decode_strata(env, &r, out, err)) != FG_OK)
+		goto fail;
+
+	/* the rows must fill the rest exactly */
+	per_row = (size_t) (p > 0 ? p : 0) * 8 + 2 + (out->uses_strata ? 4 : 0);
+	if (out->n_rows > r.left / per_row || out->n_rows * per_row != r.left)
+	{
+		st = corrupt(err, "The row data do not match the row count.");
+		goto fail;
+	}
+	out->x = r.p;
+	out->y = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
+	out->s = out->y + out->n_rows;
+	out->stratum = out->uses_strata ? out->s + out->n_rows : NULL;
+
+	if (!rows_valid(out, err))
+	{
+		st = err->status;
+		goto fail;
+	}
+	return FG_OK;
+
+fail:
+	fg_state_view_release(env, out);
+	return st;
+}
+
+/* ---------- combining ---------- */
+
+static bool
+same_double(double a, double b)
+{
+	return (isnan(a) && isnan(b)) || a == b;
+}
+
+fg_status
+fg_state_config_check_equal(const fg_state_config *a, const fg_state_config *b, fg_error *err)
+{
+	const char *what = NULL;
+
+	if (a->opt.method != b->opt.method)
+		what = "method";
+	else if (!same_double(a->opt.rho, b->opt.rho) || !same_double(a->opt.lambda, b->opt.lambda))
+		what = "rho or lambda";
+	else if (a->has_c != b->has_c || !same_double(a->opt.c, b->opt.c) ||
+			 !same_double(a->opt.tol, b->opt.tol) || a->opt.max_iter != b->opt.max_iter ||
+			 !same_double(a->opt.threshold, b->opt.threshold))
+		what = "options";
+	else if (a->y_kind != b->y_kind || a->s_kind != b->s_kind || a->strata_kind != b->strata_kind)
+		what = "argument types";
+	else if (a->has_options != b->has_options || a->options_len != b->options_len ||
+			 (a->options_len > 0 && memcmp(a->options, b->options, a->options_len) != 0))
+		what = "options";
+	else if (a->n_feature_names != b->n_feature_names)
+		what = "feature names";
+	else
+		for (int j = 0; j < a->n_feature_names; j++)
+			if (strcmp(a->feature_names[j], b->feature_names[j]) != 0)
+				what = "feature names";
+	if (what == NULL)
+		return FG_OK;
+	return fg_fail(err, FG_ERR_INVALID,
+				   "rho, lambda and options must be the same for every row of a fit",
+				   "Use GROUP BY to fit several models with different settings.",
+				   "Two parts of one parallel fit differ in their %s.", what);
+}
+
+size_t
+fg_state_append_memory(const fg_train *train, const fg_state_view *view)
+{
+	fg_train	probe = *train;	/* a shallow copy: only its counts are read */
+	size_t		bytes;
+
+	/* a state that has no rows yet takes the view's number of features */
+	if (probe.p < 0 && view->p >= 0)
+		fg_train_set_p(&probe, view->p, NULL);
+	bytes = fg_train_memory_after(&probe, view->n_rows);
+
+	/* the dictionary may take every new key: bytes, offset, two hash slots */
+	if (view->uses_strata && view->n_strata > 0)
+		bytes += (size_t) view->key_offsets[view->n_strata] + (size_t) view->n_strata * 24;
+	return bytes;
+}
+
+fg_status
+fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
+{
+	uint32_t   *remap = NULL;
+	uint64_t	base = train->n_rows;
+	fg_status	st;
+
+	if (train->uses_strata != view->uses_strata)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different methods",
+					   NULL, NULL);
+	if (view->p < 0 || view->n_rows == 0)
+	{
+		train->n_skipped += view->n_skipped;
+		return FG_OK;
+	}
+	if ((st = fg_train_set_p(train, view->p, err)) != FG_OK)
+		return st;
+	if (view->uses_strata)
+	{
+		remap = fg_alloc(train->env, sizeof(uint32_t) * (view->n_strata ? view->n_strata : 1));
+		if (remap == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t i = 0; i < view->n_strata; i++)
+		{
+			int64_t		idx = fg_dict_intern(&train->dict, view->keys + view->key_offsets[i],
+											 (size_t) (view->key_offsets[i + 1] - view->key_offsets[i]),
+											 err);
+
+			if (idx < 0)
+			{
+				fg_release(train->env, remap);
+				return err->status;
+			}
+			remap[i] = (uint32_t) idx;
+		}
+	}
+	if ((st = fg_train_reserve(train, view->n_rows, err)) != FG_OK)
+	{
+		fg_release(train->env, remap);
+		return st;
+	}
+
+	if (view->p > 0)
+	{
+		size_t		p = (size_t) view->p;
+		uint64_t	R = (uint64_t) 1 << train->chunk_shift;
+		uint64_t	done = 0;
+
+		while (done < view->n_rows)
+		{
+			uint64_t	d = base + done;
+			uint64_t	run = R - (d & (R - 1));
+			double	   *dst;
+			const uint8_t *src = view->x + (size_t) done * p * 8;
+
+			if (run > view->n_rows - done)
+				run = view->n_rows - done;
+			dst = fg_train_row(train, d);
+			if (host_is_little_endian())
+				memcpy(dst, src, (size_t) run * p * 8);
+			else
+				for (size_t i = 0; i < (size_t) run * p; i++)
+					dst[i] = f64_at(src + 8 * i);
+			done += run;
+		}
+	}
+	memcpy(train->y + base, view->y, (size_t) view->n_rows);
+	memcpy(train->s + base, view->s, (size_t) view->n_rows);
+	if (view->uses_strata)
+		for (uint64_t l = 0; l < view->n_rows; l++)
+			train->stratum[base + l] = remap[get_le_raw(view->stratum + 4 * l, 4)];
+	fg_release(train->env, remap);
+	train->n_rows += view->n_rows;
+	train->n_skipped += view->n_skipped;
+	return FG_OK;
+}

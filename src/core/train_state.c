@@ -1,0 +1,422 @@
+/*
+ * train_state.c -- compact, growable storage of training rows.
+ *
+ * Growth policy (it bounds both the copying and the unused capacity):
+ *  - every feature chunk but the last is full, 2^chunk_shift rows (about
+ *    FG_TRAIN_CHUNK_BYTES);
+ *  - the last chunk grows by a fifth at a time until it is full, so a small
+ *    fit never holds more than about 1.2 times its rows;
+ *  - once the state holds 8 full chunks, new chunks are allocated full
+ *    (the unused tail is then at most 1/8 of the total) and nothing is copied
+ *    any more; before that, a new chunk starts at 1/8 of a chunk.
+ * Columns (y, s, stratum) grow by a fifth at a time, with one copy each time:
+ * 2 to 6 bytes a row, so the copying is small next to the features.
+ */
+#include "train_state.h"
+
+#include <string.h>
+
+#define MIN_ROWS	16
+
+static fg_status
+nomem(fg_error *err, const char *what)
+{
+	return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
+				   "Could not allocate the %s of the training rows.", what);
+}
+
+static int
+shift_for(int p)
+{
+	int			shift = 0;
+
+	if (p <= 0)
+		return 0;
+	while (((size_t) 8 * p << (shift + 1)) <= FG_TRAIN_CHUNK_BYTES && shift < 30)
+		shift++;
+	return shift;
+}
+
+static size_t
+column_bytes(const fg_train *t)
+{
+	return 2 + (t->uses_strata ? sizeof(uint32_t) : 0);
+}
+
+fg_status
+fg_train_init(fg_train *t, const fg_env *env, bool uses_strata, int p, fg_error *err)
+{
+	memset(t, 0, sizeof(*t));
+	t->env = env;
+	t->uses_strata = uses_strata;
+	t->p = -1;
+	if (uses_strata)
+	{
+		fg_status	st = fg_dict_init(&t->dict, env, err);
+
+		if (st != FG_OK)
+		{
+			fg_dict_free(&t->dict);	/* init may fail half-way */
+			return st;
+		}
+	}
+	if (p >= 0)
+		return fg_train_set_p(t, p, err);
+	return FG_OK;
+}
+
+void
+fg_train_free(fg_train *t)
+{
+	if (t->env == NULL)
+		return;
+	for (uint64_t i = 0; i < t->n_chunks; i++)
+		fg_release(t->env, t->chunks[i]);
+	fg_release(t->env, t->chunks);
+	fg_release(t->env, t->y);
+	fg_release(t->env, t->s);
+	fg_release(t->env, t->stratum);
+	if (t->uses_strata)
+		fg_dict_free(&t->dict);
+	memset(t, 0, sizeof(*t));
+}
+
+fg_status
+fg_train_set_p(fg_train *t, int p, fg_error *err)
+{
+	if (p < 0)
+		return fg_fail(err, FG_ERR_INVALID, "number of features must not be negative", NULL, NULL);
+	if (t->p == p)
+		return FG_OK;
+	if (t->p >= 0)
+		return fg_fail(err, FG_ERR_INVALID, "x arrays have different lengths",
+					   "Every row of one fit needs the same features in the same order.",
+					   "A row has %d features; earlier rows had %d.", p, t->p);
+	t->p = p;
+	t->chunk_shift = shift_for(p);
+	return FG_OK;
+}
+
+/* ---------- capacity planning ---------- */
+
+typedef struct plan
+{
+	uint64_t	n_chunks;
+	uint64_t	last_cap;
+	uint64_t	chunks_cap;
+	uint64_t	col_cap;
+} plan;
+
+static uint64_t
+max3(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t	m = a > b ? a : b;
+
+	return m > c ? m : c;
+}
+
+/* The capacities after making room for `rows` more rows (no allocation). */
+static void
+make_plan(const fg_train *t, uint64_t rows, plan *pl)
+{
+	uint64_t	need = t->n_rows + rows;
+	uint64_t	R = (uint64_t) 1 << t->chunk_shift;
+
+	pl->n_chunks = t->n_chunks;
+	pl->last_cap = t->last_cap;
+	pl->chunks_cap = t->chunks_cap;
+	pl->col_cap = t->col_cap;
+
+	if (need > pl->col_cap)
+		pl->col_cap = max3(need, pl->col_cap + pl->col_cap / 5, MIN_ROWS);
+
+	if (t->p > 0)
+	{
+		uint64_t	alloc = pl->n_chunks ? (pl->n_chunks - 1) * R + pl->last_cap : 0;
+
+		while (alloc < need)
+		{
+			uint64_t	cap;
+
+			if (pl->n_chunks > 0 && pl->last_cap < R)
+			{
+				/* grow the last chunk */
+				cap = max3(pl->last_cap + pl->last_cap / 5, MIN_ROWS,
+						   need - (pl->n_chunks - 1) * R);
+				cap = cap < R ? cap : R;
+				alloc += cap - pl->last_cap;
+			}
+			else
+			{
+				/* a new chunk: small while the state is small, full after */
+				uint64_t	start = pl->n_chunks == 0 ? MIN_ROWS
+					: alloc >= 8 * R ? R : R / 8;
+
+				cap = max3(start, need - alloc, 1);
+				cap = cap < R ? cap : R;
+				pl->n_chunks++;
+				alloc += cap;
+			}
+			pl->last_cap = cap;
+		}
+		if (pl->n_chunks > pl->chunks_cap)
+			pl->chunks_cap = max3(pl->n_chunks, pl->chunks_cap * 2, 16);
+	}
+}
+
+static size_t
+plan_memory(const fg_train *t, const plan *pl)
+{
+	size_t		bytes = 0;
+
+	if (t->p > 0 && pl->n_chunks > 0)
+	{
+		size_t		row = (size_t) 8 * t->p;
+		size_t		R = (size_t) 1 << t->chunk_shift;
+
+		bytes += ((size_t) (pl->n_chunks - 1) * R + pl->last_cap) * row;
+		bytes += (size_t) pl->chunks_cap * sizeof(double *);
+	}
+	bytes += (size_t) pl->col_cap * column_bytes(t);
+	if (t->uses_strata)
+		bytes += fg_dict_memory(&t->dict);
+	return bytes;
+}
+
+size_t
+fg_train_memory(const fg_train *t)
+{
+	plan		pl;
+
+	make_plan(t, 0, &pl);
+	return plan_memory(t, &pl);
+}
+
+size_t
+fg_train_memory_after(const fg_train *t, uint64_t rows)
+{
+	plan		pl;
+
+	make_plan(t, rows, &pl);
+	return plan_memory(t, &pl);
+}
+
+/* A copy of old (old_bytes used) in a new block of new_bytes; old is freed. */
+static void *
+regrow(const fg_env *env, void *old, size_t old_bytes, size_t new_bytes)
+{
+	void	   *p = fg_alloc_uninit(env, new_bytes);
+
+	if (p == NULL)
+		return NULL;
+	if (old != NULL && old_bytes > 0)
+		memcpy(p, old, old_bytes);
+	fg_release(env, old);
+	return p;
+}
+
+fg_status
+fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
+{
+	plan		pl;
+	size_t		R = (size_t) 1 << t->chunk_shift;
+	size_t		row = (size_t) 8 * (t->p > 0 ? t->p : 0);
+
+	make_plan(t, rows, &pl);
+
+	if (pl.col_cap > t->col_cap)
+	{
+		size_t		n = (size_t) t->n_rows;
+		uint8_t    *y = regrow(t->env, t->y, n, pl.col_cap);
+
+		if (y == NULL)
+			return nomem(err, "labels");
+		t->y = y;
+		if ((y = regrow(t->env, t->s, n, pl.col_cap)) == NULL)
+			return nomem(err, "sensitive attribute");
+		t->s = y;
+		if (t->uses_strata)
+		{
+			uint32_t   *g = regrow(t->env, t->stratum, n * sizeof(uint32_t),
+								   pl.col_cap * sizeof(uint32_t));
+
+			if (g == NULL)
+				return nomem(err, "strata");
+			t->stratum = g;
+		}
+		t->col_cap = pl.col_cap;
+	}
+
+	if (t->p <= 0 || (pl.n_chunks == t->n_chunks && pl.last_cap == t->last_cap))
+		return FG_OK;
+
+	if (pl.chunks_cap > t->chunks_cap)
+	{
+		double	  **c = regrow(t->env, t->chunks, t->n_chunks * sizeof(double *),
+							   pl.chunks_cap * sizeof(double *));
+
+		if (c == NULL)
+			return nomem(err, "chunk list");
+		t->chunks = c;
+		t->chunks_cap = pl.chunks_cap;
+	}
+
+	/* the last chunk grows to full size if more chunks follow */
+	if (t->n_chunks > 0 && t->last_cap < R)
+	{
+		uint64_t	cap = pl.n_chunks > t->n_chunks ? R : pl.last_cap;
+		uint64_t	used = t->n_rows - (t->n_chunks - 1) * R;
+		double	   *c = regrow(t->env, t->chunks[t->n_chunks - 1], used * row, cap * row);
+
+		if (c == NULL)
+			return nomem(err, "features");
+		t->chunks[t->n_chunks - 1] = c;
+		t->last_cap = cap;
+	}
+	while (t->n_chunks < pl.n_chunks)
+	{
+		uint64_t	cap = t->n_chunks + 1 == pl.n_chunks ? pl.last_cap : R;
+		double	   *c = fg_alloc_uninit(t->env, cap * row);
+
+		if (c == NULL)
+			return nomem(err, "features");
+		t->chunks[t->n_chunks++] = c;
+		t->last_cap = cap;
+	}
+	return FG_OK;
+}
+
+fg_status
+fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
+				 const uint8_t *key, size_t key_len, fg_error *err)
+{
+	fg_status	st;
+	uint64_t	r = t->n_rows;
+
+	if (t->p < 0)
+		return fg_fail(err, FG_ERR_INVALID, "number of features is not set", NULL, NULL);
+	if (!fg_train_has_room(t) && (st = fg_train_reserve(t, 1, err)) != FG_OK)
+		return st;
+	if (t->uses_strata)
+	{
+		int64_t		idx = fg_dict_intern(&t->dict, key, key_len, err);
+
+		if (idx < 0)
+			return err ? err->status : FG_ERR_INVALID;
+		t->stratum[r] = (uint32_t) idx;
+	}
+	if (t->p > 0)
+		memcpy(fg_train_row(t, r), x, sizeof(double) * t->p);
+	t->y[r] = y;
+	t->s[r] = s;
+	t->n_rows = r + 1;
+	return FG_OK;
+}
+
+/* ---------- merging ---------- */
+
+fg_status
+fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
+{
+	uint32_t   *remap = NULL;
+	fg_status	st;
+	uint64_t	base = dst->n_rows;
+
+	if (dst->uses_strata != src->uses_strata)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different methods",
+					   NULL, NULL);
+	if (src->p < 0 || src->n_rows == 0)
+	{
+		dst->n_skipped += src->n_skipped;
+		return FG_OK;
+	}
+	if ((st = fg_train_set_p(dst, src->p, err)) != FG_OK)
+		return st;
+
+	if (src->uses_strata)
+	{
+		remap = fg_alloc(dst->env, sizeof(uint32_t) * (src->dict.count ? src->dict.count : 1));
+		if (remap == NULL)
+			return nomem(err, "strata map");
+		for (uint32_t i = 0; i < src->dict.count; i++)
+		{
+			size_t		len;
+			const uint8_t *k = fg_dict_key(&src->dict, i, &len);
+			int64_t		idx = fg_dict_intern(&dst->dict, k, len, err);
+
+			if (idx < 0)
+			{
+				fg_release(dst->env, remap);
+				return err ? err->status : FG_ERR_INVALID;
+			}
+			remap[i] = (uint32_t) idx;
+		}
+	}
+	if ((st = fg_train_reserve(dst, src->n_rows, err)) != FG_OK)
+	{
+		fg_release(dst->env, remap);
+		return st;
+	}
+
+	/* features, one memcpy per stretch that is contiguous on both sides */
+	if (src->p > 0)
+	{
+		uint64_t	done = 0;
+		uint64_t	Rs = (uint64_t) 1 << src->chunk_shift;
+		uint64_t	Rd = (uint64_t) 1 << dst->chunk_shift;
+
+		while (done < src->n_rows)
+		{
+			uint64_t	d = base + done;
+			uint64_t	run_s = Rs - (done & (Rs - 1));
+			uint64_t	run_d = Rd - (d & (Rd - 1));
+			uint64_t	run = src->n_rows - done;
+
+			run = run < run_s ? run : run_s;
+			run = run < run_d ? run : run_d;
+			memcpy(fg_train_row(dst, d), fg_train_row(src, done),
+				   (size_t) run * sizeof(double) * src->p);
+			done += run;
+		}
+	}
+	memcpy(dst->y + base, src->y, (size_t) src->n_rows);
+	memcpy(dst->s + base, src->s, (size_t) src->n_rows);
+	if (src->uses_strata)
+		for (uint64_t l = 0; l < src->n_rows; l++)
+			dst->stratum[base + l] = remap[src->stratum[l]];
+	fg_release(dst->env, remap);
+	dst->n_rows += src->n_rows;
+	dst->n_skipped += src->n_skipped;
+	return FG_OK;
+}
+
+/* ---------- the solver's view ---------- */
+
+fg_status
+fg_train_data(fg_train *t, fg_data *data, fg_error *err)
+{
+	memset(data, 0, sizeof(*data));
+	if (t->uses_strata)
+	{
+		uint32_t   *rank;
+		fg_status	st = fg_dict_sort(&t->dict, &rank, err);
+
+		if (st != FG_OK)
+			return st;
+		for (uint64_t l = 0; l < t->n_rows; l++)
+			t->stratum[l] = rank[t->stratum[l]];
+		fg_release(t->env, rank);
+		data->stratum = t->stratum;
+		data->n_strata = t->dict.count;
+	}
+	data->n_rows = (size_t) t->n_rows;
+	data->p = t->p < 0 ? 0 : t->p;
+	data->y = t->y;
+	data->s = t->s;
+	if (t->p > 0 && t->n_chunks > 0)
+	{
+		data->x_chunks = (const double *const *) t->chunks;
+		data->x_chunk_shift = t->chunk_shift;
+	}
+	return FG_OK;
+}

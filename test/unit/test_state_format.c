@@ -1,0 +1,525 @@
+/*
+ * test_state_format.c -- the serialised training state: round trips, and
+ * refusal of every truncation, every flipped bit and forged fields (with a
+ * valid checksum), counts bounded before allocation, random edits, failing
+ * allocations, and the settings comparison of the combine step.
+ */
+#include "model_format.h"
+#include "state_format.h"
+#include "unit.h"
+
+#include <string.h>
+
+/* Offsets of the fixed fields, written out so that a layout change is noticed. */
+#define OFF_VERSION		4
+#define OFF_FLAGS		8
+#define OFF_TOTAL		12
+#define OFF_METHOD		20
+#define OFF_HAS_C		21
+#define OFF_Y_KIND		22
+#define OFF_STRATA_KIND	24
+#define OFF_USES_STRATA	25
+#define OFF_RHO			27
+#define OFF_C			43
+#define OFF_N_NAMES		71
+#define OFF_NAMES		75
+
+static uint64_t rng_state = 4242;
+
+static uint64_t
+rng_next(void)
+{
+	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static uint64_t
+get_le(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Up to 8 characters as a little-endian number, for put_le. */
+static uint64_t
+text_le(const char *t)
+{
+	uint64_t	v = 0;
+
+	for (int i = 0; t[i] != '\0' && i < 8; i++)
+		v |= (uint64_t) (uint8_t) t[i] << (8 * i);
+	return v;
+}
+
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	put_le(buf + OFF_TOTAL, len, 8);
+	put_le(buf + len - 4, fg_crc32c(0, buf, len - 4), 4);
+}
+
+/* Where the variable-length parts start, found by walking the names. */
+typedef struct layout
+{
+	size_t		options_len;	/* offset of the options length */
+	size_t		p;				/* offset of p */
+	size_t		n_rows;
+	size_t		n_strata;
+	size_t		key_lens;
+	size_t		keys;
+	size_t		x;				/* first feature value */
+	size_t		y;
+	size_t		s;
+	size_t		stratum;
+} layout;
+
+static layout
+locate(const uint8_t *buf, int p, uint64_t n_rows)
+{
+	layout		L;
+	size_t		o = OFF_NAMES;
+	int32_t		n_names = (int32_t) get_le(buf + OFF_N_NAMES, 4);
+	uint32_t	n_strata;
+
+	for (int j = 0; j < n_names; j++)
+		o += 4 + get_le(buf + o, 4);
+	L.options_len = o;
+	o += 4 + get_le(buf + o, 4);
+	L.p = o;
+	L.n_rows = o + 4;
+	L.n_strata = o + 20;
+	n_strata = (uint32_t) get_le(buf + L.n_strata, 4);
+	L.key_lens = o + 32;
+	L.keys = L.key_lens + 4 * (size_t) n_strata;
+	L.x = L.keys + get_le(buf + o + 24, 8);
+	L.y = L.x + 8 * (size_t) p * n_rows;
+	L.s = L.y + n_rows;
+	L.stratum = L.s + n_rows;
+	return L;
+}
+
+/* ---------- a sample state ---------- */
+
+static char *sample_names[] = {"age", "income", "sex"};
+static const uint8_t sample_options[] = "{\"method\": \"fair_crlr\"} as jsonb bytes";
+
+static void
+sample_config(fg_state_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	fg_options_default(&c->opt);
+	c->opt.method = FG_METHOD_FAIR_CRLR;
+	c->opt.rho = 0.8;
+	c->opt.lambda = 1.0;
+	c->n_feature_names = 3;
+	c->feature_names = sample_names;
+	c->y_kind = FG_ARG_BOOL;
+	c->s_kind = FG_ARG_INT;
+	c->strata_kind = FG_STRATA_TEXT;
+	c->has_options = true;
+	c->options = sample_options;
+	c->options_len = sizeof(sample_options) - 1;
+}
+
+static const char *sample_keys[] = {"north", "south", "", "east-west", "z"};
+
+static void
+sample_train(fg_train *t, uint64_t n_rows, bool strata)
+{
+	fg_error	err;
+
+	fg_train_init(t, &unit_env, strata, 3, &err);
+	for (uint64_t l = 0; l < n_rows; l++)
+	{
+		double		x[3] = {(double) l, -0.5 * (double) l, l % 2 ? 1e300 : -1e-300};
+		const char *k = sample_keys[(l * 3) % 5];
+
+		fg_train_add_row(t, x, (uint8_t) (l % 3 == 0), (uint8_t) (l % 2), (const uint8_t *) k,
+						 strlen(k), &err);
+	}
+	t->n_skipped = 7;
+}
+
+static uint8_t *
+encode(const fg_state_config *c, const fg_train *t, size_t *len)
+{
+	fg_error	err;
+	uint8_t    *buf;
+
+	*len = fg_state_encoded_size(c, t);
+	buf = malloc(*len);
+	if (!CHECK(fg_state_encode(c, t, buf, *len, &err) == FG_OK, "%s", err.detail))
+		return buf;
+	return buf;
+}
+
+static fg_status
+decode(const uint8_t *buf, size_t len, fg_error *err)
+{
+	fg_state_view v;
+	fg_status	st = fg_state_decode(&unit_env, buf, len, &v, err);
+
+	fg_state_view_release(&unit_env, &v);
+	return st;
+}
+
+/* ---------- tests ---------- */
+
+static void
+test_round_trip(void)
+{
+	bool		with_strata[] = {true, false};
+
+	for (int w = 0; w < 2; w++)
+	{
+		fg_state_config c;
+		fg_train	t,
+					back;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len,
+					estimate;
+		uint8_t    *buf;
+
+		sample_config(&c);
+		if (!with_strata[w])
+			c.opt.method = FG_METHOD_FAIR_LR;
+		sample_train(&t, 41, with_strata[w]);
+		buf = encode(&c, &t, &len);
+		CHECK(get_le(buf, 4) == FG_STATE_MAGIC && get_le(buf + OFF_VERSION, 2) == FG_STATE_VERSION);
+		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
+		CHECK(fg_state_encode(&c, &t, buf, len - 1, &err) == FG_ERR_INVALID);
+
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail);
+		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK, "%s", err.detail);
+		CHECK(v.p == 3 && v.n_rows == 41 && v.n_skipped == 7);
+		CHECK(v.uses_strata == with_strata[w]);
+		CHECK(v.n_strata == (with_strata[w] ? 5u : 0u));
+
+		/* appended to an empty state the rows come back exactly */
+		fg_train_init(&back, &unit_env, with_strata[w], -1, &err);
+		estimate = fg_state_append_memory(&back, &v);
+		CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s", err.detail);
+		/* the estimate a memory limit is checked against bounds what was taken */
+		CHECK(fg_train_memory(&back) <= estimate, "%zu > %zu", fg_train_memory(&back), estimate);
+		CHECK(back.n_rows == 41 && back.n_skipped == 7 && back.p == 3);
+		for (uint64_t l = 0; l < 41; l++)
+		{
+			CHECK(memcmp(fg_train_row(&back, l), fg_train_row(&t, l), 3 * sizeof(double)) == 0);
+			CHECK(back.y[l] == t.y[l] && back.s[l] == t.s[l]);
+			if (with_strata[w])
+			{
+				size_t		la,
+							lb;
+				const uint8_t *ka = fg_dict_key(&back.dict, back.stratum[l], &la);
+				const uint8_t *kb = fg_dict_key(&t.dict, t.stratum[l], &lb);
+
+				CHECK(la == lb && (la == 0 || memcmp(ka, kb, la) == 0));
+			}
+		}
+		/* appending again doubles the rows and keeps the dictionary */
+		CHECK(fg_state_append(&back, &v, &err) == FG_OK);
+		CHECK(back.n_rows == 82 && back.n_skipped == 14);
+		CHECK(!with_strata[w] || back.dict.count == 5);
+
+		fg_state_view_release(&unit_env, &v);
+		fg_train_free(&back);
+		fg_train_free(&t);
+		free(buf);
+	}
+
+	/* a state that saw only skipped rows, without options or names */
+	{
+		fg_state_config c;
+		fg_train	t;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len;
+		uint8_t    *buf;
+
+		sample_config(&c);
+		c.has_options = false;
+		c.options = NULL;
+		c.options_len = 0;
+		c.n_feature_names = -1;
+		c.feature_names = NULL;
+		c.strata_kind = FG_STRATA_INT8;
+		fg_train_init(&t, &unit_env, true, -1, &err);
+		t.n_skipped = 3;
+		buf = encode(&c, &t, &len);
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail);
+		CHECK(v.p == -1 && v.n_rows == 0 && v.n_skipped == 3 && v.config.n_feature_names == -1);
+		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK);
+		fg_state_view_release(&unit_env, &v);
+		fg_train_free(&t);
+		free(buf);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+static void
+test_damage(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf,
+			   *copy;
+
+	sample_config(&c);
+	sample_train(&t, 23, true);
+	buf = encode(&c, &t, &len);
+	copy = malloc(len);
+
+	for (size_t n = 0; n < len; n++)
+		CHECK(decode(buf, n, &err) == FG_ERR_CORRUPT, "truncated to %zu bytes", n);
+	CHECK(decode(NULL, 0, &err) == FG_ERR_CORRUPT);
+
+	for (size_t i = 0; i < len; i++)
+		for (int bit = 0; bit < 8; bit++)
+		{
+			memcpy(copy, buf, len);
+			copy[i] ^= (uint8_t) (1u << bit);
+			if (!CHECK(decode(copy, len, &err) == FG_ERR_CORRUPT, "bit %d of byte %zu", bit, i))
+				i = len;
+		}
+	free(copy);
+	free(buf);
+	fg_train_free(&t);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/* Change n bytes at off to v, reseal, and expect a refusal mentioning what. */
+static void
+forge(const uint8_t *buf, size_t len, size_t off, uint64_t v, int n, const char *what)
+{
+	uint8_t    *copy = malloc(len);
+	fg_error	err;
+	fg_status	st;
+
+	memcpy(copy, buf, len);
+	put_le(copy + off, v, n);
+	reseal(copy, len);
+	unit_largest_alloc = 0;
+	st = decode(copy, len, &err);
+	CHECK(st == FG_ERR_CORRUPT, "forged %s: status %d", what, st);
+	CHECK(st != FG_ERR_CORRUPT || strstr(err.detail, what) != NULL,
+		  "forged %s: detail was \"%s\"", what, err.detail);
+	CHECK(strcmp(err.message, "invalid fairglmm training state") == 0 || st != FG_ERR_CORRUPT);
+	/* nothing large was allocated on the strength of a forged count */
+	CHECK(unit_largest_alloc < 4096, "forged %s: allocated %zu bytes", what, unit_largest_alloc);
+	free(copy);
+}
+
+static void
+test_forgeries(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	size_t		len;
+	uint8_t    *buf;
+	layout		L;
+	double		nan_value = NAN;
+	uint64_t	nan_bits;
+
+	sample_config(&c);
+	sample_train(&t, 23, true);
+	buf = encode(&c, &t, &len);
+	L = locate(buf, 3, 23);
+	memcpy(&nan_bits, &nan_value, 8);
+
+	forge(buf, len, OFF_VERSION, 2, 2, "format version 2");
+	forge(buf, len, OFF_FLAGS, 1, 4, "flags");
+	forge(buf, len, 0, 0x4C4D4746u, 4, "magic");
+	forge(buf, len, OFF_METHOD, 99, 1, "method");
+	forge(buf, len, OFF_METHOD, FG_METHOD_FAIR_LR, 1, "strata flag");
+	forge(buf, len, OFF_HAS_C, 2, 1, "flag");
+	forge(buf, len, OFF_HAS_C, 1, 1, "constraint bound");
+	forge(buf, len, OFF_Y_KIND, 0, 1, "argument type");
+	forge(buf, len, OFF_STRATA_KIND, 4, 1, "argument type");
+	forge(buf, len, OFF_USES_STRATA, 0, 1, "strata flag");
+	forge(buf, len, OFF_RHO, 0xBFF0000000000000ull, 8, "settings are invalid");	/* -1.0 */
+	forge(buf, len, OFF_C, 0x3FF0000000000000ull, 8, "constraint bound");	/* 1.0, no flag */
+	forge(buf, len, OFF_N_NAMES, 0x7FFFFFFF, 4, "feature names");
+	forge(buf, len, OFF_N_NAMES, 0xFFFFFFFE, 4, "feature names");
+	forge(buf, len, OFF_N_NAMES, 2, 4, "");
+	forge(buf, len, OFF_NAMES, 0, 4, "feature name");
+	forge(buf, len, OFF_NAMES + 4, 0, 1, "NUL");
+	forge(buf, len, OFF_NAMES + 7 + 10 + 4, text_le("age"), 3, "twice");	/* "sex" -> "age" */
+	forge(buf, len, L.options_len, 0x10000000, 4, "");
+	forge(buf, len, L.p, 4, 4, "");
+	forge(buf, len, L.p, 0xFFFFFFFF, 4, "no number of features");
+	forge(buf, len, L.p, 100001, 4, "out of range");
+	forge(buf, len, L.n_rows, UINT64_MAX / 2, 8, "");
+	forge(buf, len, L.n_rows, 22, 8, "");
+	forge(buf, len, L.n_strata, 0x7FFFFFFF, 4, "out of range");
+	forge(buf, len, L.n_strata, 6, 4, "");
+	forge(buf, len, L.key_lens, 5000, 4, "invalid length");
+	forge(buf, len, L.key_lens, 6, 4, "");
+	forge(buf, len, L.keys + 5 + 9, text_le("north"), 5, "twice");	/* "south" -> "north" */
+	forge(buf, len, L.x + 8 * 4, nan_bits, 8, "not finite");
+	forge(buf, len, L.x + 8 * 7, 0x7FF0000000000000ull, 8, "not finite");
+	forge(buf, len, L.y + 3, 2, 1, "neither 0 nor 1");
+	forge(buf, len, L.s + 22, 255, 1, "neither 0 nor 1");
+	forge(buf, len, L.stratum + 4 * 9, 5, 4, "does not exist");
+	forge(buf, len, L.stratum + 4 * 22, 0xFFFFFFFF, 4, "does not exist");
+
+	free(buf);
+	fg_train_free(&t);
+
+	/* integer strata keys must be 8 bytes */
+	sample_config(&c);
+	c.strata_kind = FG_STRATA_INT4;
+	sample_train(&t, 23, true);
+	buf = encode(&c, &t, &len);
+	forge(buf, len, 0, FG_STATE_MAGIC, 4, "invalid length");
+	free(buf);
+	fg_train_free(&t);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+static void
+test_random_edits(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	size_t		len;
+	uint8_t    *buf,
+			   *copy;
+	int			accepted = 0;
+
+	sample_config(&c);
+	sample_train(&t, 30, true);
+	buf = encode(&c, &t, &len);
+	copy = malloc(len);
+
+	for (int it = 0; it < 20000; it++)
+	{
+		fg_state_view v;
+		fg_error	err;
+		fg_status	st;
+		int			edits = 1 + (int) (rng_next() % 4);
+
+		memcpy(copy, buf, len);
+		for (int e = 0; e < edits; e++)
+		{
+			/* favour the header, settings and counts, where forgeries bite */
+			size_t		off = rng_next() % 2 ? rng_next() % 200 : rng_next() % (len - 4);
+
+			copy[off] = (uint8_t) rng_next();
+		}
+		reseal(copy, len);
+		st = fg_state_decode(&unit_env, copy, len, &v, &err);
+		CHECK(st == FG_OK || st == FG_ERR_CORRUPT, "status %d", st);
+		if (st == FG_OK)
+		{
+			fg_train	back;
+
+			/* whatever passes validation must be safe to use */
+			accepted++;
+			fg_train_init(&back, &unit_env, v.uses_strata, -1, &err);
+			CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s", err.message);
+			fg_train_free(&back);
+		}
+		fg_state_view_release(&unit_env, &v);
+	}
+	CHECK(accepted > 0, "no edit kept the state valid; the test does not test acceptance");
+	free(copy);
+	free(buf);
+	fg_train_free(&t);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+static void
+test_failing_allocations(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	size_t		len;
+	uint8_t    *buf;
+
+	sample_config(&c);
+	sample_train(&t, 12, true);
+	buf = encode(&c, &t, &len);
+	for (long k = 0; k < 40; k++)
+	{
+		fg_error	err;
+		fg_status	st;
+		long		before = unit_live_allocs;
+
+		unit_fail_after = k;
+		st = decode(buf, len, &err);
+		unit_fail_after = -1;
+		CHECK(st == FG_OK || st == FG_ERR_NOMEM, "allocation %ld: status %d", k, st);
+		CHECK(unit_live_allocs == before, "allocation %ld: %ld leaked", k, unit_live_allocs - before);
+	}
+	free(buf);
+	fg_train_free(&t);
+}
+
+static void
+test_config_equal(void)
+{
+	fg_state_config a,
+				b;
+	fg_error	err;
+	char	   *other_names[] = {"age", "income", "gender"};
+	uint8_t		other_options[sizeof(sample_options)];
+
+	sample_config(&a);
+	sample_config(&b);
+	CHECK(fg_state_config_check_equal(&a, &b, &err) == FG_OK);
+
+#define DIFFERS(change, what) \
+	do { \
+		sample_config(&b); \
+		change; \
+		CHECK(fg_state_config_check_equal(&a, &b, &err) == FG_ERR_INVALID, "%s", what); \
+		CHECK(strstr(err.detail, what) != NULL, "detail \"%s\"", err.detail); \
+	} while (0)
+
+	DIFFERS(b.opt.method = FG_METHOD_CRLR, "method");
+	DIFFERS(b.opt.rho = 0.9, "rho or lambda");
+	DIFFERS(b.opt.lambda = 2, "rho or lambda");
+	DIFFERS((b.has_c = true, b.opt.c = 0.1), "options");
+	DIFFERS(b.opt.tol = 1e-8, "options");
+	DIFFERS(b.opt.max_iter = 5, "options");
+	DIFFERS(b.opt.threshold = 0.3, "options");
+	DIFFERS(b.y_kind = FG_ARG_INT, "argument types");
+	DIFFERS(b.strata_kind = FG_STRATA_INT4, "argument types");
+	DIFFERS(b.has_options = false, "options");
+	DIFFERS(b.options_len--, "options");
+	memcpy(other_options, sample_options, sizeof(sample_options));
+	other_options[3] ^= 1;
+	DIFFERS(b.options = other_options, "options");
+	DIFFERS(b.n_feature_names = -1, "feature names");
+	DIFFERS(b.feature_names = other_names, "feature names");
+	CHECK(strstr(err.message, "must be the same") != NULL);
+#undef DIFFERS
+}
+
+int
+main(void)
+{
+	test_round_trip();
+	test_damage();
+	test_forgeries();
+	test_random_edits();
+	test_failing_allocations();
+	test_config_equal();
+	return unit_summary("state_format");
+}
