@@ -55,3 +55,14 @@ SELECT fairglmm_predict(ml, '{1,2,3}', 'a') = fairglmm_predict(ml, '{1,2,3}') AS
 -- scoring inside an ETL-style query: one decode per query, any join order
 SELECT count(*), avg(p) BETWEEN 0.3 AND 0.7 AS plausible
 FROM (SELECT fairglmm_predict((SELECT m FROM pm), x, g) AS p FROM d) AS q;
+
+-- an array held in a PL/pgSQL variable arrives as an expanded object, whose
+-- one-byte header must not be taken for a short inline array
+DO $$
+DECLARE
+  feats float8[] := '{0.5,-1,2}';
+BEGIN
+  RAISE NOTICE 'expanded array scores like a literal: %',
+    fairglmm_predict((SELECT m FROM pm), feats, 1) = fairglmm_predict((SELECT m FROM pm), '{0.5,-1,2}'::float8[], 1)
+    AND fairglmm_classify((SELECT m FROM pm), feats, 1) = fairglmm_classify((SELECT m FROM pm), '{0.5,-1,2}'::float8[], 1);
+END $$;

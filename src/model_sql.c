@@ -204,7 +204,11 @@ scoring_features(const fg_model *model, Datum d, short_array_buf *buf, const dou
 	ArrayType  *arr;
 	int			n;
 
-	if (VARATT_IS_SHORT(v))
+	/*
+	 * Short inline only: an external or expanded datum (a PL/pgSQL array
+	 * variable) also has a one-byte header, but no inline payload.
+	 */
+	if (VARATT_IS_SHORT(v) && !VARATT_IS_EXTERNAL(v))
 	{
 		Size		len = VARSIZE_SHORT(v) - VARHDRSZ_SHORT;
 
