@@ -186,7 +186,9 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 		if (probe.p < 0 && rows->p >= 0)
 			fg_train_set_p(&probe, rows->p, NULL);
 		fg_fit_check_memory(st, fg_train_memory_after(&probe, rows->n_rows) +
-							(rows->uses_strata ? rows->dict.bytes_len + (Size) rows->dict.count * 24 : 0),
+							(rows->uses_strata
+							 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count, rows->dict.bytes_len)
+							 : 0),
 							rows->p);
 		status = fg_train_merge(&st->train, rows, &err);
 	}

@@ -645,9 +645,10 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 		fg_train_set_p(&probe, view->p, NULL);
 	bytes = fg_train_memory_after(&probe, view->n_rows);
 
-	/* the dictionary may take every new key: bytes, offset, two hash slots */
+	/* the dictionary may take every new key, and its arrays double as they grow */
 	if (view->uses_strata && view->n_strata > 0)
-		bytes += (size_t) view->key_offsets[view->n_strata] + (size_t) view->n_strata * 24;
+		bytes += fg_dict_growth_bound(&train->dict, view->n_strata,
+									  view->key_offsets[view->n_strata]);
 	return bytes;
 }
 

@@ -82,6 +82,21 @@ fg_dict_memory(const fg_strata_dict *dict)
 		dict->bytes_cap;
 }
 
+size_t
+fg_dict_growth_bound(const fg_strata_dict *dict, uint64_t new_keys, uint64_t new_key_bytes)
+{
+	uint64_t	keys = (uint64_t) dict->count + new_keys;
+	uint64_t	bytes = dict->bytes_len + new_key_bytes;
+	/* slots: load factor kept at or below 1/2, doubled past it; offsets and bytes: doubled */
+	uint64_t	slots = keys * 4 > 64 ? keys * 4 : 64;
+	uint64_t	offsets = (keys + 1) * 2 > 32 ? (keys + 1) * 2 : 32;
+	uint64_t	key_bytes = bytes * 2 > 256 ? bytes * 2 : 256;
+	uint64_t	after = sizeof(uint32_t) * slots + sizeof(uint64_t) * (offsets + 1) + key_bytes;
+	uint64_t	now = fg_dict_memory(dict);
+
+	return after > now ? (size_t) (after - now) : 0;
+}
+
 static bool
 key_equals(const fg_strata_dict *dict, uint32_t i, const uint8_t *key, size_t len)
 {

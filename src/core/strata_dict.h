@@ -35,6 +35,14 @@ int64_t		fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len,
 size_t		fg_dict_memory(const fg_strata_dict *dict);
 
 /*
+ * At most how many bytes the dictionary grows by when up to new_keys keys
+ * of new_key_bytes bytes in all are interned: its arrays double, so the
+ * bound counts them at twice (slots: four times) what the keys need.
+ */
+size_t		fg_dict_growth_bound(const fg_strata_dict *dict, uint64_t new_keys,
+								 uint64_t new_key_bytes);
+
+/*
  * Sort the keys by fg_key_compare.  rank[old] receives the new index of
  * each key (env-allocated, count entries); the dictionary itself is rebuilt
  * in sorted order so key i is the i-th smallest.

@@ -136,10 +136,12 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	const uint8_t *end = bytes + len - TRAILER_SIZE;
 	const uint8_t *rows_end;
 
-	if (fg_method_name(c->opt.method) == NULL || v->uses_strata != fg_method_uses_strata(c->opt.method))
+	if (fg_method_name(c->opt.method) == NULL ||
+		v->uses_strata != fg_method_uses_strata(c->opt.method))
 		fuzz_die("accepted method %d with strata flag %d", (int) c->opt.method, v->uses_strata);
 	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT || c->s_kind < FG_ARG_BOOL ||
-		c->s_kind > FG_ARG_INT || c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
+		c->s_kind > FG_ARG_INT || c->strata_kind < FG_STRATA_INT4 ||
+		c->strata_kind > FG_STRATA_TEXT)
 		fuzz_die("accepted argument kinds %d, %d, %d", (int) c->y_kind, (int) c->s_kind,
 				 (int) c->strata_kind);
 	if (c->has_c ? !isfinite(c->opt.c) : !isnan(c->opt.c))
@@ -235,7 +237,8 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 		fuzz_die("a re-decoded option differs in its bits");
 	if (a->uses_strata != b->uses_strata || a->p != b->p || a->n_rows != b->n_rows ||
 		a->n_skipped != b->n_skipped || a->n_strata != b->n_strata)
-		fuzz_die("re-decoded counts differ: p %d/%d, rows %llu/%llu, skipped %llu/%llu, strata %u/%u",
+		fuzz_die("re-decoded counts differ: p %d/%d, rows %llu/%llu, skipped %llu/%llu, "
+				 "strata %u/%u",
 				 a->p, b->p, (unsigned long long) a->n_rows, (unsigned long long) b->n_rows,
 				 (unsigned long long) a->n_skipped, (unsigned long long) b->n_skipped,
 				 a->n_strata, b->n_strata);
@@ -444,28 +447,34 @@ typedef struct seed_spec
 
 #define B FG_ARG_BOOL
 #define I FG_ARG_INT
+#define K4 FG_STRATA_INT4
+#define K8 FG_STRATA_INT8
+#define KT FG_STRATA_TEXT
 static const seed_spec specs[] = {
-	{"lr_empty", FG_METHOD_LR, -1, 0, FG_STRATA_INT4, 0, 0, -1, 0, false, -1, B, B},
-	{"lr_p0", FG_METHOD_LR, 0, 5, FG_STRATA_INT4, 0, 0, -1, 0, false, -1, I, B},
-	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, FG_STRATA_INT8, 0, 0, 1, 0, false, -1, B, I},
-	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, FG_STRATA_TEXT, 0, 0, 3, 0, false, 40, B, I},
-	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, FG_STRATA_INT4, 0, 0, -1, 0, true, 0, I, I},
-	{"crlr_int4", FG_METHOD_CRLR, 3, 30, FG_STRATA_INT4, 6, 0, -1, 0, false, -1, B, B},
-	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, FG_STRATA_INT8, 3, 0, -1, 0, false, 24, B, B},
-	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, FG_STRATA_TEXT, 0, 0, 3, 0, false, -1, B, B},
-	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, FG_STRATA_INT8, 0, 0, 2, 0, false, 16, I, B},
-	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, FG_STRATA_TEXT, 5, 0, 2, 0, false, 40, B, I},
-	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, FG_STRATA_TEXT, 2, 0, -1, 0, true, -1, I, B},
-	{"glmm_int8", FG_METHOD_GLMM, 4, 12, FG_STRATA_INT8, 4, 0, -1, 0, false, 32, B, B},
-	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, FG_STRATA_TEXT, 4, 0, 0, 0, false, -1, I, I},
-	{"long_key", FG_METHOD_CRLR, 1, 2, FG_STRATA_TEXT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B},
-	{"long_name", FG_METHOD_LR, 1, 1, FG_STRATA_INT4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B},
-	{"many_strata", FG_METHOD_CRLR, 1, 200, FG_STRATA_INT4, 200, 0, -1, 0, false, -1, B, B},
-	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, FG_STRATA_INT4, 0, 0, -1, 0, false, -1, B, B},
-	{"wide", FG_METHOD_LR, 64, 4, FG_STRATA_INT4, 0, 0, 64, 0, false, -1, B, B},
+	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B},
+	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B},
+	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I},
+	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I},
+	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I},
+	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B},
+	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B},
+	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B},
+	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I},
+	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B},
+	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B},
+	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I},
+	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B},
+	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B},
+	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B},
+	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B},
+	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B},
 };
 #undef B
 #undef I
+#undef K4
+#undef K8
+#undef KT
 
 /* Settings and rows of a spec; names and options are calloc'd (see free_seed). */
 static void
@@ -725,7 +734,18 @@ fuzz_write_seeds(const char *dir)
 		n_strata = (uint32_t) get_le(bytes + L.n_strata, 4);
 		key_bytes = get_le(bytes + L.key_bytes, 8);
 
-		/* the valid encoding */
+		/* the valid encoding, which must decode to what was encoded */
+		{
+			fg_state_view v;
+
+			if (fg_state_decode(&fuzz_env, bytes, len, &v, &err) != FG_OK)
+				fuzz_die("seed %s does not decode: %s", nm, err.detail);
+			if (fg_state_config_check_equal(&c, &v.config, &err) != FG_OK || v.p != t.p ||
+				v.n_rows != t.n_rows || v.n_skipped != t.n_skipped ||
+				v.n_strata != (t.uses_strata ? t.dict.count : 0))
+				fuzz_die("seed %s decodes to another state", nm);
+			fg_state_view_release(&fuzz_env, &v);
+		}
 		fuzz_seed(dir, nm, bytes, len);
 
 		/* truncations, and one byte more */
@@ -784,7 +804,8 @@ fuzz_write_seeds(const char *dir)
 		field(dir, nm, "names-huge", bytes, len, OFF_N_NAMES, 0x7FFFFFFF, 4);
 		field(dir, nm, "names-minus2", bytes, len, OFF_N_NAMES, 0xFFFFFFFE, 4);
 		field(dir, nm, "names-limit", bytes, len, OFF_N_NAMES, FG_MODEL_MAX_P, 4);
-		field(dir, nm, "names-plus1", bytes, len, OFF_N_NAMES, (uint32_t) (c.n_feature_names + 1), 4);
+		field(dir, nm, "names-plus1", bytes, len, OFF_N_NAMES,
+			  (uint32_t) (c.n_feature_names + 1), 4);
 		if (c.n_feature_names > 0)
 		{
 			field(dir, nm, "names-none", bytes, len, OFF_N_NAMES, 0xFFFFFFFF, 4);
@@ -846,7 +867,8 @@ fuzz_write_seeds(const char *dir)
 			uint32_t	l0 = (uint32_t) get_le(bytes + L.key_lens, 4);
 
 			field(dir, nm, "key-len-huge", bytes, len, L.key_lens, UINT32_MAX, 4);
-			field(dir, nm, "key-len-limit-plus1", bytes, len, L.key_lens, FG_MODEL_MAX_KEY_LEN + 1, 4);
+			field(dir, nm, "key-len-limit-plus1", bytes, len, L.key_lens,
+				  FG_MODEL_MAX_KEY_LEN + 1, 4);
 			field(dir, nm, "key-len-zero", bytes, len, L.key_lens, 0, 4);
 			field(dir, nm, "key-len-plus1", bytes, len, L.key_lens, l0 + 1, 4);
 			field(dir, nm, "key-len-all", bytes, len, L.key_lens, (uint32_t) key_bytes, 4);
@@ -878,18 +900,24 @@ fuzz_write_seeds(const char *dir)
 			field(dir, nm, "s-255", bytes, len, L.s + n_rows - 1, 255, 1);
 			if (t.uses_strata)
 			{
-				field(dir, nm, "stratum-past", bytes, len, L.stratum + 4 * (n_rows - 1), n_strata, 4);
+				field(dir, nm, "stratum-past", bytes, len, L.stratum + 4 * (n_rows - 1),
+					  n_strata, 4);
 				field(dir, nm, "stratum-huge", bytes, len, L.stratum, UINT32_MAX, 4);
 			}
 			if (p > 0)
 			{
 				field(dir, nm, "x-nan", bytes, len, L.x, nan_bits, 8);
-				field(dir, nm, "x-inf", bytes, len, L.y - 8, inf_bits | UINT64_C(0x8000000000000000), 8);
+				field(dir, nm, "x-minus-inf", bytes, len, L.y - 8,
+					  inf_bits | UINT64_C(0x8000000000000000), 8);
 			}
 		}
 
-		free(bytes);
 		free_seed(&c, &t);
+		if (fuzz_env_live() != 0)
+			fuzz_die("seed %s leaked %ld allocations", nm, fuzz_env_live());
+		/* and passes everything the harness checks */
+		decode_one(bytes, len);
+		free(bytes);
 	}
 
 	/* nothing, a bare header, and a header whose length field is absurd */
@@ -902,6 +930,4 @@ fuzz_write_seeds(const char *dir)
 		put_le(h + OFF_TOTAL, UINT64_MAX, 8);
 		fuzz_seed(dir, "header-total-huge", h, sizeof(h));
 	}
-	if (fuzz_env_live() != 0)
-		fuzz_die("the seeds leaked %ld allocations", fuzz_env_live());
 }
