@@ -4,48 +4,20 @@
  * N x N matrices, and the trace estimator against the exact trace.
  */
 #include "unit.h"
+#include "test_data.h"
 
 #include <lapacke.h>
 #include <string.h>
 
 /* ---------- data ---------- */
 
-static uint64_t rng_state;
-
-static double
-uniform01(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-normal01(void)
-{
-	return sqrt(-2.0 * log(uniform01() + 1e-300)) * cos(6.283185307179586 * uniform01());
-}
-
-typedef struct set
-{
-	fg_data		data;
-	double	   *x;
-	uint8_t    *y,
-			   *s;
-	uint32_t   *g;
-} set;
-
 static void
-make_set(set *t, size_t N, int p, uint32_t n, uint64_t seed)
+make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 {
 	double		b[64];
 
 	rng_state = seed;
-	t->x = calloc(N * p, sizeof(double));
-	t->y = calloc(N, 1);
-	t->s = calloc(N, 1);
-	t->g = calloc(N, sizeof(uint32_t));
+	test_set_alloc(t, N, p, n);
 	for (uint32_t i = 0; i < n && i < 64; i++)
 		b[i] = 1.2 * normal01();
 	for (size_t l = 0; l < N; l++)
@@ -62,23 +34,6 @@ make_set(set *t, size_t N, int p, uint32_t n, uint64_t seed)
 		eta += b[t->g[l] % 64];
 		t->y[l] = uniform01() < fg_sigmoid(eta);
 	}
-	memset(&t->data, 0, sizeof(t->data));
-	t->data.n_rows = N;
-	t->data.p = p;
-	t->data.n_strata = n;
-	t->data.x = t->x;
-	t->data.y = t->y;
-	t->data.s = t->s;
-	t->data.stratum = t->g;
-}
-
-static void
-free_set(set *t)
-{
-	free(t->x);
-	free(t->y);
-	free(t->s);
-	free(t->g);
 }
 
 static void
@@ -103,7 +58,7 @@ boost_opts(fg_method method, double rho)
 }
 
 static bool
-fit(set *t, fg_options o, fg_fit *f)
+fit(test_set *t, fg_options o, fg_fit *f)
 {
 	fg_error	err;
 
@@ -131,7 +86,7 @@ dense_solve(int m, const double *A, double *B, int c)
  * traces.  Fills delta, *q, *steps, *bic, selected.
  */
 static void
-dense_boost(const set *t, const fg_options *o, double *delta, double *q, int *steps,
+dense_boost(const test_set *t, const fg_options *o, double *delta, double *q, int *steps,
 			double *bic_out, uint32_t *selected)
 {
 	size_t		N = t->data.n_rows;
@@ -373,7 +328,7 @@ dense_boost(const set *t, const fg_options *o, double *delta, double *q, int *st
 static void
 test_against_dense(fg_method method, double rho, double nu, int max_steps)
 {
-	set			t;
+	test_set	t;
 	fg_fit		warm,
 				boosted;
 	fg_options	o = boost_opts(method, rho);
@@ -421,7 +376,7 @@ out:
 static void
 test_trace_estimate(int max_steps)
 {
-	set			t;
+	test_set	t;
 	fg_fit		exact,
 				est;
 	fg_options	o = boost_opts(FG_METHOD_FAIR_GLMM, 0.5);
@@ -456,7 +411,7 @@ out:
 static void
 test_row_order_and_seed(void)
 {
-	set			t,
+	test_set	t,
 				u;
 	fg_fit		f1,
 				f2,
@@ -497,7 +452,7 @@ test_row_order_and_seed(void)
 static void
 test_fairness_and_defaults(void)
 {
-	set			t;
+	test_set	t;
 	fg_fit		glmm,
 				fair0,
 				fair;
@@ -525,7 +480,7 @@ test_fairness_and_defaults(void)
 static void
 test_failures_and_memory(void)
 {
-	set			t;
+	test_set	t;
 	fg_fit		f;
 	fg_error	err;
 	fg_options	o = boost_opts(FG_METHOD_FAIR_GLMM, 0.8);

@@ -4,6 +4,7 @@
  * data, and an interrupt that jumps out of a fit in the middle.
  */
 #include "unit.h"
+#include "test_data.h"
 #include "newton.h"
 
 #include <setjmp.h>
@@ -11,40 +12,11 @@
 
 /* ---------- data ---------- */
 
-static uint64_t rng_state;
-
-static double
-uniform01(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-normal01(void)
-{
-	return sqrt(-2.0 * log(uniform01() + 1e-300)) * cos(6.283185307179586 * uniform01());
-}
-
-typedef struct test_set
-{
-	fg_data		data;
-	double	   *x;
-	uint8_t    *y;
-	uint8_t    *s;
-	uint32_t   *g;
-} test_set;
-
 static void
 make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 {
 	rng_state = seed;
-	t->x = calloc(N * p + 1, sizeof(double));
-	t->y = calloc(N, 1);
-	t->s = calloc(N, 1);
-	t->g = calloc(N, sizeof(uint32_t));
+	test_set_alloc(t, N, p, n);
 	for (size_t l = 0; l < N; l++)
 	{
 		double		eta = -0.3;
@@ -59,23 +31,6 @@ make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 		}
 		t->y[l] = uniform01() < fg_sigmoid(eta + 0.7 * t->s[l]);
 	}
-	memset(&t->data, 0, sizeof(t->data));
-	t->data.n_rows = N;
-	t->data.p = p;
-	t->data.n_strata = n;
-	t->data.x = t->x;
-	t->data.y = t->y;
-	t->data.s = t->s;
-	t->data.stratum = n ? t->g : NULL;
-}
-
-static void
-free_set(test_set *t)
-{
-	free(t->x);
-	free(t->y);
-	free(t->s);
-	free(t->g);
 }
 
 static void

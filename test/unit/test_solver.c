@@ -4,42 +4,13 @@
  * dense solve of the Hessian, closed forms, limits and invariances.
  */
 #include "unit.h"
+#include "test_data.h"
 #include "newton.h"
 
 #include <lapacke.h>
 #include <string.h>
 
 /* ---------- deterministic synthetic data ---------- */
-
-static uint64_t rng_state;
-
-static double
-uniform01(void)
-{
-	/* xorshift64*: plenty for test data */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return ((rng_state * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double
-normal01(void)
-{
-	double		u = uniform01(),
-				v = uniform01();
-
-	return sqrt(-2.0 * log(u + 1e-300)) * cos(6.283185307179586 * v);
-}
-
-typedef struct test_set
-{
-	fg_data		data;
-	double	   *x;
-	uint8_t    *y;
-	uint8_t    *s;
-	uint32_t   *g;
-} test_set;
 
 /* N rows, p features, n strata; s shifts both x1 and the label. */
 static void
@@ -48,10 +19,7 @@ make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 	double	   *b = calloc(n ? n : 1, sizeof(double));
 
 	rng_state = seed;
-	t->x = calloc(N * p + 1, sizeof(double));
-	t->y = calloc(N, 1);
-	t->s = calloc(N, 1);
-	t->g = calloc(N, sizeof(uint32_t));
+	test_set_alloc(t, N, p, n);
 	for (uint32_t i = 0; i < n; i++)
 		b[i] = 1.5 * normal01();
 	for (size_t l = 0; l < N; l++)
@@ -69,23 +37,6 @@ make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 		t->y[l] = uniform01() < fg_sigmoid(eta);
 	}
 	free(b);
-	memset(&t->data, 0, sizeof(t->data));
-	t->data.n_rows = N;
-	t->data.p = p;
-	t->data.n_strata = n;
-	t->data.x = t->x;
-	t->data.y = t->y;
-	t->data.s = t->s;
-	t->data.stratum = n ? t->g : NULL;
-}
-
-static void
-free_set(test_set *t)
-{
-	free(t->x);
-	free(t->y);
-	free(t->s);
-	free(t->g);
 }
 
 static void
