@@ -20,6 +20,7 @@
  */
 #include "fuzz.h"
 #include "model_format.h"
+#include "../le_bytes.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,13 +51,6 @@
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
-
-static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
 
 /* Make the header's length and the checksum agree with the bytes. */
 static void

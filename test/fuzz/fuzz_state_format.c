@@ -33,6 +33,7 @@
 #include "fuzz.h"
 #include "model_format.h"
 #include "state_format.h"
+#include "../le_bytes.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -68,23 +69,6 @@
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
 
 #define CORRUPT_MESSAGE		"invalid fairglmm training state"
-
-static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 /* Make the header's length and the checksum agree with the bytes. */
 static void

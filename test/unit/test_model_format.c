@@ -4,6 +4,7 @@
  */
 #include "model_format.h"
 #include "unit.h"
+#include "../le_bytes.h"
 
 #include <string.h>
 
@@ -44,23 +45,6 @@ static double
 rng_double(void)
 {
 	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-}
-
-static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 /* Make a forgery pass the header and checksum checks again. */

@@ -7,6 +7,7 @@
 #include "model_format.h"
 #include "state_format.h"
 #include "unit.h"
+#include "../le_bytes.h"
 
 #include <string.h>
 
@@ -34,23 +35,6 @@ rng_next(void)
 	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
 	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
 	return z ^ (z >> 31);
-}
-
-static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
 }
 
 /* Up to 8 characters as a little-endian number, for put_le. */

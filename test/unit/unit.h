@@ -81,8 +81,9 @@ static long unit_live_allocs;	/* allocations not yet released */
 static size_t unit_largest_alloc;	/* largest single request so far */
 static long unit_fail_after = -1;	/* >= 0: succeed this many more times */
 
+/* Count the request and honour unit_fail_after; zero the memory if asked. */
 static void *
-unit_alloc(void *ctx, size_t size)
+unit_counted_alloc(size_t size, bool zero)
 {
 	void	   *p;
 
@@ -92,28 +93,23 @@ unit_alloc(void *ctx, size_t size)
 		return NULL;
 	if (unit_fail_after > 0)
 		unit_fail_after--;
-	p = calloc(1, size);
+	p = zero ? calloc(1, size) : malloc(size);
 	if (p != NULL)
 		unit_live_allocs++;
 	return p;
+}
+
+static void *
+unit_alloc(void *ctx, size_t size)
+{
+	return unit_counted_alloc(size, true);
 }
 
 /* The same without zeroing, so valgrind sees reads of unwritten memory. */
 static void *
 unit_alloc_uninit(void *ctx, size_t size)
 {
-	void	   *p;
-
-	if (size > unit_largest_alloc)
-		unit_largest_alloc = size;
-	if (unit_fail_after == 0)
-		return NULL;
-	if (unit_fail_after > 0)
-		unit_fail_after--;
-	p = malloc(size);
-	if (p != NULL)
-		unit_live_allocs++;
-	return p;
+	return unit_counted_alloc(size, false);
 }
 
 static void
