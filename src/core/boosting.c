@@ -23,14 +23,13 @@
  * traces (dense, for small N and for testing the estimator).
  */
 #include "boosting.h"
+#include "pass.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define FG_BLOCK_ROWS 256
-#define FG_INTERRUPT_ROWS (1 << 16)
 #define FG_W_FLOOR 1e-10		/* keeps every weight positive */
 #define FG_Q_FLOOR 1e-8			/* keeps 1/Q finite */
 #define FG_EXACT_TRACE_MAX_ROWS 5000

@@ -206,6 +206,7 @@ fg_status
 fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 			 fg_fit *fit, fg_error *err)
 {
+	fg_summary	sum;
 	fg_problem	prob;
 	fg_newton_ws ws;
 	fg_solve_stats stats;
@@ -215,18 +216,20 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	/* unfair methods ignore rho; constrained ones replace it by c */
 	double		rho = fg_method_is_fair(opt->method) && !constrained ? opt->rho : 0.0;
 	uint32_t	m;
-	size_t		ones = 0;
 	fg_status	st;
 
 	memset(fit, 0, sizeof(*fit));
 	memset(&ws, 0, sizeof(ws));
 	memset(&prob, 0, sizeof(prob));
+	memset(&sum, 0, sizeof(sum));
 	if ((st = check_inputs(data, opt, err)) != FG_OK)
 		return st;
-	if ((st = fg_check_collinear(env, data, err)) != FG_OK)
+	/* one pass gives the collinearity check, a, and the first Newton iteration */
+	if ((st = fg_summarize(env, data, strata, &sum, err)) != FG_OK)
 		return st;
-	if ((st = fg_problem_init(env, data, strata, opt->lambda, rho, &prob, err)) != FG_OK)
-		return st;
+	if ((st = fg_summary_check_collinear(env, data, &sum, err)) != FG_OK ||
+		(st = fg_problem_init(env, data, &sum, strata, opt->lambda, rho, &prob, err)) != FG_OK)
+		goto done;
 	/* only the constrained search solves with the final Hessian */
 	prob.final_gradient_only = !constrained;
 	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
@@ -244,9 +247,7 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	}
 
 	/* start from the intercept-only fit: logit of the share of ones */
-	for (size_t l = 0; l < data->n_rows; l++)
-		ones += data->y[l];
-	delta[0] = log((double) ones / (double) (data->n_rows - ones));
+	fg_newton_start_intercept_only(&prob, &sum, delta, &ws);
 
 	if (constrained)
 		st = solve_constrained(env, &prob, opt, delta, &ws, &stats,
@@ -281,6 +282,7 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	training_metrics(&prob, opt, ws.eta, fit);
 
 done:
+	fg_summary_free(env, &sum);
 	fg_release(env, delta);
 	fg_newton_ws_free(env, &ws);
 	fg_release(env, prob.a);

@@ -14,53 +14,15 @@
  * iteration costs O(N k^2 + n k^2 + k^3) and memory stays O(N + n k).
  */
 #include "newton.h"
+#include "pass.h"
 
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 
-/* Rows handled per dsyrk call: large enough for BLAS, small enough for cache. */
-#define FG_BLOCK_ROWS 256
-/* Rows between interrupt checks in long passes. */
-#define FG_INTERRUPT_ROWS (1 << 16)
 /* |eta| beyond which a fitted probability is 0 or 1 to double precision. */
 #define FG_SEPARATION_ETA 30.0
-
-static inline void
-poll_interrupts(const fg_env *env)
-{
-	if (env->check_interrupts)
-		env->check_interrupts(env->ctx);
-}
-
-/*
- * Rows between interrupt checks in a pass that costs about k^2 per row (a
- * dsyrk over k columns): about 2^26 multiply-adds, a few milliseconds, at
- * any width.  Counting rows alone left 65536 rows x k^2 between checks, a
- * second or more once k reaches a few hundred.  A multiple of FG_BLOCK_ROWS.
- */
-static size_t
-poll_every(int k)
-{
-	size_t		rows = ((size_t) 1 << 26) / ((size_t) k * (size_t) k + 1);
-
-	rows -= rows % FG_BLOCK_ROWS;
-	if (rows < FG_BLOCK_ROWS)
-		return FG_BLOCK_ROWS;
-	return rows > FG_INTERRUPT_ROWS ? FG_INTERRUPT_ROWS : rows;
-}
-
-/* "x3" or the caller's name for feature j, for messages. */
-static const char *
-feature_label(const fg_data *data, int j, char *buf, size_t len)
-{
-	if (data->feature_names)
-		return data->feature_names[j];
-	snprintf(buf, len, "x%d", j + 1);
-	return buf;
-}
 
 static inline const double *
 row_x(const fg_data *data, size_t l)
@@ -69,39 +31,23 @@ row_x(const fg_data *data, size_t l)
 }
 
 fg_status
-fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
-				double lambda, double rho, fg_problem *prob, fg_error *err)
+fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
+				bool with_strata, double lambda, double rho, fg_problem *prob,
+				fg_error *err)
 {
-	size_t		N = data->n_rows;
-	int			p = data->p;
-	double		s_sum = 0.0;
-
 	memset(prob, 0, sizeof(*prob));
 	prob->data = data;
-	prob->k = 1 + p;
+	prob->k = 1 + data->p;
 	prob->n = with_strata ? data->n_strata : 0;
 	prob->lambda = with_strata ? lambda : 0.0;
-	prob->rho_over_n = rho / (double) N;
+	prob->rho_over_n = rho / (double) data->n_rows;
+	prob->s_bar = sum->s_bar;
+	if (sum->n != prob->n)
+		return fg_fail(err, FG_ERR_INVALID, "summary and problem disagree on the strata", NULL, NULL);
 	prob->a = fg_alloc(env, sizeof(double) * (prob->k + prob->n));
 	if (prob->a == NULL)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-
-	for (size_t l = 0; l < N; l++)
-		s_sum += data->s[l];
-	prob->s_bar = s_sum / (double) N;
-
-	/* a's intercept entry is sum (s - s_bar) = 0 exactly in exact arithmetic */
-	for (size_t l = 0; l < N; l++)
-	{
-		double		ds = data->s[l] - prob->s_bar;
-		const double *x = row_x(data, l);
-
-		for (int j = 0; j < p; j++)
-			prob->a[1 + j] += ds * x[j];
-		if (prob->n > 0)
-			prob->a[prob->k + data->stratum[l]] += ds;
-	}
-	prob->a[0] = 0.0;
+	memcpy(prob->a, sum->a, sizeof(double) * (prob->k + prob->n));
 	return FG_OK;
 }
 
@@ -145,31 +91,77 @@ fg_a_dot(const fg_problem *prob, const double *delta)
 }
 
 /*
- * log(1 + u) for u in [0, 1], given inv = 1 / (1 + u).  With v = 1 + u
- * rounded, log(v) is off by the rounding error of v, which
- * ((v - 1) - u) / v removes to first order (Goldberg's correction); this
- * is as accurate as log1p and, with the reciprocal already at hand, a good
- * deal cheaper than glibc's log1p, which dominated a Newton pass.
+ * The rows of a pass go in blocks of at most FG_BLOCK_ROWS that lie
+ * contiguously in memory (one BLAS call each).  Every pass uses the same
+ * blocks, so sums taken blockwise round alike in every pass.
  */
-static inline double
-log1p_unit(double u, double inv)
+static inline size_t
+block_rows(const fg_data *data, size_t r0)
 {
-	double		v = 1.0 + u;
+	size_t		left = data->n_rows - r0;
 
-	return log(v) - ((v - 1.0) - u) * inv;
+	return fg_data_run(data, r0, left < FG_BLOCK_ROWS ? left : FG_BLOCK_ROWS);
 }
 
 /*
- * The loss of one row, log(1 + e^eta) - y eta, written with u = exp(-|eta|)
- * so that it never overflows; assemble() computes the same expression from
- * the u it shares with mu, so every evaluation of J rounds alike.
+ * The loss log(1 + e^eta) - y eta of a block of rows, written with
+ * u = exp(-|eta|) so that nothing overflows.  The log(1 + u) terms are
+ * summed as the log of their product: one log per block instead of one per
+ * row (with at most FG_BLOCK_ROWS factors in [1, 2] the product stays below
+ * 2^256).  Each factor v = 1 + u is rounded; subtracting ((v - 1) - u) / v
+ * removes that to first order (Goldberg's correction), so the sum is as
+ * accurate as a log1p per row.  Every evaluation of J goes through here
+ * with the same blocks, so the line search compares values that round
+ * alike.
  */
-static inline double
-row_loss(double eta, uint8_t y)
+typedef struct loss_acc
 {
-	double		u = exp(-fabs(eta));
+	double		prod;
+	double		corr;
+	double		lin;
+} loss_acc;
 
-	return (eta > 0.0 ? eta : 0.0) + log1p_unit(u, 1.0 / (1.0 + u)) - (y ? eta : 0.0);
+static inline void
+loss_acc_start(loss_acc *acc)
+{
+	acc->prod = 1.0;
+	acc->corr = 0.0;
+	acc->lin = 0.0;
+}
+
+/* Add one row given u = exp(-|e|) and inv = 1 / (1 + u). */
+static inline void
+loss_acc_add(loss_acc *acc, double e, double u, double inv, uint8_t y)
+{
+	double		v = 1.0 + u;
+
+	acc->prod *= v;
+	acc->corr += ((v - 1.0) - u) * inv;
+	acc->lin += (e > 0.0 ? e : 0.0) - (y ? e : 0.0);
+}
+
+static inline double
+loss_acc_end(const loss_acc *acc)
+{
+	return acc->lin + log(acc->prod) - acc->corr;
+}
+
+/* The loss of the block of rows from r0 whose linear predictors are e0 + t de. */
+static double
+block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
+		   const double *de, double t)
+{
+	loss_acc	acc;
+
+	loss_acc_start(&acc);
+	for (size_t q = 0; q < rows; q++)
+	{
+		double		e = de ? e0[q] + t * de[q] : e0[q];
+		double		u = exp(-fabs(e));
+
+		loss_acc_add(&acc, e, u, 1.0 / (1.0 + u), data->y[r0 + q]);
+	}
+	return loss_acc_end(&acc);
 }
 
 /* Penalty and linear terms of J, which depend on delta only. */
@@ -189,8 +181,11 @@ fg_objective(const fg_problem *prob, const double *delta, const double *eta)
 	const fg_data *data = prob->data;
 	double		loss = 0.0;
 
-	for (size_t l = 0; l < data->n_rows; l++)
-		loss += row_loss(eta[l], data->y[l]);
+	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
+	{
+		rows = block_rows(data, r0);
+		loss += block_loss(data, r0, rows, eta + r0, NULL, 0.0);
+	}
 	return loss + penalty_terms(prob, delta + prob->k, fg_a_dot(prob, delta));
 }
 
@@ -203,11 +198,10 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 	double		loss = 0.0;
 	double		a_delta = fg_a_dot(prob, delta) + t * fg_a_dot(prob, step);
 
-	for (size_t l = 0; l < data->n_rows; l++)
+	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
 	{
-		double		e = eta[l] + t * deta[l];
-
-		loss += row_loss(e, data->y[l]);
+		rows = block_rows(data, r0);
+		loss += block_loss(data, r0, rows, eta + r0, deta + r0, t);
 	}
 	for (uint32_t i = 0; i < prob->n; i++)
 		trial_b[i] = delta[prob->k + i] + t * step[prob->k + i];
@@ -285,8 +279,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 {
 	const fg_data *data = prob->data;
 	const double *delta = ws->delta_next;
-	const double *eta = ws->eta;
-	double	   *deta = ws->deta;
 	size_t		N = data->n_rows;
 	int			p = data->p;
 	int			k = prob->k;
@@ -307,82 +299,93 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		}
 	}
 
-	for (size_t r0 = 0, every = poll_every(k); r0 < N; r0 += FG_BLOCK_ROWS)
 	{
-		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
+		/* locals: with -fno-strict-aliasing every store would reload the fields */
+		const uint8_t *restrict y = data->y;
+		const uint32_t *restrict stratum = data->stratum;
+		double	   *restrict grad = ws->grad;
+		double	   *restrict G = ws->G;
+		double	   *restrict E = ws->E;
+		double	   *restrict resid = ws->resid;
+		double	   *restrict block = ws->block;
+		double	   *restrict F = ws->F;
 
-		if (r0 % every == 0)
-			poll_interrupts(env);
-
-		for (size_t q = 0; q < rows; q++)
+		for (size_t r0 = 0, rows, every = fg_rows_between_polls(k), next = 0; r0 < N; r0 += rows)
 		{
-			size_t		l = r0 + q;
-			const double *restrict x = row_x(data, l);
-			uint32_t	g = n > 0 ? data->stratum[l] : 0;
-			double		e,
-						ae,
-						u,
-						inv,
-						mu,
-						w,
-						r;
+			const double *x = row_x(data, r0);
+			const double *restrict eta = ws->eta + r0;
+			double	   *restrict deta = ws->deta + r0;
+			double	   *restrict eta_next = ws->eta_next + r0;
+			loss_acc	acc;
 
+			rows = block_rows(data, r0);
+			if (r0 >= next)
+			{
+				fg_poll_interrupts(env);
+				next += every;
+			}
+			/* the step's change of the linear predictor: X step_beta by BLAS */
 			if (step != NULL)
 			{
-				double		d = step[0] + (n > 0 ? step[k + g] : 0.0);
-
-				for (int j = 0; j < p; j++)
-					d += step[1 + j] * x[j];
-				deta[l] = d;
+				if (p > 0)
+					cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) rows, p, 1.0, x, p,
+								step + 1, 1, 0.0, deta, 1);
+				else
+					memset(deta, 0, sizeof(double) * rows);
+				for (size_t q = 0; q < rows; q++)
+					deta[q] += step[0] + (n > 0 ? step[k + stratum[r0 + q]] : 0.0);
 			}
-			e = t == 0.0 ? eta[l] : eta[l] + t * deta[l];
-			ae = fabs(e);
-			/* u = exp(-|e|) gives the loss, mu and w = mu (1 - mu) = u / (1 + u)^2 */
-			u = exp(-ae);
-			inv = 1.0 / (1.0 + u);
-			mu = e >= 0.0 ? inv : u * inv;
-			w = u * inv * inv;
-			r = mu - data->y[l];
 
-			ws->eta_next[l] = e;
-			if (ae > max_eta)
-				max_eta = ae;
-			loss += (e > 0.0 ? e : 0.0) + log1p_unit(u, inv) - (data->y[l] ? e : 0.0);
-			ws->resid[q] = r;
-			grad0 += r;
-			if (n > 0)
-				ws->grad[k + g] += r;
-			if (hessian)
+			loss_acc_start(&acc);
+			for (size_t q = 0; q < rows; q++)
 			{
-				double		sw = sqrt(w);
-				double	   *restrict brow = ws->block + q * k;
+				size_t		l = r0 + q;
+				double		e = t == 0.0 ? eta[q] : eta[q] + t * deta[q];
+				double		ae = fabs(e);
+				/* u = exp(-|e|) gives the loss, mu and w = mu (1 - mu) = u / (1 + u)^2 */
+				double		u = exp(-ae);
+				double		inv = 1.0 / (1.0 + u);
+				double		mu = e >= 0.0 ? inv : u * inv;
+				double		r = mu - y[l];
 
-				brow[0] = sw;
-				for (int j = 0; j < p; j++)
-					brow[1 + j] = sw * x[j];
+				eta_next[q] = e;
+				max_eta = ae > max_eta ? ae : max_eta;
+				loss_acc_add(&acc, e, u, inv, y[l]);
+				resid[q] = r;
+				grad0 += r;
 				if (n > 0)
+					grad[k + stratum[l]] += r;
+				if (hessian)
 				{
-					double	   *restrict Gg = ws->G + (size_t) g * k;
+					const double *restrict xq = x + q * (size_t) p;
+					double		w = u * inv * inv;
+					double		sw = sqrt(w);
+					double	   *restrict brow = block + q * k;
 
-					/* w [1, x] = sw * brow */
-					for (int j = 0; j < k; j++)
-						Gg[j] += sw * brow[j];
-					ws->E[g] += w;
+					brow[0] = sw;
+					for (int j = 0; j < p; j++)
+						brow[1 + j] = sw * xq[j];
+					if (n > 0)
+					{
+						uint32_t	g = stratum[l];
+						double	   *restrict Gg = G + (size_t) g * k;
+
+						Gg[0] += w;
+						for (int j = 0; j < p; j++)
+							Gg[1 + j] += w * xq[j];
+						E[g] += w;
+					}
 				}
 			}
-		}
-		/* F += block' block, upper triangle */
-		if (hessian)
-			cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
-						ws->block, k, 1.0, ws->F, k);
-		/* gradient += X' resid, one BLAS call per contiguous run of rows */
-		for (size_t q0 = 0; p > 0 && q0 < rows;)
-		{
-			size_t		run = fg_data_run(data, r0 + q0, rows - q0);
-
-			cblas_dgemv(CblasRowMajor, CblasTrans, (int) run, p, 1.0,
-						row_x(data, r0 + q0), p, ws->resid + q0, 1, 1.0, ws->grad + 1, 1);
-			q0 += run;
+			loss += loss_acc_end(&acc);
+			/* F += block' block, upper triangle */
+			if (hessian)
+				cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
+							block, k, 1.0, F, k);
+			/* gradient += X' resid */
+			if (p > 0)
+				cblas_dgemv(CblasRowMajor, CblasTrans, (int) rows, p, 1.0,
+							x, p, resid, 1, 1.0, grad + 1, 1);
 		}
 	}
 	ws->grad[0] += grad0;
@@ -557,6 +560,70 @@ fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v)
 	}
 }
 
+void
+fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
+							   double *delta, fg_newton_ws *ws)
+{
+	size_t		N = prob->data->n_rows;
+	int			p = prob->data->p;
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+	double		Nd = (double) N;
+	double		ones = (double) sum->y_ones;
+	double		e0 = log(ones / (Nd - ones));
+	/* mu and w as assemble() computes them */
+	double		u = exp(-fabs(e0));
+	double		inv = 1.0 / (1.0 + u);
+	double		mu = e0 >= 0.0 ? inv : u * inv;
+	double		w = u * inv * inv;
+	double		dmu = mu - sum->y_bar;	/* at rounding level */
+	loss_acc	acc;
+
+	memset(delta, 0, sizeof(double) * (k + n));
+	delta[0] = e0;
+	memcpy(ws->delta_next, delta, sizeof(double) * (k + n));
+	for (size_t l = 0; l < N; l++)
+		ws->eta[l] = e0;
+
+	/* loss: N rows at e0, of which `ones` have y = 1 */
+	loss_acc_start(&acc);
+	loss_acc_add(&acc, e0, u, inv, 0);
+	ws->primed_objective = Nd * loss_acc_end(&acc) - ones * e0;
+	ws->primed_max_abs_eta = fabs(e0);
+
+	/* gradient: sum (mu - y) [1, x, e_g] = dmu sums - (y - y_bar) sums */
+	ws->grad[0] = Nd * mu - ones;
+	for (int j = 0; j < p; j++)
+		ws->grad[1 + j] = dmu * Nd * sum->mean[j] - sum->xy[j];
+	for (uint32_t g = 0; g < n; g++)
+		ws->grad[k + g] = dmu * sum->stratum_rows[g] - sum->stratum_y[g];
+	/* the ridge and the fairness penalty have zero gradient at b = 0, a'delta = 0 */
+	if (prob->lin != 0.0)
+		for (uint32_t j = 0; j < (uint32_t) k + n; j++)
+			ws->grad[j] += prob->lin * prob->a[j];
+
+	/* Hessian blocks: w times the sums of [1, x][1, x]' and their stratum sums */
+	memset(ws->F, 0, sizeof(double) * k * k);
+	ws->F[0] = w * Nd;
+	for (int i = 0; i < p; i++)
+	{
+		ws->F[1 + i] = w * Nd * sum->mean[i];
+		for (int j = i; j < p; j++)
+			ws->F[(1 + i) * k + 1 + j] =
+				w * (sum->comoment[i * p + j] + Nd * sum->mean[i] * sum->mean[j]);
+	}
+	for (uint32_t g = 0; g < n; g++)
+	{
+		double	   *Gg = ws->G + (size_t) g * k;
+
+		Gg[0] = w * sum->stratum_rows[g];
+		for (int j = 0; j < p; j++)
+			Gg[1 + j] = w * sum->stratum_x[(size_t) g * p + j];
+		ws->E[g] = w * sum->stratum_rows[g];
+	}
+	ws->primed = true;
+}
+
 static double
 norm2(const double *v, size_t len)
 {
@@ -578,10 +645,20 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 	bool		finishing = false;
 
 	memset(stats, 0, sizeof(*stats));
-	fg_compute_eta(prob, delta, ws->eta);
-	memcpy(ws->delta_next, delta, sizeof(double) * m);
-	J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
-	accept_trial(prob, delta, ws);
+	if (ws->primed)
+	{
+		/* fg_newton_start_intercept_only did the first pass's work */
+		J = ws->primed_objective;
+		stats->max_abs_eta = ws->primed_max_abs_eta;
+		ws->primed = false;
+	}
+	else
+	{
+		fg_compute_eta(prob, delta, ws->eta);
+		memcpy(ws->delta_next, delta, sizeof(double) * m);
+		J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
+		accept_trial(prob, delta, ws);
+	}
 
 	for (;;)
 	{
@@ -591,7 +668,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		bool		accepted = false;
 
 		/* here grad, F, G and E describe the current point delta */
-		poll_interrupts(env);
+		fg_poll_interrupts(env);
 		stats->grad_norm = norm2(ws->grad, m);
 		if (finishing && prob->final_gradient_only)
 			break;
@@ -634,7 +711,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			for (int halvings = 1; halvings < 60 && !accepted; halvings++)
 			{
 				/* each trial is a pass over the rows; at the rounding floor all 60 run */
-				poll_interrupts(env);
+				fg_poll_interrupts(env);
 				t *= 0.5;
 				Jt = objective_along(prob, delta, ws->step, ws->eta, ws->deta, t, ws->tmp);
 				accepted = Jt <= J - 1e-4 * t * dec;
@@ -682,109 +759,4 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 					   "Some fitted probabilities are 0 or 1 to double precision (|eta| > %.0f), so the maximum likelihood estimate does not exist.",
 					   FG_SEPARATION_ETA);
 	return FG_OK;
-}
-
-fg_status
-fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
-{
-	size_t		N = data->n_rows;
-	int			p = data->p;
-	double	   *amax,
-			   *mean,
-			   *scale,
-			   *R,
-			   *block;
-	lapack_int *piv;
-	lapack_int	rank = 0,
-				info;
-	fg_status	st = FG_OK;
-	char		label[32];
-
-	if (p == 0)
-		return FG_OK;
-	amax = fg_alloc(env, sizeof(double) * p);
-	mean = fg_alloc(env, sizeof(double) * p);
-	scale = fg_alloc(env, sizeof(double) * p);
-	R = fg_alloc(env, sizeof(double) * p * p);
-	block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
-	piv = fg_alloc(env, sizeof(lapack_int) * p);
-	if (!amax || !mean || !scale || !R || !block || !piv)
-	{
-		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-		goto done;
-	}
-
-	/*
-	 * Work on every column divided by its largest magnitude, so that the
-	 * sums of squares below neither overflow (|x| near 1e300) nor underflow
-	 * (|x| near 1e-300): the test is the same at every scale.
-	 */
-	for (size_t l = 0; l < N; l++)
-		for (int j = 0; j < p; j++)
-			amax[j] = fmax(amax[j], fabs(row_x(data, l)[j]));
-	for (int j = 0; j < p; j++)
-		if (amax[j] == 0.0)
-			amax[j] = 1.0;		/* all zero: constant, found below */
-	for (size_t l = 0; l < N; l++)
-		for (int j = 0; j < p; j++)
-			mean[j] += row_x(data, l)[j] / amax[j];
-	for (int j = 0; j < p; j++)
-		mean[j] /= (double) N;
-	for (size_t l = 0; l < N; l++)
-		for (int j = 0; j < p; j++)
-		{
-			double		d = row_x(data, l)[j] / amax[j] - mean[j];
-
-			scale[j] += d * d;
-		}
-	for (int j = 0; j < p; j++)
-	{
-		/* a column with no spread is a copy of the intercept */
-		if (!(scale[j] > 1e-24 * fmax(1.0, mean[j] * mean[j]) * (double) N))
-		{
-			st = fg_fail(err, FG_ERR_COLLINEAR, "feature is constant",
-						 "Drop the feature; the intercept already models a constant.",
-						 "Feature %s takes the same value in every row used for training.",
-						 feature_label(data, j, label, sizeof(label)));
-			goto done;
-		}
-		scale[j] = 1.0 / sqrt(scale[j]);
-	}
-
-	/* correlation matrix of the columns, blockwise */
-	for (size_t r0 = 0, every = poll_every(p); r0 < N; r0 += FG_BLOCK_ROWS)
-	{
-		size_t		rows = N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS;
-
-		if (r0 % every == 0)
-			poll_interrupts(env);
-		for (size_t q = 0; q < rows; q++)
-			for (int j = 0; j < p; j++)
-				block[q * p + j] = (row_x(data, r0 + q)[j] / amax[j] - mean[j]) * scale[j];
-		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, (int) rows, 1.0,
-					block, p, 1.0, R, p);
-	}
-
-	/* pivoted Cholesky: a column that adds (almost) nothing new ends the rank */
-	info = LAPACKE_dpstrf(LAPACK_ROW_MAJOR, 'U', p, R, p, piv, &rank, 1e-10);
-	if (info < 0)
-		st = fg_fail(err, FG_ERR_NUMERIC, "could not check the features for collinearity",
-					 NULL, "LAPACKE_dpstrf returned %d.", (int) info);
-	else if (rank < p)
-	{
-		st = fg_fail(err, FG_ERR_COLLINEAR, "features are collinear",
-					 "Drop one of the collinear features.",
-					 "Feature %s is a linear combination of the intercept and the other features (rank %d of %d).",
-					 feature_label(data, piv[rank] - 1, label, sizeof(label)),
-					 (int) rank + 1, p + 1);
-	}
-
-done:
-	fg_release(env, amax);
-	fg_release(env, mean);
-	fg_release(env, scale);
-	fg_release(env, R);
-	fg_release(env, block);
-	fg_release(env, piv);
-	return st;
 }

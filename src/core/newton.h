@@ -15,6 +15,7 @@
 #define FG_NEWTON_H
 
 #include "fg_core.h"
+#include "summary.h"
 
 typedef struct fg_problem
 {
@@ -50,6 +51,10 @@ typedef struct fg_newton_ws
 	double	   *E;				/* n: stratum sums of w, + 2 lambda */
 	double	   *block;			/* FG_BLOCK_ROWS x k scratch */
 	double	   *Ha;				/* k + n: H0^-1 a, for the rank-one update */
+	/* set by fg_newton_start_intercept_only: the next solve needs no first pass */
+	bool		primed;
+	double		primed_objective;
+	double		primed_max_abs_eta;
 } fg_newton_ws;
 
 typedef struct fg_solve_stats
@@ -65,9 +70,13 @@ fg_status	fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton
 							  fg_error *err);
 void		fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws);
 
-/* Build the problem (a, s_bar) for the data; a is env-allocated. */
-fg_status	fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
-							double lambda, double rho, fg_problem *prob, fg_error *err);
+/*
+ * Build the problem for the data from its summary (fg_summarize with the
+ * same with_strata); prob->a is env-allocated.
+ */
+fg_status	fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
+							bool with_strata, double lambda, double rho, fg_problem *prob,
+							fg_error *err);
 
 /* Linear predictor for delta, into eta (N). */
 void		fg_compute_eta(const fg_problem *prob, const double *delta, double *eta);
@@ -88,6 +97,15 @@ fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_op
 							double *delta, fg_newton_ws *ws, fg_solve_stats *stats,
 							fg_error *err);
 
+/*
+ * Put delta at the intercept-only point (logit of the share of ones, every
+ * other entry 0) and fill ws with the linear predictor, gradient and
+ * Hessian there from the summary, so the next fg_newton_solve skips its
+ * first pass over the rows: at that point every row has the same weight.
+ */
+void		fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
+										   double *delta, fg_newton_ws *ws);
+
 /* x = H^-1 r with the Hessian factored by the last solve (rank-one term included). */
 void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,
 							  double *x);
@@ -104,8 +122,5 @@ fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const d
  * random-intercept block, into v (n entries).
  */
 void		fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v);
-
-/* Fail with FG_ERR_COLLINEAR when [1, X] is rank deficient; names the culprit. */
-fg_status	fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err);
 
 #endif							/* FG_NEWTON_H */

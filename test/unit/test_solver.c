@@ -163,6 +163,7 @@ static void
 test_dense_hessian(void)
 {
 	test_set	t;
+	fg_summary	sum;
 	fg_problem	prob;
 	fg_newton_ws ws;
 	fg_solve_stats stats;
@@ -179,7 +180,8 @@ test_dense_hessian(void)
 	lapack_int *ipiv = calloc(m, sizeof(lapack_int));
 
 	make_set(&t, N, p, n, 99);
-	CHECK(fg_problem_init(&unit_env, &t.data, true, o.lambda, o.rho, &prob, &err) == FG_OK);
+	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK);
+	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, &prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
 	/* one iteration from a non-trivial point leaves the factor of H there */
 	o.max_iter = 1;
@@ -224,6 +226,7 @@ test_dense_hessian(void)
 
 	fg_newton_ws_free(&unit_env, &ws);
 	fg_release(&unit_env, prob.a);
+	fg_summary_free(&unit_env, &sum);
 	free(delta);
 	free(H);
 	free(r);
@@ -516,6 +519,142 @@ test_disparate_impact(void)
 	CHECK(isnan(fg_disparate_impact(&c)));
 }
 
+/* ---------- the one-pass summary and the start it gives ---------- */
+
+/*
+ * fg_summarize against plain two-pass loops, on rows far from the origin
+ * (so uncentred sums would lose digits) and split into chunks of 32 rows
+ * (so blocks end at chunk boundaries as in the server's training state).
+ */
+static void
+test_summary(void)
+{
+	test_set	t;
+	fg_summary	sum;
+	fg_error	err;
+	size_t		N = 1000;
+	int			p = 3;
+	uint32_t	n = 13;
+	const double *chunks[(1000 + 31) / 32];
+	double		y_bar = 0,
+				s_bar = 0,
+				mean[3] = {0},
+				m2[9] = {0};
+
+	make_set(&t, N, p, n, 2024);
+	for (size_t l = 0; l < N; l++)
+		t.x[l * p + 1] += 1e6;
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++)
+		chunks[c] = t.x + c * 32 * p;
+	t.data.x = NULL;
+	t.data.x_chunks = chunks;
+	t.data.x_chunk_shift = 5;
+	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK, "%s", err.message);
+
+	for (size_t l = 0; l < N; l++)
+	{
+		y_bar += t.y[l] / (double) N;
+		s_bar += t.s[l] / (double) N;
+		for (int j = 0; j < p; j++)
+			mean[j] += t.x[l * p + j] / (double) N;
+	}
+	CHECK_NEAR(sum.y_bar, y_bar, 1e-12);
+	CHECK_NEAR(sum.s_bar, s_bar, 1e-12);
+	for (size_t l = 0; l < N; l++)
+		for (int i = 0; i < p; i++)
+			for (int j = i; j < p; j++)
+				m2[i * p + j] += (t.x[l * p + i] - mean[i]) * (t.x[l * p + j] - mean[j]);
+	for (int i = 0; i < p; i++)
+	{
+		double		amax = 0,
+					xy = 0,
+					a = 0;
+
+		CHECK_NEAR(sum.mean[i], mean[i], 1e-12 * fmax(1.0, fabs(mean[i])));
+		for (int j = i; j < p; j++)
+			CHECK_NEAR(sum.comoment[i * p + j], m2[i * p + j], 1e-9 * sqrt(m2[i * p + i] * m2[j * p + j]));
+		for (size_t l = 0; l < N; l++)
+		{
+			amax = fmax(amax, fabs(t.x[l * p + i]));
+			xy += (t.y[l] - y_bar) * t.x[l * p + i];
+			a += (t.s[l] - s_bar) * t.x[l * p + i];
+		}
+		CHECK(sum.amax[i] == amax);
+		CHECK_NEAR(sum.xy[i], xy, 1e-9 * N * fmax(1.0, fabs(mean[i])));
+		CHECK_NEAR(sum.a[1 + i], a, 1e-9 * N * fmax(1.0, fabs(mean[i])));
+	}
+	for (uint32_t g = 0; g < n; g++)
+	{
+		double		rows = 0,
+					dy = 0,
+					ds = 0,
+					x0 = 0;
+
+		for (size_t l = 0; l < N; l++)
+			if (t.g[l] == g)
+			{
+				rows += 1;
+				dy += t.y[l] - y_bar;
+				ds += t.s[l] - s_bar;
+				x0 += t.x[l * p];
+			}
+		CHECK(sum.stratum_rows[g] == rows);
+		CHECK_NEAR(sum.stratum_y[g], dy, 1e-9);
+		CHECK_NEAR(sum.a[1 + p + g], ds, 1e-9);
+		CHECK_NEAR(sum.stratum_x[g * p], x0, 1e-9 * fmax(1.0, fabs(x0)));
+	}
+	fg_summary_free(&unit_env, &sum);
+	free_set(&t);
+}
+
+/*
+ * The closed-form start must be the point an ordinary first pass builds:
+ * one Newton iteration from it lands where one from a computed start does.
+ */
+static void
+test_primed_start(double rho, double lin)
+{
+	test_set	t;
+	fg_summary	sum;
+	fg_problem	prob;
+	fg_newton_ws ws;
+	fg_solve_stats primed,
+				plain;
+	fg_error	err;
+	fg_options	o = opts(FG_METHOD_FAIR_CRLR, rho, 0.7);
+	int			p = 4;
+	uint32_t	n = 9;
+	int			m = 1 + p + n;
+	double	   *d1 = calloc(m, sizeof(double));
+	double	   *d2 = calloc(m, sizeof(double));
+
+	make_set(&t, 2000, p, n, 77);
+	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK);
+	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, &prob, &err) == FG_OK);
+	prob.lin = lin;
+	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
+	o.max_iter = 1;
+
+	fg_newton_start_intercept_only(&prob, &sum, d1, &ws);
+	CHECK(ws.primed);
+	CHECK(fg_newton_solve(&unit_env, &prob, &o, d1, &ws, &primed, &err) == FG_OK, "%s", err.message);
+	CHECK(!ws.primed, "a solve uses the start once");
+
+	d2[0] = log((double) sum.y_ones / (double) (t.data.n_rows - sum.y_ones));
+	CHECK(fg_newton_solve(&unit_env, &prob, &o, d2, &ws, &plain, &err) == FG_OK, "%s", err.message);
+	for (int j = 0; j < m; j++)
+		CHECK_NEAR(d1[j], d2[j], 1e-10 * fmax(1.0, fabs(d2[j])));
+	CHECK_NEAR(primed.objective, plain.objective, 1e-10 * fabs(plain.objective));
+	CHECK_NEAR(primed.grad_norm, plain.grad_norm, 1e-8 * fmax(1.0, plain.grad_norm));
+
+	fg_newton_ws_free(&unit_env, &ws);
+	fg_release(&unit_env, prob.a);
+	fg_summary_free(&unit_env, &sum);
+	free(d1);
+	free(d2);
+	free_set(&t);
+}
+
 int
 main(void)
 {
@@ -526,6 +665,10 @@ main(void)
 	test_kkt(FG_METHOD_FAIR_CRLR, 50.0, 0.1, 5000, 6, 500);
 	test_kkt(FG_METHOD_CRLR, 0, 1.0, 400, 0, 40);
 	test_dense_hessian();
+	test_summary();
+	test_primed_start(0.0, 0.0);
+	test_primed_start(3.0, 0.0);
+	test_primed_start(3.0, -0.4);
 	test_intercept_only();
 	test_limits();
 	test_constrained(FG_METHOD_FAIR_LR, 0.01);

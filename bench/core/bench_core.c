@@ -1,0 +1,183 @@
+/*
+ * bench_core.c -- times the plain-C core's solvers outside PostgreSQL, so a
+ * change to the numerical code can be measured without a server's noise.
+ *
+ *   make -C bench/core run [ROWS=1000000 P=20 STRATA=1000 REPS=3]
+ *
+ * Data like bench/bench.py's table (same model, its own random numbers) are
+ * collected into a training state exactly as the aggregate does, then each
+ * method is fitted REPS times; the minimum counts.  Times are also shown
+ * relative to one pass that reads every feature of every row (the memory
+ * floor of any solver that looks at the data).
+ */
+#include "fg_core.h"
+#include "model_format.h"
+#include "train_state.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void *
+bench_alloc(void *ctx, size_t size)
+{
+	return calloc(1, size);
+}
+
+static void *
+bench_alloc_uninit(void *ctx, size_t size)
+{
+	return malloc(size);
+}
+
+static void
+bench_release(void *ctx, void *ptr)
+{
+	free(ptr);
+}
+
+static const fg_env env = {bench_alloc, bench_release, NULL, NULL, bench_alloc_uninit};
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+
+static double
+uniform01(void)
+{
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return ((rng * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double
+env_number(const char *name, double fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? atof(v) : fallback;
+}
+
+/* Sum of every feature: one read of all the rows. */
+static double
+read_pass(const fg_data *data)
+{
+	double		sum = 0.0;
+
+	for (size_t l = 0; l < data->n_rows;)
+	{
+		size_t		run = fg_data_run(data, l, data->n_rows - l);
+		const double *x = fg_data_row(data, l);
+
+		for (size_t i = 0; i < run * (size_t) data->p; i++)
+			sum += x[i];
+		l += run;
+	}
+	return sum;
+}
+
+int
+main(void)
+{
+	size_t		N = (size_t) env_number("ROWS", 1e6);
+	int			p = (int) env_number("P", 20);
+	uint32_t	n_strata = (uint32_t) env_number("STRATA", 1000);
+	int			reps = (int) env_number("REPS", 3);
+	static const struct
+	{
+		const char *name;
+		fg_method	method;
+		double		rho;
+	}			methods[] = {
+		{"lr", FG_METHOD_LR, 0.0},
+		{"crlr", FG_METHOD_CRLR, 0.0},
+		{"fair_crlr", FG_METHOD_FAIR_CRLR, 0.1},
+		{"fair_glmm", FG_METHOD_FAIR_GLMM, 0.1},
+	};
+	fg_train	train;
+	fg_data		data;
+	fg_error	err;
+	double	   *x = malloc(sizeof(double) * (p > 0 ? p : 1));
+	double		t0,
+				t_collect,
+				t_read = INFINITY,
+				sink = 0.0;
+
+	t0 = now();
+	if (fg_train_init(&train, &env, true, p, &err) != FG_OK)
+		return 1;
+	for (size_t l = 0; l < N; l++)
+	{
+		uint32_t	g = (uint32_t) ((l * 7919) % n_strata);
+		uint8_t		key[8];
+		uint8_t		s = uniform01() < 0.5;
+		double		eta = -0.3 + 0.5 * s + 1.2 * sin(g * 12.9898);
+
+		for (int j = 0; j < p; j++)
+		{
+			x[j] = (uniform01() - 0.5) * 3.4641 + (j == 0 && s ? 0.5 : 0.0);
+			eta += (j < 4 ? (double[]) {0.8, -0.6, 0.4, 0.2}[j] : 0.0) * x[j];
+		}
+		fg_key_from_int64(g, key);
+		if (fg_train_add_row(&train, x, uniform01() < 1.0 / (1.0 + exp(-eta)), s,
+							 key, 8, &err) != FG_OK)
+			return 1;
+	}
+	t_collect = now() - t0;
+	if (fg_train_data(&train, &data, &err) != FG_OK)
+		return 1;
+	for (int r = 0; r < reps; r++)
+	{
+		t0 = now();
+		sink += read_pass(&data);
+		t_read = fmin(t_read, now() - t0);
+	}
+	printf("%zu rows x %d features x %u strata; generating and collecting %.2f s\n",
+		   N, p, n_strata, t_collect);
+	printf("%-10s %10s %10s %6s\n", "method", "fit (ms)", "/ read", "iter");
+	printf("%-10s %10.1f %10.2f\n", "read pass", t_read * 1e3, 1.0);
+	for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+	{
+		fg_options	opt;
+		fg_fit		fit;
+		double		best = INFINITY;
+		int			iterations = 0;
+
+		if (getenv("METHOD") && *getenv("METHOD") && strcmp(getenv("METHOD"), methods[m].name) != 0)
+			continue;
+		fg_options_default(&opt);
+		opt.method = methods[m].method;
+		opt.rho = methods[m].rho;
+		opt.lambda = 1.0;
+		for (int r = 0; r < reps; r++)
+		{
+			t0 = now();
+			if (fg_fit_model(&env, &data, &opt, &fit, &err) != FG_OK)
+			{
+				fprintf(stderr, "%s: %s (%s)\n", methods[m].name, err.message, err.detail);
+				return 1;
+			}
+			best = fmin(best, now() - t0);
+			iterations = fit.iterations;
+			sink += fit.intercept;
+			free(fit.beta);
+			free(fit.b);
+			free(fit.stratum_rows);
+			free(fit.selected);
+		}
+		printf("%-10s %10.1f %10.2f %6d\n", methods[m].name, best * 1e3, best / t_read, iterations);
+	}
+	fg_train_free(&train);
+	free(x);
+	return sink == 12345.678;	/* keeps the work from being optimised away */
+}

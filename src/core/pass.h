@@ -1,0 +1,39 @@
+/*
+ * pass.h -- what every pass over the training rows shares (core-internal):
+ * the block size of the BLAS calls and how often to poll for a cancel.
+ */
+#ifndef FG_PASS_H
+#define FG_PASS_H
+
+#include "fg_core.h"
+
+/* Rows handled per BLAS call: large enough for BLAS, small enough for cache. */
+#define FG_BLOCK_ROWS 256
+/* Rows between interrupt checks in long passes. */
+#define FG_INTERRUPT_ROWS (1 << 16)
+
+static inline void
+fg_poll_interrupts(const fg_env *env)
+{
+	if (env->check_interrupts)
+		env->check_interrupts(env->ctx);
+}
+
+/*
+ * Rows between interrupt checks in a pass that costs about k^2 per row (a
+ * dsyrk over k columns): about 2^26 multiply-adds, a few milliseconds, at
+ * any width.  Counting rows alone left 65536 rows x k^2 between checks, a
+ * second or more once k reaches a few hundred.  A multiple of FG_BLOCK_ROWS.
+ */
+static inline size_t
+fg_rows_between_polls(int k)
+{
+	size_t		rows = ((size_t) 1 << 26) / ((size_t) k * (size_t) k + 1);
+
+	rows -= rows % FG_BLOCK_ROWS;
+	if (rows < FG_BLOCK_ROWS)
+		return FG_BLOCK_ROWS;
+	return rows > FG_INTERRUPT_ROWS ? FG_INTERRUPT_ROWS : rows;
+}
+
+#endif							/* FG_PASS_H */

@@ -1,0 +1,376 @@
+/*
+ * summary.c -- one pass over the rows for the checks and the starting point
+ * of the solver (see summary.h), and the collinearity check built on it.
+ */
+#include "summary.h"
+#include "pass.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Magnitudes whose squares, summed over rows, stay far from over- and underflow. */
+#define FG_SAFE_MAX 1e100
+#define FG_SAFE_MIN 1e-100
+
+/* Running mean and centred co-moments, merged a block of rows at a time. */
+typedef struct comoments
+{
+	int			p;
+	size_t		n;
+	double	   *mean;			/* p */
+	double	   *m2;				/* p x p, upper triangle */
+	double	   *block_mean;		/* p scratch */
+	double	   *block;			/* FG_BLOCK_ROWS x p scratch */
+} comoments;
+
+/*
+ * Add rows (at most FG_BLOCK_ROWS, row-major with leading dimension p),
+ * each feature divided by divisor[j] when divisor is given.  The block's own
+ * mean is removed before the cross-products, and the difference of means
+ * enters as one rank-one term, so no sum grows with the distance of the
+ * data from the origin.
+ */
+static void
+comoments_add(comoments *c, const double *x, size_t rows, const double *divisor)
+{
+	int			p = c->p;
+	double		nb = (double) rows;
+	double		na = (double) c->n;
+	double	   *restrict bmean = c->block_mean;
+	double	   *restrict block = c->block;
+	double	   *restrict mean = c->mean;
+	double	   *restrict m2 = c->m2;
+
+	memset(bmean, 0, sizeof(double) * p);
+	for (size_t q = 0; q < rows; q++)
+	{
+		const double *restrict xq = x + q * p;
+		double	   *restrict bq = block + q * p;
+
+		if (divisor)
+			for (int j = 0; j < p; j++)
+				bq[j] = xq[j] / divisor[j];
+		else
+			memcpy(bq, xq, sizeof(double) * p);
+		for (int j = 0; j < p; j++)
+			bmean[j] += bq[j];
+	}
+	for (int j = 0; j < p; j++)
+		bmean[j] /= nb;
+	for (size_t q = 0; q < rows; q++)
+		for (int j = 0; j < p; j++)
+			block[q * p + j] -= bmean[j];
+	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, (int) rows, 1.0,
+				block, p, 1.0, m2, p);
+	if (c->n > 0)
+	{
+		double		f = na * nb / (na + nb);
+
+		for (int i = 0; i < p; i++)
+		{
+			double		di = f * (bmean[i] - mean[i]);
+
+			for (int j = i; j < p; j++)
+				m2[i * p + j] += di * (bmean[j] - mean[j]);
+		}
+	}
+	for (int j = 0; j < p; j++)
+		mean[j] += (bmean[j] - mean[j]) * (nb / (na + nb));
+	c->n += rows;
+}
+
+static bool
+comoments_init(const fg_env *env, comoments *c, int p, double *mean, double *m2)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = p;
+	c->mean = mean;
+	c->m2 = m2;
+	c->block_mean = fg_alloc(env, sizeof(double) * (p ? p : 1));
+	c->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * (p ? p : 1));
+	return c->block_mean && c->block;
+}
+
+static void
+comoments_free(const fg_env *env, comoments *c)
+{
+	fg_release(env, c->block_mean);
+	fg_release(env, c->block);
+}
+
+void
+fg_summary_free(const fg_env *env, fg_summary *sum)
+{
+	fg_release(env, sum->mean);
+	fg_release(env, sum->comoment);
+	fg_release(env, sum->amax);
+	fg_release(env, sum->xy);
+	fg_release(env, sum->a);
+	fg_release(env, sum->stratum_rows);
+	fg_release(env, sum->stratum_y);
+	fg_release(env, sum->stratum_x);
+	memset(sum, 0, sizeof(*sum));
+}
+
+fg_status
+fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
+			 fg_summary *sum, fg_error *err)
+{
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	int			k = 1 + p;
+	uint32_t	n = with_strata ? data->n_strata : 0;
+	size_t		pp = p ? (size_t) p : 1;
+	comoments	c;
+	fg_status	st = FG_OK;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->n_rows = N;
+	sum->p = p;
+	sum->n = n;
+	for (size_t l = 0; l < N; l++)
+	{
+		sum->y_ones += data->y[l];
+		sum->s_ones += data->s[l];
+	}
+	sum->y_bar = N ? (double) sum->y_ones / (double) N : 0.0;
+	sum->s_bar = N ? (double) sum->s_ones / (double) N : 0.0;
+
+	sum->mean = fg_alloc(env, sizeof(double) * pp);
+	sum->comoment = fg_alloc(env, sizeof(double) * pp * pp);
+	sum->amax = fg_alloc(env, sizeof(double) * pp);
+	sum->xy = fg_alloc(env, sizeof(double) * pp);
+	sum->a = fg_alloc(env, sizeof(double) * (k + n));
+	if (n > 0)
+	{
+		sum->stratum_rows = fg_alloc(env, sizeof(double) * n);
+		sum->stratum_y = fg_alloc(env, sizeof(double) * n);
+		sum->stratum_x = fg_alloc(env, sizeof(double) * n * pp);
+	}
+	if (!comoments_init(env, &c, p, sum->mean, sum->comoment) ||
+		!sum->mean || !sum->comoment || !sum->amax || !sum->xy || !sum->a ||
+		(n > 0 && (!sum->stratum_rows || !sum->stratum_y || !sum->stratum_x)))
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
+					 "The summary of %zu training rows could not be allocated.", N);
+		goto done;
+	}
+
+	{
+		/* locals: with -fno-strict-aliasing every store would reload the fields */
+		const uint8_t *restrict y = data->y;
+		const uint8_t *restrict s = data->s;
+		const uint32_t *restrict stratum = data->stratum;
+		double	   *restrict amax = sum->amax;
+		double	   *restrict xy = sum->xy;
+		double	   *restrict a = sum->a;
+		double	   *restrict srows = sum->stratum_rows;
+		double	   *restrict sy = sum->stratum_y;
+		double	   *restrict sx = sum->stratum_x;
+		double		y_bar = sum->y_bar;
+		double		s_bar = sum->s_bar;
+
+		for (size_t r0 = 0, rows, every = fg_rows_between_polls(p), next = 0; r0 < N; r0 += rows)
+		{
+			const double *x = fg_data_row(data, r0);
+
+			rows = fg_data_run(data, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
+			if (r0 >= next)
+			{
+				fg_poll_interrupts(env);
+				next += every;
+			}
+			for (size_t q = 0; q < rows; q++)
+			{
+				size_t		l = r0 + q;
+				double		dy = y[l] - y_bar;
+				double		ds = s[l] - s_bar;
+				const double *restrict xq = x + q * p;
+
+				for (int j = 0; j < p; j++)
+				{
+					double		v = xq[j];
+					double		m = fabs(v);
+
+					amax[j] = m > amax[j] ? m : amax[j];
+					xy[j] += dy * v;
+					a[1 + j] += ds * v;
+				}
+				if (n > 0)
+				{
+					uint32_t	g = stratum[l];
+					double	   *restrict sxg = sx + (size_t) g * p;
+
+					srows[g] += 1.0;
+					sy[g] += dy;
+					a[k + g] += ds;
+					for (int j = 0; j < p; j++)
+						sxg[j] += xq[j];
+				}
+			}
+			if (p > 0)
+				comoments_add(&c, x, rows, NULL);
+		}
+	}
+	/* a's intercept entry, sum (s - s_bar), is zero in exact arithmetic */
+	sum->a[0] = 0.0;
+
+done:
+	comoments_free(env, &c);
+	if (st != FG_OK)
+		fg_summary_free(env, sum);
+	return st;
+}
+
+/* "x3" or the caller's name for feature j, for messages. */
+static const char *
+feature_label(const fg_data *data, int j, char *buf, size_t len)
+{
+	if (data->feature_names)
+		return data->feature_names[j];
+	snprintf(buf, len, "x%d", j + 1);
+	return buf;
+}
+
+/*
+ * The verdict from centred co-moments m2 (overwritten) of columns whose
+ * largest magnitude is colmax[j] (1 for every column when NULL): a column
+ * with no spread is a copy of the intercept; otherwise a pivoted Cholesky of
+ * the correlation matrix finds the first column that adds (almost) nothing
+ * new.
+ */
+static fg_status
+rank_verdict(const fg_env *env, const fg_data *data, double *m2, const double *colmax,
+			 fg_error *err)
+{
+	int			p = data->p;
+	double		N = (double) data->n_rows;
+	double	   *scale = fg_alloc(env, sizeof(double) * p);
+	lapack_int *piv = fg_alloc(env, sizeof(lapack_int) * p);
+	lapack_int	rank = 0,
+				info;
+	char		label[32];
+	fg_status	st = FG_OK;
+
+	if (!scale || !piv)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+	for (int j = 0; j < p; j++)
+	{
+		double		cm = colmax ? colmax[j] : 1.0;
+
+		if (!(m2[j * p + j] > 1e-24 * cm * cm * N))
+		{
+			st = fg_fail(err, FG_ERR_COLLINEAR, "feature is constant",
+						 "Drop the feature; the intercept already models a constant.",
+						 "Feature %s takes the same value in every row used for training.",
+						 feature_label(data, j, label, sizeof(label)));
+			goto done;
+		}
+		scale[j] = 1.0 / sqrt(m2[j * p + j]);
+	}
+	for (int i = 0; i < p; i++)
+		for (int j = i; j < p; j++)
+			m2[i * p + j] *= scale[i] * scale[j];
+
+	info = LAPACKE_dpstrf(LAPACK_ROW_MAJOR, 'U', p, m2, p, piv, &rank, 1e-10);
+	if (info < 0)
+		st = fg_fail(err, FG_ERR_NUMERIC, "could not check the features for collinearity",
+					 NULL, "LAPACKE_dpstrf returned %d.", (int) info);
+	else if (rank < p)
+		st = fg_fail(err, FG_ERR_COLLINEAR, "features are collinear",
+					 "Drop one of the collinear features.",
+					 "Feature %s is a linear combination of the intercept and the other features (rank %d of %d).",
+					 feature_label(data, piv[rank] - 1, label, sizeof(label)),
+					 (int) rank + 1, p + 1);
+done:
+	fg_release(env, scale);
+	fg_release(env, piv);
+	return st;
+}
+
+/* Co-moments of every column divided by its largest magnitude: one more pass. */
+static fg_status
+rescaled_comoments(const fg_env *env, const fg_data *data, const double *amax,
+				   double *mean, double *m2, fg_error *err)
+{
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	double	   *divisor = fg_alloc(env, sizeof(double) * p);
+	comoments	c;
+	fg_status	st = FG_OK;
+
+	if (!comoments_init(env, &c, p, mean, m2) || !divisor)
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	else
+	{
+		for (int j = 0; j < p; j++)
+			divisor[j] = amax[j] > 0.0 ? amax[j] : 1.0;	/* all zero: constant */
+		for (size_t r0 = 0, every = fg_rows_between_polls(p), next = 0; r0 < N;)
+		{
+			size_t		rows = fg_data_run(data, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
+
+			if (r0 >= next)
+			{
+				fg_poll_interrupts(env);
+				next += every;
+			}
+			comoments_add(&c, fg_data_row(data, r0), rows, divisor);
+			r0 += rows;
+		}
+	}
+	comoments_free(env, &c);
+	fg_release(env, divisor);
+	return st;
+}
+
+fg_status
+fg_summary_check_collinear(const fg_env *env, const fg_data *data,
+						   const fg_summary *sum, fg_error *err)
+{
+	int			p = data->p;
+	bool		safe = true;
+	double	   *mean,
+			   *m2;
+	fg_status	st;
+
+	if (p == 0)
+		return FG_OK;
+	for (int j = 0; j < p; j++)
+		if (sum->amax[j] > FG_SAFE_MAX || (sum->amax[j] > 0.0 && sum->amax[j] < FG_SAFE_MIN))
+			safe = false;
+	mean = fg_alloc(env, sizeof(double) * p);
+	m2 = fg_alloc(env, sizeof(double) * p * p);
+	if (!mean || !m2)
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	else if (safe)
+	{
+		memcpy(m2, sum->comoment, sizeof(double) * p * p);
+		st = rank_verdict(env, data, m2, sum->amax, err);
+	}
+	else if ((st = rescaled_comoments(env, data, sum->amax, mean, m2, err)) == FG_OK)
+		st = rank_verdict(env, data, m2, NULL, err);
+	fg_release(env, mean);
+	fg_release(env, m2);
+	return st;
+}
+
+fg_status
+fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
+{
+	fg_summary	sum;
+	fg_status	st;
+
+	if (data->p == 0)
+		return FG_OK;
+	if ((st = fg_summarize(env, data, false, &sum, err)) != FG_OK)
+		return st;
+	st = fg_summary_check_collinear(env, data, &sum, err);
+	fg_summary_free(env, &sum);
+	return st;
+}
