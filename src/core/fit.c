@@ -179,10 +179,20 @@ training_metrics(const fg_problem *prob, const fg_options *opt, const double *et
 	size_t		correct = 0;
 	fg_di_counts counts = {0};
 	double		cov = 0.0;
+	/*
+	 * sigmoid(eta) >= threshold compares eta with logit(threshold); only
+	 * rows within a hair of that cut need the sigmoid itself, so the
+	 * verdict is the one fairglmm_classify gives, without an exp per row.
+	 */
+	double		cut = log(opt->threshold / (1.0 - opt->threshold));
+	bool		use_cut = opt->threshold > 0.0 && opt->threshold < 1.0 && isfinite(cut);
+	double		margin = 1e-6 * (1.0 + fabs(cut));
 
 	for (size_t l = 0; l < N; l++)
 	{
-		int			yhat = fg_sigmoid(eta[l]) >= opt->threshold;
+		int			yhat = use_cut && eta[l] > cut + margin ? 1
+			: use_cut && eta[l] < cut - margin ? 0
+			: fg_sigmoid(eta[l]) >= opt->threshold;
 
 		correct += yhat == data->y[l];
 		if (data->s[l])
@@ -273,12 +283,20 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fit->converged = stats.converged;
 	/* after boosting, the warm start's gradient says nothing about the result */
 	fit->grad_norm = fg_method_is_boosting(opt->method) ? NAN : stats.grad_norm;
-	/* report J itself, without the multiplier's linear term; for boosting
-	 * the ridge on b is the fitted prior 1 / (2 Q) */
-	prob.lin = 0.0;
+	/*
+	 * Report J itself, without the multiplier's linear term: the last pass
+	 * computed J at delta with the same blocks fg_objective uses.  For
+	 * boosting the ridge on b is the fitted prior 1 / (2 Q).
+	 */
 	if (fg_method_is_boosting(opt->method))
+	{
+		prob.lin = 0.0;
 		prob.lambda = 0.5 / fit->q;
-	fit->objective = fg_objective(&prob, delta, ws.eta);
+		fit->objective = fg_objective(&prob, delta, ws.eta);
+	}
+	else
+		fit->objective = stats.objective - prob.lin * fg_a_dot(&prob, delta);
+	prob.lin = 0.0;
 	training_metrics(&prob, opt, ws.eta, fit);
 
 done:

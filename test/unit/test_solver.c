@@ -148,6 +148,33 @@ test_kkt(fg_method method, double rho, double lambda, size_t N, int p, uint32_t 
 	exact_gradient(&t, &fit, rho, lambda, grad, a);
 	CHECK(inf_norm(grad, m) <= 1e-9 * N, "%s rho=%g: KKT residual %g",
 		  fg_method_name(method), rho, inf_norm(grad, m));
+	{
+		/* the stored objective and training metrics, recomputed plainly */
+		double		J = 0,
+					cov = 0,
+					s_bar = 0,
+					bb = 0;
+		size_t		correct = 0;
+
+		for (size_t l = 0; l < N; l++)
+			s_bar += t.s[l] / (double) N;
+		for (size_t l = 0; l < N; l++)
+		{
+			double		eta = row_eta(&t, &fit, l);
+			int			yhat = fg_sigmoid(eta) >= o.threshold;
+
+			J += fg_log1pexp(eta) - t.y[l] * eta;
+			cov += (t.s[l] - s_bar) * eta;
+			correct += yhat == t.y[l];
+		}
+		for (uint32_t i = 0; i < fit.n_strata; i++)
+			bb += fit.b[i] * fit.b[i];
+		J += lambda * bb + rho / N * cov * cov;
+		CHECK_NEAR(fit.objective, J, 1e-9 * fabs(J));
+		CHECK_NEAR(fit.train_cov, cov / N, 1e-9);
+		CHECK(fit.train_accuracy == (double) correct / (double) N,
+			  "accuracy %g, recomputed %g", fit.train_accuracy, (double) correct / (double) N);
+	}
 	CHECK(fit.converged);
 	CHECK(fit.iterations <= 15, "%s took %d Newton iterations", fg_method_name(method), fit.iterations);
 	free_fit(&fit);
