@@ -319,11 +319,7 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 			loss_acc	acc;
 
 			rows = block_rows(data, r0);
-			if (r0 >= next)
-			{
-				fg_poll_interrupts(env);
-				next += every;
-			}
+			fg_poll_at(env, r0, &next, every);
 			/* the step's change of the linear predictor: X step_beta by BLAS */
 			if (step != NULL)
 			{

@@ -36,4 +36,18 @@ fg_rows_between_polls(int k)
 	return rows > FG_INTERRUPT_ROWS ? FG_INTERRUPT_ROWS : rows;
 }
 
+/*
+ * Poll once the pass reaches row *next, then aim at the next multiple of
+ * `every` (from fg_rows_between_polls; blocks never skip one).
+ */
+static inline void
+fg_poll_at(const fg_env *env, size_t row, size_t *next, size_t every)
+{
+	if (row >= *next)
+	{
+		fg_poll_interrupts(env);
+		*next += every;
+	}
+}
+
 #endif							/* FG_PASS_H */

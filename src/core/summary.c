@@ -178,11 +178,7 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 			const double *x = fg_data_row(data, r0);
 
 			rows = fg_data_run(data, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
-			if (r0 >= next)
-			{
-				fg_poll_interrupts(env);
-				next += every;
-			}
+			fg_poll_at(env, r0, &next, every);
 			for (size_t q = 0; q < rows; q++)
 			{
 				size_t		l = r0 + q;
@@ -315,11 +311,7 @@ rescaled_comoments(const fg_env *env, const fg_data *data, const double *amax,
 		{
 			size_t		rows = fg_data_run(data, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
 
-			if (r0 >= next)
-			{
-				fg_poll_interrupts(env);
-				next += every;
-			}
+			fg_poll_at(env, r0, &next, every);
 			comoments_add(&c, fg_data_row(data, r0), rows, divisor);
 			r0 += rows;
 		}
