@@ -21,6 +21,7 @@
 #include "fuzz.h"
 #include "model_format.h"
 #include "../le_bytes.h"
+#include "../splitmix.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -197,22 +198,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 static uint64_t rng_state = 20240515;
 
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static double
-rng_unit(void)
-{
-	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-}
-
 typedef struct seed_spec
 {
 	const char *name;
@@ -255,15 +240,15 @@ build_model(const seed_spec *sp)
 	m.opt.lambda = fg_method_uses_strata(sp->method) ? 1.0 : 0.0;
 	m.has_c = sp->has_c;
 	m.opt.c = sp->has_c ? 0.05 : NAN;
-	m.rows_used = 1000 + rng_next() % 100000;
-	m.rows_skipped = rng_next() % 7;
+	m.rows_used = 1000 + splitmix_next(&rng_state) % 100000;
+	m.rows_skipped = splitmix_next(&rng_state) % 7;
 	m.p = sp->p;
 	m.n_strata = sp->n_strata;
 	m.key_type = sp->key_type;
-	m.intercept = rng_unit();
+	m.intercept = splitmix_signed_unit(&rng_state);
 	m.beta = calloc((size_t) sp->p + 1, sizeof(double));
 	for (int j = 0; j < sp->p; j++)
-		m.beta[j] = 3 * rng_unit();
+		m.beta[j] = 3 * splitmix_signed_unit(&rng_state);
 	if (sp->names)
 	{
 		m.feature_names = calloc((size_t) sp->p + 1, sizeof(char *));
@@ -288,8 +273,8 @@ build_model(const seed_spec *sp)
 		m.keys = calloc(room + 1, 1);
 		for (uint32_t i = 0; i < sp->n_strata; i++)
 		{
-			m.b[i] = rng_unit();
-			m.stratum_rows[i] = 1 + rng_next() % 500;
+			m.b[i] = splitmix_signed_unit(&rng_state);
+			m.stratum_rows[i] = 1 + splitmix_next(&rng_state) % 500;
 			m.key_offsets[i] = off;
 			if (sp->key_type == FG_KEY_INT)
 			{
@@ -345,7 +330,7 @@ build_model(const seed_spec *sp)
 	{
 		m.selected = calloc((size_t) sp->p + 1, sizeof(uint32_t));
 		for (int j = 0; j < sp->p; j++)
-			m.selected[j] = (uint32_t) (rng_next() % 50);
+			m.selected[j] = (uint32_t) (splitmix_next(&rng_state) % 50);
 	}
 	return m;
 }

@@ -34,6 +34,7 @@
 #include "model_format.h"
 #include "state_format.h"
 #include "../le_bytes.h"
+#include "../splitmix.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -396,22 +397,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 static uint64_t rng_state = 20240611;
 
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static double
-rng_unit(void)
-{
-	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-}
-
 typedef struct seed_spec
 {
 	const char *name;
@@ -523,7 +508,7 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 
 		for (int j = 0; j < sp->p; j++)
 			x[j] = l == 0 && j == 0 ? -0.0 : l == 1 && j == 0 ? 1e300 :
-				l == 2 && j == 0 ? 4.9e-324 : 10 * rng_unit();
+				l == 2 && j == 0 ? 4.9e-324 : 10 * splitmix_signed_unit(&rng_state);
 		if (sp->strata_kind != FG_STRATA_TEXT)
 		{
 			/* increasing, over the range of the type, negatives included */
@@ -553,7 +538,7 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 				key_len = 3;
 			}
 		}
-		if (fg_train_add_row(t, x, (uint8_t) (rng_next() % 2), (uint8_t) (l % 3 == 1), key,
+		if (fg_train_add_row(t, x, (uint8_t) (splitmix_next(&rng_state) % 2), (uint8_t) (l % 3 == 1), key,
 							 key_len, &err) != FG_OK)
 			fuzz_die("seed %s: row %u: %s", sp->name, l, err.message);
 	}

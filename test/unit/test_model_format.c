@@ -5,6 +5,7 @@
 #include "model_format.h"
 #include "unit.h"
 #include "../le_bytes.h"
+#include "../splitmix.h"
 
 #include <string.h>
 
@@ -29,23 +30,6 @@
 /* ---------- helpers ---------- */
 
 static uint64_t rng_state = 42;
-
-/* splitmix64: small, deterministic, good enough for test data */
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
-
-static double
-rng_double(void)
-{
-	return (double) (rng_next() >> 11) / 9007199254740992.0 * 2.0 - 1.0;
-}
 
 /* Make a forgery pass the header and checksum checks again. */
 static void
@@ -82,7 +66,7 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 	m.opt.lambda = 3.5;
 	m.opt.max_iter = 77;
 	m.opt.threshold = 0.4;
-	if (rng_next() & 1)
+	if (splitmix_next(&rng_state) & 1)
 	{
 		m.has_c = true;
 		m.opt.c = 0.01;
@@ -95,7 +79,7 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 	m.intercept = -0.75;
 	m.beta = fg_alloc(&unit_env, sizeof(double) * p);
 	for (int j = 0; j < p; j++)
-		m.beta[j] = rng_double() * 10;
+		m.beta[j] = splitmix_signed_unit(&rng_state) * 10;
 	if (with_names)
 	{
 		m.feature_names = fg_alloc(&unit_env, sizeof(char *) * p);
@@ -118,8 +102,8 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 		m.keys = fg_alloc(&unit_env, key_room);
 		for (uint32_t i = 0; i < n_strata; i++)
 		{
-			m.b[i] = rng_double();
-			m.stratum_rows[i] = rng_next() % 1000;
+			m.b[i] = splitmix_signed_unit(&rng_state);
+			m.stratum_rows[i] = splitmix_next(&rng_state) % 1000;
 			m.key_offsets[i] = off;
 			if (key_type == FG_KEY_INT)
 			{
@@ -168,7 +152,7 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 	{
 		m.selected = fg_alloc(&unit_env, sizeof(uint32_t) * p);
 		for (int j = 0; j < p; j++)
-			m.selected[j] = (uint32_t) (rng_next() % 300);
+			m.selected[j] = (uint32_t) (splitmix_next(&rng_state) % 300);
 	}
 	return m;
 }
@@ -340,8 +324,8 @@ test_keys(void)
 	/* random pairs */
 	for (int t = 0; t < 10000; t++)
 	{
-		int64_t		a = (int64_t) rng_next();
-		int64_t		b = (t % 3 == 0) ? a : (int64_t) rng_next();
+		int64_t		a = (int64_t) splitmix_next(&rng_state);
+		int64_t		b = (t % 3 == 0) ? a : (int64_t) splitmix_next(&rng_state);
 		int			want = a < b ? -1 : (a > b ? 1 : 0);
 
 		fg_key_from_int64(a, ka);
@@ -778,7 +762,7 @@ test_resealed_mutations(void)
 	for (int t = 0; t < 20000; t++)
 	{
 		uint8_t    *c = malloc(len);
-		int			edits = 1 + (int) (rng_next() % 4);
+		int			edits = 1 + (int) (splitmix_next(&rng_state) % 4);
 		fg_model	d;
 		fg_error	err;
 		fg_status	st;
@@ -787,9 +771,9 @@ test_resealed_mutations(void)
 		for (int e = 0; e < edits; e++)
 		{
 			/* leave the header alone; it is tested on its own */
-			size_t		pos = 20 + rng_next() % (len - 24);
+			size_t		pos = 20 + splitmix_next(&rng_state) % (len - 24);
 
-			c[pos] = (rng_next() & 1) ? (uint8_t) rng_next() : c[pos] ^ 0xFF;
+			c[pos] = (splitmix_next(&rng_state) & 1) ? (uint8_t) splitmix_next(&rng_state) : c[pos] ^ 0xFF;
 		}
 		reseal(c, len);
 		st = fg_model_decode(&unit_env, c, len, &d, &err);

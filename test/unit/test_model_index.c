@@ -5,21 +5,12 @@
  */
 #include "model_index.h"
 #include "unit.h"
+#include "../splitmix.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 static uint64_t rng_state = 7;
-
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
 
 static int
 compare_i64(const void *a, const void *b)
@@ -70,7 +61,7 @@ test_int_keys(void)
 		}
 		while (k < n)
 		{
-			int64_t		c = (int64_t) (rng_next() % 4000001) - 2000000;
+			int64_t		c = (int64_t) (splitmix_next(&rng_state) % 4000001) - 2000000;
 			bool		dup = false;
 
 			for (uint32_t i = 0; i < k && k < 5000; i++)
@@ -93,7 +84,7 @@ test_int_keys(void)
 		}
 		for (int t = 0; t < 20000; t++)
 		{
-			int64_t		c = (int64_t) (rng_next() % 8000001) - 4000000;
+			int64_t		c = (int64_t) (splitmix_next(&rng_state) % 8000001) - 4000000;
 			uint8_t		key[8];
 
 			fg_key_from_int64(c, key);

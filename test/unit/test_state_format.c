@@ -8,6 +8,7 @@
 #include "state_format.h"
 #include "unit.h"
 #include "../le_bytes.h"
+#include "../splitmix.h"
 
 #include <string.h>
 
@@ -26,16 +27,6 @@
 #define OFF_NAMES		75
 
 static uint64_t rng_state = 4242;
-
-static uint64_t
-rng_next(void)
-{
-	uint64_t	z = (rng_state += UINT64_C(0x9E3779B97F4A7C15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-	return z ^ (z >> 31);
-}
 
 /* Up to 8 characters as a little-endian number, for put_le. */
 static uint64_t
@@ -396,15 +387,15 @@ test_random_edits(void)
 		fg_state_view v;
 		fg_error	err;
 		fg_status	st;
-		int			edits = 1 + (int) (rng_next() % 4);
+		int			edits = 1 + (int) (splitmix_next(&rng_state) % 4);
 
 		memcpy(copy, buf, len);
 		for (int e = 0; e < edits; e++)
 		{
 			/* favour the header, settings and counts, where forgeries bite */
-			size_t		off = rng_next() % 2 ? rng_next() % 200 : rng_next() % (len - 4);
+			size_t		off = splitmix_next(&rng_state) % 2 ? splitmix_next(&rng_state) % 200 : splitmix_next(&rng_state) % (len - 4);
 
-			copy[off] = (uint8_t) rng_next();
+			copy[off] = (uint8_t) splitmix_next(&rng_state);
 		}
 		reseal(copy, len);
 		st = fg_state_decode(&unit_env, copy, len, &v, &err);
