@@ -21,6 +21,8 @@ SHLIB_LINK = -lopenblas -llapacke
 # JIT bitcode would need clang on every build machine; the numerics live in BLAS anyway.
 override with_llvm = no
 
+CORE_VECTORIZE = -ftree-vectorize -fvect-cost-model=dynamic
+
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -28,6 +30,12 @@ include $(PGXS)
 # PGXS tracks no header dependencies unless the server was configured with
 # --enable-depend; a changed struct must not leave stale objects behind.
 $(OBJS): $(wildcard src/*.h src/core/*.h)
+
+# GCC's default -O2 cost model leaves the core's short per-row loops (Hessian
+# blocks, stratum sums, co-moments) scalar because their length is only known
+# at run time.  Element-wise loops vectorize with baseline SSE2 and give the
+# same bits; a Newton pass gets about a tenth cheaper.
+$(CORE_OBJS): override CFLAGS += $(CORE_VECTORIZE)
 
 .PHONY: unittest
 unittest:
