@@ -23,6 +23,8 @@
 
 /* |eta| beyond which a fitted probability is 0 or 1 to double precision. */
 #define FG_SEPARATION_ETA 30.0
+/* predicted next decrement / tolerance below which a chord step may end the solve */
+#define FG_CHORD_MARGIN 0.01
 
 static inline const double *
 row_x(const fg_data *data, size_t l)
@@ -630,6 +632,36 @@ norm2(const double *v, size_t len)
 	return sqrt(s);
 }
 
+/* assemble() for fg_newton_solve, counting the passes that build a Hessian */
+static double
+counted_pass(const fg_env *env, const fg_problem *prob, const double *step, double t,
+			 bool hessian, fg_newton_ws *ws, fg_solve_stats *stats)
+{
+	stats->hessian_passes += hessian;
+	return assemble(env, prob, step, t, hessian, ws, &stats->max_abs_eta);
+}
+
+/*
+ * Whether the next point may keep the current Hessian factor (a chord
+ * step) instead of paying for its own.  Near the optimum Newton's
+ * decrements shrink quadratically, dec' ~ C dec^2; C estimated from the last
+ * two exact full steps predicts the next decrement.  When that is far below
+ * the tolerance, the next step is the last one, and a chord step there,
+ * whose error is the current one times a factor of order sqrt(dec'/dec),
+ * still lands at rounding level.  A wrong guess costs no extra pass: the
+ * chord step is then taken like any other, with a Hessian built after it.
+ */
+static bool
+chord_will_finish(double dec, double last_dec, double tol_abs)
+{
+	double		ratio;
+
+	if (!(last_dec > 0.0) || !(dec < last_dec))
+		return false;
+	ratio = dec / last_dec;
+	return dec * ratio * ratio / 2.0 <= FG_CHORD_MARGIN * tol_abs;
+}
+
 fg_status
 fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt,
 				double *delta, fg_newton_ws *ws, fg_solve_stats *stats, fg_error *err)
@@ -639,6 +671,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 	fg_status	st;
 	int			it = 0;
 	bool		finishing = false;
+	bool		fresh = true;	/* F, G, E were built at delta, not yet factored */
+	double		last_dec = 0.0; /* decrement of the last full exact Newton step */
 
 	memset(stats, 0, sizeof(*stats));
 	if (ws->primed)
@@ -652,7 +686,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 	{
 		fg_compute_eta(prob, delta, ws->eta);
 		memcpy(ws->delta_next, delta, sizeof(double) * m);
-		J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
+		J = counted_pass(env, prob, NULL, 0.0, true, ws, stats);
 		accept_trial(prob, delta, ws);
 	}
 
@@ -662,16 +696,20 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		double		t = 1.0;
 		double		Jt;
 		bool		accepted = false;
+		bool		hessian;
 
 		/* here grad, F, G and E describe the current point delta */
 		fg_poll_interrupts(env);
 		stats->grad_norm = norm2(ws->grad, m);
 		if (finishing && prob->final_gradient_only)
 			break;
-		if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
-			return st;
-		prepare_rank_one(prob, ws);
-		/* the gradient and factor now describe the point we return */
+		if (fresh)
+		{
+			if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
+				return st;
+			prepare_rank_one(prob, ws);
+		}
+		/* the gradient and (unless a chord step was planned) the factor describe this point */
 		if (finishing || it >= opt->max_iter)
 			break;
 
@@ -695,10 +733,12 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		 * (eta is linear in delta), kept for shorter steps.
 		 */
 		finishing = dec / 2.0 <= opt->tol * fmax(1.0, fabs(J));
+		hessian = !(finishing && prob->final_gradient_only) &&
+			!(prob->final_gradient_only && fresh &&
+			  chord_will_finish(dec, last_dec, opt->tol * fmax(1.0, fabs(J))));
 		for (uint32_t j = 0; j < m; j++)
 			ws->delta_next[j] = delta[j] + ws->step[j];
-		Jt = assemble(env, prob, ws->step, 1.0, !(finishing && prob->final_gradient_only),
-					  ws, &stats->max_abs_eta);
+		Jt = counted_pass(env, prob, ws->step, 1.0, hessian, ws, stats);
 		if (finishing || Jt <= J - 1e-4 * dec)
 			accepted = true;
 		else
@@ -716,7 +756,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			{
 				for (uint32_t j = 0; j < m; j++)
 					ws->delta_next[j] = delta[j] + t * ws->step[j];
-				Jt = assemble(env, prob, NULL, t, true, ws, &stats->max_abs_eta);
+				hessian = true;
+				Jt = counted_pass(env, prob, NULL, t, true, ws, stats);
 			}
 		}
 		if (!accepted)
@@ -726,7 +767,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			{
 				/* the blocks were overwritten by trial points: rebuild them here */
 				memcpy(ws->delta_next, delta, sizeof(double) * m);
-				J = assemble(env, prob, NULL, 0.0, true, ws, &stats->max_abs_eta);
+				J = counted_pass(env, prob, NULL, 0.0, true, ws, stats);
 				accept_trial(prob, delta, ws);
 				stats->grad_norm = norm2(ws->grad, m);
 				if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
@@ -743,6 +784,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 			stats->converged = true;
 		accept_trial(prob, delta, ws);
 		J = Jt;
+		last_dec = fresh && t == 1.0 ? dec : 0.0;
+		fresh = hessian;
 		it++;
 	}
 

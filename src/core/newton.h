@@ -60,6 +60,7 @@ typedef struct fg_newton_ws
 typedef struct fg_solve_stats
 {
 	int			iterations;
+	int			hessian_passes; /* passes over the rows that built a Hessian */
 	bool		converged;
 	double		objective;
 	double		grad_norm;

@@ -682,6 +682,56 @@ test_primed_start(double rho, double lin)
 	free_set(&t);
 }
 
+/*
+ * A solve that may end with a chord step (final_gradient_only) against the
+ * same solve forced to build every Hessian: it must save a Hessian pass and
+ * land on the exact-Newton optimum to about 1e-10.
+ */
+static void
+test_chord_ending(fg_method method, double rho, size_t N, uint32_t n)
+{
+	test_set	t;
+	fg_summary	sum;
+	fg_problem	prob;
+	fg_newton_ws ws;
+	fg_solve_stats chord,
+				exact;
+	fg_error	err;
+	fg_options	o = opts(method, rho, 0.5);
+	int			p = 6;
+	int			m = 1 + p + n;
+	double	   *d1 = calloc(m, sizeof(double));
+	double	   *d2 = calloc(m, sizeof(double));
+
+	make_set(&t, N, p, n, 4242);
+	CHECK(fg_summarize(&unit_env, &t.data, n > 0, &sum, &err) == FG_OK);
+	CHECK(fg_problem_init(&unit_env, &t.data, &sum, n > 0, o.lambda, o.rho, &prob, &err) == FG_OK);
+	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
+
+	prob.final_gradient_only = true;
+	fg_newton_start_intercept_only(&prob, &sum, d1, &ws);
+	CHECK(fg_newton_solve(&unit_env, &prob, &o, d1, &ws, &chord, &err) == FG_OK, "%s", err.message);
+	prob.final_gradient_only = false;
+	fg_newton_start_intercept_only(&prob, &sum, d2, &ws);
+	CHECK(fg_newton_solve(&unit_env, &prob, &o, d2, &ws, &exact, &err) == FG_OK, "%s", err.message);
+
+	CHECK(chord.converged && exact.converged);
+	/* the exact solve also builds the final Hessian: two more than the chord one */
+	CHECK(chord.hessian_passes + 2 == exact.hessian_passes,
+		  "Hessian passes %d (chord) vs %d (exact)", chord.hessian_passes, exact.hessian_passes);
+	for (int j = 0; j < m; j++)
+		CHECK_NEAR(d1[j], d2[j], 1e-9 * fmax(1.0, fabs(d2[j])));
+	CHECK_NEAR(chord.objective, exact.objective, 1e-13 * fabs(exact.objective));
+	CHECK(chord.grad_norm <= 1e-10 * (double) N, "gradient %g", chord.grad_norm);
+
+	fg_newton_ws_free(&unit_env, &ws);
+	fg_release(&unit_env, prob.a);
+	fg_summary_free(&unit_env, &sum);
+	free(d1);
+	free(d2);
+	free_set(&t);
+}
+
 int
 main(void)
 {
@@ -696,6 +746,9 @@ main(void)
 	test_primed_start(0.0, 0.0);
 	test_primed_start(3.0, 0.0);
 	test_primed_start(3.0, -0.4);
+	test_chord_ending(FG_METHOD_LR, 0.0, 200000, 0);
+	test_chord_ending(FG_METHOD_CRLR, 0.0, 200000, 50);
+	test_chord_ending(FG_METHOD_FAIR_CRLR, 0.2, 200000, 30);
 	test_intercept_only();
 	test_limits();
 	test_constrained(FG_METHOD_FAIR_LR, 0.01);
