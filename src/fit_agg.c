@@ -91,6 +91,9 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	}
 	fg_parse_fit_settings(PG_GETARG_FLOAT8(5), PG_GETARG_FLOAT8(6), options, &st->settings);
 	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
+	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 5) &&
+		get_fn_expr_arg_stable(fcinfo->flinfo, 6) &&
+		(PG_NARGS() <= 7 || get_fn_expr_arg_stable(fcinfo->flinfo, 7));
 	fg_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
 		fg_report_error(&err);
@@ -98,11 +101,19 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	return st;
 }
 
-/* rho, lambda and options must be the same in every row. */
+/*
+ * rho, lambda and options must be the same in every row.  Constants and
+ * query parameters are (the usual case), so only expressions are compared,
+ * which spares a memcmp of the options per row.
+ */
 static void
 check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
 {
-	bool		same = !PG_ARGISNULL(5) && !PG_ARGISNULL(6) &&
+	bool		same;
+
+	if (st->settings_stable)
+		return;
+	same = !PG_ARGISNULL(5) && !PG_ARGISNULL(6) &&
 		PG_GETARG_FLOAT8(5) == st->settings.opt.rho &&
 		PG_GETARG_FLOAT8(6) == st->settings.opt.lambda;
 

@@ -32,6 +32,7 @@ typedef struct fg_fit_state
 
 	fg_fit_settings settings;
 	Jsonb	   *options;		/* copy, to check every row passes the same */
+	bool		settings_stable;	/* rho, lambda, options are constants or parameters */
 	bool		uses_strata;
 	fg_state_config config;		/* the settings in the core's terms */
 
