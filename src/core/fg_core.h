@@ -29,6 +29,14 @@ typedef struct fg_env
 	 * that are written before they are read).  NULL: alloc is used.
 	 */
 	void	   *(*alloc_uninit) (void *ctx, size_t size);
+	/*
+	 * Optional: reserve address space for data that only grows (the training
+	 * rows), backed by memory only where it is written.  Returns the base, or
+	 * NULL to decline; sets *size to the bytes reserved and *handle to what
+	 * unreserve takes back.  NULL: the rows live in alloc_uninit blocks.
+	 */
+	void	   *(*reserve) (void *ctx, size_t *size, void **handle);
+	void		(*unreserve) (void *ctx, void *handle);
 } fg_env;
 
 typedef enum fg_status

@@ -35,6 +35,12 @@ typedef struct fg_train
 	uint64_t	n_chunks;
 	uint64_t	chunks_cap;
 	uint64_t	last_cap;		/* rows allocated in the last chunk */
+	/* chunks come from env->reserve's region while it lasts, in order */
+	uint8_t    *region;
+	size_t		region_size;
+	size_t		region_used;
+	void	   *region_handle;
+	bool		region_tried;
 
 	/* per-row columns, capacity col_cap rows */
 	uint8_t    *y;

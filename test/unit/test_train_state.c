@@ -2,7 +2,8 @@
  * test_train_state.c -- the chunked row storage: contents survive growth,
  * memory stays within about 1.2 times the rows, the bulk is not copied once
  * the state is large, merging re-interns strata, allocation failures are
- * clean, and the solver gives the same fit on chunked and contiguous rows.
+ * clean, the solver gives the same fit on chunked and contiguous rows, and
+ * rows in a reserved region are never moved.
  */
 #include "model_format.h"
 #include "train_state.h"
@@ -254,11 +255,115 @@ test_merge(void)
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 }
 
+/* ---------- rows in a reserved region ---------- */
+
+static size_t region_bytes;		/* what the test env reserves */
+static int	region_reserved,
+			region_released;
+
+static void *
+region_reserve(void *ctx, size_t *size, void **handle)
+{
+	void	   *p = malloc(region_bytes);
+
+	region_reserved++;
+	*size = region_bytes;
+	*handle = p;
+	return p;
+}
+
+static void
+region_unreserve(void *ctx, void *handle)
+{
+	region_released++;
+	free(handle);
+}
+
+static const fg_env region_env = {
+	.alloc = unit_alloc,
+	.release = unit_release,
+	.alloc_uninit = unit_alloc_uninit,
+	.reserve = region_reserve,
+	.unreserve = region_unreserve,
+};
+
+/*
+ * With a region the chunks are carved from it in order and the last one
+ * grows in place: no chunk ever moves, the chunks are contiguous, and rows
+ * beyond the region go to ordinary chunks.  Memory accounting is unchanged.
+ */
+static void
+test_region(void)
+{
+	int			p = 20;
+	uint64_t	N = 150000;			/* 24 MB of features */
+	size_t		bytes[] = {3u << 20, 64u << 20};
+
+	for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++)
+	{
+		fg_train	t,
+					plain,
+					merged;
+		fg_error	err;
+		double	   *first = NULL;
+		bool		ok = true,
+					moved = false;
+		uint64_t	R;
+		uint64_t	in_region = 0;
+
+		region_bytes = bytes[i];
+		region_reserved = region_released = 0;
+		CHECK(fg_train_init(&t, &region_env, true, p, &err) == FG_OK);
+		CHECK(fg_train_init(&plain, &unit_env, true, p, &err) == FG_OK);
+		for (uint64_t l = 0; l < N && ok; l++)
+		{
+			ok = fill(&t, l, 1, 50) && fill(&plain, l, 1, 50);
+			if (first == NULL && t.n_chunks > 0)
+				first = t.chunks[0];
+			moved |= t.chunks[0] != first;
+			CHECK(fg_train_memory(&t) == fg_train_memory(&plain));
+		}
+		CHECK(ok, "rows could not be added");
+		CHECK(!moved, "the first chunk moved");
+		CHECK(region_reserved == 1, "reserved %d times", region_reserved);
+		R = (uint64_t) 1 << t.chunk_shift;
+		for (uint64_t c = 0; c + 1 < t.n_chunks; c++)
+			if ((uint8_t *) t.chunks[c] >= t.region &&
+				(uint8_t *) t.chunks[c] < t.region + t.region_size)
+			{
+				in_region++;
+				CHECK(t.chunks[c + 1] == t.chunks[c] + R * p ||
+					  (uint8_t *) (t.chunks[c] + 2 * R * p) > t.region + t.region_size,
+					  "chunk %llu is not followed by the next", (unsigned long long) c);
+			}
+		CHECK(in_region > 0 && (in_region < t.n_chunks - 1) == (region_bytes < 24u << 20),
+			  "%llu of %llu chunks in the region", (unsigned long long) in_region,
+			  (unsigned long long) t.n_chunks);
+		for (uint64_t l = 0; l < N; l += 331)
+			CHECK(row_matches(&t, l, l, 50), "row %llu", (unsigned long long) l);
+		CHECK(row_matches(&t, N - 1, N - 1, 50));
+
+		/* a merge into a region-backed state */
+		CHECK(fg_train_init(&merged, &region_env, true, p, &err) == FG_OK);
+		CHECK(fg_train_merge(&merged, &plain, &err) == FG_OK);
+		CHECK(fg_train_merge(&merged, &t, &err) == FG_OK);
+		for (uint64_t l = 0; l < 2 * N; l += 503)
+			CHECK(row_matches(&merged, l, l % N, 50), "merged row %llu", (unsigned long long) l);
+
+		fg_train_free(&t);
+		fg_train_free(&merged);
+		fg_train_free(&plain);
+		CHECK(region_released == 2, "released %d of 2 regions", region_released);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
 int
 main(void)
 {
 	test_growth_and_memory();
 	test_errors();
 	test_merge();
+	test_region();
 	return unit_summary("train_state");
 }
