@@ -25,6 +25,8 @@
 #define FG_SEPARATION_ETA 30.0
 /* predicted next decrement / tolerance below which a chord step may end the solve */
 #define FG_CHORD_MARGIN 0.01
+/* per-row scratch columns of one block in assemble(): resid, h, inv, w, sqrt(w) */
+#define FG_ROWBUF_COLS 5
 
 static inline const double *
 row_x(const fg_data *data, size_t l)
@@ -131,6 +133,17 @@ loss_acc_start(loss_acc *acc)
 	acc->lin = 0.0;
 }
 
+/*
+ * exp(-|e| / 2) for |e| = ae.  Every pass takes u = exp(-|e|) as its square,
+ * which the weights' square root needs anyway; all evaluations of J must
+ * round u alike, so none calls exp(-|e|) directly.
+ */
+static inline double
+half_exp(double ae)
+{
+	return exp(-0.5 * ae);
+}
+
 /* Add one row given u = exp(-|e|) and inv = 1 / (1 + u). */
 static inline void
 loss_acc_add(loss_acc *acc, double e, double u, double inv, uint8_t y)
@@ -159,7 +172,8 @@ block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
 	for (size_t q = 0; q < rows; q++)
 	{
 		double		e = de ? e0[q] + t * de[q] : e0[q];
-		double		u = exp(-fabs(e));
+		double		hq = half_exp(fabs(e));
+		double		u = hq * hq;
 
 		loss_acc_add(&acc, e, u, 1.0 / (1.0 + u), data->y[r0 + q]);
 	}
@@ -222,7 +236,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	ws->eta = fg_alloc_uninit(env, sizeof(double) * N);
 	ws->deta = fg_alloc_uninit(env, sizeof(double) * N);
 	ws->eta_next = fg_alloc_uninit(env, sizeof(double) * N);
-	ws->resid = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS);
+	ws->rowbuf = fg_alloc(env, sizeof(double) * FG_ROWBUF_COLS * FG_BLOCK_ROWS);
 	ws->delta_next = fg_alloc(env, sizeof(double) * m);
 	ws->grad = fg_alloc(env, sizeof(double) * m);
 	ws->step = fg_alloc(env, sizeof(double) * m);
@@ -233,7 +247,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
 	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
 	ws->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * k);
-	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->resid || !ws->delta_next ||
+	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->rowbuf || !ws->delta_next ||
 		!ws->grad || !ws->step ||
 		!ws->tmp || !ws->tmp2 || !ws->Ha || !ws->F || !ws->G || !ws->E || !ws->block)
 	{
@@ -250,7 +264,7 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 	fg_release(env, ws->eta);
 	fg_release(env, ws->deta);
 	fg_release(env, ws->eta_next);
-	fg_release(env, ws->resid);
+	fg_release(env, ws->rowbuf);
 	fg_release(env, ws->delta_next);
 	fg_release(env, ws->grad);
 	fg_release(env, ws->step);
@@ -308,7 +322,11 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		double	   *restrict grad = ws->grad;
 		double	   *restrict G = ws->G;
 		double	   *restrict E = ws->E;
-		double	   *restrict resid = ws->resid;
+		double	   *restrict resid = ws->rowbuf;
+		double	   *restrict h = ws->rowbuf + FG_BLOCK_ROWS;
+		double	   *restrict inv = ws->rowbuf + 2 * FG_BLOCK_ROWS;
+		double	   *restrict w = ws->rowbuf + 3 * FG_BLOCK_ROWS;
+		double	   *restrict sw = ws->rowbuf + 4 * FG_BLOCK_ROWS;
 		double	   *restrict block = ws->block;
 		double	   *restrict F = ws->F;
 
@@ -334,46 +352,66 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					deta[q] += step[0] + (n > 0 ? step[k + stratum[r0 + q]] : 0.0);
 			}
 
-			loss_acc_start(&acc);
+			/* per row: the trial linear predictor and h = exp(-|e| / 2) */
 			for (size_t q = 0; q < rows; q++)
 			{
-				size_t		l = r0 + q;
 				double		e = t == 0.0 ? eta[q] : eta[q] + t * deta[q];
 				double		ae = fabs(e);
-				/* u = exp(-|e|) gives the loss, mu and w = mu (1 - mu) = u / (1 + u)^2 */
-				double		u = exp(-ae);
-				double		inv = 1.0 / (1.0 + u);
-				double		mu = e >= 0.0 ? inv : u * inv;
-				double		r = mu - y[l];
 
 				eta_next[q] = e;
 				max_eta = ae > max_eta ? ae : max_eta;
-				loss_acc_add(&acc, e, u, inv, y[l]);
-				resid[q] = r;
-				grad0 += r;
-				if (n > 0)
-					grad[k + stratum[l]] += r;
-				if (hessian)
+				h[q] = half_exp(ae);
+			}
+			/*
+			 * u = h^2 = exp(-|e|) gives the loss, mu, the weight
+			 * w = mu (1 - mu) = u / (1 + u)^2 and sqrt(w) = h / (1 + u)
+			 * without a square root; this loop has no call and vectorizes.
+			 */
+			for (size_t q = 0; q < rows; q++)
+			{
+				double		e = eta_next[q];
+				double		u = h[q] * h[q];
+				double		iv = 1.0 / (1.0 + u);
+				double		mu = e >= 0.0 ? iv : u * iv;
+
+				inv[q] = iv;
+				resid[q] = mu - y[r0 + q];
+				w[q] = u * iv * iv;
+				sw[q] = h[q] * iv;
+			}
+			loss_acc_start(&acc);
+			for (size_t q = 0; q < rows; q++)
+			{
+				loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
+				grad0 += resid[q];
+			}
+			if (n > 0)
+				for (size_t q = 0; q < rows; q++)
+					grad[k + stratum[r0 + q]] += resid[q];
+			if (hessian)
+			{
+				for (size_t q = 0; q < rows; q++)
 				{
 					const double *restrict xq = x + q * (size_t) p;
-					double		w = u * inv * inv;
-					double		sw = sqrt(w);
 					double	   *restrict brow = block + q * k;
 
-					brow[0] = sw;
+					brow[0] = sw[q];
 					for (int j = 0; j < p; j++)
-						brow[1 + j] = sw * xq[j];
-					if (n > 0)
-					{
-						uint32_t	g = stratum[l];
-						double	   *restrict Gg = G + (size_t) g * k;
-
-						Gg[0] += w;
-						for (int j = 0; j < p; j++)
-							Gg[1 + j] += w * xq[j];
-						E[g] += w;
-					}
+						brow[1 + j] = sw[q] * xq[j];
 				}
+				if (n > 0)
+					for (size_t q = 0; q < rows; q++)
+					{
+						const double *restrict xq = x + q * (size_t) p;
+						uint32_t	g = stratum[r0 + q];
+						double	   *restrict Gg = G + (size_t) g * k;
+						double		wq = w[q];
+
+						Gg[0] += wq;
+						for (int j = 0; j < p; j++)
+							Gg[1 + j] += wq * xq[j];
+						E[g] += wq;
+					}
 			}
 			loss += loss_acc_end(&acc);
 			/* F += block' block, upper triangle */
@@ -570,7 +608,8 @@ fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 	double		ones = (double) sum->y_ones;
 	double		e0 = log(ones / (Nd - ones));
 	/* mu and w as assemble() computes them */
-	double		u = exp(-fabs(e0));
+	double		h0 = half_exp(fabs(e0));
+	double		u = h0 * h0;
 	double		inv = 1.0 / (1.0 + u);
 	double		mu = e0 >= 0.0 ? inv : u * inv;
 	double		w = u * inv * inv;

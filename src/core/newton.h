@@ -40,7 +40,7 @@ typedef struct fg_newton_ws
 	double	   *eta;			/* N: linear predictor at the current point */
 	double	   *deta;			/* N: linear predictor change of the step */
 	double	   *eta_next;		/* N: linear predictor at the trial point */
-	double	   *resid;			/* FG_BLOCK_ROWS: mu - y of one block of rows */
+	double	   *rowbuf;			/* per-row scratch of one block of rows */
 	double	   *delta_next;		/* k + n: the trial point */
 	double	   *grad;			/* k + n */
 	double	   *step;			/* k + n */
