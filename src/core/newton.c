@@ -737,7 +737,10 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		bool		accepted = false;
 		bool		hessian;
 
-		/* here grad, F, G and E describe the current point delta */
+		/*
+		 * here grad describes the current point delta; F, G and E do too
+		 * when fresh, else they still hold the previous point's factor
+		 */
 		fg_poll_interrupts(env);
 		stats->grad_norm = norm2(ws->grad, m);
 		if (finishing && prob->final_gradient_only)
@@ -748,7 +751,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 				return st;
 			prepare_rank_one(prob, ws);
 		}
-		/* the gradient and (unless a chord step was planned) the factor describe this point */
+		/* without final_gradient_only every pass builds the Hessian: the factor is of this point */
 		if (finishing || it >= opt->max_iter)
 			break;
 
