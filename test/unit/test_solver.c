@@ -635,51 +635,75 @@ test_summary(void)
 }
 
 /*
+ * A problem ready for fg_newton_solve: N rows of make_set(seed) with p
+ * features and n strata, summarised, with its workspace and two m-vectors.
+ */
+typedef struct solver_case
+{
+	test_set	t;
+	fg_summary	sum;
+	fg_problem	prob;
+	fg_newton_ws ws;
+	int			m;
+	double	   *d1;
+	double	   *d2;
+} solver_case;
+
+static void
+solver_case_init(solver_case *c, size_t N, int p, uint32_t n, uint64_t seed, const fg_options *o)
+{
+	fg_error	err;
+
+	make_set(&c->t, N, p, n, seed);
+	c->m = 1 + p + n;
+	c->d1 = calloc(c->m, sizeof(double));
+	c->d2 = calloc(c->m, sizeof(double));
+	CHECK(fg_summarize(&unit_env, &c->t.data, n > 0, &c->sum, &err) == FG_OK);
+	CHECK(fg_problem_init(&unit_env, &c->t.data, &c->sum, n > 0, o->lambda, o->rho,
+						  &c->prob, &err) == FG_OK);
+	CHECK(fg_newton_ws_init(&unit_env, &c->prob, &c->ws, &err) == FG_OK);
+}
+
+static void
+solver_case_free(solver_case *c)
+{
+	fg_newton_ws_free(&unit_env, &c->ws);
+	fg_release(&unit_env, c->prob.a);
+	fg_summary_free(&unit_env, &c->sum);
+	free(c->d1);
+	free(c->d2);
+	free_set(&c->t);
+}
+
+/*
  * The closed-form start must be the point an ordinary first pass builds:
  * one Newton iteration from it lands where one from a computed start does.
  */
 static void
 test_primed_start(double rho, double lin)
 {
-	test_set	t;
-	fg_summary	sum;
-	fg_problem	prob;
-	fg_newton_ws ws;
+	solver_case c;
 	fg_solve_stats primed,
 				plain;
 	fg_error	err;
 	fg_options	o = opts(FG_METHOD_FAIR_CRLR, rho, 0.7);
-	int			p = 4;
-	uint32_t	n = 9;
-	int			m = 1 + p + n;
-	double	   *d1 = calloc(m, sizeof(double));
-	double	   *d2 = calloc(m, sizeof(double));
 
-	make_set(&t, 2000, p, n, 77);
-	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, &prob, &err) == FG_OK);
-	prob.lin = lin;
-	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
+	solver_case_init(&c, 2000, 4, 9, 77, &o);
+	c.prob.lin = lin;
 	o.max_iter = 1;
 
-	fg_newton_start_intercept_only(&prob, &sum, d1, &ws);
-	CHECK(ws.primed);
-	CHECK(fg_newton_solve(&unit_env, &prob, &o, d1, &ws, &primed, &err) == FG_OK, "%s", err.message);
-	CHECK(!ws.primed, "a solve uses the start once");
+	fg_newton_start_intercept_only(&c.prob, &c.sum, c.d1, &c.ws);
+	CHECK(c.ws.primed);
+	CHECK(fg_newton_solve(&unit_env, &c.prob, &o, c.d1, &c.ws, &primed, &err) == FG_OK, "%s", err.message);
+	CHECK(!c.ws.primed, "a solve uses the start once");
 
-	d2[0] = log((double) sum.y_ones / (double) (t.data.n_rows - sum.y_ones));
-	CHECK(fg_newton_solve(&unit_env, &prob, &o, d2, &ws, &plain, &err) == FG_OK, "%s", err.message);
-	for (int j = 0; j < m; j++)
-		CHECK_NEAR(d1[j], d2[j], 1e-10 * fmax(1.0, fabs(d2[j])));
+	c.d2[0] = log((double) c.sum.y_ones / (double) (c.t.data.n_rows - c.sum.y_ones));
+	CHECK(fg_newton_solve(&unit_env, &c.prob, &o, c.d2, &c.ws, &plain, &err) == FG_OK, "%s", err.message);
+	for (int j = 0; j < c.m; j++)
+		CHECK_NEAR(c.d1[j], c.d2[j], 1e-10 * fmax(1.0, fabs(c.d2[j])));
 	CHECK_NEAR(primed.objective, plain.objective, 1e-10 * fabs(plain.objective));
 	CHECK_NEAR(primed.grad_norm, plain.grad_norm, 1e-8 * fmax(1.0, plain.grad_norm));
-
-	fg_newton_ws_free(&unit_env, &ws);
-	fg_release(&unit_env, prob.a);
-	fg_summary_free(&unit_env, &sum);
-	free(d1);
-	free(d2);
-	free_set(&t);
+	solver_case_free(&c);
 }
 
 /*
@@ -690,46 +714,29 @@ test_primed_start(double rho, double lin)
 static void
 test_chord_ending(fg_method method, double rho, size_t N, uint32_t n)
 {
-	test_set	t;
-	fg_summary	sum;
-	fg_problem	prob;
-	fg_newton_ws ws;
+	solver_case c;
 	fg_solve_stats chord,
 				exact;
 	fg_error	err;
 	fg_options	o = opts(method, rho, 0.5);
-	int			p = 6;
-	int			m = 1 + p + n;
-	double	   *d1 = calloc(m, sizeof(double));
-	double	   *d2 = calloc(m, sizeof(double));
 
-	make_set(&t, N, p, n, 4242);
-	CHECK(fg_summarize(&unit_env, &t.data, n > 0, &sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &t.data, &sum, n > 0, o.lambda, o.rho, &prob, &err) == FG_OK);
-	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
-
-	prob.final_gradient_only = true;
-	fg_newton_start_intercept_only(&prob, &sum, d1, &ws);
-	CHECK(fg_newton_solve(&unit_env, &prob, &o, d1, &ws, &chord, &err) == FG_OK, "%s", err.message);
-	prob.final_gradient_only = false;
-	fg_newton_start_intercept_only(&prob, &sum, d2, &ws);
-	CHECK(fg_newton_solve(&unit_env, &prob, &o, d2, &ws, &exact, &err) == FG_OK, "%s", err.message);
+	solver_case_init(&c, N, 6, n, 4242, &o);
+	c.prob.final_gradient_only = true;
+	fg_newton_start_intercept_only(&c.prob, &c.sum, c.d1, &c.ws);
+	CHECK(fg_newton_solve(&unit_env, &c.prob, &o, c.d1, &c.ws, &chord, &err) == FG_OK, "%s", err.message);
+	c.prob.final_gradient_only = false;
+	fg_newton_start_intercept_only(&c.prob, &c.sum, c.d2, &c.ws);
+	CHECK(fg_newton_solve(&unit_env, &c.prob, &o, c.d2, &c.ws, &exact, &err) == FG_OK, "%s", err.message);
 
 	CHECK(chord.converged && exact.converged);
 	/* the exact solve also builds the final Hessian: two more than the chord one */
 	CHECK(chord.hessian_passes + 2 == exact.hessian_passes,
 		  "Hessian passes %d (chord) vs %d (exact)", chord.hessian_passes, exact.hessian_passes);
-	for (int j = 0; j < m; j++)
-		CHECK_NEAR(d1[j], d2[j], 1e-9 * fmax(1.0, fabs(d2[j])));
+	for (int j = 0; j < c.m; j++)
+		CHECK_NEAR(c.d1[j], c.d2[j], 1e-9 * fmax(1.0, fabs(c.d2[j])));
 	CHECK_NEAR(chord.objective, exact.objective, 1e-13 * fabs(exact.objective));
 	CHECK(chord.grad_norm <= 1e-10 * (double) N, "gradient %g", chord.grad_norm);
-
-	fg_newton_ws_free(&unit_env, &ws);
-	fg_release(&unit_env, prob.a);
-	fg_summary_free(&unit_env, &sum);
-	free(d1);
-	free(d2);
-	free_set(&t);
+	solver_case_free(&c);
 }
 
 int
