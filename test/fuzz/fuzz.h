@@ -4,9 +4,11 @@
  * A harness is one file fuzz_<name>.c for one decoder of untrusted bytes.
  * It defines two functions:
  *
- *   int  LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
- *        libFuzzer's entry point: decode, check what the decoder promises,
- *        call fuzz_die() when a promise is broken, return 0.
+ *   void fuzz_decode(const uint8_t *bytes, size_t len);
+ *        decode, check what the decoder promises, call fuzz_die() when a
+ *        promise is broken.  fuzzlib.c's LLVMFuzzerTestOneInput calls it on
+ *        each input as given and again resealed (fuzz_reseal), so that
+ *        mutations reach the body parser instead of dying at the checksum.
  *
  *   void fuzz_write_seeds(const char *dir);
  *        write the seed corpus (valid encodings made by the matching encoder,
@@ -50,8 +52,22 @@ void		fuzz_die(const char *fmt,...)
 /* Write one seed file dir/name; dies when the file cannot be written. */
 void		fuzz_seed(const char *dir, const char *name, const uint8_t *data, size_t len);
 
-/* Implemented by each harness. */
+/*
+ * The frame both encodings share: a 20-byte header whose total length is a
+ * little-endian u64 at offset 12, and a CRC-32C of everything before it in
+ * the last 4 bytes.
+ */
+#define HEADER_SIZE		20
+#define TRAILER_SIZE	4
+#define OFF_TOTAL		12
+
+/* Make buf's total length and checksum match its len bytes (when it has a frame). */
+void		fuzz_reseal(uint8_t *buf, size_t len);
+
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Implemented by each harness. */
+void		fuzz_decode(const uint8_t *bytes, size_t len);
 void		fuzz_write_seeds(const char *dir);
 
 #endif							/* FG_FUZZ_H */

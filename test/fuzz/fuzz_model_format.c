@@ -28,10 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADER_SIZE		20
-#define TRAILER_SIZE	4
-#define OFF_TOTAL		12
-
 /* byte offsets of a few body fields, for the near-valid seeds */
 #define OFF_METHOD		20
 #define OFF_HAS_C		65
@@ -54,15 +50,6 @@
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
 
 /* Make the header's length and the checksum agree with the bytes. */
-static void
-reseal(uint8_t *buf, size_t len)
-{
-	if (len < HEADER_SIZE + TRAILER_SIZE)
-		return;
-	put_le(buf + OFF_TOTAL, len, 8);
-	put_le(buf + len - TRAILER_SIZE, fg_crc32c(0, buf, len - TRAILER_SIZE), 4);
-}
-
 static void
 check_error(const fg_error *err, fg_status st, fg_status expected)
 {
@@ -126,8 +113,8 @@ exercise(const fg_model *m, const uint8_t *bytes, size_t len)
 	fuzz_env.release(fuzz_env.ctx, again);
 }
 
-static void
-decode_one(const uint8_t *bytes, size_t len)
+void
+fuzz_decode(const uint8_t *bytes, size_t len)
 {
 	fg_model	m;
 	fg_error	err;
@@ -171,27 +158,6 @@ decode_one(const uint8_t *bytes, size_t len)
 			fuzz_die("%ld allocations leaked after allocation %ld failed",
 					 fuzz_env_live(), k);
 	}
-}
-
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	uint8_t    *copy;
-
-	/* a copy of exactly size bytes, so ASan sees any read past the end */
-	copy = malloc(size > 0 ? size : 1);
-	if (copy == NULL)
-		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
-	decode_one(copy, size);
-	if (size >= HEADER_SIZE + TRAILER_SIZE)
-	{
-		reseal(copy, size);
-		decode_one(copy, size);
-	}
-	free(copy);
-	return 0;
 }
 
 /* ---------- seeds ---------- */
@@ -379,7 +345,7 @@ variant(const char *dir, const char *base, const char *what,
 	if (patch_len > 0 && at + patch_len <= len)
 		memcpy(v + at, patch, patch_len);
 	if (seal)
-		reseal(v, len);
+		fuzz_reseal(v, len);
 	snprintf(name, sizeof(name), "%s-%s", base, what);
 	fuzz_seed(dir, name, v, len);
 	free(v);
@@ -470,14 +436,14 @@ fuzz_write_seeds(const char *dir)
 			memcpy(v, bytes, len);
 			memcpy(v + strata, bytes + strata + e0, e1);
 			memcpy(v + strata + e1, bytes + strata, e0);
-			reseal(v, len);
+			fuzz_reseal(v, len);
 			fuzz_seed(dir, strcat(strcpy(what, sp->name), "-strata-swapped"), v, len);
 			/* and the second a copy of the first: a duplicate key */
 			memcpy(v, bytes, len);
 			if (e0 == e1)
 			{
 				memcpy(v + strata + e0, bytes + strata, e0);
-				reseal(v, len);
+				fuzz_reseal(v, len);
 				fuzz_seed(dir, strcat(strcpy(what, sp->name), "-strata-duplicate"), v, len);
 			}
 			free(v);
@@ -507,7 +473,7 @@ fuzz_write_seeds(const char *dir)
 			uint8_t    *v = calloc(len + 1, 1);
 
 			memcpy(v, bytes, len);
-			reseal(v, len + 1);
+			fuzz_reseal(v, len + 1);
 			fuzz_seed(dir, strcat(strcpy(what, sp->name), "-one-more-sealed"), v, len + 1);
 			free(v);
 		}
@@ -520,7 +486,7 @@ fuzz_write_seeds(const char *dir)
 	{
 		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x4c, 0x4d, 1, 0, 0xff, 0xfe};
 
-		reseal(h, sizeof(h));
+		fuzz_reseal(h, sizeof(h));
 		fuzz_seed(dir, "header-only", h, sizeof(h));
 		put_le(h + OFF_TOTAL, UINT64_MAX, 8);
 		fuzz_seed(dir, "header-total-huge", h, sizeof(h));

@@ -1,12 +1,16 @@
 /*
- * fuzzlib.c -- the counting allocator, failure reporting, seed writing and
- * the seed-writing mode shared by every harness (see fuzz.h).
+ * fuzzlib.c -- the counting allocator, failure reporting, resealing, seed
+ * writing, libFuzzer's entry point and the seed-writing mode shared by every
+ * harness (see fuzz.h).
  */
 #include "fuzz.h"
+#include "model_format.h"
+#include "../le_bytes.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static long live_allocs;
 static long alloc_count;
@@ -93,6 +97,36 @@ fuzz_seed(const char *dir, const char *name, const uint8_t *data, size_t len)
 	f = fopen(path, "wb");
 	if (f == NULL || (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
 		fuzz_die("cannot write seed %s", path);
+}
+
+void
+fuzz_reseal(uint8_t *buf, size_t len)
+{
+	if (len < HEADER_SIZE + TRAILER_SIZE)
+		return;
+	put_le(buf + OFF_TOTAL, len, 8);
+	put_le(buf + len - TRAILER_SIZE, fg_crc32c(0, buf, len - TRAILER_SIZE), 4);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t    *copy;
+
+	/* a copy of exactly size bytes, so ASan sees any read past the end */
+	copy = malloc(size > 0 ? size : 1);
+	if (copy == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+	fuzz_decode(copy, size);
+	if (size >= HEADER_SIZE + TRAILER_SIZE)
+	{
+		fuzz_reseal(copy, size);
+		fuzz_decode(copy, size);
+	}
+	free(copy);
+	return 0;
 }
 
 /*
