@@ -45,11 +45,20 @@ fg_key_from_int64(int64_t value, uint8_t out[8])
 	/* flipping the sign bit maps INT64_MIN..INT64_MAX onto 0..UINT64_MAX */
 	uint64_t	u = (uint64_t) value ^ UINT64_C(0x8000000000000000);
 
-	for (int i = 7; i >= 0; i--)
-	{
-		out[i] = (uint8_t) (u & 0xFF);
-		u >>= 8;
-	}
+	/*
+	 * Big-endian, spelled out byte by byte so that the compiler emits one
+	 * byte swap and one 8-byte store: the dictionary reads the key back as
+	 * a word at once, and a load after eight byte stores cannot be
+	 * forwarded from the store buffer (it stalls until they retire).
+	 */
+	out[0] = (uint8_t) (u >> 56);
+	out[1] = (uint8_t) (u >> 48);
+	out[2] = (uint8_t) (u >> 40);
+	out[3] = (uint8_t) (u >> 32);
+	out[4] = (uint8_t) (u >> 24);
+	out[5] = (uint8_t) (u >> 16);
+	out[6] = (uint8_t) (u >> 8);
+	out[7] = (uint8_t) u;
 }
 
 int64_t

@@ -103,7 +103,19 @@ key_equals(const fg_strata_dict *dict, uint32_t i, const uint8_t *key, size_t le
 	size_t		klen;
 	const uint8_t *k = fg_dict_key(dict, i, &klen);
 
-	return klen == len && memcmp(k, key, len) == 0;
+	if (klen != len)
+		return false;
+	/* integer strata: one word compare instead of a call to memcmp */
+	if (len == 8)
+	{
+		uint64_t	a,
+					b;
+
+		memcpy(&a, k, 8);
+		memcpy(&b, key, 8);
+		return a == b;
+	}
+	return memcmp(k, key, len) == 0;
 }
 
 static fg_status
