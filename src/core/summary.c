@@ -27,14 +27,15 @@ typedef struct comoments
 } comoments;
 
 /*
- * Add rows (at most FG_BLOCK_ROWS, row-major with leading dimension p),
- * each feature divided by divisor[j] when divisor is given.  The block's own
- * mean is removed before the cross-products, and the difference of means
- * enters as one rank-one term, so no sum grows with the distance of the
- * data from the origin.
+ * Merge the rows the caller wrote into c->block (at most FG_BLOCK_ROWS,
+ * row-major with leading dimension c->p), whose column sums the caller put
+ * in c->block_mean while writing them.  The block's own mean is removed
+ * before the cross-products, and the difference of means enters as one
+ * rank-one term, so no sum grows with the distance of the data from the
+ * origin.
  */
 static void
-comoments_add(comoments *c, const double *x, size_t rows, const double *divisor)
+comoments_add_block(comoments *c, size_t rows)
 {
 	int			p = c->p;
 	double		nb = (double) rows;
@@ -44,20 +45,6 @@ comoments_add(comoments *c, const double *x, size_t rows, const double *divisor)
 	double	   *restrict mean = c->mean;
 	double	   *restrict m2 = c->m2;
 
-	memset(bmean, 0, sizeof(double) * p);
-	for (size_t q = 0; q < rows; q++)
-	{
-		const double *restrict xq = x + q * p;
-		double	   *restrict bq = block + q * p;
-
-		if (divisor)
-			for (int j = 0; j < p; j++)
-				bq[j] = xq[j] / divisor[j];
-		else
-			memcpy(bq, xq, sizeof(double) * p);
-		for (int j = 0; j < p; j++)
-			bmean[j] += bq[j];
-	}
 	for (int j = 0; j < p; j++)
 		bmean[j] /= nb;
 	for (size_t q = 0; q < rows; q++)
@@ -80,6 +67,24 @@ comoments_add(comoments *c, const double *x, size_t rows, const double *divisor)
 	for (int j = 0; j < p; j++)
 		mean[j] += (bmean[j] - mean[j]) * (nb / (na + nb));
 	c->n += rows;
+}
+
+/* Add rows of x (leading dimension c->p), each feature divided by divisor[j]. */
+static void
+comoments_add(comoments *c, const double *x, size_t rows, const double *divisor)
+{
+	int			p = c->p;
+	double	   *restrict block = c->block;
+	double	   *restrict bsum = c->block_mean;
+
+	memset(bsum, 0, sizeof(double) * p);
+	for (size_t q = 0; q < rows; q++)
+		for (int j = 0; j < p; j++)
+		{
+			block[q * p + j] = x[q * p + j] / divisor[j];
+			bsum[j] += block[q * p + j];
+		}
+	comoments_add_block(c, rows);
 }
 
 static bool
@@ -122,8 +127,13 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 	size_t		N = data->n_rows;
 	int			p = data->p;
 	int			k = 1 + p;
+	/* co-moments of [x, y, s]: the last two columns give xy and a */
+	int			w = p + 2;
 	uint32_t	n = with_strata ? data->n_strata : 0;
 	size_t		pp = p ? (size_t) p : 1;
+	double	   *wide_mean = fg_alloc(env, sizeof(double) * w);
+	double	   *wide_m2 = fg_alloc(env, sizeof(double) * w * w);
+	double	   *stratum_s = n > 0 ? fg_alloc(env, sizeof(double) * n) : NULL;
 	comoments	c;
 	fg_status	st = FG_OK;
 
@@ -150,9 +160,9 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 		sum->stratum_y = fg_alloc(env, sizeof(double) * n);
 		sum->stratum_x = fg_alloc(env, sizeof(double) * n * pp);
 	}
-	if (!comoments_init(env, &c, p, sum->mean, sum->comoment) ||
+	if (!comoments_init(env, &c, w, wide_mean, wide_m2) || !wide_mean || !wide_m2 ||
 		!sum->mean || !sum->comoment || !sum->amax || !sum->xy || !sum->a ||
-		(n > 0 && (!sum->stratum_rows || !sum->stratum_y || !sum->stratum_x)))
+		(n > 0 && (!sum->stratum_rows || !sum->stratum_y || !sum->stratum_x || !stratum_s)))
 	{
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
 					 "The summary of %zu training rows could not be allocated.", N);
@@ -165,57 +175,76 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 		const uint8_t *restrict s = data->s;
 		const uint32_t *restrict stratum = data->stratum;
 		double	   *restrict amax = sum->amax;
-		double	   *restrict xy = sum->xy;
-		double	   *restrict a = sum->a;
 		double	   *restrict srows = sum->stratum_rows;
 		double	   *restrict sy = sum->stratum_y;
+		double	   *restrict ss = stratum_s;
 		double	   *restrict sx = sum->stratum_x;
-		double		y_bar = sum->y_bar;
-		double		s_bar = sum->s_bar;
+		double	   *restrict block = c.block;
+		double	   *restrict bsum = c.block_mean;
 
-		for (size_t r0 = 0, rows, every = fg_rows_between_polls(p), next = 0; r0 < N; r0 += rows)
+		for (size_t r0 = 0, rows, every = fg_rows_between_polls(w), next = 0; r0 < N; r0 += rows)
 		{
 			const double *x = fg_data_row(data, r0);
 
 			rows = fg_data_run(data, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
 			fg_poll_at(env, r0, &next, every);
+			memset(bsum, 0, sizeof(double) * w);
 			for (size_t q = 0; q < rows; q++)
 			{
-				size_t		l = r0 + q;
-				double		dy = y[l] - y_bar;
-				double		ds = s[l] - s_bar;
 				const double *restrict xq = x + q * p;
+				double	   *restrict bq = block + q * w;
 
 				for (int j = 0; j < p; j++)
 				{
-					double		v = xq[j];
-					double		m = fabs(v);
+					double		m = fabs(xq[j]);
 
+					bq[j] = xq[j];
+					bsum[j] += xq[j];
 					amax[j] = m > amax[j] ? m : amax[j];
-					xy[j] += dy * v;
-					a[1 + j] += ds * v;
 				}
-				if (n > 0)
-				{
-					uint32_t	g = stratum[l];
-					double	   *restrict sxg = sx + (size_t) g * p;
-
-					srows[g] += 1.0;
-					sy[g] += dy;
-					a[k + g] += ds;
-					for (int j = 0; j < p; j++)
-						sxg[j] += xq[j];
-				}
+				bq[p] = y[r0 + q];
+				bq[p + 1] = s[r0 + q];
+				bsum[p] += y[r0 + q];
+				bsum[p + 1] += s[r0 + q];
 			}
-			if (p > 0)
-				comoments_add(&c, x, rows, NULL);
+			/* per stratum: counts now, centred below */
+			for (size_t q = 0; q < rows && n > 0; q++)
+			{
+				size_t		l = r0 + q;
+				uint32_t	g = stratum[l];
+				const double *restrict xq = x + q * p;
+				double	   *restrict sxg = sx + (size_t) g * p;
+
+				srows[g] += 1.0;
+				sy[g] += y[l];
+				ss[g] += s[l];
+				for (int j = 0; j < p; j++)
+					sxg[j] += xq[j];
+			}
+			comoments_add_block(&c, rows);
 		}
+	}
+	for (int i = 0; i < p; i++)
+	{
+		sum->mean[i] = wide_mean[i];
+		memcpy(sum->comoment + (size_t) i * p, wide_m2 + (size_t) i * w, sizeof(double) * p);
+		/* sum (y - y_bar) x = sum (y - y_bar)(x - x_bar), likewise for s */
+		sum->xy[i] = wide_m2[(size_t) i * w + p];
+		sum->a[1 + i] = wide_m2[(size_t) i * w + p + 1];
+	}
+	for (uint32_t g = 0; g < n; g++)
+	{
+		sum->stratum_y[g] -= sum->stratum_rows[g] * sum->y_bar;
+		sum->a[k + g] = stratum_s[g] - sum->stratum_rows[g] * sum->s_bar;
 	}
 	/* a's intercept entry, sum (s - s_bar), is zero in exact arithmetic */
 	sum->a[0] = 0.0;
 
 done:
 	comoments_free(env, &c);
+	fg_release(env, wide_mean);
+	fg_release(env, wide_m2);
+	fg_release(env, stratum_s);
 	if (st != FG_OK)
 		fg_summary_free(env, sum);
 	return st;
