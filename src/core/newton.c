@@ -289,7 +289,7 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
  * exponential per row, so a Newton iteration that accepts its full step
  * costs one pass over the rows.
  */
-static double
+FG_ROW_LOOPS static double
 assemble(const fg_env *env, const fg_problem *prob, const double *step, double t,
 		 bool hessian, fg_newton_ws *ws, double *max_abs_eta)
 {

@@ -9,6 +9,19 @@
 
 /* Rows handled per BLAS call: large enough for BLAS, small enough for cache. */
 #define FG_BLOCK_ROWS 256
+/*
+ * For the functions whose per-row loops dominate a fit: compile them twice,
+ * for AVX2 and for the baseline, and let the loader pick one for the CPU
+ * (an ifunc).  FMA is left out on purpose: wider vectors then do the same
+ * IEEE operations on each element in the same order, so a fit gives the
+ * same bits whichever copy runs.
+ */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && !defined(FG_NO_TARGET_CLONES)
+#define FG_ROW_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define FG_ROW_LOOPS
+#endif
+
 /* Rows between interrupt checks in long passes. */
 #define FG_INTERRUPT_ROWS (1 << 16)
 

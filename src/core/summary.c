@@ -120,7 +120,7 @@ fg_summary_free(const fg_env *env, fg_summary *sum)
 	memset(sum, 0, sizeof(*sum));
 }
 
-fg_status
+FG_ROW_LOOPS fg_status
 fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 			 fg_summary *sum, fg_error *err)
 {
