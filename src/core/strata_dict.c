@@ -69,6 +69,7 @@ fg_dict_free(fg_strata_dict *dict)
 {
 	if (dict->env == NULL)
 		return;
+	fg_release(dict->env, dict->direct);
 	fg_release(dict->env, dict->slots);
 	fg_release(dict->env, dict->offsets);
 	fg_release(dict->env, dict->bytes);
@@ -79,7 +80,7 @@ size_t
 fg_dict_memory(const fg_strata_dict *dict)
 {
 	return sizeof(uint32_t) * dict->n_slots + sizeof(uint64_t) * (dict->offsets_cap + 1) +
-		dict->bytes_cap;
+		dict->bytes_cap + sizeof(uint32_t) * dict->direct_len;
 }
 
 size_t
@@ -91,10 +92,83 @@ fg_dict_growth_bound(const fg_strata_dict *dict, uint64_t new_keys, uint64_t new
 	uint64_t	slots = keys * 4 > 64 ? keys * 4 : 64;
 	uint64_t	offsets = (keys + 1) * 2 > 32 ? (keys + 1) * 2 : 32;
 	uint64_t	key_bytes = bytes * 2 > 256 ? bytes * 2 : 256;
-	uint64_t	after = sizeof(uint32_t) * slots + sizeof(uint64_t) * (offsets + 1) + key_bytes;
+	/* the direct table has at most twice as many entries as the slots */
+	uint64_t	after = sizeof(uint32_t) * slots * 3 + sizeof(uint64_t) * (offsets + 1) + key_bytes;
 	uint64_t	now = fg_dict_memory(dict);
 
 	return after > now ? (size_t) (after - now) : 0;
+}
+
+/*
+ * The number an 8-byte key encodes (big-endian), as the direct table
+ * indexes it; spelled out so that the compiler makes it one load and a
+ * byte swap.
+ */
+static inline uint64_t
+key_word(const uint8_t *k)
+{
+	return ((uint64_t) k[0] << 56) | ((uint64_t) k[1] << 48) | ((uint64_t) k[2] << 40) |
+		((uint64_t) k[3] << 32) | ((uint64_t) k[4] << 24) | ((uint64_t) k[5] << 16) |
+		((uint64_t) k[6] << 8) | (uint64_t) k[7];
+}
+
+/* Point the direct table at the 8-byte keys in its range (after a renumbering). */
+static void
+direct_fill(fg_strata_dict *dict)
+{
+	if (dict->direct == NULL)
+		return;
+	memset(dict->direct, 0, sizeof(uint32_t) * dict->direct_len);
+	for (uint32_t i = 0; i < dict->count; i++)
+	{
+		size_t		len;
+		const uint8_t *k = fg_dict_key(dict, i, &len);
+		uint64_t	off;
+
+		if (len == 8 && (off = key_word(k) - dict->direct_base) < dict->direct_len)
+			dict->direct[off] = i + 1;
+	}
+}
+
+/*
+ * Record the new 8-byte key w.  Outside the table's range, the table is
+ * rebuilt over the range of all 8-byte keys with as much room again for
+ * keys to come, if that fits the bound of twice the hash slots; else it is
+ * dropped until the keys are dense enough.  The table only speeds lookups
+ * up, so failing to allocate it is no error.
+ */
+static void
+direct_note(fg_strata_dict *dict, uint64_t w, uint32_t index)
+{
+	uint64_t	limit = (uint64_t) dict->n_slots * 2;
+	uint64_t	span,
+				len,
+				slack;
+
+	if (dict->int_keys++ == 0)
+		dict->int_min = dict->int_max = w;
+	dict->int_min = w < dict->int_min ? w : dict->int_min;
+	dict->int_max = w > dict->int_max ? w : dict->int_max;
+	if (dict->direct && w - dict->direct_base < dict->direct_len)
+	{
+		dict->direct[w - dict->direct_base] = index + 1;
+		return;
+	}
+	fg_release(dict->env, dict->direct);
+	dict->direct = NULL;
+	dict->direct_len = 0;
+	span = dict->int_max - dict->int_min;	/* entries needed, minus one */
+	if (span >= limit)
+		return;
+	len = 2 * (span + 1) < limit ? 2 * (span + 1) : limit;
+	slack = (len - (span + 1)) / 2;
+	/* keys in the middle; offsets are taken modulo 2^64, so the range may wrap */
+	dict->direct_base = dict->int_min - slack;
+	dict->direct = fg_alloc(dict->env, sizeof(uint32_t) * len);
+	if (dict->direct == NULL)
+		return;
+	dict->direct_len = len;
+	direct_fill(dict);
 }
 
 static bool
@@ -144,8 +218,17 @@ rehash(fg_strata_dict *dict, uint32_t n_slots, fg_error *err)
 int64_t
 fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len, fg_error *err)
 {
-	uint64_t	pos = fg_key_hash(key, len) & (dict->n_slots - 1);
+	uint64_t	pos;
+	uint32_t	index;
 
+	if (len == 8 && dict->direct != NULL)
+	{
+		uint64_t	off = key_word(key) - dict->direct_base;
+
+		if (off < dict->direct_len && dict->direct[off] != 0)
+			return dict->direct[off] - 1;
+	}
+	pos = fg_key_hash(key, len) & (dict->n_slots - 1);
 	while (dict->slots[pos] != 0)
 	{
 		if (key_equals(dict, dict->slots[pos] - 1, key, len))
@@ -184,12 +267,15 @@ fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len, fg_error *e
 	dict->bytes_len += len;
 	dict->offsets[dict->count + 1] = dict->bytes_len;
 	dict->slots[pos] = ++dict->count;
+	index = dict->count - 1;
 
 	/* keep the load factor at or below one half */
 	if ((uint64_t) dict->count * 2 > dict->n_slots &&
 		rehash(dict, dict->n_slots * 2, err) != FG_OK)
 		return -1;
-	return dict->count - 1;
+	if (len == 8)
+		direct_note(dict, key_word(key), index);
+	return index;
 
 nomem:
 	fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
@@ -255,6 +341,7 @@ fg_dict_sort(fg_strata_dict *dict, uint32_t **rank_out, fg_error *err)
 	dict->bytes_cap = dict->bytes_len ? dict->bytes_len : 1;
 	if ((st = rehash(dict, dict->n_slots, err)) != FG_OK)
 		return st;
+	direct_fill(dict);
 	*rank_out = rank;
 	return FG_OK;
 }

@@ -19,6 +19,19 @@ typedef struct fg_strata_dict
 	uint8_t    *bytes;			/* keys back to back */
 	uint64_t	bytes_len;
 	uint64_t	bytes_cap;
+
+	/*
+	 * Integer keys (8 bytes) that lie in a short range, as survey strata
+	 * codes usually do, are also found without hashing: direct[v - base]
+	 * holds index + 1 of the key encoding v (0: none).  NULL when the
+	 * range is too wide for the table's bound (twice the hash slots).
+	 */
+	uint32_t   *direct;
+	uint64_t	direct_base;
+	uint64_t	direct_len;
+	uint64_t	int_keys;		/* 8-byte keys stored, and their range: */
+	uint64_t	int_min;
+	uint64_t	int_max;
 } fg_strata_dict;
 
 /* The hash of a stratum key used by the dictionary and the model index. */
