@@ -176,13 +176,20 @@ training_metrics(const fg_problem *prob, const fg_options *opt, const double *et
 {
 	const fg_data *data = prob->data;
 	size_t		N = data->n_rows;
-	size_t		correct = 0;
-	fg_di_counts counts = {0};
+	const uint8_t *restrict y = data->y;
+	const uint8_t *restrict s = data->s;
+	size_t		correct = 0,
+				ones = 0,
+				s_ones = 0,
+				s_ones_predicted = 0;
+	fg_di_counts counts;
 	double		cov = 0.0;
 	/*
 	 * sigmoid(eta) >= threshold compares eta with logit(threshold); only
 	 * rows within a hair of that cut need the sigmoid itself, so the
 	 * verdict is the one fairglmm_classify gives, without an exp per row.
+	 * Counting with adds instead of branches: y, s and the verdict are
+	 * coin flips to the branch predictor.
 	 */
 	double		cut = log(opt->threshold / (1.0 - opt->threshold));
 	bool		use_cut = opt->threshold > 0.0 && opt->threshold < 1.0 && isfinite(cut);
@@ -190,23 +197,20 @@ training_metrics(const fg_problem *prob, const fg_options *opt, const double *et
 
 	for (size_t l = 0; l < N; l++)
 	{
-		int			yhat = use_cut && eta[l] > cut + margin ? 1
-			: use_cut && eta[l] < cut - margin ? 0
-			: fg_sigmoid(eta[l]) >= opt->threshold;
+		int			yhat = use_cut ? eta[l] > cut : fg_sigmoid(eta[l]) >= opt->threshold;
 
-		correct += yhat == data->y[l];
-		if (data->s[l])
-		{
-			counts.n1++;
-			counts.pos1 += yhat;
-		}
-		else
-		{
-			counts.n0++;
-			counts.pos0 += yhat;
-		}
-		cov += (data->s[l] - prob->s_bar) * eta[l];
+		if (use_cut && fabs(eta[l] - cut) <= margin)
+			yhat = fg_sigmoid(eta[l]) >= opt->threshold;
+		correct += yhat == y[l];
+		ones += yhat;
+		s_ones += s[l];
+		s_ones_predicted += yhat & s[l];
+		cov += (s[l] - prob->s_bar) * eta[l];
 	}
+	counts.n1 = (int64_t) s_ones;
+	counts.pos1 = (int64_t) s_ones_predicted;
+	counts.n0 = (int64_t) (N - s_ones);
+	counts.pos0 = (int64_t) (ones - s_ones_predicted);
 	fit->train_accuracy = (double) correct / (double) N;
 	fit->train_di = fg_disparate_impact(&counts);
 	fit->train_cov = cov / (double) N;
@@ -278,8 +282,9 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fit->intercept = delta[0];
 	memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
 	memcpy(fit->b, delta + prob.k, sizeof(double) * prob.n);
-	for (size_t l = 0; prob.n > 0 && l < data->n_rows; l++)
-		fit->stratum_rows[data->stratum[l]]++;
+	/* the summary counted them (exactly: doubles hold integers up to 2^53) */
+	for (uint32_t g = 0; g < prob.n; g++)
+		fit->stratum_rows[g] = (uint64_t) sum.stratum_rows[g];
 	fit->converged = stats.converged;
 	/* after boosting, the warm start's gradient says nothing about the result */
 	fit->grad_norm = fg_method_is_boosting(opt->method) ? NAN : stats.grad_norm;

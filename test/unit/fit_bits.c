@@ -41,8 +41,8 @@ static const fg_env env = {
 static void
 print_fit(const char *name, const fg_fit *f)
 {
-	printf("%s intercept %a objective %a grad %a q %a acc %a cov %a\n", name,
-		   f->intercept, f->objective, f->grad_norm, f->q, f->train_accuracy, f->train_cov);
+	printf("%s intercept %a objective %a grad %a q %a acc %a di %a cov %a\n", name,
+		   f->intercept, f->objective, f->grad_norm, f->q, f->train_accuracy, f->train_di, f->train_cov);
 	for (int j = 0; j < f->p; j++)
 		printf("%s beta%d %a\n", name, j, f->beta[j]);
 	for (uint32_t g = 0; g < f->n_strata; g++)
