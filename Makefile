@@ -21,7 +21,7 @@ SHLIB_LINK = -lopenblas -llapacke
 # JIT bitcode would need clang on every build machine; the numerics live in BLAS anyway.
 override with_llvm = no
 
-CORE_VECTORIZE = -ftree-vectorize -fvect-cost-model=dynamic
+CORE_VECTORIZE = -ftree-vectorize -fvect-cost-model=dynamic -fno-trapping-math
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -34,7 +34,10 @@ $(OBJS): $(wildcard src/*.h src/core/*.h)
 # GCC's default -O2 cost model leaves the core's short per-row loops (Hessian
 # blocks, stratum sums, co-moments) scalar because their length is only known
 # at run time.  Element-wise loops vectorize with baseline SSE2 and give the
-# same bits; a Newton pass gets about a tenth cheaper.
+# same bits; a Newton pass gets about a tenth cheaper.  -fno-trapping-math lets
+# a comparison with a constant become a vector select (the clamp in
+# exp_nonpositive.h); nothing here enables floating-point traps, and the flag
+# changes no rounding.
 $(CORE_OBJS): override CFLAGS += $(CORE_VECTORIZE)
 
 .PHONY: unittest
