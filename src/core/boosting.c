@@ -23,6 +23,7 @@
  * traces (dense, for small N and for testing the estimator).
  */
 #include "boosting.h"
+#include "exp_nonpositive.h"
 #include "pass.h"
 
 #include <cblas.h>
@@ -51,6 +52,8 @@ typedef struct boost
 
 	/* probes: h = P z per row (N x m), z from the row's rank and the seed */
 	uint32_t   *rank;
+	uint64_t   *probe_bits;		/* Rademacher signs, probe_words a row (bit set: +1) */
+	size_t		probe_words;
 	double	   *H;
 	double	   *Z1,
 			   *ZX,
@@ -85,6 +88,13 @@ typedef struct boost
 			   *step,
 			   *best_step;
 	double	   *probe_solutions;	/* m x (2 + n) */
+
+	/* candidates whose log-likelihoods one pass over the rows evaluates */
+	int			group;			/* at most this many at once */
+	double	   *cand_step;		/* group x (2 + n): each candidate's step */
+	double	   *cand_b;			/* n x group: the steps' stratum parts, by stratum */
+	double	   *cand_acc;		/* 5 x group: fixed parts, then sums of the pass */
+	double	   *cand_info;		/* 4 x group: usable, a'delta after, df, log-likelihood */
 	double	   *block,
 			   *zblock;			/* FG_BLOCK_ROWS x p, FG_BLOCK_ROWS x m */
 } boost;
@@ -101,14 +111,24 @@ mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
-/* Probe k at row l: a Rademacher sign from (seed, rank, k), or a unit vector. */
+/* The Rademacher sign of probe k at row l, from (seed, rank, k). */
+static inline bool
+probe_sign_positive(const boost *bs, size_t l, int k)
+{
+	return mix64(bs->opt->seed ^ mix64(((uint64_t) bs->rank[l] << 20) ^ (uint64_t) k)) >> 63;
+}
+
+/*
+ * Probe k at row l: a unit vector, or the Rademacher sign, which
+ * probe_sums() hashes once and keeps as a bit: every boosting step reads
+ * all N x m of them, and hashing each again cost most of a step's pass.
+ */
 static inline double
 probe(const boost *bs, size_t l, int k)
 {
 	if (bs->opt->exact_trace)
 		return bs->rank[l] == (uint32_t) k ? 1.0 : 0.0;
-	return (mix64(bs->opt->seed ^ mix64(((uint64_t) bs->rank[l] << 20) ^ (uint64_t) k)) >> 63)
-		? 1.0 : -1.0;
+	return (bs->probe_bits[l * bs->probe_words + (k >> 6)] >> (k & 63)) & 1 ? 1.0 : -1.0;
 }
 
 /* qsort has no context argument */
@@ -352,7 +372,7 @@ row_sums(boost *bs, const double *eta, bool initial)
 	bs->trace_p *= bs->probe_weight;
 }
 
-/* The fixed probe sums: sum z, X'z, stratum sums of z. */
+/* The probes' signs (kept as bits) and their fixed sums: sum z, X'z, stratum sums of z. */
 static void
 probe_sums(boost *bs)
 {
@@ -364,6 +384,14 @@ probe_sums(boost *bs)
 	{
 		rows = fg_data_run(d, r0, bs->N - r0 < FG_BLOCK_ROWS ? bs->N - r0 : FG_BLOCK_ROWS);
 		poll_rows(bs, r0, rows);
+		for (size_t q = 0; q < rows && !bs->opt->exact_trace; q++)
+		{
+			uint64_t   *bits = bs->probe_bits + (r0 + q) * bs->probe_words;
+
+			for (int k = 0; k < m; k++)
+				if (probe_sign_positive(bs, r0 + q, k))
+					bits[k >> 6] |= UINT64_C(1) << (k & 63);
+		}
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
@@ -427,21 +455,74 @@ update_probes(boost *bs, int r, double nu)
 	}
 }
 
-/* log-likelihood after adding step (2 fixed, n) for candidate r to eta */
-static double
-loglik_after(const boost *bs, const double *eta, int r, const double *st, double nu)
+/*
+ * Log-likelihood of y after each candidate's step, for candidates
+ * r0 .. r0 + g - 1 with steps in bs->cand_step, into ll[0 .. g-1].  One pass
+ * over the rows serves them all, reading each row once; the loop over the
+ * candidates has no call or branch and vectorizes.  log(1 + e^eta) is
+ * max(eta, 0) + log1p(u) with u = exp(-|eta|), and the log1p terms of a
+ * block are summed as the log of their product, less Goldberg's
+ * correction ((v - 1) - u) / v for the rounding of each factor v = 1 + u,
+ * as the Newton passes do (newton.c).
+ */
+/* One row's terms for every candidate (parameters, so restrict is seen). */
+static inline void
+loglik_row(int g, double e0, double yl, const double *restrict c0, const double *restrict c1,
+		   const double *restrict xr, const double *restrict bg, double *restrict prod,
+		   double *restrict corr, double *restrict lin)
+{
+	for (int j = 0; j < g; j++)
+	{
+		double		e = e0 + c0[j] + c1[j] * xr[j] + bg[j];
+		double		u = fg_exp_nonpositive(-fabs(e));
+		double		v = 1.0 + u;
+
+		prod[j] *= v;
+		corr[j] += ((v - 1.0) - u) / v;
+		lin[j] += yl * e - (e > 0.0 ? e : 0.0);
+	}
+}
+
+FG_ROW_LOOPS static void
+loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, double *ll)
 {
 	const fg_data *d = bs->data;
-	double		ll = 0.0;
+	double	   *c0 = bs->cand_acc;
+	double	   *c1 = c0 + g;
+	double	   *lin = c1 + g;
+	double	   *corr = lin + g;
+	double	   *prod = corr + g;
+	const double *cb = bs->cand_b;
+	size_t		stride = 2 + bs->n;
 
-	for (size_t l = 0; l < bs->N; l++)
+	for (int j = 0; j < g; j++)
 	{
-		double		e = eta[l] + st[0] + nu * st[1] * fg_data_row(d, l)[r] + st[2 + d->stratum[l]];
-
-		poll(bs, l);
-		ll += (d->y[l] ? e : 0.0) - fg_log1pexp(e);
+		c0[j] = bs->cand_step[j * stride];
+		c1[j] = nu * bs->cand_step[j * stride + 1];
+		lin[j] = corr[j] = 0.0;
+		ll[j] = 0.0;
 	}
-	return ll;
+	for (size_t l0 = 0, rows; l0 < bs->N; l0 += rows)
+	{
+		rows = fg_data_run(d, l0, bs->N - l0 < FG_BLOCK_ROWS ? bs->N - l0 : FG_BLOCK_ROWS);
+		poll_rows(bs, l0, rows);
+		for (int j = 0; j < g; j++)
+			prod[j] = 1.0;
+		for (size_t l = l0; l < l0 + rows; l++)
+		{
+			const double *xr = fg_data_row(d, l) + r0;
+			const double *bg = cb + (size_t) d->stratum[l] * g;
+			double		e0 = eta[l];
+			double		yl = d->y[l];
+
+			loglik_row(g, e0, yl, c0, c1, xr, bg, prod, corr, lin);
+		}
+		/* at most FG_BLOCK_ROWS factors in [1, 2]: no overflow */
+		for (int j = 0; j < g; j++)
+			ll[j] -= log(prod[j]);
+	}
+	for (int j = 0; j < g; j++)
+		ll[j] += lin[j] + corr[j];
 }
 
 /* ---------- setup ---------- */
@@ -452,10 +533,20 @@ boost_free(boost *bs)
 	const fg_env *env = bs->env;
 	void	   *ptrs[] = {bs->rank, bs->H, bs->Z1, bs->ZX, bs->Zb, bs->T1, bs->TX, bs->Tb,
 		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E, bs->Ha,
-		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock};
+		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock,
+		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits};
 
 	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
 		fg_release(env, ptrs[i]);
+}
+
+/* Candidates per pass: all of them unless their steps would pass 2^20 doubles. */
+static int
+candidate_group(int p, uint32_t n)
+{
+	size_t		fit = ((size_t) 1 << 20) / ((size_t) n + 2);
+
+	return fit < 1 ? 1 : fit < (size_t) p ? (int) fit : (p > 0 ? p : 1);
 }
 
 static fg_status
@@ -491,6 +582,16 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->probe_solutions = fg_alloc(env, sizeof(double) * m * (n + 2));
 	bs->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
 	bs->zblock = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * m);
+	bs->probe_words = bs->opt->exact_trace ? 0 : (m + 63) / 64;
+	/* zeroed: probe_sums() only sets bits */
+	bs->probe_bits = fg_alloc(env, sizeof(uint64_t) * (N * bs->probe_words + 1));
+	bs->group = candidate_group(bs->p, bs->n);
+	bs->cand_step = fg_alloc(env, sizeof(double) * bs->group * (n + 2));
+	bs->cand_b = fg_alloc(env, sizeof(double) * bs->group * (n ? n : 1));
+	bs->cand_acc = fg_alloc(env, sizeof(double) * bs->group * 5);
+	bs->cand_info = fg_alloc(env, sizeof(double) * bs->group * 4);
+	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	if (!bs->rank || !bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
 		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
 		!bs->gx || !bs->E || !bs->Ha || !bs->rhs || !bs->x || !bs->step || !bs->best_step ||
@@ -505,9 +606,11 @@ size_t
 fg_boost_memory(size_t n_rows, int p, uint32_t n_strata, const fg_options *opt)
 {
 	size_t		m = opt->exact_trace ? n_rows : (size_t) opt->probes;
+	size_t		words = opt->exact_trace ? 0 : ((size_t) opt->probes + 63) / 64;
 
-	return n_rows * (m * sizeof(double) + sizeof(uint32_t) * 2) +
-		(size_t) n_strata * (m * 4 + (size_t) p * 2 + 16) * sizeof(double);
+	return n_rows * (m * sizeof(double) + sizeof(uint32_t) * 2 + words * sizeof(uint64_t)) +
+		(size_t) n_strata * (m * 4 + (size_t) p * 2 + 16) * sizeof(double) +
+		(size_t) candidate_group(p, n_strata) * ((size_t) n_strata * 2 + 16) * sizeof(double);
 }
 
 /* ---------- the algorithm ---------- */
@@ -600,51 +703,81 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		bs.invq = 1.0 / Q;
 		row_sums(&bs, eta, false);
 
-		for (int r = 0; r < bs.p; r++)
+		/*
+		 * Each candidate's step, a'delta after it and df first; then one
+		 * pass over the rows for the log-likelihoods of a group of them.
+		 */
+		for (int r0 = 0; r0 < bs.p; r0 += bs.group)
 		{
-			double		ad_new,
-						ll,
-						tr = 0.0,
-						df,
-						bic;
+			int			g = bs.p - r0 < bs.group ? bs.p - r0 : bs.group;
+			double	   *usable = bs.cand_info;
+			double	   *ad_new = usable + g;
+			double	   *dfs = ad_new + g;
+			double	   *ll = dfs + g;
+			size_t		stride = 2 + bs.n;
 
-			if (!arrow_prepare(&bs, r, true))
-				continue;
-			/* score s_r = A_r'(y - mu) - K delta_r - pen a_r (a'delta) */
-			bs.rhs[0] = bs.Sr - bs.pen * a_delta * prob->a[0];
-			bs.rhs[1] = bs.Srx[r] - bs.pen * a_delta * prob->a[1 + r];
-			for (uint32_t i = 0; i < bs.n; i++)
-				bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq -
-					bs.pen * a_delta * prob->a[k + i];
-			arrow_solve(&bs, bs.rhs, bs.step);
-
-			ad_new = a_delta + prob->a[0] * bs.step[0] + prob->a[1 + r] * opt->nu * bs.step[1];
-			for (uint32_t i = 0; i < bs.n; i++)
-				ad_new += prob->a[k + i] * bs.step[2 + i];
-			ll = loglik_after(&bs, eta, r, bs.step, opt->nu);
-
-			/* tr(M_r (I - P)) from the shared probe sums */
-			for (int q = 0; q < bs.m; q++)
+			for (int j = 0; j < g; j++)
 			{
-				double		dot;
+				int			r = r0 + j;
+				double	   *stp = bs.cand_step + (size_t) j * stride;
+				double		tr = 0.0;
 
-				gather(&bs, bs.T1, bs.TX, bs.Tb, r, q, bs.rhs);
-				arrow_solve(&bs, bs.rhs, bs.x);
-				bs.x[1] *= opt->nu;
-				gather(&bs, bs.Z1, bs.ZX, bs.Zb, r, q, bs.rhs);
-				dot = 0.0;
-				for (uint32_t i = 0; i < bs.n + 2; i++)
-					dot += bs.rhs[i] * bs.x[i];
-				tr += dot;
+				usable[j] = arrow_prepare(&bs, r, true);
+				if (!usable[j])
+				{
+					/* a zero step keeps the pass's arithmetic finite */
+					memset(stp, 0, sizeof(double) * stride);
+					for (uint32_t i = 0; i < bs.n; i++)
+						bs.cand_b[(size_t) i * g + j] = 0.0;
+					continue;
+				}
+				/* score s_r = A_r'(y - mu) - K delta_r - pen a_r (a'delta) */
+				bs.rhs[0] = bs.Sr - bs.pen * a_delta * prob->a[0];
+				bs.rhs[1] = bs.Srx[r] - bs.pen * a_delta * prob->a[1 + r];
+				for (uint32_t i = 0; i < bs.n; i++)
+					bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq -
+						bs.pen * a_delta * prob->a[k + i];
+				arrow_solve(&bs, bs.rhs, stp);
+				for (uint32_t i = 0; i < bs.n; i++)
+					bs.cand_b[(size_t) i * g + j] = stp[2 + i];
+
+				ad_new[j] = a_delta + prob->a[0] * stp[0] + prob->a[1 + r] * opt->nu * stp[1];
+				for (uint32_t i = 0; i < bs.n; i++)
+					ad_new[j] += prob->a[k + i] * stp[2 + i];
+
+				/* tr(M_r (I - P)) from the shared probe sums */
+				for (int q = 0; q < bs.m; q++)
+				{
+					double		dot;
+
+					gather(&bs, bs.T1, bs.TX, bs.Tb, r, q, bs.rhs);
+					arrow_solve(&bs, bs.rhs, bs.x);
+					bs.x[1] *= opt->nu;
+					gather(&bs, bs.Z1, bs.ZX, bs.Zb, r, q, bs.rhs);
+					dot = 0.0;
+					for (uint32_t i = 0; i < bs.n + 2; i++)
+						dot += bs.rhs[i] * bs.x[i];
+					tr += dot;
+				}
+				dfs[j] = bs.trace_p + bs.probe_weight * tr;
 			}
-			df = bs.trace_p + bs.probe_weight * tr;
-			bic = -2.0 * (ll - prob->rho_over_n * ad_new * ad_new) + 2.0 * df * log_n;
-			if (bic < best_bic)
+			loglik_group(&bs, eta, r0, g, opt->nu, ll);
+			for (int j = 0; j < g; j++)
 			{
-				best_bic = bic;
-				best_df = df;
-				best = r;
-				memcpy(bs.best_step, bs.step, sizeof(double) * (bs.n + 2));
+				double		bic;
+
+				if (!usable[j])
+					continue;
+				bic = -2.0 * (ll[j] - prob->rho_over_n * ad_new[j] * ad_new[j]) +
+					2.0 * dfs[j] * log_n;
+				if (bic < best_bic)
+				{
+					best_bic = bic;
+					best_df = dfs[j];
+					best = r0 + j;
+					memcpy(bs.best_step, bs.cand_step + (size_t) j * stride,
+						   sizeof(double) * stride);
+				}
 			}
 		}
 		if (best < 0)
