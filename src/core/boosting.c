@@ -131,25 +131,33 @@ probe(const boost *bs, size_t l, int k)
 	return (bs->probe_bits[l * bs->probe_words + (k >> 6)] >> (k & 63)) & 1 ? 1.0 : -1.0;
 }
 
+/*
+ * A row's place in the canonical order: stratum, y, s, then the bytes of
+ * its features.  The first 8 of those bytes, read big-endian, order like
+ * memcmp does, so most comparisons never touch the row itself.
+ */
+typedef struct row_key
+{
+	uint64_t	group;			/* stratum, y, s */
+	uint64_t	lead;			/* the features' first 8 bytes, big-endian */
+	uint32_t	row;
+} row_key;
+
 /* qsort has no context argument */
 static const fg_data *rank_data;
 
 static int
 compare_rows(const void *pa, const void *pb)
 {
-	uint32_t	a = *(const uint32_t *) pa,
-				b = *(const uint32_t *) pb;
+	const row_key *a = pa,
+			   *b = pb;
 	const fg_data *d = rank_data;
-	int			c;
 
-	if (d->stratum[a] != d->stratum[b])
-		return d->stratum[a] < d->stratum[b] ? -1 : 1;
-	if (d->y[a] != d->y[b])
-		return d->y[a] < d->y[b] ? -1 : 1;
-	if (d->s[a] != d->s[b])
-		return d->s[a] < d->s[b] ? -1 : 1;
-	c = memcmp(fg_data_row(d, a), fg_data_row(d, b), sizeof(double) * d->p);
-	return c;
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	if (a->lead != b->lead)
+		return a->lead < b->lead ? -1 : 1;
+	return memcmp(fg_data_row(d, a->row), fg_data_row(d, b->row), sizeof(double) * d->p);
 }
 
 /*
@@ -160,18 +168,28 @@ compare_rows(const void *pa, const void *pb)
 static fg_status
 rank_rows(boost *bs, fg_error *err)
 {
-	uint32_t   *order = fg_alloc(bs->env, sizeof(uint32_t) * bs->N);
+	const fg_data *d = bs->data;
+	row_key    *keys = fg_alloc_uninit(bs->env, sizeof(row_key) * (bs->N ? bs->N : 1));
 
-	if (order == NULL)
+	if (keys == NULL)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	for (size_t l = 0; l < bs->N; l++)
-		order[l] = (uint32_t) l;
-	rank_data = bs->data;
-	qsort(order, bs->N, sizeof(uint32_t), compare_rows);
+	{
+		const uint8_t *x = (const uint8_t *) fg_data_row(d, l);
+		uint64_t	lead = 0;
+
+		for (size_t i = 0; i < 8 && i < sizeof(double) * (size_t) d->p; i++)
+			lead |= (uint64_t) x[i] << (56 - 8 * i);
+		keys[l].group = ((uint64_t) d->stratum[l] << 2) | ((uint64_t) d->y[l] << 1) | d->s[l];
+		keys[l].lead = lead;
+		keys[l].row = (uint32_t) l;
+	}
+	rank_data = d;
+	qsort(keys, bs->N, sizeof(row_key), compare_rows);
 	rank_data = NULL;
 	for (size_t r = 0; r < bs->N; r++)
-		bs->rank[order[r]] = (uint32_t) r;
-	fg_release(bs->env, order);
+		bs->rank[keys[r].row] = (uint32_t) r;
+	fg_release(bs->env, keys);
 	return FG_OK;
 }
 
