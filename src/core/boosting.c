@@ -97,6 +97,7 @@ typedef struct boost
 	double	   *cand_info;		/* 4 x group: usable, a'delta after, df, log-likelihood */
 	double	   *block,
 			   *zblock;			/* FG_BLOCK_ROWS x p, FG_BLOCK_ROWS x m */
+	double	   *rowbuf;			/* 2 FG_BLOCK_ROWS + 3 m: row_sums' scratch */
 } boost;
 
 /* ---------- probes ---------- */
@@ -316,12 +317,64 @@ poll_rows(const boost *bs, size_t from, size_t count)
 		bs->env->check_interrupts(bs->env->ctx);
 }
 
+/* mu = sigmoid(eta) from u = exp(-|eta|); weights mu (1 - mu), floored; residuals y - mu. */
+static inline void
+block_weights(size_t rows, const double *restrict eta, const uint8_t *restrict y,
+			  double *restrict w, double *restrict res)
+{
+	for (size_t q = 0; q < rows; q++)
+	{
+		double		e = eta[q];
+		double		u = fg_exp_nonpositive(-fabs(e));
+		double		iv = 1.0 / (1.0 + u);
+		double		mu = e >= 0.0 ? iv : u * iv;
+		double		wq = mu * (1.0 - mu);
+
+		w[q] = wq > FG_W_FLOOR ? wq : FG_W_FLOOR;
+		res[q] = y[q] - mu;
+	}
+}
+
+/* One row's feature sums: w x, w x^2, r x, and w x into its stratum's row. */
+static inline void
+feature_sums_row(int p, double w, double res, const double *restrict x,
+				 double *restrict swx, double *restrict swxx, double *restrict srx,
+				 double *restrict gg)
+{
+	for (int j = 0; j < p; j++)
+	{
+		double		wx = w * x[j];
+
+		swx[j] += wx;
+		swxx[j] += wx * x[j];
+		srx[j] += res * x[j];
+		gg[j] += wx;
+	}
+}
+
+/* One row's probe terms: W (z - h) into zrow and its sums, z h into tr. */
+static inline void
+probe_row(int m, double w, const double *restrict z, const double *restrict h,
+		  double *restrict zrow, double *restrict t1, double *restrict tg, double *restrict tr)
+{
+	for (int k = 0; k < m; k++)
+	{
+		double		wv = w * (z[k] - h[k]);
+
+		tr[k] += z[k] * h[k];
+		zrow[k] = wv;
+		t1[k] += wv;
+		tg[k] += wv;
+	}
+}
+
 /*
  * One pass at the current eta: the weights' and residuals' row sums, and the
  * probe sums A'W(z - h); with initial = true only the sums M_0 needs, with
- * h = 0.
+ * h = 0.  Per block: the weights in one vectorized loop, then the sums row
+ * by row, their loops over features and probes vectorized too.
  */
-static void
+FG_ROW_LOOPS static void
 row_sums(boost *bs, const double *eta, bool initial)
 {
 	const fg_data *d = bs->data;
@@ -329,6 +382,11 @@ row_sums(boost *bs, const double *eta, bool initial)
 	int			p = bs->p,
 				m = bs->m;
 	uint32_t	n = bs->n;
+	double	   *wbuf = bs->rowbuf;
+	double	   *rbuf = wbuf + FG_BLOCK_ROWS;
+	double	   *zbuf = rbuf + FG_BLOCK_ROWS;
+	double	   *tr = zbuf + m;
+	const double *zero_h = tr + m;
 
 	bs->Sw = bs->Sr = 0.0;
 	memset(bs->Swx, 0, sizeof(double) * p);
@@ -340,53 +398,39 @@ row_sums(boost *bs, const double *eta, bool initial)
 	memset(bs->T1, 0, sizeof(double) * m);
 	memset(bs->TX, 0, sizeof(double) * p * m);
 	memset(bs->Tb, 0, sizeof(double) * n * m);
-	bs->trace_p = 0.0;
+	memset(tr, 0, sizeof(double) * m * 2);
 
 	for (size_t r0 = 0, rows; r0 < N; r0 += rows)
 	{
 		/* a block must lie in one chunk of rows for the dgemm below */
 		rows = fg_data_run(d, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
 		poll_rows(bs, r0, rows);
+		block_weights(rows, eta + r0, d->y + r0, wbuf, rbuf);
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
-			double		mu = fg_sigmoid(eta[l]);
-			double		w = fmax(mu * (1.0 - mu), FG_W_FLOOR);
-			double		res = d->y[l] - mu;
-			const double *x = fg_data_row(d, l);
+			double		w = wbuf[q];
+			double		res = rbuf[q];
 			uint32_t	g = d->stratum[l];
-			double	   *Gg = bs->Gx + (size_t) g * p;
-			double	   *Tg = bs->Tb + (size_t) g * m;
-			double	   *hrow = bs->H + l * m;
-			double	   *zrow = bs->zblock + q * m;
 
 			bs->Sw += w;
 			bs->Sr += res;
 			bs->Dw[g] += w;
 			bs->Srb[g] += res;
-			for (int j = 0; j < p; j++)
-			{
-				bs->Swx[j] += w * x[j];
-				bs->Swxx[j] += w * x[j] * x[j];
-				bs->Srx[j] += res * x[j];
-				Gg[j] += w * x[j];
-			}
+			feature_sums_row(p, w, res, fg_data_row(d, l), bs->Swx, bs->Swxx, bs->Srx,
+							 bs->Gx + (size_t) g * p);
 			for (int k = 0; k < m; k++)
-			{
-				double		z = probe(bs, l, k);
-				double		wv = w * (initial ? z : z - hrow[k]);
-
-				if (!initial)
-					bs->trace_p += z * hrow[k];
-				zrow[k] = wv;
-				bs->T1[k] += wv;
-				Tg[k] += wv;
-			}
+				zbuf[k] = probe(bs, l, k);
+			probe_row(m, w, zbuf, initial ? zero_h : bs->H + l * m, bs->zblock + q * m,
+					  bs->T1, bs->Tb + (size_t) g * m, tr);
 		}
 		if (p > 0)
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
 						fg_data_row(d, r0), p, bs->zblock, m, 1.0, bs->TX, m);
 	}
+	bs->trace_p = 0.0;
+	for (int k = 0; k < m && !initial; k++)
+		bs->trace_p += tr[k];
 	bs->trace_p *= bs->probe_weight;
 }
 
@@ -552,7 +596,7 @@ boost_free(boost *bs)
 	void	   *ptrs[] = {bs->rank, bs->H, bs->Z1, bs->ZX, bs->Zb, bs->T1, bs->TX, bs->Tb,
 		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E, bs->Ha,
 		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock,
-		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits};
+		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits, bs->rowbuf};
 
 	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
 		fg_release(env, ptrs[i]);
@@ -600,6 +644,7 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->probe_solutions = fg_alloc(env, sizeof(double) * m * (n + 2));
 	bs->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
 	bs->zblock = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * m);
+	bs->rowbuf = fg_alloc(env, sizeof(double) * (2 * FG_BLOCK_ROWS + 3 * m));
 	bs->probe_words = bs->opt->exact_trace ? 0 : (m + 63) / 64;
 	/* zeroed: probe_sums() only sets bits */
 	bs->probe_bits = fg_alloc(env, sizeof(uint64_t) * (N * bs->probe_words + 1));
@@ -608,7 +653,8 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->cand_b = fg_alloc(env, sizeof(double) * bs->group * (n ? n : 1));
 	bs->cand_acc = fg_alloc(env, sizeof(double) * bs->group * 5);
 	bs->cand_info = fg_alloc(env, sizeof(double) * bs->group * 4);
-	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits)
+	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits ||
+		!bs->rowbuf)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	if (!bs->rank || !bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
 		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
