@@ -454,6 +454,17 @@ row_sums(boost *bs, const double *eta, bool initial)
 	bs->trace_p *= bs->probe_weight;
 }
 
+/* a += z and b += z over m entries */
+static inline void
+add_to(int m, const double *restrict z, double *restrict a, double *restrict b)
+{
+	for (int k = 0; k < m; k++)
+	{
+		a[k] += z[k];
+		b[k] += z[k];
+	}
+}
+
 /* The probes' signs (kept as bits) and their fixed sums: sum z, X'z, stratum sums of z. */
 static void
 probe_sums(boost *bs)
@@ -477,16 +488,11 @@ probe_sums(boost *bs)
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
-			double	   *Zg = bs->Zb + (size_t) d->stratum[l] * m;
+			double	   *z = bs->rowbuf;
 
-			for (int k = 0; k < m; k++)
-			{
-				double		z = probe(bs, l, k);
-
-				bs->zblock[q * m + k] = z;
-				bs->Z1[k] += z;
-				Zg[k] += z;
-			}
+			probe_signs(bs, l, z);
+			memcpy(bs->zblock + q * m, z, sizeof(double) * m);
+			add_to(m, z, bs->Z1, bs->Zb + (size_t) d->stratum[l] * m);
 		}
 		if (p > 0)
 			cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, m, (int) rows, 1.0,
