@@ -88,6 +88,7 @@ typedef struct boost
 			   *step,
 			   *best_step;
 	double	   *probe_solutions;	/* m x (2 + n) */
+	double	   *probe_by_coef;	/* (2 + n) x m: the same, transposed */
 
 	/* candidates whose log-likelihoods one pass over the rows evaluates */
 	int			group;			/* at most this many at once */
@@ -511,6 +512,15 @@ gather(const boost *bs, const double *S1, const double *SX, const double *Sb, in
 		v[2 + i] = Sb[(size_t) i * bs->m + k];
 }
 
+/* One row of h: h_k += c0_k + c1_k x_r + cg_k for every probe k. */
+static inline void
+add_probe_update(int m, double xr, const double *restrict c0, const double *restrict c1,
+				 const double *restrict cg, double *restrict h)
+{
+	for (int k = 0; k < m; k++)
+		h[k] += c0[k] + c1[k] * xr + cg[k];
+}
+
 /* h_k += A_r diag(1, nu, 1..) F_r^-1 A_r'W (z_k - h_k) for every probe. */
 static void
 update_probes(boost *bs, int r, double nu)
@@ -527,19 +537,17 @@ update_probes(boost *bs, int r, double nu)
 		arrow_solve(bs, bs->rhs, c);
 		c[1] *= nu;
 	}
+	/* by coefficient, so that the loop over the probes below is contiguous */
+	for (int k = 0; k < m; k++)
+		for (size_t i = 0; i < stride; i++)
+			bs->probe_by_coef[i * m + k] = bs->probe_solutions[(size_t) k * stride + i];
 	for (size_t l = 0; l < bs->N; l++)
 	{
-		double	   *hrow = bs->H + l * m;
 		double		xr = r < 0 ? 0.0 : fg_data_row(d, l)[r];
-		uint32_t	g = d->stratum[l];
 
 		poll(bs, l);
-		for (int k = 0; k < m; k++)
-		{
-			const double *c = bs->probe_solutions + (size_t) k * stride;
-
-			hrow[k] += c[0] + c[1] * xr + c[2 + g];
-		}
+		add_probe_update(m, xr, bs->probe_by_coef, bs->probe_by_coef + m,
+						 bs->probe_by_coef + (size_t) (2 + d->stratum[l]) * m, bs->H + l * m);
 	}
 }
 
@@ -623,7 +631,7 @@ boost_free(boost *bs)
 		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E, bs->Ha,
 		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock,
 		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits, bs->rowbuf,
-		bs->sign_table};
+		bs->sign_table, bs->probe_by_coef};
 
 	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
 		fg_release(env, ptrs[i]);
@@ -669,6 +677,7 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->step = fg_alloc(env, sizeof(double) * (n + 2));
 	bs->best_step = fg_alloc(env, sizeof(double) * (n + 2));
 	bs->probe_solutions = fg_alloc(env, sizeof(double) * m * (n + 2));
+	bs->probe_by_coef = fg_alloc(env, sizeof(double) * m * (n + 2));
 	bs->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * p);
 	bs->zblock = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * m);
 	bs->rowbuf = fg_alloc(env, sizeof(double) * (2 * FG_BLOCK_ROWS + 3 * m + 8));
@@ -685,7 +694,7 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->cand_acc = fg_alloc(env, sizeof(double) * bs->group * 5);
 	bs->cand_info = fg_alloc(env, sizeof(double) * bs->group * 4);
 	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits ||
-		!bs->rowbuf || !bs->sign_table)
+		!bs->rowbuf || !bs->sign_table || !bs->probe_by_coef)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	if (!bs->rank || !bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
 		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
@@ -704,7 +713,7 @@ fg_boost_memory(size_t n_rows, int p, uint32_t n_strata, const fg_options *opt)
 	size_t		words = opt->exact_trace ? 0 : ((size_t) opt->probes + 63) / 64;
 
 	return n_rows * (m * sizeof(double) + sizeof(uint32_t) * 2 + words * sizeof(uint64_t)) +
-		(size_t) n_strata * (m * 4 + (size_t) p * 2 + 16) * sizeof(double) +
+		(size_t) (n_strata + 2) * (m * 5 + (size_t) p * 2 + 16) * sizeof(double) +
 		(size_t) candidate_group(p, n_strata) * ((size_t) n_strata * 2 + 16) * sizeof(double);
 }
 
