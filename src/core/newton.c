@@ -311,10 +311,7 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	{
 		memset(ws->F, 0, sizeof(double) * k * k);
 		if (n > 0)
-		{
 			memset(ws->G, 0, sizeof(double) * n * k);
-			memset(ws->E, 0, sizeof(double) * n);
-		}
 	}
 
 	{
@@ -323,7 +320,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		const uint32_t *restrict stratum = data->stratum;
 		double	   *restrict grad = ws->grad;
 		double	   *restrict G = ws->G;
-		double	   *restrict E = ws->E;
 		double	   *restrict resid = ws->rowbuf;
 		double	   *restrict h = ws->rowbuf + FG_BLOCK_ROWS;
 		double	   *restrict inv = ws->rowbuf + 2 * FG_BLOCK_ROWS;
@@ -413,7 +409,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 						Gg[0] += wq;
 						for (int j = 0; j < p; j++)
 							Gg[1 + j] += wq * xq[j];
-						E[g] += wq;
 					}
 			}
 			loss += loss_acc_end(&acc);
@@ -428,6 +423,10 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		}
 	}
 	ws->grad[0] += grad0;
+	/* E is the stratum sums of w, which G's first column already holds */
+	if (hessian)
+		for (uint32_t g = 0; g < n; g++)
+			ws->E[g] = ws->G[(size_t) g * k];
 
 	/* penalty gradients */
 	a_delta = fg_a_dot(prob, delta);
