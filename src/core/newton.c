@@ -389,15 +389,20 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					grad[k + stratum[r0 + q]] += resid[q];
 			if (hessian)
 			{
+				/* with strata, F's first row comes from G below: sqrt(w) x only */
+				int			lead = n > 0 ? 0 : 1;
+				int			width = p + lead;
+
 				for (size_t q = 0; q < rows; q++)
 				{
 					const double *restrict xq = x + q * (size_t) p;
-					double	   *restrict brow = block + q * k;
+					double	   *restrict brow = block + q * width + lead;
 
-					brow[0] = sw[q];
 					for (int j = 0; j < p; j++)
-						brow[1 + j] = sw[q] * xq[j];
+						brow[j] = sw[q] * xq[j];
 				}
+				for (size_t q = 0; lead && q < rows; q++)
+					block[q * width] = sw[q];
 				if (n > 0)
 					for (size_t q = 0; q < rows; q++)
 					{
@@ -412,10 +417,13 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					}
 			}
 			loss += loss_acc_end(&acc);
-			/* F += block' block, upper triangle */
-			if (hessian)
+			/* F += block' block, upper triangle (without its first row when n > 0) */
+			if (hessian && n == 0)
 				cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
 							block, k, 1.0, F, k);
+			else if (hessian && p > 0)
+				cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, (int) rows, 1.0,
+							block, p, 1.0, F + k + 1, k);
 			/* gradient += X' resid */
 			if (p > 0)
 				cblas_dgemv(CblasRowMajor, CblasTrans, (int) rows, p, 1.0,
@@ -423,10 +431,19 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		}
 	}
 	ws->grad[0] += grad0;
-	/* E is the stratum sums of w, which G's first column already holds */
+	/*
+	 * E is the stratum sums of w, which G's first column already holds; F's
+	 * first row, the sums of w [1, x], is the sum of G's rows
+	 */
 	if (hessian)
 		for (uint32_t g = 0; g < n; g++)
-			ws->E[g] = ws->G[(size_t) g * k];
+		{
+			const double *Gg = ws->G + (size_t) g * k;
+
+			ws->E[g] = Gg[0];
+			for (int j = 0; j < k; j++)
+				ws->F[j] += Gg[j];
+		}
 
 	/* penalty gradients */
 	a_delta = fg_a_dot(prob, delta);
