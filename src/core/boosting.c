@@ -655,7 +655,6 @@ boost_alloc(boost *bs, fg_error *err)
 				m = bs->m;
 	const fg_env *env = bs->env;
 
-	bs->rank = fg_alloc(env, sizeof(uint32_t) * N);
 	bs->H = fg_alloc(env, sizeof(double) * N * m);
 	bs->Z1 = fg_alloc(env, sizeof(double) * m);
 	bs->ZX = fg_alloc(env, sizeof(double) * p * m);
@@ -696,7 +695,7 @@ boost_alloc(boost *bs, fg_error *err)
 	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits ||
 		!bs->rowbuf || !bs->sign_table || !bs->probe_by_coef)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-	if (!bs->rank || !bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
+	if (!bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
 		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
 		!bs->gx || !bs->E || !bs->Ha || !bs->rhs || !bs->x || !bs->step || !bs->best_step ||
 		!bs->probe_solutions || !bs->block || !bs->zblock)
@@ -712,7 +711,11 @@ fg_boost_memory(size_t n_rows, int p, uint32_t n_strata, const fg_options *opt)
 	size_t		m = opt->exact_trace ? n_rows : (size_t) opt->probes;
 	size_t		words = opt->exact_trace ? 0 : ((size_t) opt->probes + 63) / 64;
 
-	return n_rows * (m * sizeof(double) + sizeof(uint32_t) * 2 + words * sizeof(uint64_t)) +
+	/* per row: the probes, or before them the sort keys and merge sort's copy (48 bytes) */
+	size_t		per_row = m * sizeof(double) + words * sizeof(uint64_t);
+
+	per_row = per_row > 2 * sizeof(row_key) ? per_row : 2 * sizeof(row_key);
+	return n_rows * (per_row + sizeof(uint32_t) * 2) +
 		(size_t) (n_strata + 2) * (m * 5 + (size_t) p * 2 + 16) * sizeof(double) +
 		(size_t) candidate_group(p, n_strata) * ((size_t) n_strata * 2 + 16) * sizeof(double);
 }
@@ -764,7 +767,15 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		;
 	bs.poll_mask -= 1;
 
-	if ((st = boost_alloc(&bs, err)) != FG_OK)
+	/* the canonical order first: its sort keys are gone before the probes take their memory */
+	bs.rank = fg_alloc(env, sizeof(uint32_t) * (bs.N ? bs.N : 1));
+	if (bs.rank == NULL)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+	if ((st = rank_rows(&bs, err)) != FG_OK ||
+		(st = boost_alloc(&bs, err)) != FG_OK)
 		goto done;
 	fit->selected = fg_alloc(env, sizeof(uint32_t) * bs.p);
 	var_b = fg_alloc(env, sizeof(double) * bs.n);
@@ -773,8 +784,6 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		goto done;
 	}
-	if ((st = rank_rows(&bs, err)) != FG_OK)
-		goto done;
 	probe_sums(&bs);
 
 	/* the Fisher matrix of the full model, for the variance of b */
