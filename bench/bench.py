@@ -177,7 +177,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", default="100000,1000000",
                     help="comma-separated table sizes (default 100000,1000000)")
-    ap.add_argument("--reps", type=int, default=3, help="runs per timing; the minimum counts")
+    ap.add_argument("--reps", type=int, default=5, help="runs per timing; the minimum counts")
     ap.add_argument("--workers", type=int, default=2,
                     help="max_parallel_workers_per_gather of the parallel columns (default 2)")
     ap.add_argument("--no-peers", action="store_true", help="skip R and scikit-learn")

@@ -97,6 +97,8 @@ EOF
 fit_ours() {   # $1 size, $2 method, $3 rho: one fresh connection
     psql -X -q -At -F $'\t' -v size="$1" -v method="$2" -v rho="$3" <<'EOF' >> "$results"
 \set ON_ERROR_STOP on
+-- serial: on 2 CPUs a parallel fit is slower, and the leader's merge copies the workers' rows
+SET max_parallel_workers_per_gather = 0;
 SELECT clock_timestamp() AS t0 \gset
 SELECT fairglmm_info(fairglmm_fit(y, x, stratum, sex, :rho, 1,
                                   jsonb_build_object('method', :'method'))) AS info
