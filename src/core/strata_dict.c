@@ -134,10 +134,10 @@ direct_fill(fg_strata_dict *dict)
  * Record the new 8-byte key w.  Outside the table's range, the table is
  * rebuilt over the range of all 8-byte keys with as much room again for
  * keys to come, if that fits the bound of twice the hash slots; else it is
- * dropped until the keys are dense enough.  The table only speeds lookups
- * up, so failing to allocate it is no error.
+ * dropped until the keys are dense enough.  False when the new table could
+ * not be allocated: like any failed allocation, that fails the call.
  */
-static void
+static bool
 direct_note(fg_strata_dict *dict, uint64_t w, uint32_t index)
 {
 	uint64_t	limit = (uint64_t) dict->n_slots * 2;
@@ -152,23 +152,24 @@ direct_note(fg_strata_dict *dict, uint64_t w, uint32_t index)
 	if (dict->direct && w - dict->direct_base < dict->direct_len)
 	{
 		dict->direct[w - dict->direct_base] = index + 1;
-		return;
+		return true;
 	}
 	fg_release(dict->env, dict->direct);
 	dict->direct = NULL;
 	dict->direct_len = 0;
 	span = dict->int_max - dict->int_min;	/* entries needed, minus one */
 	if (span >= limit)
-		return;
+		return true;
 	len = 2 * (span + 1) < limit ? 2 * (span + 1) : limit;
 	slack = (len - (span + 1)) / 2;
 	/* keys in the middle; offsets are taken modulo 2^64, so the range may wrap */
 	dict->direct_base = dict->int_min - slack;
 	dict->direct = fg_alloc(dict->env, sizeof(uint32_t) * len);
 	if (dict->direct == NULL)
-		return;
+		return false;
 	dict->direct_len = len;
 	direct_fill(dict);
+	return true;
 }
 
 static bool
@@ -273,8 +274,8 @@ fg_dict_intern(fg_strata_dict *dict, const uint8_t *key, size_t len, fg_error *e
 	if ((uint64_t) dict->count * 2 > dict->n_slots &&
 		rehash(dict, dict->n_slots * 2, err) != FG_OK)
 		return -1;
-	if (len == 8)
-		direct_note(dict, key_word(key), index);
+	if (len == 8 && !direct_note(dict, key_word(key), index))
+		goto nomem;
 	return index;
 
 nomem:
