@@ -11,32 +11,9 @@
  */
 #include "fg_core.h"
 #include "test_data.h"
+#include "unit.h"
 
 #include <stdio.h>
-
-static void *
-plain_alloc(void *ctx, size_t size)
-{
-	return calloc(1, size);
-}
-
-static void *
-plain_alloc_uninit(void *ctx, size_t size)
-{
-	return malloc(size);
-}
-
-static void
-plain_release(void *ctx, void *ptr)
-{
-	free(ptr);
-}
-
-static const fg_env env = {
-	.alloc = plain_alloc,
-	.release = plain_release,
-	.alloc_uninit = plain_alloc_uninit,
-};
 
 static void
 print_fit(const char *name, const fg_fit *f)
@@ -97,17 +74,17 @@ main(void)
 		opt.lambda = 1.0;
 		t.data.stratum = fg_method_uses_strata(opt.method) ? t.g : NULL;
 		t.data.n_strata = fg_method_uses_strata(opt.method) ? n_strata : 0;
-		if (fg_fit_model(&env, &t.data, &opt, &f, &err) != FG_OK)
+		if (fg_fit_model(&unit_env, &t.data, &opt, &f, &err) != FG_OK)
 		{
 			fprintf(stderr, "%s: %s\n", fg_method_name(opt.method), err.message);
 			failures++;
 			continue;
 		}
 		print_fit(fg_method_name(opt.method), &f);
-		free(f.beta);
-		free(f.b);
-		free(f.stratum_rows);
-		free(f.selected);
+		fg_release(&unit_env, f.beta);
+		fg_release(&unit_env, f.b);
+		fg_release(&unit_env, f.stratum_rows);
+		fg_release(&unit_env, f.selected);
 	}
 	free_set(&t);
 	return failures > 0;
