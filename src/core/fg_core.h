@@ -101,6 +101,7 @@ typedef struct fg_options
 	double		tol;			/* Newton decrement tolerance */
 	int			max_iter;		/* Newton iterations (per solve) */
 	double		threshold;		/* classification threshold for training metrics */
+	double		l2;				/* ridge l2 ||beta||^2 on the slopes (not the intercept), >= 0 */
 
 	/* boosting (glmm, fair_glmm) */
 	double		q0;				/* initial random-intercept variance Q */
@@ -197,6 +198,20 @@ typedef struct fg_fit
 	double		bic;			/* BIC of the last step */
 	double		df;				/* hat-matrix trace of the last step */
 	uint32_t   *selected;		/* p: times each covariate was selected; NULL otherwise */
+
+	/*
+	 * Quasi-complete separation: the objective has no finite minimiser and
+	 * the solver stopped where the fitted probabilities of separated_rows
+	 * rows had reached 0 or 1 to tolerance.  unidentified lists the
+	 * coefficients that run off, as indices into (intercept, x1 .. xp):
+	 * 0 is the intercept, j the j-th feature.  separation_detail is a
+	 * sentence naming them (and their values on the separated rows), for
+	 * the warning.  All zero / NULL / empty when there was no separation.
+	 */
+	uint64_t	separated_rows;
+	uint32_t	n_unidentified;
+	uint32_t   *unidentified;	/* n_unidentified indices, ascending */
+	char		separation_detail[400];
 } fg_fit;
 
 /*
