@@ -5,11 +5,12 @@
  * Each step tries every covariate r with the update of (beta0, beta_r, b)
  * that one penalised Fisher-scoring step gives, scores each by
  *
- *   BIC_r = -2 [loglik(mu_r) - (rho/N)(a'delta_r)^2] + 2 df_r log(n)
+ *   BIC_r = -2 [loglik(mu_r) - (rho/N)(a'delta_r)^2 - l2 ||beta_r||^2] + 2 df_r log(n)
  *
  * and keeps the best; then re-estimates the random-intercept variance Q.
- * The per-candidate system F_r = A_r'WA_r + K + (2rho/N) a_r a_r' is an
- * arrow matrix (2 x 2 dense block, n diagonal) plus rank one, so each solve
+ * The per-candidate system F_r = A_r'WA_r + K + (2rho/N) a_r a_r' (+ 2 l2 on
+ * the slope) is an arrow matrix (2 x 2 dense block, n diagonal) plus rank
+ * one, so each solve
  * costs O(n) once the row sums are known.
  *
  * df_r = trace(I - (I - M_r) U) with U the product of (I - M) of earlier
@@ -79,8 +80,8 @@ typedef struct boost
 	double		Sinv[4];		/* inverse 2 x 2 Schur complement */
 	int			kf;				/* 1 (intercept only) or 2 (intercept, x_r) */
 	double		a_f[2];			/* fixed entries of a_r */
-	double	   *Ha;				/* 2 + n: H0^-1 a_r */
-	double		sm_denom;		/* 1 + pen a_r' H0^-1 a_r */
+	double		fair_c[2];		/* a_f - G'E^-1 a_b */
+	double		fair_gamma;		/* pen / (1 + pen a_b'E^-1 a_b); 0 without fairness */
 
 	/* scratch, 2 + n each */
 	double	   *rhs,
@@ -198,12 +199,13 @@ rank_rows(boost *bs, fg_error *err)
 
 /* ---------- the arrow system of one candidate ---------- */
 
-static void arrow_solve(const boost *bs, const double *v, double *x);
-
 /*
  * Prepare F = [B G; G' diag(E)] + pen a_r a_r' for candidate r (r < 0: the
- * intercept-only system of M_0, without the fairness term).  Returns false
- * when the 2 x 2 Schur complement is singular.
+ * intercept-only system of M_0, without the fairness term).  The ridge l2
+ * adds 2 l2 to the slope's diagonal.  The fairness term is folded into the
+ * 2 x 2 Schur complement, as newton.c does for the full system: with
+ * c = a_f - G'E^-1 a_b and gamma = pen / (1 + pen a_b'E^-1 a_b),
+ * S = B - G'E^-1 G + gamma c c'.  Returns false when S is singular.
  */
 static bool
 arrow_prepare(boost *bs, int r, bool fair)
@@ -211,11 +213,16 @@ arrow_prepare(boost *bs, int r, bool fair)
 	uint32_t	n = bs->n;
 	double		S[4];
 	const double *a = bs->prob->a;
+	const double *a_b = a + bs->prob->k;
+	bool		with_fair = fair && bs->pen > 0.0;
+	double		c0 = 0.0,
+				c1 = 0.0,
+				aea = 0.0;
 
 	bs->kf = r < 0 ? 1 : 2;
 	S[0] = bs->Sw;
 	S[1] = S[2] = r < 0 ? 0.0 : bs->Swx[r];
-	S[3] = r < 0 ? 1.0 : bs->Swxx[r];
+	S[3] = r < 0 ? 1.0 : bs->Swxx[r] + 2.0 * bs->prob->l2;
 	for (uint32_t i = 0; i < n; i++)
 	{
 		double		gx = r < 0 ? 0.0 : bs->Gx[(size_t) i * bs->p + r];
@@ -226,6 +233,24 @@ arrow_prepare(boost *bs, int r, bool fair)
 		S[0] -= bs->Dw[i] * bs->Dw[i] / e;
 		S[1] -= bs->Dw[i] * gx / e;
 		S[3] -= gx * gx / e;
+		if (with_fair)
+		{
+			c0 += bs->Dw[i] * a_b[i] / e;
+			c1 += gx * a_b[i] / e;
+			aea += a_b[i] * a_b[i] / e;
+		}
+	}
+	bs->fair_gamma = 0.0;
+	if (with_fair)
+	{
+		bs->a_f[0] = a[0];
+		bs->a_f[1] = r < 0 ? 0.0 : a[1 + r];
+		bs->fair_c[0] = bs->a_f[0] - c0;
+		bs->fair_c[1] = r < 0 ? 0.0 : bs->a_f[1] - c1;
+		bs->fair_gamma = bs->pen / (1.0 + bs->pen * aea);
+		S[0] += bs->fair_gamma * bs->fair_c[0] * bs->fair_c[0];
+		S[1] += bs->fair_gamma * bs->fair_c[0] * bs->fair_c[1];
+		S[3] += bs->fair_gamma * bs->fair_c[1] * bs->fair_c[1];
 	}
 	S[2] = S[1];
 	if (bs->kf == 1)
@@ -246,35 +271,35 @@ arrow_prepare(boost *bs, int r, bool fair)
 		bs->Sinv[1] = bs->Sinv[2] = -S[1] / det;
 		bs->Sinv[3] = S[0] / det;
 	}
-
-	/* Sherman-Morrison for the fairness term needs H0^-1 a_r */
-	bs->sm_denom = 0.0;
-	if (fair && bs->pen > 0.0)
-	{
-		double		ah;
-
-		bs->a_f[0] = a[0];
-		bs->a_f[1] = r < 0 ? 0.0 : a[1 + r];
-		bs->rhs[0] = bs->a_f[0];
-		bs->rhs[1] = bs->a_f[1];
-		memcpy(bs->rhs + 2, a + bs->prob->k, sizeof(double) * n);
-		arrow_solve(bs, bs->rhs, bs->Ha);	/* sm_denom = 0: arrow part only */
-		ah = bs->a_f[0] * bs->Ha[0] + bs->a_f[1] * bs->Ha[1];
-		for (uint32_t i = 0; i < n; i++)
-			ah += bs->rhs[2 + i] * bs->Ha[2 + i];
-		bs->sm_denom = 1.0 + bs->pen * ah;
-	}
 	return true;
 }
 
-/* x = F^-1 v for the prepared candidate (vectors: 2 fixed slots, then n). */
+/*
+ * x = F^-1 v for the prepared candidate (vectors: 2 fixed slots, then n), by
+ * block elimination with the stratum block E + pen a_b a_b':
+ *
+ *   x_f = S^-1 (v_f - G'E^-1 v_b - gamma (a_b'E^-1 v_b) c)
+ *   q   = v_b - G x_f - pen (a_f'x_f) a_b
+ *   x_b = E^-1 q - gamma E^-1 a_b (a_b'E^-1 q)
+ */
 static void
 arrow_solve(const boost *bs, const double *v, double *x)
 {
 	uint32_t	n = bs->n;
+	const double *a_b = bs->prob->a + bs->prob->k;
+	double		gamma = bs->fair_gamma;
 	double		t0 = v[0],
 				t1 = bs->kf == 2 ? v[1] : 0.0;
 
+	if (gamma > 0.0)
+	{
+		double		av = 0.0;
+
+		for (uint32_t i = 0; i < n; i++)
+			av += a_b[i] * v[2 + i] / bs->E[i];
+		t0 -= gamma * av * bs->fair_c[0];
+		t1 -= gamma * av * bs->fair_c[1];
+	}
 	for (uint32_t i = 0; i < n; i++)
 	{
 		t0 -= bs->Dw[i] * v[2 + i] / bs->E[i];
@@ -282,23 +307,24 @@ arrow_solve(const boost *bs, const double *v, double *x)
 	}
 	x[0] = bs->Sinv[0] * t0 + bs->Sinv[1] * t1;
 	x[1] = bs->kf == 2 ? bs->Sinv[2] * t0 + bs->Sinv[3] * t1 : 0.0;
-	for (uint32_t i = 0; i < n; i++)
-		x[2 + i] = (v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1]) / bs->E[i];
-
-	if (bs->sm_denom > 0.0)
+	if (gamma > 0.0)
 	{
-		const double *a_b = bs->prob->a + bs->prob->k;
-		double		ax = bs->a_f[0] * x[0] + bs->a_f[1] * x[1];
-		double		scale;
+		double		afx = bs->a_f[0] * x[0] + bs->a_f[1] * x[1];
+		double		aq = 0.0;
 
 		for (uint32_t i = 0; i < n; i++)
-			ax += a_b[i] * x[2 + i];
-		scale = bs->pen * ax / bs->sm_denom;
-		x[0] -= scale * bs->Ha[0];
-		x[1] -= scale * bs->Ha[1];
+		{
+			double		q = v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1] - bs->pen * afx * a_b[i];
+
+			x[2 + i] = q / bs->E[i];
+			aq += a_b[i] * x[2 + i];
+		}
 		for (uint32_t i = 0; i < n; i++)
-			x[2 + i] -= scale * bs->Ha[2 + i];
+			x[2 + i] -= gamma * aq * a_b[i] / bs->E[i];
 	}
+	else
+		for (uint32_t i = 0; i < n; i++)
+			x[2 + i] = (v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1]) / bs->E[i];
 }
 
 /* ---------- row passes ---------- */
@@ -628,7 +654,7 @@ boost_free(boost *bs)
 {
 	const fg_env *env = bs->env;
 	void	   *ptrs[] = {bs->rank, bs->H, bs->Z1, bs->ZX, bs->Zb, bs->T1, bs->TX, bs->Tb,
-		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E, bs->Ha,
+		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E,
 		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock,
 		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits, bs->rowbuf,
 		bs->sign_table, bs->probe_by_coef};
@@ -670,7 +696,6 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->Gx = fg_alloc(env, sizeof(double) * n * p);
 	bs->gx = fg_alloc(env, sizeof(double) * n);
 	bs->E = fg_alloc(env, sizeof(double) * n);
-	bs->Ha = fg_alloc(env, sizeof(double) * (n + 2));
 	bs->rhs = fg_alloc(env, sizeof(double) * (n + 2));
 	bs->x = fg_alloc(env, sizeof(double) * (n + 2));
 	bs->step = fg_alloc(env, sizeof(double) * (n + 2));
@@ -697,7 +722,7 @@ boost_alloc(boost *bs, fg_error *err)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	if (!bs->H || !bs->Z1 || !bs->ZX || !bs->Zb || !bs->T1 || !bs->TX ||
 		!bs->Tb || !bs->Swx || !bs->Swxx || !bs->Srx || !bs->Dw || !bs->Srb || !bs->Gx ||
-		!bs->gx || !bs->E || !bs->Ha || !bs->rhs || !bs->x || !bs->step || !bs->best_step ||
+		!bs->gx || !bs->E || !bs->rhs || !bs->x || !bs->step || !bs->best_step ||
 		!bs->probe_solutions || !bs->block || !bs->zblock)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
 					   "Boosting needs %zu MB for %zu rows and %zu probes.",
@@ -806,6 +831,8 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	for (int step = 0; step < opt->max_steps; step++)
 	{
 		double		a_delta = fg_a_dot(prob, delta);
+		double		l2 = prob->l2;
+		double		beta_sq = 0.0;
 		double		best_bic = INFINITY,
 					best_df = 0.0;
 		int			best = -1;
@@ -815,6 +842,8 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 			env->check_interrupts(env->ctx);
 		bs.invq = 1.0 / Q;
 		row_sums(&bs, eta, false);
+		for (int j = 0; j < bs.p; j++)
+			beta_sq += delta[1 + j] * delta[1 + j];
 
 		/*
 		 * Each candidate's step, a'delta after it and df first; then one
@@ -846,7 +875,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 				}
 				/* score s_r = A_r'(y - mu) - K delta_r - pen a_r (a'delta) */
 				bs.rhs[0] = bs.Sr - bs.pen * a_delta * prob->a[0];
-				bs.rhs[1] = bs.Srx[r] - bs.pen * a_delta * prob->a[1 + r];
+				bs.rhs[1] = bs.Srx[r] - 2.0 * l2 * delta[1 + r] - bs.pen * a_delta * prob->a[1 + r];
 				for (uint32_t i = 0; i < bs.n; i++)
 					bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq -
 						bs.pen * a_delta * prob->a[k + i];
@@ -877,11 +906,18 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 			loglik_group(&bs, eta, r0, g, opt->nu, ll);
 			for (int j = 0; j < g; j++)
 			{
-				double		bic;
+				double		bic,
+							beta_r,
+							ridge = 0.0;
 
 				if (!usable[j])
 					continue;
-				bic = -2.0 * (ll[j] - prob->rho_over_n * ad_new[j] * ad_new[j]) +
+				if (l2 > 0.0)
+				{
+					beta_r = delta[1 + r0 + j] + opt->nu * bs.cand_step[(size_t) j * stride + 1];
+					ridge = l2 * (beta_sq - delta[1 + r0 + j] * delta[1 + r0 + j] + beta_r * beta_r);
+				}
+				bic = -2.0 * (ll[j] - prob->rho_over_n * ad_new[j] * ad_new[j] - ridge) +
 					2.0 * dfs[j] * log_n;
 				if (bic < best_bic)
 				{

@@ -5,6 +5,7 @@
  */
 #include "fg_core.h"
 #include "boosting.h"
+#include "separation.h"
 
 #include <math.h>
 #include <string.h>
@@ -241,8 +242,9 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	/* one pass gives the collinearity check, a, and the first Newton iteration */
 	if ((st = fg_summarize(env, data, strata, &sum, err)) != FG_OK)
 		return st;
-	if ((st = fg_summary_check_collinear(env, data, &sum, err)) != FG_OK ||
-		(st = fg_problem_init(env, data, &sum, strata, opt->lambda, rho, &prob, err)) != FG_OK)
+	/* a ridge on the slopes identifies collinear features too */
+	if ((opt->l2 == 0.0 && (st = fg_summary_check_collinear(env, data, &sum, err)) != FG_OK) ||
+		(st = fg_problem_init(env, data, &sum, strata, opt->lambda, rho, opt->l2, &prob, err)) != FG_OK)
 		goto done;
 	/* only the constrained search solves with the final Hessian */
 	prob.final_gradient_only = !constrained;
@@ -271,6 +273,9 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		st = fg_newton_solve(env, &prob, opt, delta, &ws, &stats, err);
 		fit->iterations = stats.iterations;
 	}
+	/* the last step tells whether the minimum lies at infinity */
+	if (st == FG_OK && stats.converged)
+		st = fg_check_separation(env, &prob, &ws, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
 	if (st == FG_OK && fg_method_is_boosting(opt->method))
 		st = fg_boost(env, data, opt, &prob, delta, &ws, fit, err);
@@ -315,6 +320,7 @@ done:
 		fg_release(env, fit->b);
 		fg_release(env, fit->stratum_rows);
 		fg_release(env, fit->selected);
+		fg_release(env, fit->unidentified);
 		memset(fit, 0, sizeof(*fit));
 	}
 	return st;

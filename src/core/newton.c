@@ -8,10 +8,11 @@
  *   H0 = [ G'  E ]     G = stratum sums of w [1,x]  (stored n x k)
  *                      E = diag(stratum sums of w + 2 lambda)
  *
- * plus the rank-one fairness term (2 rho / N) a a'.  H0 is solved by
- * eliminating the diagonal block (Schur complement S = F - G E^-1 G',
- * Cholesky via LAPACKE) and the rank-one term by Sherman-Morrison, so an
- * iteration costs O(N k^2 + n k^2 + k^3) and memory stays O(N + n k).
+ * plus the ridge 2 l2 on the slopes' diagonal and the rank-one fairness term
+ * (2 rho / N) a a'.  The system is solved by eliminating the stratum block
+ * (Schur complement, Cholesky via LAPACKE), with the rank-one term folded
+ * into the Schur complement (see factor()), so an iteration costs
+ * O(N k^2 + n k^2 + k^3) and memory stays O(N + n k).
  */
 #include "newton.h"
 #include "exp_nonpositive.h"
@@ -37,7 +38,7 @@ row_x(const fg_data *data, size_t l)
 
 fg_status
 fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
-				bool with_strata, double lambda, double rho, fg_problem *prob,
+				bool with_strata, double lambda, double rho, double l2, fg_problem *prob,
 				fg_error *err)
 {
 	memset(prob, 0, sizeof(*prob));
@@ -45,6 +46,7 @@ fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
 	prob->k = 1 + data->p;
 	prob->n = with_strata ? data->n_strata : 0;
 	prob->lambda = with_strata ? lambda : 0.0;
+	prob->l2 = l2;
 	prob->rho_over_n = rho / (double) data->n_rows;
 	prob->s_bar = sum->s_bar;
 	if (sum->n != prob->n)
@@ -184,13 +186,19 @@ block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
 
 /* Penalty and linear terms of J, which depend on delta only. */
 static double
-penalty_terms(const fg_problem *prob, const double *b, double a_delta)
+penalty_terms(const fg_problem *prob, const double *delta, double a_delta)
 {
-	double		bb = 0.0;
+	const double *b = delta + prob->k;
+	double		bb = 0.0,
+				ss = 0.0;
 
 	for (uint32_t i = 0; i < prob->n; i++)
 		bb += b[i] * b[i];
-	return prob->lambda * bb + prob->rho_over_n * a_delta * a_delta + prob->lin * a_delta;
+	if (prob->l2 > 0.0)
+		for (int j = 1; j < prob->k; j++)
+			ss += delta[j] * delta[j];
+	return prob->lambda * bb + prob->l2 * ss + prob->rho_over_n * a_delta * a_delta +
+		prob->lin * a_delta;
 }
 
 double
@@ -204,13 +212,13 @@ fg_objective(const fg_problem *prob, const double *delta, const double *eta)
 		rows = block_rows(data, r0);
 		loss += block_loss(data, r0, rows, eta + r0, NULL, 0.0);
 	}
-	return loss + penalty_terms(prob, delta + prob->k, fg_a_dot(prob, delta));
+	return loss + penalty_terms(prob, delta, fg_a_dot(prob, delta));
 }
 
-/* J(delta + t step) from eta and deta, without storing the trial point. */
+/* J(delta + t step) from eta and deta; trial (k + n) receives the trial point. */
 static double
 objective_along(const fg_problem *prob, const double *delta, const double *step,
-				const double *eta, const double *deta, double t, double *trial_b)
+				const double *eta, const double *deta, double t, double *trial)
 {
 	const fg_data *data = prob->data;
 	double		loss = 0.0;
@@ -221,9 +229,9 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 		rows = block_rows(data, r0);
 		loss += block_loss(data, r0, rows, eta + r0, deta + r0, t);
 	}
-	for (uint32_t i = 0; i < prob->n; i++)
-		trial_b[i] = delta[prob->k + i] + t * step[prob->k + i];
-	return loss + penalty_terms(prob, trial_b, a_delta);
+	for (uint32_t j = 0; j < prob->k + prob->n; j++)
+		trial[j] = delta[j] + t * step[j];
+	return loss + penalty_terms(prob, trial, a_delta);
 }
 
 fg_status
@@ -449,6 +457,9 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	a_delta = fg_a_dot(prob, delta);
 	for (uint32_t i = 0; i < n; i++)
 		ws->grad[k + i] += 2.0 * prob->lambda * delta[k + i];
+	if (prob->l2 > 0.0)
+		for (int j = 1; j < k; j++)
+			ws->grad[j] += 2.0 * prob->l2 * delta[j];
 	{
 		double		coef = 2.0 * prob->rho_over_n * a_delta + prob->lin;
 
@@ -457,7 +468,7 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 				ws->grad[j] += coef * prob->a[j];
 	}
 	*max_abs_eta = max_eta;
-	return loss + penalty_terms(prob, delta + k, a_delta);
+	return loss + penalty_terms(prob, delta, a_delta);
 }
 
 /* Make the trial point of the last assemble() the current one. */
@@ -471,14 +482,33 @@ accept_trial(const fg_problem *prob, double *delta, fg_newton_ws *ws)
 	ws->eta_next = tmp;
 }
 
-/* Schur complement and its Cholesky factor in ws->F; G is scaled by E^-1/2. */
+/*
+ * The Schur complement of the stratum block and its Cholesky factor, in
+ * ws->F; G is left scaled by E^-1/2 (Gs).
+ *
+ * With the fairness term, H = H0 + pen u u' (pen = 2 rho / N, u = a).
+ * Eliminating the stratum block E + pen a_b a_b' (diagonal plus rank one)
+ * gives, with v = E^-1/2 a_b and d = 1 + pen v'v,
+ *
+ *   S = F - Gs'Gs + (pen / d) (a_f - Gs'v) (a_f - Gs'v)'
+ *
+ * a k x k matrix that is positive definite whenever H is.  Sherman-Morrison
+ * on top of H0^-1 would need H0 to be well conditioned, which it is not
+ * where the rows are nearly separated: there H0^-1 a is huge while H^-1 a
+ * is not, and the difference of the two large terms loses every digit.
+ * Folded into S, nothing large is ever formed.
+ */
 static fg_status
 factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *err)
 {
 	int			k = prob->k;
 	uint32_t	n = prob->n;
+	double		pen = 2.0 * prob->rho_over_n;
 	lapack_int	info;
 
+	if (prob->l2 > 0.0)
+		for (int j = 1; j < k; j++)
+			ws->F[j * k + j] += 2.0 * prob->l2;
 	if (n > 0)
 	{
 		for (uint32_t i = 0; i < n; i++)
@@ -494,13 +524,32 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) n, -1.0,
 					ws->G, k, 1.0, ws->F, k);
 	}
+	ws->fair_gamma = 0.0;
+	if (pen > 0.0)
+	{
+		double	   *c = ws->Ha;		/* a_f - Gs'v */
+		double	   *v = ws->Ha + k;
+		double		vv = 0.0;
+
+		memcpy(c, prob->a, sizeof(double) * k);
+		for (uint32_t i = 0; i < n; i++)
+		{
+			v[i] = prob->a[k + i] / sqrt(ws->E[i]);
+			vv += v[i] * v[i];
+		}
+		if (n > 0)
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, k, -1.0, ws->G, k,
+						v, 1, 1.0, c, 1);
+		ws->fair_gamma = pen / (1.0 + pen * vv);
+		cblas_dsyr(CblasRowMajor, CblasUpper, k, ws->fair_gamma, c, 1, ws->F, k);
+	}
 	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k, ws->F, k);
 	if (info != 0)
 	{
 		if (max_abs_eta > FG_SEPARATION_ETA)
 			return fg_fail(err, FG_ERR_SEPARATION,
 						   "the classes are separated by the features",
-						   "Remove or merge the features that predict y perfectly.",
+						   "Add a small ridge penalty on the slopes (option \"l2\", for example 0.01), or remove the features that predict y perfectly.",
 						   "Fitted probabilities reached 0 or 1 and the Hessian became singular, so the coefficients have no finite maximum likelihood estimate.");
 		/* LAPACKE's own NaN check reports an "illegal" argument */
 		if (info < 0)
@@ -515,63 +564,71 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 	return FG_OK;
 }
 
-/* x = H0^-1 r using the factor: the arrow system only, no rank-one term. */
-static void
-solve_h0(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
+/*
+ * x = H^-1 r with the factor of factor().  With rs = E^-1/2 r_b:
+ *
+ *   x_f = S^-1 (r_f - Gs'rs - gamma (v'rs) c)          c = a_f - Gs'v
+ *   q   = rs - Gs x_f - pen (a_f'x_f) v
+ *   x_b = E^-1/2 (q - gamma v (v'q))
+ *
+ * which is block elimination of H = H0 + pen a a' with the stratum block
+ * E + pen a_b a_b' inverted by Sherman-Morrison (diagonal plus rank one,
+ * always well conditioned: E >= 2 lambda).
+ */
+void
+fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
 {
 	int			k = prob->k;
 	uint32_t	n = prob->n;
+	double		pen = 2.0 * prob->rho_over_n;
+	double		gamma = ws->fair_gamma;
+	const double *c = ws->Ha;
+	const double *v = ws->Ha + k;
+	double	   *rs = ws->tmp2;
 
 	memcpy(x, r, sizeof(double) * k);
 	if (n > 0)
 	{
-		/* x_f = r_f - Gs' (r_b ./ sqrt(E)) */
 		for (uint32_t i = 0; i < n; i++)
-			ws->tmp2[i] = r[k + i] / sqrt(ws->E[i]);
+			rs[i] = r[k + i] / sqrt(ws->E[i]);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, k, -1.0, ws->G, k,
-					ws->tmp2, 1, 1.0, x, 1);
+					rs, 1, 1.0, x, 1);
+	}
+	if (gamma > 0.0)
+	{
+		double		v_rs = 0.0;
+
+		for (uint32_t i = 0; i < n; i++)
+			v_rs += v[i] * rs[i];
+		for (int j = 0; j < k; j++)
+			x[j] -= gamma * v_rs * c[j];
 	}
 	LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', k, 1, ws->F, k, x, 1);
 	if (n > 0)
 	{
-		/* x_b = r_b / E - (Gs x_f) ./ sqrt(E) */
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, k, 1.0, ws->G, k,
-					x, 1, 0.0, ws->tmp2, 1);
+		double	   *q = x + k;
+		double		af_x = 0.0,
+					v_q = 0.0;
+
+		/* q = rs - Gs x_f, then the fairness parts */
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, k, -1.0, ws->G, k,
+					x, 1, 0.0, q, 1);
 		for (uint32_t i = 0; i < n; i++)
-			x[k + i] = r[k + i] / ws->E[i] - ws->tmp2[i] / sqrt(ws->E[i]);
-	}
-}
-
-/* After factor(): prepare the Sherman-Morrison vector H0^-1 a. */
-static void
-prepare_rank_one(const fg_problem *prob, fg_newton_ws *ws)
-{
-	if (prob->rho_over_n > 0.0)
-		solve_h0(prob, ws, prob->a, ws->Ha);
-}
-
-void
-fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
-{
-	solve_h0(prob, ws, r, x);
-	if (prob->rho_over_n > 0.0)
-	{
-		uint32_t	m = prob->k + prob->n;
-		double		pen = 2.0 * prob->rho_over_n;
-		double		a_x = 0.0,
-					a_ha = 0.0;
-
-		for (uint32_t j = 0; j < m; j++)
+			q[i] += rs[i];
+		if (gamma > 0.0)
 		{
-			a_x += prob->a[j] * x[j];
-			a_ha += prob->a[j] * ws->Ha[j];
+			for (int j = 0; j < k; j++)
+				af_x += prob->a[j] * x[j];
+			for (uint32_t i = 0; i < n; i++)
+			{
+				q[i] -= pen * af_x * v[i];
+				v_q += v[i] * q[i];
+			}
+			for (uint32_t i = 0; i < n; i++)
+				q[i] -= gamma * v_q * v[i];
 		}
-		{
-			double		scale = pen * a_x / (1.0 + pen * a_ha);
-
-			for (uint32_t j = 0; j < m; j++)
-				x[j] -= scale * ws->Ha[j];
-		}
+		for (uint32_t i = 0; i < n; i++)
+			q[i] /= sqrt(ws->E[i]);
 	}
 }
 
@@ -768,7 +825,6 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		{
 			if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
 				return st;
-			prepare_rank_one(prob, ws);
 		}
 		/* without final_gradient_only every pass builds the Hessian: the factor is of this point */
 		if (finishing || it >= opt->max_iter)
@@ -833,7 +889,6 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 				stats->grad_norm = norm2(ws->grad, m);
 				if ((st = factor(prob, ws, stats->max_abs_eta, err)) != FG_OK)
 					return st;
-				prepare_rank_one(prob, ws);
 				stats->converged = true;
 				break;
 			}
@@ -852,11 +907,5 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 
 	stats->iterations = it;
 	stats->objective = J;
-	if (stats->max_abs_eta > FG_SEPARATION_ETA)
-		return fg_fail(err, FG_ERR_SEPARATION,
-					   "the classes are separated by the features",
-					   "Remove or merge the features that predict y perfectly.",
-					   "Some fitted probabilities are 0 or 1 to double precision (|eta| > %.0f), so the maximum likelihood estimate does not exist.",
-					   FG_SEPARATION_ETA);
 	return FG_OK;
 }

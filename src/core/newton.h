@@ -4,12 +4,13 @@
  * The problem minimised is
  *
  *   J(delta) = sum_l [log(1 + e^eta_l) - y_l eta_l] + lambda ||b||^2
- *              + (rho / N) (a'delta)^2 + lin * a'delta
+ *              + l2 ||beta||^2 + (rho / N) (a'delta)^2 + lin * a'delta
  *
  * with delta = (beta0, beta, b) and eta = beta0 + x'beta + b[stratum].  The
  * linear term lin * a'delta is how the constrained form adds its Lagrange
  * multiplier.  The Hessian is an arrow matrix (dense fixed block, diagonal
- * stratum block) plus a rank-one term; it is never formed in full.
+ * stratum block) plus a rank-one term; it is never formed in full: the
+ * rank-one term is folded into the Schur complement of the fixed block.
  */
 #ifndef FG_NEWTON_H
 #define FG_NEWTON_H
@@ -23,6 +24,7 @@ typedef struct fg_problem
 	int			k;				/* 1 + p fixed-effect parameters */
 	uint32_t	n;				/* random intercepts (0 without strata) */
 	double		lambda;
+	double		l2;				/* ridge l2 ||beta||^2 on the slopes */
 	double		rho_over_n;		/* rho / N */
 	double		lin;			/* coefficient of the linear term a'delta */
 	double	   *a;				/* k + n: sum_l (s_l - s_bar) [1, x_l, e_g(l)] */
@@ -50,7 +52,13 @@ typedef struct fg_newton_ws
 	double	   *G;				/* n x k: stratum sums of w [1, x] */
 	double	   *E;				/* n: stratum sums of w, + 2 lambda */
 	double	   *block;			/* FG_BLOCK_ROWS x k scratch */
-	double	   *Ha;				/* k + n: H0^-1 a, for the rank-one update */
+	/*
+	 * The fairness term's share of the factorisation (rho > 0 only): the
+	 * first k entries hold a_f - Gs'v, the last n hold v = a_b ./ sqrt(E);
+	 * fair_gamma = (2 rho / N) / (1 + (2 rho / N) v'v).
+	 */
+	double	   *Ha;
+	double		fair_gamma;
 	/* set by fg_newton_start_intercept_only: the next solve needs no first pass */
 	bool		primed;
 	double		primed_objective;
@@ -76,7 +84,7 @@ void		fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws);
  * same with_strata); prob->a is env-allocated.
  */
 fg_status	fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
-							bool with_strata, double lambda, double rho, fg_problem *prob,
+							bool with_strata, double lambda, double rho, double l2, fg_problem *prob,
 							fg_error *err);
 
 /* Linear predictor for delta, into eta (N). */
@@ -107,7 +115,7 @@ fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_op
 void		fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 										   double *delta, fg_newton_ws *ws);
 
-/* x = H^-1 r with the Hessian factored by the last solve (rank-one term included). */
+/* x = H^-1 r with the Hessian factored by the last solve (rank-one term included); x != r. */
 void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,
 							  double *x);
 

@@ -208,7 +208,7 @@ test_dense_hessian(void)
 
 	make_set(&t, N, p, n, 99);
 	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, &prob, &err) == FG_OK);
+	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, o.l2, &prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
 	/* one iteration from a non-trivial point leaves the factor of H there */
 	o.max_iter = 1;
@@ -659,7 +659,7 @@ solver_case_init(solver_case *c, size_t N, int p, uint32_t n, uint64_t seed, con
 	c->d1 = calloc(c->m, sizeof(double));
 	c->d2 = calloc(c->m, sizeof(double));
 	CHECK(fg_summarize(&unit_env, &c->t.data, n > 0, &c->sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &c->t.data, &c->sum, n > 0, o->lambda, o->rho,
+	CHECK(fg_problem_init(&unit_env, &c->t.data, &c->sum, n > 0, o->lambda, o->rho, o->l2,
 						  &c->prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &c->prob, &c->ws, &err) == FG_OK);
 }
