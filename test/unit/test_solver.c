@@ -45,6 +45,8 @@ free_fit(fg_fit *fit)
 	fg_release(&unit_env, fit->beta);
 	fg_release(&unit_env, fit->b);
 	fg_release(&unit_env, fit->stratum_rows);
+	fg_release(&unit_env, fit->selected);
+	fg_release(&unit_env, fit->unidentified);
 }
 
 static fg_options
@@ -75,12 +77,12 @@ row_eta(const test_set *t, const fg_fit *fit, size_t l)
 }
 
 /*
- * Gradient of -loglik + lambda ||b||^2 + (rho/N)(a'delta)^2 into grad
- * (1 + p + n entries), and the vector a into a.
+ * Gradient of -loglik + lambda ||b||^2 + l2 ||beta||^2 + (rho/N)(a'delta)^2
+ * into grad (1 + p + n entries), and the vector a into a.
  */
 static void
 exact_gradient(const test_set *t, const fg_fit *fit, double rho, double lambda,
-			   double *grad, double *a)
+			   double l2, double *grad, double *a)
 {
 	size_t		N = t->data.n_rows;
 	int			p = t->data.p;
@@ -116,6 +118,8 @@ exact_gradient(const test_set *t, const fg_fit *fit, double rho, double lambda,
 	}
 	for (uint32_t i = 0; i < n; i++)
 		grad[1 + p + i] += 2 * lambda * fit->b[i];
+	for (int j = 0; j < p; j++)
+		grad[1 + j] += 2 * l2 * fit->beta[j];
 	for (int j = 0; j < m; j++)
 		grad[j] += 2 * rho / N * cov_n * a[j];
 }
@@ -130,8 +134,33 @@ inf_norm(const double *v, int m)
 	return x;
 }
 
+/*
+ * What a KKT residual may be at rounding level: 1e-9 per row, plus the
+ * rounding of the penalty's gradient 2 (rho/N) (a'delta) a, which carries
+ * that of a'delta, about eps sum |a_j delta_j|, times 2 (rho/N) max |a_j|.
+ */
+static double
+kkt_tolerance(const fg_fit *fit, const double *a, double rho, size_t N)
+{
+	int			p = fit->p;
+	double		ad = fabs(fit->intercept * a[0]),
+				amax = fabs(a[0]);
+
+	for (int j = 0; j < p; j++)
+	{
+		ad += fabs(fit->beta[j] * a[1 + j]);
+		amax = fmax(amax, fabs(a[1 + j]));
+	}
+	for (uint32_t i = 0; i < fit->n_strata; i++)
+	{
+		ad += fabs(fit->b[i] * a[1 + p + i]);
+		amax = fmax(amax, fabs(a[1 + p + i]));
+	}
+	return 1e-9 * N + 100 * 2.2e-16 * ad * 2 * rho / N * amax;
+}
+
 static void
-test_kkt(fg_method method, double rho, double lambda, size_t N, int p, uint32_t n)
+test_kkt(fg_method method, double rho, double lambda, double l2, size_t N, int p, uint32_t n)
 {
 	test_set	t;
 	fg_fit		fit;
@@ -141,13 +170,15 @@ test_kkt(fg_method method, double rho, double lambda, size_t N, int p, uint32_t 
 	double	   *grad = calloc(m, sizeof(double));
 	double	   *a = calloc(m, sizeof(double));
 
+	o.l2 = l2;
 	make_set(&t, N, p, n, 1234 + N + p);
 	if (!CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK,
 			   "%s: %s (%s)", fg_method_name(method), err.message, err.detail))
 		goto out;
-	exact_gradient(&t, &fit, rho, lambda, grad, a);
-	CHECK(inf_norm(grad, m) <= 1e-9 * N, "%s rho=%g: KKT residual %g",
-		  fg_method_name(method), rho, inf_norm(grad, m));
+	exact_gradient(&t, &fit, rho, lambda, l2, grad, a);
+	CHECK(inf_norm(grad, m) <= kkt_tolerance(&fit, a, rho, N),
+		  "%s rho=%g l2=%g: KKT residual %g", fg_method_name(method), rho, l2,
+		  inf_norm(grad, m));
 	{
 		/* the stored objective and training metrics, recomputed plainly */
 		double		J = 0,
@@ -170,6 +201,8 @@ test_kkt(fg_method method, double rho, double lambda, size_t N, int p, uint32_t 
 		for (uint32_t i = 0; i < fit.n_strata; i++)
 			bb += fit.b[i] * fit.b[i];
 		J += lambda * bb + rho / N * cov * cov;
+		for (int j = 0; j < p; j++)
+			J += l2 * fit.beta[j] * fit.beta[j];
 		CHECK_NEAR(fit.objective, J, 1e-9 * fabs(J));
 		CHECK_NEAR(fit.train_cov, cov / N, 1e-9);
 		CHECK(fit.train_accuracy == (double) correct / (double) N,
@@ -378,7 +411,7 @@ test_constrained(fg_method method, double c)
 		CHECK(fit.multiplier == 0);
 
 	/* KKT: grad J + nu a / N = 0 for one scalar nu with |nu| = multiplier */
-	exact_gradient(&t, &fit, 0, 1, grad, a);
+	exact_gradient(&t, &fit, 0, 1, 0, grad, a);
 	for (int j = 0; j < m; j++)
 	{
 		num += a[j] * grad[j];
@@ -739,15 +772,185 @@ test_chord_ending(fg_method method, double rho, size_t N, uint32_t n)
 	solver_case_free(&c);
 }
 
+/* ---------- separation ---------- */
+
+enum sep_case
+{
+	SEP_DUMMY_ONES,				/* a rare dummy whose 5 rows all have y = 1 */
+	SEP_DUMMY_ZEROS,			/* a dummy whose 26 rows all have y = 0 */
+	SEP_SINGLE_ROW,				/* a dummy with a single row */
+	SEP_STRATUM_ONE_CLASS,		/* a stratum whose rows all have y = 1 */
+	SEP_CASES
+};
+
+/* 400 rows, x1..x3 and a 4th column that is the dummy of the case (0 otherwise). */
+static void
+make_separated(test_set *t, enum sep_case c)
+{
+	test_set	base;
+
+	make_set(&base, 400, 3, 8, 77 + c);
+	test_set_alloc(t, 400, 4, 8);
+	for (size_t l = 0; l < 400; l++)
+	{
+		memcpy(t->x + l * 4, base.x + l * 3, 3 * sizeof(double));
+		t->y[l] = base.y[l];
+		t->s[l] = base.s[l];
+		t->g[l] = base.g[l];
+	}
+	free_set(&base);
+	for (size_t l = 0; l < 400; l++)
+	{
+		switch (c)
+		{
+			case SEP_DUMMY_ONES:
+				t->x[l * 4 + 3] = l % 80 == 3;
+				if (l % 80 == 3)
+					t->y[l] = 1;
+				break;
+			case SEP_DUMMY_ZEROS:
+				t->x[l * 4 + 3] = l % 15 == 2;
+				if (l % 15 == 2)
+					t->y[l] = 0;
+				break;
+			case SEP_SINGLE_ROW:
+				t->x[l * 4 + 3] = l == 17;
+				break;
+			case SEP_STRATUM_ONE_CLASS:
+				t->x[l * 4 + 3] = t->x[l * 4] * t->x[l * 4 + 1];
+				if (t->g[l] == 5)
+					t->y[l] = 1;
+				break;
+			default:
+				break;
+		}
+	}
+}
+
+/*
+ * Every method and rho in {0, 1e-3, 1, 1e3, 1e6} x N returns a model with
+ * finite coefficients and a finite objective; the unfair methods name the
+ * dummy when its rows are separated; with l2 > 0 nothing is separated and
+ * the penalised objective's gradient vanishes.
+ */
+static void
+test_separation(void)
+{
+	static const fg_method methods[] = {FG_METHOD_LR, FG_METHOD_FAIR_LR, FG_METHOD_CRLR,
+	FG_METHOD_FAIR_CRLR, FG_METHOD_GLMM, FG_METHOD_FAIR_GLMM};
+	static const double rhos[] = {0, 1e-3, 1, 1e3, 1e6};
+	long		live_before = unit_live_allocs;
+
+	for (int c = 0; c < SEP_CASES; c++)
+	{
+		test_set	t;
+
+		make_separated(&t, (enum sep_case) c);
+		for (size_t mi = 0; mi < sizeof(methods) / sizeof(methods[0]); mi++)
+			for (size_t ri = 0; ri < sizeof(rhos) / sizeof(rhos[0]); ri++)
+			{
+				fg_method	method = methods[mi];
+				fg_options	o = opts(method, rhos[ri] * 400, 1.0);
+				fg_fit		fit;
+				fg_error	err;
+				bool		finite = true;
+
+				if (!fg_method_is_fair(method) && ri > 0)
+					continue;
+				if (!CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK,
+						   "case %d %s rho=%g N: %s (%s)", c, fg_method_name(method), rhos[ri],
+						   err.message, err.detail))
+					continue;
+				finite = isfinite(fit.intercept) && isfinite(fit.objective);
+				for (int j = 0; j < 4; j++)
+					finite = finite && isfinite(fit.beta[j]);
+				CHECK(finite, "case %d %s rho=%g N: non-finite fit", c, fg_method_name(method), rhos[ri]);
+				/* the unfair Newton methods on a separated dummy name it */
+				if ((c == SEP_DUMMY_ONES || c == SEP_DUMMY_ZEROS || c == SEP_SINGLE_ROW) &&
+					(method == FG_METHOD_LR || method == FG_METHOD_CRLR))
+				{
+					bool		named = false;
+
+					for (uint32_t u = 0; u < fit.n_unidentified; u++)
+						named = named || fit.unidentified[u] == 4;
+					CHECK(fit.separated_rows == (c == SEP_DUMMY_ONES ? 5u : c == SEP_DUMMY_ZEROS ? 27u : 1u) &&
+						  named && strstr(fit.separation_detail, "x4 (1 on all") != NULL,
+						  "case %d %s: %llu rows separated, %u terms: %s", c, fg_method_name(method),
+						  (unsigned long long) fit.separated_rows, fit.n_unidentified,
+						  fit.separation_detail);
+				}
+				/* a one-class stratum is held in by the ridge on b: nothing runs off */
+				if (c == SEP_STRATUM_ONE_CLASS && !fg_method_is_boosting(method))
+					CHECK(fit.separated_rows == 0, "case %d %s rho=%g N: %s", c,
+						  fg_method_name(method), rhos[ri], fit.separation_detail);
+				free_fit(&fit);
+
+				/* with a ridge on the slopes: finite, nothing separated, KKT */
+				o.l2 = 0.01;
+				if (!fg_method_is_boosting(method) &&
+					CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK,
+						  "l2 case %d %s: %s", c, fg_method_name(method), err.message))
+				{
+					int			m = 5 + fit.n_strata;
+					double		grad[5 + 8],
+								a[5 + 8];
+
+					exact_gradient(&t, &fit, o.rho, fg_method_uses_strata(method) ? 1.0 : 0.0,
+								   0.01, grad, a);
+					CHECK(fit.separated_rows == 0 && fit.converged);
+					CHECK(inf_norm(grad, m) <= kkt_tolerance(&fit, a, o.rho, 400), "l2 case %d %s rho=%g N: KKT residual %g",
+						  c, fg_method_name(method), rhos[ri], inf_norm(grad, m));
+					free_fit(&fit);
+				}
+			}
+		free_set(&t);
+	}
+
+	/* complete separation: refused, with the l2 hint; l2 > 0 fits it */
+	{
+		test_set	t;
+		fg_fit		fit;
+		fg_error	err;
+		fg_options	o = opts(FG_METHOD_LR, 0, 0);
+		fg_status	st;
+
+		make_set(&t, 500, 3, 5, 8);
+		for (size_t l = 0; l < 500; l++)
+			t.y[l] = t.x[l * 3] > 0;
+		st = fg_fit_model(&unit_env, &t.data, &o, &fit, &err);
+		CHECK(st == FG_ERR_SEPARATION && strstr(err.hint, "\"l2\"") != NULL, "%s / %s",
+			  err.message, err.hint);
+		if (st == FG_OK)
+			free_fit(&fit);
+		o.l2 = 0.01;
+		if (CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK, "%s", err.message))
+		{
+			CHECK(fit.separated_rows == 0 && isfinite(fit.beta[0]) && fit.beta[0] > 5,
+				  "beta1 %g", fit.beta[0]);
+			free_fit(&fit);
+		}
+		free_set(&t);
+	}
+	CHECK(unit_live_allocs == live_before, "%ld allocations leaked",
+		  unit_live_allocs - live_before);
+}
+
 int
 main(void)
 {
-	test_kkt(FG_METHOD_LR, 0, 0, 3000, 4, 0);
-	test_kkt(FG_METHOD_FAIR_LR, 2.0, 0, 3000, 4, 0);
-	test_kkt(FG_METHOD_CRLR, 0, 1.0, 3000, 4, 30);
-	test_kkt(FG_METHOD_FAIR_CRLR, 0.8, 1.0, 3000, 4, 30);
-	test_kkt(FG_METHOD_FAIR_CRLR, 50.0, 0.1, 5000, 6, 500);
-	test_kkt(FG_METHOD_CRLR, 0, 1.0, 400, 0, 40);
+	test_kkt(FG_METHOD_LR, 0, 0, 0, 3000, 4, 0);
+	test_kkt(FG_METHOD_FAIR_LR, 2.0, 0, 0, 3000, 4, 0);
+	test_kkt(FG_METHOD_CRLR, 0, 1.0, 0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 0.8, 1.0, 0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 50.0, 0.1, 0, 5000, 6, 500);
+	test_kkt(FG_METHOD_CRLR, 0, 1.0, 0, 400, 0, 40);
+	test_kkt(FG_METHOD_LR, 0, 0, 0.5, 3000, 4, 0);
+	test_kkt(FG_METHOD_FAIR_LR, 2.0, 0, 3.0, 3000, 4, 0);
+	test_kkt(FG_METHOD_CRLR, 0, 1.0, 0.01, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 0.8, 1.0, 10.0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_CRLR, 5e6, 1.0, 0, 3000, 4, 30);
+	test_kkt(FG_METHOD_FAIR_LR, 3e9, 0, 0, 3000, 4, 0);
+	test_separation();
 	test_dense_hessian();
 	test_summary();
 	test_primed_start(0.0, 0.0);
