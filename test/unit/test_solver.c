@@ -783,7 +783,7 @@ enum sep_case
 	SEP_CASES
 };
 
-/* 400 rows, x1..x3 and a 4th column that is the dummy of the case (0 otherwise). */
+/* 400 rows, x1..x3 (x3 on a raw scale) and a 4th column, the dummy of the case. */
 static void
 make_separated(test_set *t, enum sep_case c)
 {
@@ -794,6 +794,8 @@ make_separated(test_set *t, enum sep_case c)
 	for (size_t l = 0; l < 400; l++)
 	{
 		memcpy(t->x + l * 4, base.x + l * 3, 3 * sizeof(double));
+		/* a raw-scale column, like a balance: 1e5 times the dummy's scale */
+		t->x[l * 4 + 2] = 2e4 * t->x[l * 4 + 2] + 3e4;
 		t->y[l] = base.y[l];
 		t->s[l] = base.s[l];
 		t->g[l] = base.g[l];
@@ -897,6 +899,16 @@ test_separation(void)
 
 					exact_gradient(&t, &fit, o.rho, fg_method_uses_strata(method) ? 1.0 : 0.0,
 								   0.01, grad, a);
+					/* per unit of each feature's scale: x3's raw scale would swamp the rest */
+					for (int j = 0; j < 4; j++)
+					{
+						double		scale = 0;
+
+						for (size_t l = 0; l < 400; l++)
+							scale = fmax(scale, fabs(t.x[l * 4 + j]));
+						grad[1 + j] /= scale;
+						a[1 + j] /= scale;
+					}
 					CHECK(fit.separated_rows == 0 && fit.converged);
 					CHECK(inf_norm(grad, m) <= kkt_tolerance(&fit, a, o.rho, 400), "l2 case %d %s rho=%g N: KKT residual %g",
 						  c, fg_method_name(method), rhos[ri], inf_norm(grad, m));
