@@ -34,6 +34,12 @@ typedef struct text_buf
 } text_buf;
 
 /* Append, keeping room for an ellipsis should the text not fit. */
+static void append(text_buf *t, const char *fmt,...)
+#ifdef __GNUC__
+			__attribute__((format(printf, 2, 3)))
+#endif
+			;
+
 static void
 append(text_buf *t, const char *fmt,...)
 {
