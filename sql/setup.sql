@@ -31,9 +31,10 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Largest absolute gradient component, divided by N, of
---   -loglik + lambda ||b||^2 + (rho/N)(a'delta)^2 + lin a'delta
+--   -loglik + lambda ||b||^2 + l2 ||beta||^2 + (rho/N)(a'delta)^2 + lin a'delta
 -- at model m on table d, from plain SQL sums.  First-order optimality means 0.
-CREATE FUNCTION kkt_residual(m bytea, rho float8, lambda float8, lin float8 DEFAULT 0)
+CREATE FUNCTION kkt_residual(m bytea, rho float8, lambda float8, lin float8 DEFAULT 0,
+                             l2 float8 DEFAULT 0)
 RETURNS float8 LANGUAGE sql STABLE AS $$
 WITH coef AS (
   SELECT row_number() OVER () - 1 AS j, estimate FROM fairglmm_coefficients(m)),
@@ -54,7 +55,8 @@ r AS (
          2 * rho / n * cov_n + lin AS k
   FROM rows, tot, cov),
 fixed AS (   -- intercept (j = 0) and features
-  SELECT j, sum(resid * xj) + max(k) * sum(ds * xj) AS grad
+  SELECT j, sum(resid * xj) + max(k) * sum(ds * xj)
+            + CASE WHEN j > 0 THEN 2 * l2 * (SELECT estimate FROM coef WHERE coef.j = f.j) ELSE 0 END AS grad
   FROM r, LATERAL (SELECT 0 AS j, 1.0::float8 AS xj
                    UNION ALL SELECT j, x[j] FROM generate_series(1, array_length(r.x, 1)) AS j) AS f
   GROUP BY j),
