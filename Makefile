@@ -9,7 +9,8 @@ SQL_OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))
 OBJS = $(CORE_OBJS) $(SQL_OBJS)
 
 # Regression tests: sql/<name>.sql against expected/<name>.out, run on a
-# server where the extension is installed (see test/run_tests.sh).
+# server where the extension is installed (tools/test.sh makes a throwaway one;
+# `make installcheck` alone runs against the server PGHOST/PGPORT name).
 REGRESS = $(shell cat test/regress_schedule 2>/dev/null)
 REGRESS_OPTS = --load-extension=fairglmm
 

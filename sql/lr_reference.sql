@@ -1,6 +1,6 @@
 -- lr against an independent implementation: statsmodels Logit (Newton,
 -- tol 1e-14) on two data sets made by test/reference/make_lr_reference.py
--- (tools/test.sh writes them to test/data/ before this suite runs).
+-- (committed in test/data/; tools/test.sh checks that the script still makes them).
 CREATE TABLE ref_data (name text, id int, y int, s int, stratum int, x float8[]);
 CREATE TABLE ref_coef (name text, term text, estimate float8);
 CREATE TEMP TABLE staging (id int, y int, s int, stratum int, x float8[]);
