@@ -6,8 +6,11 @@
 # install into and run the cluster from (default: pg_config on the PATH).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# clang and its runtime build the fuzz harnesses (libFuzzer)
-FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev" bash tools/setup.sh \
+# clang and its runtime build the fuzz harnesses (libFuzzer); R, its survey,
+# mlmRev and carData packages (the real-data corpus) and lme4 (the comparison
+# with glmer) serve test/realdata
+FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev \
+    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4" bash tools/setup.sh \
     || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
