@@ -55,7 +55,12 @@ f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 passed=$((passed + p)); failed=$((failed + f))
 
 echo "== server-level tests (test/*/run.sh on the same cluster)"
-for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh; do
+# the real-data corpus with fewer replicates than its default 100 (about a
+# third of the time); CORPUS_CRITERION=intended makes every error that is not
+# an intended refusal fail it (see test/realdata/corpus.sh)
+export CORPUS_REPLICATES=${CORPUS_REPLICATES:-30}
+for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh \
+         test/realdata/corpus.sh test/realdata/compare_r.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else
