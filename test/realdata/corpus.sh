@@ -16,7 +16,7 @@
 #   --replicates  samples per (data set, method, fraction); default 100
 #                 (or $CORPUS_REPLICATES)
 #   --criterion   when the run fails (default crash, or $CORPUS_CRITERION):
-#                 crash     a lost session, a restarted postmaster, or an
+#                 crash     a lost session, a crashed backend, or an
 #                           error outside SQLSTATE class 22 (data exception):
 #                           refusals of the data are reported, not failed;
 #                 intended  also any error whose message is not one of the
@@ -79,7 +79,20 @@ case "$criterion" in crash|intended) ;; *) echo "corpus: --criterion crash or in
 
 db=fairglmm_corpus
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# A sentinel session sleeps on the server for the whole run: a backend that
+# crashes makes the postmaster end every session, so the sentinel gone at
+# the end means a crash, wherever it happened (pg_postmaster_start_time()
+# does not change when the postmaster restarts its backends).
+sentinel=
+sentinel_app="fairglmm_corpus_sentinel_$$"
+stop_sentinel() {
+    [ -n "$sentinel" ] || return 0
+    psql -X -q -At -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                   WHERE application_name = '$sentinel_app'" >/dev/null 2>&1
+    wait "$sentinel" 2>/dev/null
+    sentinel=
+}
+trap 'stop_sentinel; rm -rf "$tmp"' EXIT
 fail() { echo "corpus: FAILED ($*)"; exit 1; }
 # after a backend crash the server restarts its sessions and recovers: wait
 wait_ready() {
@@ -103,7 +116,13 @@ psql -X -q -v ON_ERROR_STOP=1 -f corpus.sql || fail "corpus.sql"
 echo "SELECT CASE WHEN jsonb_typeof(:'opts'::jsonb) = 'object' THEN 'ok' END" \
     | psql -X -q -At -v ON_ERROR_STOP=1 -v opts="$options" 2>/dev/null | grep -qx ok \
     || fail "CORPUS_OPTIONS is not a jsonb object: $options"
-before=$(psql -X -At -c "SELECT pg_postmaster_start_time()")
+PGAPPNAME=$sentinel_app psql -X -q -d postgres -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
+sentinel=$!
+for _ in $(seq 100); do
+    [ "$(psql -X -At -d postgres -c "SELECT count(*) FROM pg_stat_activity
+                                     WHERE application_name = '$sentinel_app'")" = 1 ] && break
+    sleep 0.1
+done
 
 sessions_failed=0
 echo "corpus: $replicates replicates x fractions $fractions x methods $methods; options $options; rho $rho, lambda $lambda"
@@ -139,7 +158,8 @@ for ds in ${datasets//,/ }; do
         -c "\\copy realdata.corpus_warnings FROM '$tmp/$ds.warnings'" || fail "loading the warnings of $ds"
     echo "corpus: $ds: $(( $(date +%s) - t0 )) s"
 done
-after=$(psql -X -At -c "SELECT pg_postmaster_start_time()" 2>/dev/null)
+if kill -0 "$sentinel" 2>/dev/null; then crashed=no; else crashed=yes; fi
+stop_sentinel
 
 intended=$(printf '%s\n' "${INTENDED_REFUSALS[@]}")
 psql -X -q -At -v ON_ERROR_STOP=1 -v intended="$intended" -v fractions="$fractions" \
@@ -156,7 +176,7 @@ unintended=$(sed -n 's/^unintended=//p' "$tmp/report")
 echo "corpus: $(( $(date +%s) - start )) s; criterion $criterion"
 problems=()
 [ "$sessions_failed" = 0 ] || problems+=("$sessions_failed sessions ended early")
-[ -n "$after" ] && [ "$before" = "$after" ] || problems+=("the postmaster restarted ('$before' then '$after')")
+[ "$crashed" = no ] || problems+=("a backend crashed: the sentinel session was ended")
 [ "${unexpected_class:-x}" = 0 ] || problems+=("${unexpected_class:-?} errors outside SQLSTATE class 22")
 if [ "$criterion" = intended ]; then
     [ "${unintended:-x}" = 0 ] || problems+=("${unintended:-?} errors that are not intended refusals")
@@ -165,5 +185,6 @@ if [ ${#problems[@]} = 0 ]; then
     psql -X -q -d postgres -c "DROP DATABASE $db"
     echo "corpus: ok"
 else
-    fail "$(IFS=';'; echo "${problems[*]}")"
+    msg=$(printf '%s; ' "${problems[@]}")
+    fail "${msg%; }"
 fi
