@@ -6,8 +6,11 @@
 # install into and run the cluster from (default: pg_config on the PATH).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-# clang and its runtime build the fuzz harnesses (libFuzzer)
-FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev" bash tools/setup.sh \
+# clang and its runtime build the fuzz harnesses (libFuzzer); R, its survey,
+# mlmRev and carData packages (the real-data corpus) and lme4 (the comparison
+# with glmer) serve test/realdata
+FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev \
+    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4" bash tools/setup.sh \
     || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
@@ -56,7 +59,12 @@ f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 passed=$((passed + p)); failed=$((failed + f))
 
 echo "== server-level tests (test/*/run.sh on the same cluster)"
-for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh; do
+# the real-data corpus with fewer replicates than its default 100 (about a
+# third of the time); CORPUS_CRITERION=intended makes every error that is not
+# an intended refusal fail it (see test/realdata/corpus.sh)
+export CORPUS_REPLICATES=${CORPUS_REPLICATES:-30}
+for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh \
+         test/realdata/corpus.sh test/realdata/compare_r.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else
