@@ -815,6 +815,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fisher = *prob;
 	fisher.rho_over_n = 0.0;
 	fisher.lin = 0.0;
+	fisher.w_floor = FG_W_FLOOR;
 
 	/* P_0 = M_0 = A_0 (A_0'WA_0 + K_0)^-1 A_0'W with A_0 = [1, Z] */
 	bs.invq = 1.0 / Q;

@@ -313,6 +313,8 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	double		loss = 0.0;
 	double		grad0 = 0.0;
 	double		max_eta = 0.0;
+	double		w_floor = prob->w_floor;
+	double		sqrt_w_floor = sqrt(prob->w_floor);
 
 	memset(ws->grad, 0, sizeof(double) * (k + n));
 	if (hessian)
@@ -386,6 +388,12 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 				w[q] = u * iv * iv;
 				sw[q] = h[q] * iv;
 			}
+			if (w_floor > 0.0)
+				for (size_t q = 0; q < rows; q++)
+				{
+					w[q] = w[q] > w_floor ? w[q] : w_floor;
+					sw[q] = sw[q] > sqrt_w_floor ? sw[q] : sqrt_w_floor;
+				}
 			loss_acc_start(&acc);
 			for (size_t q = 0; q < rows; q++)
 			{

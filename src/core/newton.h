@@ -30,6 +30,12 @@ typedef struct fg_problem
 	double	   *a;				/* k + n: sum_l (s_l - s_bar) [1, x_l, e_g(l)] */
 	double		s_bar;
 	/*
+	 * Lower bound of the Hessian's row weights mu (1 - mu); 0 for the exact
+	 * Hessian.  Boosting's variance update floors them as its own steps do,
+	 * so rows fitted at probability 0 or 1 keep the Fisher matrix regular.
+	 */
+	double		w_floor;
+	/*
 	 * Set by callers that will not call fg_newton_solve_h after the solve:
 	 * the last pass then builds the gradient only, not the Hessian.
 	 */
