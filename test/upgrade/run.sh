@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The upgrade path, on the running cluster (tools/pg_cluster.sh):
+#  1. a database with the extension at version 1.0 stores models made by the
+#     1.0 build (fixtures_1.0.sql); the current library scores them exactly as
+#     1.0 did, before and after ALTER EXTENSION fairglmm UPDATE;
+#  2. the updated database and a fresh CREATE EXTENSION have the same
+#     functions, aggregates, signatures and comments.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+old=fairglmm_upgrade_old
+new=fairglmm_upgrade_new
+fail=0
+psql_db() { psql -X -q -v ON_ERROR_STOP=1 -At -d "$@"; }
+
+for db in $old $new; do
+    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $db" 2>/dev/null
+    psql -X -q -d postgres -c "CREATE DATABASE $db" || exit 1
+done
+
+psql_db $old -c "CREATE EXTENSION fairglmm VERSION '1.0'" -f test/upgrade/data.sql \
+    -f test/upgrade/fixtures_1.0.sql >/dev/null || exit 1
+
+# predictions of the stored 1.0 models that differ from 1.0's own, bit for bit
+mismatches="
+SELECT count(*) FROM fixture_predictions f
+JOIN fixture_models USING (name) JOIN upgrade_rows r USING (id),
+LATERAL (SELECT CASE WHEN f.name = 'fair_glmm_text' THEN fairglmm_predict(m, r.x, 'g' || r.g)
+                     ELSE fairglmm_predict(m, r.x, r.g) END AS p,
+                fairglmm_predict(m, r.x) AS pp,
+                CASE WHEN f.name = 'fair_glmm_text' THEN fairglmm_classify(m, r.x, 'g' || r.g)
+                     ELSE fairglmm_classify(m, r.x, r.g) END AS yhat) AS now
+WHERE now.p IS DISTINCT FROM f.p OR now.pp IS DISTINCT FROM f.p_population
+   OR now.yhat IS DISTINCT FROM f.yhat"
+n=$(psql_db $old -c "SELECT count(*) FROM fixture_predictions") || exit 1
+[ "$n" -gt 100 ] || { echo "upgrade: only $n fixture predictions"; fail=1; }
+bad=$(psql_db $old -c "$mismatches") || bad=error
+echo "upgrade: 1.0 models under extension 1.0: $n predictions, $bad differ"
+[ "$bad" = 0 ] || fail=1
+
+psql_db $old -c "ALTER EXTENSION fairglmm UPDATE" || fail=1
+version=$(psql_db $old -c "SELECT extversion FROM pg_extension WHERE extname = 'fairglmm'")
+default=$(sed -n "s/^default_version = '\(.*\)'/\1/p" fairglmm.control)
+echo "upgrade: updated to $version (control file: $default)"
+[ "$version" = "$default" ] || fail=1
+bad=$(psql_db $old -c "$mismatches") || bad=error
+echo "upgrade: 1.0 models after the update: $bad differ"
+[ "$bad" = 0 ] || fail=1
+# every stored model still decodes for the introspection functions
+bad=$(psql_db $old -c "
+  SELECT count(*) FROM fixture_models
+  WHERE fairglmm_info(m) ->> 'format_version' <> '1'
+     OR (fairglmm_info(m) -> 'options' ->> 'l2')::float8 <> 0
+     OR (SELECT count(*) FROM fairglmm_coefficients(m)) <> 4") || bad=error
+echo "upgrade: 1.0 models whose info or coefficients are off: $bad"
+[ "$bad" = 0 ] || fail=1
+
+psql_db $new -c "CREATE EXTENSION fairglmm" >/dev/null || fail=1
+catalog="
+SELECT p.prokind || ' ' || p.oid::regprocedure::text || ' -> ' || pg_get_function_result(p.oid)
+       || ' ' || p.provolatile || p.proparallel || p.proisstrict::text
+       || coalesce(' agg:' || a.aggtransfn::text || '/' || a.aggfinalfn::text || '/'
+                   || a.aggcombinefn::text || '/' || a.aggserialfn::text || '/'
+                   || a.aggdeserialfn::text || '/' || a.aggmtransfn::text || '/'
+                   || a.aggminvtransfn::text, '')
+       || ' : ' || coalesce(obj_description(p.oid, 'pg_proc'), '(no comment)')
+FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+     JOIN pg_extension e ON d.refobjid = e.oid AND e.extname = 'fairglmm'
+LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid
+ORDER BY 1"
+diff <(psql_db $old -c "$catalog") <(psql_db $new -c "$catalog") > /tmp/fairglmm_upgrade.diff
+if [ -s /tmp/fairglmm_upgrade.diff ]; then
+    echo "upgrade: the updated and the fresh install differ:"; head -40 /tmp/fairglmm_upgrade.diff; fail=1
+else
+    echo "upgrade: updated and fresh install agree on $(psql_db $new -c "$catalog" | wc -l) functions"
+fi
+uncommented=$(psql_db $new -c "$catalog" | grep -c '(no comment)')
+echo "upgrade: functions without a comment: $uncommented"
+[ "$uncommented" = 0 ] || fail=1
+
+for db in $old $new; do psql -X -q -d postgres -c "DROP DATABASE $db"; done
+[ $fail = 0 ] && echo "upgrade: ok" || echo "upgrade: FAILED"
+exit $fail
