@@ -348,6 +348,9 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.stop_reason = (fg_stop_reason) fit->stop_reason;
 	model.bic = fit->bic;
 	model.selected = fit->selected;
+	model.separated_rows = fit->separated_rows;
+	model.n_unidentified = fit->n_unidentified;
+	model.unidentified = fit->unidentified;
 
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
 		fg_report_error(&err);

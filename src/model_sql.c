@@ -408,7 +408,7 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	json_key(&buf, "format_version", true);
-	appendStringInfo(&buf, "%d", FG_MODEL_VERSION);
+	appendStringInfo(&buf, "%d", m->format_version);
 	json_key(&buf, "method", false);
 	escape_json(&buf, fg_method_name(m->opt.method));
 

@@ -314,8 +314,8 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 			if (value == FG_METHOD_NONE)
 				return fg_fail(err, FG_ERR_INVALID, "no method given", hint,
 							   "Valid methods are: %s.", range);
-			return fg_fail(err, FG_ERR_INVALID, "unknown method code", hint,
-						   "Method code %g is none of: %s.", value, range);
+			snprintf(message, sizeof(message), "unknown method code %g", value);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "Valid methods are: %s.", range);
 
 		default:
 			return FG_OK;
