@@ -270,6 +270,7 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 	char		message[160];
 	char		hint[300];
 	char		range[64];
+	char		methods[128];
 	bool		ok;
 
 	hint[0] = '\0';
@@ -310,12 +311,12 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 		case FG_OPTION_METHOD:
 			if (value == floor(value) && value >= def->min && value <= def->max)
 				return FG_OK;
-			fg_method_list(range, sizeof(range));
+			fg_method_list(methods, sizeof(methods));
 			if (value == FG_METHOD_NONE)
 				return fg_fail(err, FG_ERR_INVALID, "no method given", hint,
-							   "Valid methods are: %s.", range);
+							   "Valid methods are: %s.", methods);
 			snprintf(message, sizeof(message), "unknown method code %g", value);
-			return fg_fail(err, FG_ERR_INVALID, message, hint, "Valid methods are: %s.", range);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "Valid methods are: %s.", methods);
 
 		default:
 			return FG_OK;
