@@ -1,12 +1,16 @@
 -- Damaged and forged models: every function that reads a model rejects them
 -- with SQLSTATE XX001 (data_corrupted) and a clear message, and the backend
--- survives.  Byte offsets below follow the format in src/core/model_format.c:
--- a 20-byte header (magic "FGLM", version, byte order mark, flags, total
--- length), the body, and a CRC-32C of everything before it in the last 4 bytes.
+-- survives.  Byte offsets below follow format version 2 in
+-- src/core/model_format.c: a 20-byte header (magic "FGLM", version, byte
+-- order mark, flags, total length), the body, and a CRC-32C of everything
+-- before it in the last 4 bytes.  The body starts with the options block
+-- (215 bytes; the method code is byte 30), then the counts (p at 251,
+-- n_strata at 255, has_feature_names at 260), the intercept (261) and the
+-- coefficients (269), then the strata (the int model's from 293 on).
 \set VERBOSITY default
 CREATE TEMP TABLE mc_start AS SELECT pg_postmaster_start_time() AS t;
 
--- models with integer strata (p = 3, 30 strata: 1043 bytes), text strata and
+-- models with integer strata (p = 3, 30 strata: 1224 bytes), text strata and
 -- feature names.  The text checks assume a UTF8 database, as tools/pg_cluster.sh makes.
 CREATE TABLE mc_models AS
 SELECT 'int' AS name, fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') AS m FROM d
@@ -44,7 +48,7 @@ CREATE FUNCTION mc_fix_crc(b bytea) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT 
   SELECT substr(b, 1, length(b) - 4) || mc_le(mc_crc32c(substr(b, 1, length(b) - 4)), 4) $$;
 -- a body in a valid header with a valid checksum
 CREATE FUNCTION mc_frame(body bytea) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT mc_fix_crc('\x46474c4d0100fffe00000000'::bytea || mc_le(length(body) + 24, 8)
+  SELECT mc_fix_crc('\x46474c4d0200fffe00000000'::bytea || mc_le(length(body) + 24, 8)
                     || body || '\x00000000'::bytea) $$;
 CREATE FUNCTION mc_flip(b bytea, i int) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
   SELECT set_byte(b, i, get_byte(b, i) # 255) $$;
@@ -103,21 +107,21 @@ SELECT fairglmm_predict(NULL, '{0,0,0}', 1) IS NULL AS predict,
 -- the messages
 SELECT fairglmm_info(''::bytea);
 SELECT fairglmm_info(overlay(m PLACING 'XXXX'::bytea FROM 1 FOR 4)) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(set_byte(m, 4, 2)) FROM mc_models WHERE name = 'int';
--- version 2 is refused as such even with a valid checksum
-SELECT fairglmm_info(mc_fix_crc(set_byte(m, 4, 2))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(set_byte(m, 4, 3)) FROM mc_models WHERE name = 'int';
+-- version 3 is refused as such even with a valid checksum
+SELECT fairglmm_info(mc_fix_crc(set_byte(m, 4, 3))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(set_byte(set_byte(m, 6, 254), 7, 255)) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(set_byte(m, 8, 1)) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_predict(substr(m, 1, length(m) - 1), '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m || '\x00'::bytea, '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(m || m) FROM mc_models WHERE name = 'int';
--- a byte in the middle (521: a stratum key) flipped; the two checksums
+-- a byte in the middle (690: a stratum key) flipped; the two checksums
 -- depend on the fitted values, so they are masked here and checked below
 DO $$
 DECLARE
   st text; msg text; det text; hnt text;
 BEGIN
-  PERFORM fairglmm_info(mc_flip(m, 521)) FROM mc_models WHERE name = 'int';
+  PERFORM fairglmm_info(mc_flip(m, 690)) FROM mc_models WHERE name = 'int';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                           det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -133,27 +137,30 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL;
   RETURN det;
 END $$;
-SELECT mc_detail(mc_flip(m, 521))
+SELECT mc_detail(mc_flip(m, 690))
        = format('The checksum does not match: stored 0x%s, computed 0x%s.',
                 upper(lpad(to_hex(mc_crc32c(substr(m, 1, length(m) - 4))), 8, '0')),
-                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 521), 1, length(m) - 4))), 8, '0')))
+                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 690), 1, length(m) - 4))), 8, '0')))
        AS checksums_as_computed_in_sql
 FROM mc_models WHERE name = 'int';
 -- checksummed forgeries reach the body parser: the same key byte, a method
--- code, a covariate count, a stratum count, a flag, a NaN intercept
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 521))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 20))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 85))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 86))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 91))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 93 FOR 8)), '{0,0,0}', 1)
+-- code, an option name, an option out of range (the top byte of nu),
+-- a covariate count, a stratum count, a flag, a NaN intercept
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 690))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 30))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 32))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 190))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 254))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 255))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 260))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 262 FOR 8)), '{0,0,0}', 1)
 FROM mc_models WHERE name = 'int';
 -- a text stratum label that is not valid UTF-8 (the last key, "9", so the
 -- keys stay sorted) is rejected by every function: the model never emits it
--- (the last key sits 96 bytes before the fit statistics, boosting options
--- and checksum at the end: 137 bytes before the end)
+-- (the last key sits 16 bytes before the fit statistics, separation report
+-- and checksum at the end: 108 bytes before the end)
 CREATE TABLE mc_bad_label AS
-SELECT get_byte(m, length(m) - 137) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 137)) AS m
+SELECT get_byte(m, length(m) - 108) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 108)) AS m
 FROM mc_models WHERE name = 'text';
 SELECT is_last_key, fairglmm_predict(m, '{0,0,0}', '9') = fairglmm_predict(m, '{0,0,0}') AS label_not_found,
        fairglmm_info(m) ->> 'n_strata' AS n_strata
@@ -161,8 +168,8 @@ FROM mc_bad_label;
 SELECT count(*) FROM mc_bad_label, fairglmm_random_effects(m);
 -- the same for a zero byte in a label ("30" becomes "3\0", still in order)
 SELECT count(*)
-FROM (SELECT mc_fix_crc(set_byte(m, 632, 0)) AS m FROM mc_models
-      WHERE name = 'text' AND substr(m, 632, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
+FROM (SELECT mc_fix_crc(set_byte(m, 801, 0)) AS m FROM mc_models
+      WHERE name = 'text' AND substr(m, 801, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
 
 -- wrong-length x and strata of the wrong type are errors for a valid model
 SELECT fairglmm_predict(m, '{1,2}', 1) FROM mc_models WHERE name = 'int';
@@ -170,7 +177,7 @@ SELECT fairglmm_classify(m, '{1,2,3,4}', 1, 0.5) FROM mc_models WHERE name = 'in
 SELECT fairglmm_predict(m, '{1,2,3}', '7'::text) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m, '{1,2,3}', 7) FROM mc_models WHERE name = 'text';
 
--- Every truncation (lengths 0 .. 1042) and every single byte flipped
+-- Every truncation (lengths 0 .. 1223) and every single byte flipped
 -- (xor 0xFF, checksum left alone): all rejected by every function.
 CREATE TABLE mc_variants AS
 SELECT 'truncated' AS kind, n AS pos, substr(m, 1, n) AS m
@@ -199,15 +206,15 @@ GROUP BY name, fn, ord ORDER BY name, ord;
 
 -- Random bytes: bare, and as bodies in a valid header with a valid checksum.
 SELECT len, count(*) FILTER (WHERE mc_try(fn, mc_random_bytes('bare', len), 7) = 'XX001') AS rejected
-FROM unnest(ARRAY[1, 4, 19, 23, 24, 25, 100, 1043, 4096]) AS len, mc_fns
+FROM unnest(ARRAY[1, 4, 19, 23, 24, 25, 100, 1224, 4096]) AS len, mc_fns
 GROUP BY len ORDER BY len;
 WITH bodies AS MATERIALIZED (
   SELECT mc_frame(mc_random_bytes('body' || k, len)) AS m
-  FROM generate_series(1, 60) AS k, unnest(ARRAY[0, 1, 45, 46, 100, 1019]) AS len)
+  FROM generate_series(1, 60) AS k, unnest(ARRAY[0, 1, 215, 336, 337, 1200]) AS len)
 SELECT count(*) AS variants, count(*) FILTER (WHERE r = 'XX001') AS rejected
 FROM bodies, mc_fns, LATERAL mc_try(fn, m, 7) AS r;
 SELECT len, bool_and(mc_try(fn, mc_frame(decode(repeat(b, len), 'hex')), 7) = 'XX001') AS rejected
-FROM unnest(ARRAY[1, 150, 1019]) AS len, unnest(ARRAY['00', 'ff']) AS b, mc_fns
+FROM unnest(ARRAY[1, 336, 1200]) AS len, unnest(ARRAY['00', 'ff']) AS b, mc_fns
 GROUP BY len ORDER BY len;
 
 -- The decoded-model cache: valid and damaged models of the same length in
@@ -220,7 +227,7 @@ FROM (SELECT k, CASE WHEN k % 2 = 0 THEN m ELSE mc_flip(m, 100 + k) END AS m
 SELECT count(*) AS rows, bool_and(p_alt = CASE WHEN id % 2 = 0 THEN p_a ELSE p_b END) AS same
 FROM (SELECT id, fairglmm_predict(CASE WHEN id % 2 = 0 THEN a ELSE b END, x, g) AS p_alt,
              fairglmm_predict(a, x, g) AS p_a, fairglmm_predict(b, x, g) AS p_b
-      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 92)) AS b
+      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 261)) AS b
                FROM mc_models WHERE name = 'int') AS q) AS r;
 -- a damaged model after thousands of valid calls in one scan
 SELECT count(p)
@@ -242,8 +249,8 @@ CREATE FUNCTION mc_f64(v float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS 
   SELECT string_agg(substr(float8send(v), i, 1), ''::bytea ORDER BY i DESC)
   FROM generate_series(1, 8) AS i $$;
 CREATE TABLE mc_extreme AS
-SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 101 FOR 8)
-                          PLACING mc_f64(-1.7e308) FROM 109 FOR 8)) AS m
+SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 270 FOR 8)
+                          PLACING mc_f64(-1.7e308) FROM 278 FOR 8)) AS m
 FROM mc_models WHERE name = 'int';
 SELECT (SELECT array_agg(estimate) FROM fairglmm_coefficients(m))[2:3] AS forged,
        fairglmm_predict(m, '{1,1,0}', 1) BETWEEN 0 AND 1 AS finite_eta,

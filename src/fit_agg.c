@@ -348,6 +348,9 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.stop_reason = (fg_stop_reason) fit->stop_reason;
 	model.bic = fit->bic;
 	model.selected = fit->selected;
+	model.separated_rows = fit->separated_rows;
+	model.n_unidentified = fit->n_unidentified;
+	model.unidentified = fit->unidentified;
 
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
 		fg_report_error(&err);
@@ -407,6 +410,20 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 				(errmsg("fairglmm_fit did not converge"),
 				 errdetail("Newton's method stopped after %d iterations.", fit.iterations),
 				 errhint("Raise option \"max_iter\" or loosen \"tol\"; fairglmm_info shows \"converged\": false for this model.")));
+	if (fit.stop_reason == FG_STOP_MAX_STEPS)
+		ereport(WARNING,
+				(errmsg("fairglmm_fit boosting did not converge"),
+				 errdetail_plural("Boosting stopped at its limit of %d step before the random-intercept variance settled to option \"tol_q\".",
+								  "Boosting stopped at its limit of %d steps before the random-intercept variance settled to option \"tol_q\".",
+								  fit.steps, fit.steps),
+				 errhint("Raise option \"max_steps\" or loosen \"tol_q\"; fairglmm_info shows \"stop_reason\": \"max_steps\" for this model.")));
+	/* quasi-complete separation: the core names the terms in separation_detail */
+	if (fit.separated_rows > 0)
+		ereport(WARNING,
+				(errmsg("fitted probabilities of " UINT64_FORMAT " training rows are numerically 0 or 1",
+						(uint64) fit.separated_rows),
+				 fit.separation_detail[0] != '\0' ? errdetail("%s", fit.separation_detail) : 0,
+				 errhint("The coefficients of the named terms are not identified; a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
 
 	MemoryContextSwitchTo(old);
 	result = encode_model(st, &fit, &env);

@@ -1,19 +1,20 @@
 /*
- * fit_options.c -- parses and checks the options of fairglmm_fit.
+ * fit_options.c -- parses the options of fairglmm_fit from jsonb.
+ *
+ * What an option is (name, type, default, range) comes from the core's
+ * table (src/core/options.c); this file only maps jsonb values onto it and
+ * reports what does not fit in PostgreSQL's style.
  */
 #include "postgres.h"
 
-#include <limits.h>
 #include <math.h>
 
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
 #include "fit_options.h"
+#include "options.h"
 #include "pg_glue.h"
-
-#define VALID_OPTIONS "c, exact_trace, feature_names, max_iter, max_steps, method, nu, probes, q0, seed, threshold, tol, tol_q"
-#define VALID_METHODS "fair_glmm, glmm, fair_crlr, crlr, fair_lr, lr"
 
 static const char *
 jsonb_type_name(const JsonbValue *v)
@@ -33,60 +34,72 @@ jsonb_type_name(const JsonbValue *v)
 	}
 }
 
+/* The description of an option, as the hint of an error about it. */
+static char *
+option_hint(const fg_option_def *def)
+{
+	char		hint[300];
+
+	fg_option_hint(def, hint, sizeof(hint));
+	return pstrdup(hint);
+}
+
+static void
+wrong_type(const fg_option_def *def, const char *wanted, const JsonbValue *v)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("option \"%s\" must be %s", def->name, wanted),
+			 errdetail("The value given is %s.", jsonb_type_name(v)),
+			 errhint("%s", option_hint(def))));
+}
+
+/* A number or integer option: its value as a double, finite and in range. */
 static double
-number_option(const char *key, const JsonbValue *v)
+number_value(const fg_option_def *def, const JsonbValue *v)
 {
 	double		d;
+	fg_error	err;
 
 	if (v->type != jbvNumeric)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be a number", key),
-				 errdetail("The value given is %s.", jsonb_type_name(v))));
+		wrong_type(def, "a number", v);
 	/* beyond double range: infinity (or 0), not a cast error quoting 400 digits */
 	d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
 										   NumericGetDatum(v->val.numeric)));
 	if (!isfinite(d))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be finite", key),
-				 errdetail("The value given is beyond the range of double precision.")));
+				 errmsg("option \"%s\" must be finite", def->name),
+				 errdetail("The value given is beyond the range of double precision."),
+				 errhint("%s", option_hint(def))));
+	if (fg_option_check_value(def, d, &err) != FG_OK)
+		fg_report_error(&err);
 	return d;
 }
 
-/* An integer option in [lo, hi]. */
-static int
-integer_option(const char *key, const JsonbValue *v, double lo, double hi)
+static fg_method
+method_value(const fg_option_def *def, const JsonbValue *v)
 {
-	double		d = number_option(key, v);
-
-	if (d != floor(d) || d < lo || d > hi)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"%s\" must be an integer between %.0f and %.0f", key, lo, hi),
-				 errdetail("The value given is %g.", d)));
-	return (int) d;
-}
-
-static void
-parse_method(const JsonbValue *v, fg_fit_settings *settings)
-{
+	char		methods[128];
 	char	   *name;
 	fg_method	method;
 
+	fg_method_list(methods, sizeof(methods));
 	if (v->type != jbvString)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("option \"method\" must be a string"),
-				 errdetail("Valid methods are: " VALID_METHODS ".")));
+				 errmsg("option \"%s\" must be a string", def->name),
+				 errdetail("Valid methods are: %s.", methods),
+				 errhint("%s", option_hint(def))));
 	name = pnstrdup(v->val.string.val, v->val.string.len);
 	method = fg_method_from_name(name);
 	if (method == FG_METHOD_NONE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown method \"%s\"", name),
-				 errdetail("Valid methods are: " VALID_METHODS ".")));
-	settings->opt.method = method;
+				 errdetail("Valid methods are: %s.", methods),
+				 errhint("%s", option_hint(def))));
+	return method;
 }
 
 static void
@@ -134,21 +147,67 @@ parse_feature_names(const JsonbValue *v, fg_fit_settings *settings)
 	settings->n_feature_names = n;
 }
 
+/* Set the option of one key of the options object. */
+static void
+parse_option(const char *key, int key_len, const JsonbValue *v, fg_fit_settings *settings)
+{
+	const fg_option_def *def = fg_option_find(key, key_len);
+
+	if (def == NULL || (def->flags & FG_OPTION_ARGUMENT))
+	{
+		char		valid[512];
+
+		fg_option_key_list(valid, sizeof(valid));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown option \"%s\"", pnstrdup(key, key_len)),
+				 errdetail("Valid options are: %s.", valid)));
+	}
+	switch (def->type)
+	{
+		case FG_OPTION_NUMBER:
+			fg_option_set_number(&settings->opt, def, number_value(def, v));
+			break;
+		case FG_OPTION_INTEGER:
+			fg_option_set_integer(&settings->opt, def, (int64) number_value(def, v));
+			break;
+		case FG_OPTION_BOOLEAN:
+			if (v->type != jbvBool)
+				wrong_type(def, "a boolean", v);
+			fg_option_set_integer(&settings->opt, def, v->val.boolean ? 1 : 0);
+			break;
+		case FG_OPTION_METHOD:
+			fg_option_set_integer(&settings->opt, def, method_value(def, v));
+			break;
+		case FG_OPTION_NAMES:
+			parse_feature_names(v, settings);
+			break;
+	}
+}
+
 void
 fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings *settings)
 {
+	fg_error	err;
+
 	memset(settings, 0, sizeof(*settings));
 	fg_options_default(&settings->opt);
 	settings->n_feature_names = -1;
 	settings->opt.rho = rho;
 	settings->opt.lambda = lambda;
 
+	/* the two arguments first, as their errors came first before options existed */
+	if (fg_option_check_value(fg_option_find("rho", 3), rho, &err) != FG_OK ||
+		fg_option_check_value(fg_option_find("lambda", 6), lambda, &err) != FG_OK)
+		fg_report_error(&err);
+
 	if (options != NULL)
 	{
 		JsonbIterator *it;
 		JsonbValue	v;
 		JsonbIteratorToken tok;
-		char	   *key = NULL;
+		const char *key = NULL;
+		int			key_len = 0;
 
 		if (!JB_ROOT_IS_OBJECT(options) || JB_ROOT_IS_SCALAR(options))
 			ereport(ERROR,
@@ -161,63 +220,18 @@ fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings
 		{
 			if (tok == WJB_KEY)
 			{
-				key = pnstrdup(v.val.string.val, v.val.string.len);
-				continue;
+				key = v.val.string.val;
+				key_len = v.val.string.len;
 			}
-			if (tok != WJB_VALUE)
-				continue;
-
-			if (strcmp(key, "method") == 0)
-				parse_method(&v, settings);
-			else if (strcmp(key, "c") == 0)
-			{
-				settings->opt.c = number_option(key, &v);
-				settings->has_c = true;
-			}
-			else if (strcmp(key, "tol") == 0)
-				settings->opt.tol = number_option(key, &v);
-			else if (strcmp(key, "threshold") == 0)
-				settings->opt.threshold = number_option(key, &v);
-			else if (strcmp(key, "max_iter") == 0)
-				settings->opt.max_iter = integer_option(key, &v, 1, 100000);
-			else if (strcmp(key, "max_steps") == 0)
-				settings->opt.max_steps = integer_option(key, &v, 1, 100000);
-			else if (strcmp(key, "probes") == 0)
-				settings->opt.probes = integer_option(key, &v, 1, 1000);
-			else if (strcmp(key, "seed") == 0)
-				settings->opt.seed = (uint64) integer_option(key, &v, 0, INT_MAX);
-			else if (strcmp(key, "q0") == 0)
-				settings->opt.q0 = number_option(key, &v);
-			else if (strcmp(key, "tol_q") == 0)
-				settings->opt.tol_q = number_option(key, &v);
-			else if (strcmp(key, "nu") == 0)
-				settings->opt.nu = number_option(key, &v);
-			else if (strcmp(key, "exact_trace") == 0)
-			{
-				if (v.type != jbvBool)
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("option \"exact_trace\" must be a boolean"),
-							 errdetail("The value given is %s.", jsonb_type_name(&v))));
-				settings->opt.exact_trace = v.val.boolean;
-			}
-			else if (strcmp(key, "feature_names") == 0)
-				parse_feature_names(&v, settings);
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("unknown option \"%s\"", key),
-						 errdetail("Valid options are: " VALID_OPTIONS ".")));
+			else if (tok == WJB_VALUE)
+				parse_option(key, key_len, &v, settings);
 		}
 	}
 
 	/* the paper's headline method is the default */
 	if (settings->opt.method == FG_METHOD_NONE)
 		settings->opt.method = FG_METHOD_FAIR_GLMM;
-	{
-		fg_error	err;
-
-		if (fg_options_check(&settings->opt, &err) != FG_OK)
-			fg_report_error(&err);
-	}
+	settings->has_c = !isnan(settings->opt.c);
+	if (fg_options_check(&settings->opt, &err) != FG_OK)
+		fg_report_error(&err);
 }

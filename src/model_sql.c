@@ -26,6 +26,7 @@
 #include "utils/memutils.h"
 
 #include "model_index.h"
+#include "options.h"
 #include "pg_glue.h"
 
 typedef struct model_cache
@@ -397,6 +398,62 @@ feature_name(const fg_model *model, int j, char *buf, size_t len)
 	return buf;
 }
 
+/* The "options" object: every row of the core's option table. */
+static void
+json_options(StringInfo buf, const fg_model *m)
+{
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+
+		json_key(buf, def->name, i == 0);
+		switch (def->type)
+		{
+			case FG_OPTION_NUMBER:
+				/*
+				 * An option that was not given is null.  c is the only one
+				 * that may be unset, and has_c says whether it was given
+				 * (in version 2 exactly when c is not NaN).
+				 */
+				if ((def->flags & FG_OPTION_UNSET) && !m->has_c)
+					appendStringInfoString(buf, "null");
+				else
+					json_number(buf, fg_option_get_number(&m->opt, def));
+				break;
+			case FG_OPTION_INTEGER:
+				if (def->size == sizeof(uint64))
+					appendStringInfo(buf, UINT64_FORMAT,
+									 (uint64) fg_option_get_integer(&m->opt, def));
+				else
+					appendStringInfo(buf, INT64_FORMAT, fg_option_get_integer(&m->opt, def));
+				break;
+			case FG_OPTION_BOOLEAN:
+				appendStringInfoString(buf, fg_option_get_integer(&m->opt, def) ? "true" : "false");
+				break;
+			case FG_OPTION_METHOD:
+				escape_json(buf, fg_method_name((fg_method) fg_option_get_integer(&m->opt, def)));
+				break;
+			case FG_OPTION_NAMES:
+				if (m->feature_names)
+				{
+					appendStringInfoChar(buf, '[');
+					for (int j = 0; j < m->p; j++)
+					{
+						if (j > 0)
+							appendStringInfoString(buf, ", ");
+						escape_json(buf, m->feature_names[j]);
+					}
+					appendStringInfoChar(buf, ']');
+				}
+				else
+					appendStringInfoString(buf, "null");
+				break;
+		}
+	}
+	appendStringInfoChar(buf, '}');
+}
+
 /* fairglmm_info(model) returns jsonb */
 Datum
 fairglmm_info(PG_FUNCTION_ARGS)
@@ -408,48 +465,12 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	json_key(&buf, "format_version", true);
-	appendStringInfo(&buf, "%d", FG_MODEL_VERSION);
+	appendStringInfo(&buf, "%d", m->format_version);
 	json_key(&buf, "method", false);
 	escape_json(&buf, fg_method_name(m->opt.method));
 
 	json_key(&buf, "options", false);
-	appendStringInfoChar(&buf, '{');
-	json_rho_lambda_c(&buf, m, true);
-	json_key(&buf, "tol", false);
-	json_number(&buf, m->opt.tol);
-	json_key(&buf, "max_iter", false);
-	appendStringInfo(&buf, "%d", m->opt.max_iter);
-	json_key(&buf, "threshold", false);
-	json_number(&buf, m->opt.threshold);
-	json_key(&buf, "q0", false);
-	json_number(&buf, m->opt.q0);
-	json_key(&buf, "tol_q", false);
-	json_number(&buf, m->opt.tol_q);
-	json_key(&buf, "max_steps", false);
-	appendStringInfo(&buf, "%d", m->opt.max_steps);
-	json_key(&buf, "nu", false);
-	json_number(&buf, m->opt.nu);
-	json_key(&buf, "probes", false);
-	appendStringInfo(&buf, "%d", m->opt.probes);
-	json_key(&buf, "seed", false);
-	appendStringInfo(&buf, UINT64_FORMAT, m->opt.seed);
-	json_key(&buf, "exact_trace", false);
-	appendStringInfoString(&buf, m->opt.exact_trace ? "true" : "false");
-	json_key(&buf, "feature_names", false);
-	if (m->feature_names)
-	{
-		appendStringInfoChar(&buf, '[');
-		for (int j = 0; j < m->p; j++)
-		{
-			if (j > 0)
-				appendStringInfoString(&buf, ", ");
-			escape_json(&buf, m->feature_names[j]);
-		}
-		appendStringInfoChar(&buf, ']');
-	}
-	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfoChar(&buf, '}');
+	json_options(&buf, m);
 
 	json_key(&buf, "rows_used", false);
 	appendStringInfo(&buf, UINT64_FORMAT, m->rows_used);
@@ -491,6 +512,22 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	json_number(&buf, m->train_di);
 	json_key(&buf, "train_covariance", false);
 	json_number(&buf, m->train_cov);
+
+	/* the separation report: terms by name, 0 being the intercept */
+	json_key(&buf, "separated_rows", false);
+	appendStringInfo(&buf, UINT64_FORMAT, m->separated_rows);
+	json_key(&buf, "unidentified", false);
+	appendStringInfoChar(&buf, '[');
+	for (uint32 k = 0; k < m->n_unidentified; k++)
+	{
+		uint32		term = m->unidentified[k];
+
+		if (k > 0)
+			appendStringInfoString(&buf, ", ");
+		/* the decoder checked term <= p */
+		escape_json(&buf, term == 0 ? "intercept" : feature_name(m, (int) term - 1, name, sizeof(name)));
+	}
+	appendStringInfoChar(&buf, ']');
 
 	/* boosting results; null for the Newton methods */
 	{

@@ -1,6 +1,6 @@
 /*
  * common.c -- small shared pieces of the core: errors, allocation, method
- * names, option defaults and numerically safe logistic functions.
+ * names and numerically safe logistic functions (the options are in options.c).
  */
 #include "fg_core.h"
 
@@ -87,26 +87,6 @@ bool
 fg_method_is_boosting(fg_method method)
 {
 	return method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM;
-}
-
-void
-fg_options_default(fg_options *opt)
-{
-	memset(opt, 0, sizeof(*opt));
-	opt->method = FG_METHOD_NONE;
-	opt->rho = 0.0;
-	opt->lambda = 1.0;
-	opt->c = NAN;
-	opt->tol = 1e-10;
-	opt->max_iter = 100;
-	opt->threshold = 0.5;
-	opt->q0 = 2.0;
-	opt->tol_q = 1e-3;
-	opt->max_steps = 100;
-	opt->nu = 1.0;
-	opt->probes = 30;
-	opt->seed = 42;
-	opt->exact_trace = false;
 }
 
 double

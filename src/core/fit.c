@@ -13,55 +13,6 @@
 /* Outer iterations of the multiplier search in the constrained form. */
 #define FG_MULTIPLIER_MAX_ITER 200
 
-fg_status
-fg_options_check(const fg_options *opt, fg_error *err)
-{
-	bool		strata = fg_method_uses_strata(opt->method);
-	bool		constrained = !isnan(opt->c);
-
-	if (fg_method_name(opt->method) == NULL)
-		return fg_fail(err, FG_ERR_INVALID, "no method given", NULL, NULL);
-	if (!(opt->rho >= 0.0) || !isfinite(opt->rho))
-		return fg_fail(err, FG_ERR_INVALID, "rho must be a finite number >= 0", NULL,
-					   "rho is %g.", opt->rho);
-	if (!(opt->lambda >= 0.0) || !isfinite(opt->lambda))
-		return fg_fail(err, FG_ERR_INVALID, "lambda must be a finite number >= 0", NULL,
-					   "lambda is %g.", opt->lambda);
-	if (strata && !(opt->lambda > 0.0))
-		return fg_fail(err, FG_ERR_INVALID, "lambda must be positive when strata are used",
-					   "Use lambda > 0 (the paper uses 1), or method lr / fair_lr to ignore strata.",
-					   "With lambda = 0 the random intercepts are not identified: they are collinear with the overall intercept.");
-	if (constrained && (!(opt->c >= 0.0) || !isfinite(opt->c)))
-		return fg_fail(err, FG_ERR_INVALID, "option \"c\" must be a finite number >= 0", NULL,
-					   "c is %g.", opt->c);
-	if (constrained && !fg_method_is_fair(opt->method))
-		return fg_fail(err, FG_ERR_INVALID, "option \"c\" needs a fair method",
-					   "Use method fair_lr or fair_crlr with option \"c\".",
-					   "Method \"%s\" has no fairness constraint.", fg_method_name(opt->method));
-	if (constrained && opt->rho != 0.0)
-		return fg_fail(err, FG_ERR_INVALID, "rho and option \"c\" cannot both be used",
-					   "Pass rho = 0 with option \"c\", or drop \"c\" to use the penalty.",
-					   "Option \"c\" replaces the rho penalty by the constraint abs(cov) <= c.");
-	if (constrained && fg_method_is_boosting(opt->method))
-		return fg_fail(err, FG_ERR_INVALID, "option \"c\" is not available with boosting",
-					   "Use the rho penalty with glmm and fair_glmm, or method fair_crlr with \"c\".",
-					   "Componentwise boosting needs an unconstrained objective.");
-	if (fg_method_is_boosting(opt->method) &&
-		(!(opt->q0 > 0.0) || !isfinite(opt->q0) || !(opt->tol_q >= 0.0) ||
-		 !(opt->nu > 0.0 && opt->nu <= 1.0) || opt->max_steps < 1 ||
-		 opt->probes < 1 || opt->probes > 1000))
-		return fg_fail(err, FG_ERR_INVALID, "invalid boosting option",
-					   "q0 > 0, tol_q >= 0, 0 < nu <= 1, max_steps >= 1, 1 <= probes <= 1000.",
-					   "q0 = %g, tol_q = %g, nu = %g, max_steps = %d, probes = %d.",
-					   opt->q0, opt->tol_q, opt->nu, opt->max_steps, opt->probes);
-	if (!(opt->tol > 0.0) || !(opt->max_iter >= 1))
-		return fg_fail(err, FG_ERR_INVALID, "tol must be > 0 and max_iter >= 1", NULL, NULL);
-	if (!(opt->threshold >= 0.0 && opt->threshold <= 1.0))
-		return fg_fail(err, FG_ERR_INVALID, "threshold must lie in [0, 1]", NULL,
-					   "threshold is %g.", opt->threshold);
-	return FG_OK;
-}
-
 static fg_status
 check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 {

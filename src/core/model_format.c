@@ -7,8 +7,37 @@
  * parsed, and every count is compared with the bytes really present before
  * anything is allocated from it, so a forged count cannot cause a huge
  * allocation or a read past the end.
+ *
+ * Version 2, the one the encoder writes:
+ *
+ *   header      magic u32 "FGLM" | version u16 (2) | byte order mark u16 |
+ *               flags u32 (0) | total length u64
+ *   options     the options block of options.h: count u16, then per option
+ *               name length u8 | name | type u8 | value (f64, i64 or u8),
+ *               every option of the table but feature_names, in table order
+ *   counts      rows_used u64 | rows_skipped u64 | p u32 | n_strata u32 |
+ *               key_type u8 | has_feature_names u8
+ *   fit         intercept f64 | p x beta f64 |
+ *               [p x (name length u32 | name bytes)] |
+ *               n_strata x (key length u32 | key bytes | b f64 | rows u64)
+ *   statistics  iterations i32 | converged u8 | grad_norm, objective,
+ *               multiplier, train_accuracy, train_di, train_cov f64 | q f64 |
+ *               steps i32 | stop_reason u8 | bic f64 | has_selected u8 |
+ *               [p x selected u32]
+ *   separation  separated_rows u64 | n_unidentified u32 |
+ *               n_unidentified x term index u32 (ascending, < 1 + p)
+ *   trailer     CRC-32C u32 of everything before it
+ *
+ * c is NaN exactly when the constrained form is not used (version 1 had a
+ * separate flag).  Version 1 (fairglmm 1.0) had in place of the options
+ * block: method u8 | rho, lambda, c, tol f64 | max_iter i32 | threshold f64 |
+ * has_c u8; no separation part; and after the selection counts the boosting
+ * options q0, tol_q f64 | max_steps i32 | nu f64 | probes i32 | seed u64 |
+ * exact_trace u8.  It is still decoded, with the checks it always had;
+ * options it lacks (l2) get their defaults.
  */
 #include "model_format.h"
+#include "options.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -20,14 +49,17 @@
 #define TRAILER_SIZE		4
 #define BYTE_ORDER_MARK		0xFEFF
 
-/* method, rho, lambda, c, tol, max_iter, threshold, has_c */
-#define OPTIONS_SIZE		(1 + 4 * 8 + 4 + 8 + 1)
 /* rows_used, rows_skipped, p, n_strata, key_type, has_feature_names */
 #define COUNTS_SIZE			(2 * 8 + 4 + 4 + 1 + 1)
 /* iterations, converged, six statistics, q, steps, stop_reason, bic, has_selected */
-#define TAIL_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1 + BOOST_OPTIONS_SIZE)
-/* q0, tol_q, max_steps, nu, probes, seed, exact_trace (after the statistics) */
-#define BOOST_OPTIONS_SIZE	(8 + 8 + 4 + 8 + 4 + 8 + 1)
+#define STATS_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+/* version 2: separated_rows, n_unidentified (the indices come on top) */
+#define SEPARATION_SIZE		(8 + 4)
+/* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
+#define V1_OPTIONS_SIZE		(1 + 4 * 8 + 4 + 8 + 1)
+/* version 1: q0, tol_q, max_steps, nu, probes, seed, exact_trace (after the statistics) */
+#define V1_BOOST_OPTIONS_SIZE	(8 + 8 + 4 + 8 + 4 + 8 + 1)
+#define V1_TAIL_SIZE		(STATS_SIZE + V1_BOOST_OPTIONS_SIZE)
 /* key_len, b, stratum_rows (the key bytes come on top) */
 #define STRATUM_FIXED_SIZE	(4 + 8 + 8)
 #define INT_KEY_LEN			8
@@ -157,6 +189,7 @@ fg_model_release(const fg_env *env, fg_model *model)
 	fg_release(env, model->keys);
 	fg_release(env, model->key_offsets);
 	fg_release(env, model->selected);
+	fg_release(env, model->unidentified);
 	memset(model, 0, sizeof(*model));
 }
 
@@ -270,6 +303,50 @@ check_model(const fg_model *m, fg_status status, fg_error *err)
 	return FG_OK;
 }
 
+/*
+ * What version 2 adds to check_model: every option in its range, the
+ * constraint flag agreeing with c, and the separation report (terms
+ * strictly increasing, each one of intercept, x1 .. xp).  The array of
+ * unidentified terms must have its stated size.
+ */
+static fg_status
+check_model_v2(const fg_model *m, fg_status status, fg_error *err)
+{
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		fg_error	opt_err;
+		double		v;
+
+		if (def->size == 0)
+			continue;
+		v = def->type == FG_OPTION_NUMBER ? fg_option_get_number(&m->opt, def)
+			: (double) fg_option_get_integer(&m->opt, def);
+		if (fg_option_check_value(def, v, &opt_err) != FG_OK)
+			return reject(err, status, "The value of option \"%s\" is invalid: %s.",
+						  def->name, opt_err.message);
+	}
+	if (m->has_c == (isnan(m->opt.c) != 0))
+		return reject(err, status,
+					  "The constraint flag says %s but c is %g; c is NaN exactly when the constraint is unused.",
+					  m->has_c ? "used" : "unused", m->opt.c);
+	if ((uint64_t) m->n_unidentified > (uint64_t) m->p + 1)
+		return reject(err, status,
+					  "The model lists %u unidentified terms but has only %d.",
+					  m->n_unidentified, m->p + 1);
+	for (uint32_t k = 0; k < m->n_unidentified; k++)
+	{
+		if ((uint64_t) m->unidentified[k] > (uint64_t) m->p)
+			return reject(err, status,
+						  "Unidentified term %u has index %u; the model has terms 0 to %d.",
+						  k + 1, m->unidentified[k], m->p);
+		if (k > 0 && m->unidentified[k] <= m->unidentified[k - 1])
+			return reject(err, status,
+						  "The unidentified terms are not strictly increasing at entry %u.", k + 1);
+	}
+	return FG_OK;
+}
+
 /* ---------- encoding ---------- */
 
 typedef struct writer
@@ -366,13 +443,19 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	if (m->n_strata > 0 && m->key_offsets[m->n_strata] > 0 && m->keys == NULL)
 		return reject(err, FG_ERR_INVALID, "The stratum key bytes are missing.");
 
+	if (m->n_unidentified > 0 && m->unidentified == NULL)
+		return reject(err, FG_ERR_INVALID, "The list of unidentified terms is missing.");
+
 	status = check_model(m, FG_ERR_INVALID, err);
+	if (status == FG_OK)
+		status = check_model_v2(m, FG_ERR_INVALID, err);
 	if (status != FG_OK)
 		return status;
 
 	/* size the output exactly; 64-bit arithmetic cannot overflow here */
-	total = HEADER_SIZE + OPTIONS_SIZE + COUNTS_SIZE + 8 +
-		(uint64_t) 8 * m->p + TAIL_SIZE + TRAILER_SIZE;
+	total = HEADER_SIZE + fg_options_block_size() + COUNTS_SIZE + 8 +
+		(uint64_t) 8 * m->p + STATS_SIZE + SEPARATION_SIZE +
+		(uint64_t) 4 * m->n_unidentified + TRAILER_SIZE;
 	if (m->feature_names != NULL)
 	{
 		for (int j = 0; j < m->p; j++)
@@ -414,14 +497,8 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	put_u64(&w, total);
 
 	/* options */
-	put_u8(&w, (uint8_t) m->opt.method);
-	put_f64(&w, m->opt.rho);
-	put_f64(&w, m->opt.lambda);
-	put_f64(&w, m->opt.c);
-	put_f64(&w, m->opt.tol);
-	put_i32(&w, m->opt.max_iter);
-	put_f64(&w, m->opt.threshold);
-	put_bool(&w, m->has_c);
+	fg_options_block_write(&m->opt, w.buf + w.pos);
+	w.pos += fg_options_block_size();
 
 	/* counts */
 	put_u64(&w, m->rows_used);
@@ -477,13 +554,12 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 		for (int j = 0; j < m->p; j++)
 			put_u32(&w, m->selected[j]);
 	}
-	put_f64(&w, m->opt.q0);
-	put_f64(&w, m->opt.tol_q);
-	put_i32(&w, m->opt.max_steps);
-	put_f64(&w, m->opt.nu);
-	put_i32(&w, m->opt.probes);
-	put_u64(&w, m->opt.seed);
-	put_bool(&w, m->opt.exact_trace);
+
+	/* separation */
+	put_u64(&w, m->separated_rows);
+	put_u32(&w, m->n_unidentified);
+	for (uint32_t k = 0; k < m->n_unidentified; k++)
+		put_u32(&w, m->unidentified[k]);
 
 	put_u32(&w, fg_crc32c(0, w.buf, w.pos));
 
@@ -631,29 +707,15 @@ peek_u64(const uint8_t *p)
 	} while (0)
 
 /*
- * Parse the body between header and checksum into *m.  On failure, whatever
- * was allocated so far is still reachable from *m for the caller to release.
+ * Version 1's options (a fixed record); the boosting options come at the end.
+ * The options version 1 did not have keep their defaults.
  */
 static fg_status
-decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+decode_v1_options(reader *r, fg_model *m, fg_error *err)
 {
 	uint8_t		method;
-	uint8_t		key_type;
-	uint8_t		stop_reason;
-	uint32_t	p;
-	uint32_t	n_strata;
-	bool		has_names = false;
-	bool		has_selected = false;
-	uint64_t	need;
-	size_t		strata_pos;
-	uint64_t	key_bytes = 0;
 
-	if (left(r) < OPTIONS_SIZE + COUNTS_SIZE + 8 + TAIL_SIZE)
-		return reject(err, FG_ERR_CORRUPT,
-					  "The model body is %zu bytes, shorter than the %d bytes of the smallest model.",
-					  left(r), OPTIONS_SIZE + COUNTS_SIZE + 8 + TAIL_SIZE);
-
-	/* options */
+	fg_options_default(&m->opt);
 	method = get_u8(r);
 	if (fg_method_name((fg_method) method) == NULL)
 		return reject(err, FG_ERR_CORRUPT,
@@ -665,7 +727,24 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 	m->opt.tol = get_f64(r);
 	m->opt.max_iter = get_i32(r);
 	m->opt.threshold = get_f64(r);
-	TRY(get_bool(r, &m->has_c, "has_c", err));
+	return get_bool(r, &m->has_c, "has_c", err);
+}
+
+/*
+ * What both versions share: the counts, coefficients, feature names and
+ * strata.  tail is the least the rest of the body can take, for the bound
+ * on the counts.
+ */
+static fg_status
+decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err)
+{
+	uint8_t		key_type;
+	uint32_t	p;
+	uint32_t	n_strata;
+	bool		has_names = false;
+	uint64_t	need;
+	size_t		strata_pos;
+	uint64_t	key_bytes = 0;
 
 	/* counts, checked before they size anything */
 	m->rows_used = get_u64(r);
@@ -697,7 +776,7 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 	 * empty, no selection counts).  Once it fits, every allocation below is
 	 * at most a small multiple of the input length.
 	 */
-	need = 8 + (uint64_t) 8 * p + TAIL_SIZE +
+	need = 8 + (uint64_t) 8 * p + tail +
 		(has_names ? (uint64_t) 4 * p : 0) +
 		(uint64_t) n_strata * (STRATUM_FIXED_SIZE +
 							   (key_type == FG_KEY_INT ? INT_KEY_LEN : 0));
@@ -801,9 +880,21 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 		m->stratum_rows[i] = get_u64(r);
 	}
 	m->key_offsets[n_strata] = key_bytes;
+	return FG_OK;
+}
 
-	/* fit statistics */
-	if (left(r) < TAIL_SIZE)
+/*
+ * The fit statistics up to the selection counts, which both versions share;
+ * after them, at least after bytes must remain.
+ */
+static fg_status
+decode_statistics(const fg_env *env, reader *r, fg_model *m, size_t after, fg_error *err)
+{
+	uint8_t		stop_reason;
+	bool		has_selected = false;
+	uint32_t	p = (uint32_t) m->p;
+
+	if (left(r) < STATS_SIZE + after)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its fit statistics.");
 	m->iterations = get_i32(r);
@@ -825,13 +916,43 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 	TRY(get_bool(r, &has_selected, "has_selected", err));
 	if (has_selected)
 	{
-		if (left(r) < (size_t) 4 * p + BOOST_OPTIONS_SIZE)
+		if (left(r) < (size_t) 4 * p + after)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The model ends inside its selection counts.");
 		ALLOC_OR_FAIL(m->selected, (size_t) p * sizeof(uint32_t));
 		for (uint32_t j = 0; j < p; j++)
 			m->selected[j] = get_u32(r);
 	}
+	return FG_OK;
+}
+
+static fg_status
+decode_end(reader *r, fg_error *err)
+{
+	if (r->overrun)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its last field.");
+	if (left(r) > 0)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has %zu unexpected bytes after its last field.",
+					  left(r));
+	return FG_OK;
+}
+
+/*
+ * Parse a version-1 body (between header and checksum) into *m.  On failure,
+ * whatever was allocated so far is still reachable from *m for the caller to
+ * release.  The checks and messages are those of fairglmm 1.0.
+ */
+static fg_status
+decode_body_v1(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+{
+	if (left(r) < V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model body is %zu bytes, shorter than the %d bytes of the smallest model.",
+					  left(r), V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE);
+	TRY(decode_v1_options(r, m, err));
+	TRY(decode_fit(env, r, m, V1_TAIL_SIZE, err));
+	TRY(decode_statistics(env, r, m, V1_BOOST_OPTIONS_SIZE, err));
 	m->opt.q0 = get_f64(r);
 	m->opt.tol_q = get_f64(r);
 	m->opt.max_steps = get_i32(r);
@@ -839,15 +960,48 @@ decode_body(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 	m->opt.probes = get_i32(r);
 	m->opt.seed = get_u64(r);
 	TRY(get_bool(r, &m->opt.exact_trace, "exact_trace", err));
-
-	if (r->overrun)
-		return reject(err, FG_ERR_CORRUPT, "The model ends before its last field.");
-	if (left(r) > 0)
-		return reject(err, FG_ERR_CORRUPT,
-					  "The model has %zu unexpected bytes after its last field.",
-					  left(r));
-
+	TRY(decode_end(r, err));
 	return check_model(m, FG_ERR_CORRUPT, err);
+}
+
+/* The same for a version-2 body, with the checks version 2 adds. */
+static fg_status
+decode_body_v2(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+{
+	size_t		options_size = fg_options_block_size();
+	size_t		used;
+	char		why[300];
+
+	if (left(r) < options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model body is %zu bytes, shorter than the %zu bytes of the smallest model.",
+					  left(r), options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE);
+	if (fg_options_block_read(r->buf + r->pos, left(r), &m->opt, &used, why, sizeof(why)) != FG_OK)
+		return reject(err, FG_ERR_CORRUPT, "%s", why);
+	r->pos += used;
+	m->has_c = !isnan(m->opt.c);
+
+	TRY(decode_fit(env, r, m, STATS_SIZE + SEPARATION_SIZE, err));
+	TRY(decode_statistics(env, r, m, SEPARATION_SIZE, err));
+
+	m->separated_rows = get_u64(r);
+	m->n_unidentified = get_u32(r);
+	if ((uint64_t) m->n_unidentified > (uint64_t) m->p + 1)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model lists %u unidentified terms but has only %d.",
+					  m->n_unidentified, m->p + 1);
+	if (left(r) < (size_t) 4 * m->n_unidentified)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model ends inside its list of unidentified terms.");
+	if (m->n_unidentified > 0)
+	{
+		ALLOC_OR_FAIL(m->unidentified, (size_t) m->n_unidentified * sizeof(uint32_t));
+		for (uint32_t k = 0; k < m->n_unidentified; k++)
+			m->unidentified[k] = get_u32(r);
+	}
+	TRY(decode_end(r, err));
+	TRY(check_model(m, FG_ERR_CORRUPT, err));
+	return check_model_v2(m, FG_ERR_CORRUPT, err);
 }
 
 fg_status
@@ -879,10 +1033,10 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 
 	/* read the version as stored so a newer one is named, not misparsed */
 	version = (uint16_t) (bytes[4] | bytes[5] << 8);
-	if (version != FG_MODEL_VERSION)
+	if (version != FG_MODEL_VERSION && version != FG_MODEL_VERSION_1)
 		return reject(err, FG_ERR_CORRUPT,
-					  "Format version %u is not supported; this build reads version %d.",
-					  version, FG_MODEL_VERSION);
+					  "Format version %u is not supported; this build reads versions %d and %d.",
+					  version, FG_MODEL_VERSION_1, FG_MODEL_VERSION);
 
 	bom = (uint16_t) (bytes[6] | bytes[7] << 8);
 	if (bom == 0xFFFE)
@@ -919,7 +1073,11 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 	r.pos = HEADER_SIZE;
 	r.end = len - TRAILER_SIZE;
 	r.overrun = false;
-	status = decode_body(env, &r, model, err);
+	model->format_version = version;
+	if (version == FG_MODEL_VERSION_1)
+		status = decode_body_v1(env, &r, model, err);
+	else
+		status = decode_body_v2(env, &r, model, err);
 	if (status != FG_OK)
 		fg_model_release(env, model);
 	return status;

@@ -6,6 +6,11 @@
  * it.  All integers and doubles are written little-endian whatever the host.
  * Decoding trusts nothing: every length is checked against the bytes that are
  * really there before it is used, and the checksum is verified first.
+ *
+ * The encoder writes version 2 (options as the named entries of the options
+ * block of options.h, and the separation report); the decoder reads version
+ * 2 and, unchanged, version 1, the format of fairglmm 1.0.  model_format.c
+ * spells out both layouts.
  */
 #ifndef FG_MODEL_FORMAT_H
 #define FG_MODEL_FORMAT_H
@@ -13,7 +18,8 @@
 #include "fg_core.h"
 
 #define FG_MODEL_MAGIC			0x4D4C4746u	/* "FGLM" read as little-endian u32 */
-#define FG_MODEL_VERSION		1
+#define FG_MODEL_VERSION		2		/* what the encoder writes */
+#define FG_MODEL_VERSION_1		1		/* fairglmm 1.0; still read */
 #define FG_MODEL_MAX_P			100000
 #define FG_MODEL_MAX_STRATA		100000000u
 #define FG_MODEL_MAX_NAME_LEN	1024	/* feature name bytes */
@@ -41,9 +47,12 @@ typedef enum fg_stop_reason
  */
 typedef struct fg_model
 {
+	/* the format version the model was decoded from; the encoder ignores it */
+	int			format_version;
+
 	/* what was asked */
 	fg_options	opt;
-	bool		has_c;			/* opt.c is meaningful */
+	bool		has_c;			/* opt.c is meaningful; in version 2, exactly when c is not NaN */
 
 	/* the data */
 	uint64_t	rows_used;
@@ -76,6 +85,16 @@ typedef struct fg_model
 	fg_stop_reason stop_reason;
 	double		bic;
 	uint32_t   *selected;		/* p: times each covariate was selected, or NULL */
+
+	/*
+	 * The separation report of fg_fit (version 2; zero in version-1 models):
+	 * rows whose fitted probability reached 0 or 1, and the terms whose
+	 * coefficients are not identified, as ascending indices into
+	 * (intercept, x1 .. xp), 0 being the intercept.
+	 */
+	uint64_t	separated_rows;
+	uint32_t	n_unidentified;
+	uint32_t   *unidentified;	/* n_unidentified entries, or NULL when none */
 } fg_model;
 
 /* Encode into env-allocated *out, *out_len bytes.  Fails only on NOMEM/INVALID. */

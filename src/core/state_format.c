@@ -2,10 +2,12 @@
  * state_format.c -- encoding, decoding and validation of the serialised
  * training state (see state_format.h for the layout in words).
  *
- *   header    magic u32 | version u16 | byte order mark u16 | flags u32 | total length u64
- *   settings  method u8 | has_c u8 | y_kind u8 | s_kind u8 | strata_kind u8 |
- *             uses_strata u8 | has_options u8 | rho, lambda, c, tol, threshold f64 |
- *             max_iter i32 | n_feature_names i32 (-1: none) | names (u32 length, bytes) |
+ *   header    magic u32 | version u16 (2) | byte order mark u16 | flags u32 |
+ *             total length u64
+ *   settings  y_kind u8 | s_kind u8 | strata_kind u8 | uses_strata u8 |
+ *             has_options u8 | the options block of options.h (every option of
+ *             the table, method included; c NaN when unused) |
+ *             n_feature_names i32 (-1: none) | names (u32 length, bytes) |
  *             options length u32 | options bytes
  *   counts    p i32 (-1: unknown) | n_rows u64 | n_skipped u64 | n_strata u32 |
  *             key bytes u64 | n_strata key lengths u32 | key bytes
@@ -15,6 +17,7 @@
  */
 #include "state_format.h"
 #include "model_format.h"
+#include "options.h"
 
 #include <math.h>
 #include <string.h>
@@ -22,7 +25,8 @@
 #define HEADER_SIZE		20
 #define TRAILER_SIZE	4
 #define BYTE_ORDER_MARK	0xFEFF
-#define SETTINGS_FIXED	(7 + 5 * 8 + 4 + 4 + 4)
+/* the five bytes before the options block, n_feature_names, options length */
+#define SETTINGS_FIXED	(5 + 4 + 4)
 #define COUNTS_FIXED	(4 + 8 + 8 + 4 + 8)
 #define INT_KEY_LEN		8
 
@@ -95,7 +99,7 @@ mul_add(size_t a, size_t b, size_t c)
 static size_t
 settings_size(const fg_state_config *config)
 {
-	size_t		n = SETTINGS_FIXED + config->options_len;
+	size_t		n = SETTINGS_FIXED + fg_options_block_size() + config->options_len;
 
 	for (int j = 0; j < config->n_feature_names; j++)
 		n += 4 + strlen(config->feature_names[j]);
@@ -134,6 +138,10 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	if (config->n_feature_names > FG_MODEL_MAX_P || config->options_len > UINT32_MAX - 1)
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The settings are too large.");
+	/* c is NaN exactly when the constraint is unused: the decoder relies on it */
+	if (config->has_c != !isnan(config->opt.c))
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "The constraint flag does not match the bound c.");
 
 	put_le(&w, FG_STATE_MAGIC, 4);
 	put_le(&w, FG_STATE_VERSION, 2);
@@ -141,19 +149,13 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	put_le(&w, 0, 4);
 	put_le(&w, len, 8);
 
-	put_le(&w, config->opt.method, 1);
-	put_le(&w, config->has_c, 1);
 	put_le(&w, config->y_kind, 1);
 	put_le(&w, config->s_kind, 1);
 	put_le(&w, config->strata_kind, 1);
 	put_le(&w, train->uses_strata, 1);
 	put_le(&w, config->has_options, 1);
-	put_f64(&w, config->opt.rho);
-	put_f64(&w, config->opt.lambda);
-	put_f64(&w, config->opt.c);
-	put_f64(&w, config->opt.tol);
-	put_f64(&w, config->opt.threshold);
-	put_le(&w, (uint32_t) config->opt.max_iter, 4);
+	fg_options_block_write(&config->opt, w.p);
+	w.p += fg_options_block_size();
 	put_le(&w, (uint32_t) config->n_feature_names, 4);
 	for (int j = 0; j < config->n_feature_names; j++)
 	{
@@ -258,16 +260,6 @@ get_le(reader *r, int n)
 }
 
 static double
-get_f64(reader *r)
-{
-	uint64_t	bits = get_le(r, 8);
-	double		d;
-
-	memcpy(&d, &bits, 8);
-	return d;
-}
-
-static double
 f64_at(const uint8_t *p)
 {
 	uint64_t	bits = get_le_raw(p, 8);
@@ -294,46 +286,37 @@ static fg_status
 decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
 {
 	fg_state_config *c = &v->config;
-	uint8_t		method,
-				has_c,
-				uses_strata,
+	uint8_t		uses_strata,
 				has_options;
 	int32_t		n_names;
 	fg_error	opt_err;
+	size_t		used;
+	char		why[300];
 
-	method = (uint8_t) get_le(r, 1);
-	has_c = (uint8_t) get_le(r, 1);
 	c->y_kind = (fg_arg_kind) get_le(r, 1);
 	c->s_kind = (fg_arg_kind) get_le(r, 1);
 	c->strata_kind = (fg_strata_kind) get_le(r, 1);
 	uses_strata = (uint8_t) get_le(r, 1);
 	has_options = (uint8_t) get_le(r, 1);
-	fg_options_default(&c->opt);
-	c->opt.method = (fg_method) method;
-	c->opt.rho = get_f64(r);
-	c->opt.lambda = get_f64(r);
-	c->opt.c = get_f64(r);
-	c->opt.tol = get_f64(r);
-	c->opt.threshold = get_f64(r);
-	c->opt.max_iter = (int32_t) (uint32_t) get_le(r, 4);
+	if (r->failed)
+		return err->status;
+	if (fg_options_block_read(r->p, r->left, &c->opt, &used, why, sizeof(why)) != FG_OK)
+		return corrupt(err, why);
+	take(r, used);
 	n_names = (int32_t) (uint32_t) get_le(r, 4);
 	if (r->failed)
 		return err->status;
 
-	if (has_c > 1 || uses_strata > 1 || has_options > 1)
+	if (uses_strata > 1 || has_options > 1)
 		return corrupt(err, "A flag of the settings is neither 0 nor 1.");
 	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT ||
 		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_INT ||
 		c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
 		return corrupt(err, "An argument type code is unknown.");
-	if (fg_method_name(c->opt.method) == NULL)
-		return corrupt(err, "The method code is unknown.");
 	if ((bool) uses_strata != fg_method_uses_strata(c->opt.method))
 		return corrupt(err, "The strata flag does not match the method.");
-	c->has_c = has_c;
+	c->has_c = !isnan(c->opt.c);
 	c->has_options = has_options;
-	if (has_c ? !isfinite(c->opt.c) : !isnan(c->opt.c))
-		return corrupt(err, "The constraint bound does not match its flag.");
 	if (fg_options_check(&c->opt, &opt_err) != FG_OK)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
 					   "The settings are invalid: %s.", opt_err.message);
@@ -596,24 +579,16 @@ fail:
 
 /* ---------- combining ---------- */
 
-static bool
-same_double(double a, double b)
-{
-	return (isnan(a) && isnan(b)) || a == b;
-}
-
 fg_status
 fg_state_config_check_equal(const fg_state_config *a, const fg_state_config *b, fg_error *err)
 {
 	const char *what = NULL;
+	const fg_option_def *differs = fg_options_first_difference(&a->opt, &b->opt);
 
-	if (a->opt.method != b->opt.method)
-		what = "method";
-	else if (!same_double(a->opt.rho, b->opt.rho) || !same_double(a->opt.lambda, b->opt.lambda))
-		what = "rho or lambda";
-	else if (a->has_c != b->has_c || !same_double(a->opt.c, b->opt.c) ||
-			 !same_double(a->opt.tol, b->opt.tol) || a->opt.max_iter != b->opt.max_iter ||
-			 !same_double(a->opt.threshold, b->opt.threshold))
+	if (differs != NULL)
+		what = differs->type == FG_OPTION_METHOD ? "method"
+			: (differs->flags & FG_OPTION_ARGUMENT) ? "rho or lambda" : "options";
+	else if (a->has_c != b->has_c)
 		what = "options";
 	else if (a->y_kind != b->y_kind || a->s_kind != b->s_kind || a->strata_kind != b->strata_kind)
 		what = "argument types";

@@ -22,7 +22,7 @@
 #include "train_state.h"
 
 #define FG_STATE_MAGIC		0x54534746u	/* "FGST" read as little-endian u32 */
-#define FG_STATE_VERSION	1
+#define FG_STATE_VERSION	2
 
 /* How the SQL arguments were typed; part of the settings that must agree. */
 typedef enum fg_arg_kind
@@ -40,8 +40,10 @@ typedef enum fg_strata_kind
 
 /*
  * Everything that must be identical in two partial states of one fit: the
- * options as parsed, the argument types, and the raw bytes of the options
- * argument (compared exactly, as rows of one fit must pass the same value).
+ * options as parsed (every option of options.h's table travels, so the
+ * leader fits with exactly the settings the workers parsed), the argument
+ * types, and the raw bytes of the options argument (compared exactly, as
+ * rows of one fit must pass the same value).  has_c must be !isnan(opt.c).
  */
 typedef struct fg_state_config
 {

@@ -13,14 +13,21 @@
  *     success (the counting allocator is back at zero);
  *   - no allocation is out of proportion to the input: counts are checked
  *     against the bytes present before anything is sized from them;
- *   - an accepted model is canonical: encoding it again gives the same bytes;
+ *   - an accepted model of version 2 is canonical: encoding it again gives
+ *     the same bytes; one of version 1 (which the encoder no longer writes)
+ *     either encodes to version 2 bytes that decode to the same model, or
+ *     is refused as invalid by the encoder (version 1 stored options
+ *     unchecked);
+ *   - the list of unidentified terms is strictly increasing and in range;
  *   - every stratum of an accepted model is found at its own index;
  *   - when allocation number k fails, the decoder returns FG_ERR_NOMEM and
  *     leaks nothing.
  */
 #include "fuzz.h"
 #include "model_format.h"
+#include "options.h"
 #include "../le_bytes.h"
+#include "../model_v1.h"
 #include "../splitmix.h"
 
 #include <math.h>
@@ -28,22 +35,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* byte offsets of a few body fields, for the near-valid seeds */
-#define OFF_METHOD		20
-#define OFF_HAS_C		65
-#define OFF_P			82
-#define OFF_N_STRATA	86
-#define OFF_KEY_TYPE	90
-#define OFF_HAS_NAMES	91
-#define OFF_INTERCEPT	92
-#define OFF_BETA		100
+/* byte offsets of a few body fields of version 2, for the near-valid seeds */
+#define OFF_OPTIONS		20
+#define OFF_METHOD		30
+#define OFF_P			251
+#define OFF_N_STRATA	255
+#define OFF_KEY_TYPE	259
+#define OFF_HAS_NAMES	260
+#define OFF_INTERCEPT	261
+#define OFF_BETA		269
+/* the same in version 1 */
+#define V1_OFF_HAS_C	65
+#define V1_OFF_P		82
+#define V1_OFF_N_STRATA	86
 /*
- * The tail: iterations, converged, 6 statistics, q, steps, stop_reason, bic,
- * has_selected, then the selection counts (4 p bytes, when present) and the
- * boosting options (q0, tol_q, max_steps, nu, probes, seed, exact_trace).
+ * The statistics after the strata: iterations, converged, 6 statistics, q,
+ * steps, stop_reason, bic, has_selected, then the selection counts (4 p
+ * bytes, when present); then the separation report (separated_rows,
+ * n_unidentified, 4 bytes per term).
  */
-#define TAIL_FIXED_SIZE		(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
-#define TAIL_BOOST_SIZE		(8 + 8 + 4 + 8 + 4 + 8 + 1)
+#define STATS_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
+#define SEPARATION_SIZE		(8 + 4)
 #define OFF_TAIL_STOP		(4 + 1 + 6 * 8 + 8 + 4)
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
@@ -93,6 +105,11 @@ exercise(const fg_model *m, const uint8_t *bytes, size_t len)
 		for (int j = 0; j < m->p; j++)
 			if (strlen(m->feature_names[j]) > FG_MODEL_MAX_NAME_LEN)
 				fuzz_die("feature name %d is longer than the limit", j);
+	for (uint32_t k = 0; k < m->n_unidentified; k++)
+		if ((int64_t) m->unidentified[k] > m->p || (k > 0 && m->unidentified[k] <= m->unidentified[k - 1]))
+			fuzz_die("unidentified term %u is %u with p = %d", k, m->unidentified[k], m->p);
+	if (m->format_version == FG_MODEL_VERSION_1 && (m->n_unidentified > 0 || m->opt.l2 != 0))
+		fuzz_die("a version-1 model with fields version 1 does not have");
 
 	zeros = calloc((size_t) m->p + 1, sizeof(double));
 	if (zeros == NULL)
@@ -106,6 +123,32 @@ exercise(const fg_model *m, const uint8_t *bytes, size_t len)
 	free(zeros);
 
 	st = fg_model_encode(&fuzz_env, m, &again, &again_len, &err);
+	if (m->format_version == FG_MODEL_VERSION_1)
+	{
+		fg_model	back;
+
+		/*
+		 * Version 1 held whatever 1.0 stored, unchecked; the encoder writes
+		 * version 2 and may refuse such a model.  What it does write must
+		 * decode to the same model.
+		 */
+		if (st != FG_OK)
+		{
+			if (st != FG_ERR_INVALID)
+				fuzz_die("re-encoding a version-1 model failed with status %d", (int) st);
+			return;
+		}
+		st = fg_model_decode(&fuzz_env, again, again_len, &back, &err);
+		if (st != FG_OK)
+			fuzz_die("a version-1 model re-encoded does not decode: %s", err.detail);
+		if (back.format_version != FG_MODEL_VERSION || !models_identical(m, &back))
+			fuzz_die("a version-1 model re-encoded decodes to another model");
+		fg_model_release(&fuzz_env, &back);
+		fuzz_env.release(fuzz_env.ctx, again);
+		return;
+	}
+	if (m->format_version != FG_MODEL_VERSION)
+		fuzz_die("accepted a model of format version %d", m->format_version);
 	if (st != FG_OK)
 		fuzz_die("an accepted model does not encode: %s: %s", err.message, err.detail);
 	if (again_len != len || memcmp(again, bytes, len) != 0)
@@ -176,20 +219,21 @@ typedef struct seed_spec
 	bool		has_c;
 	int			key_len;		/* text keys: 0 = varied short keys */
 	int			name_len;		/* 0 = short names */
+	uint32_t	unidentified;	/* terms 0 .. this - 1 are not identified (separation) */
 } seed_spec;
 
 static const seed_spec specs[] = {
-	{"lr_p0", FG_METHOD_LR, 0, 0, FG_KEY_NONE, false, false, false, 0, 0},
-	{"lr_p3", FG_METHOD_LR, 3, 0, FG_KEY_NONE, false, false, false, 0, 0},
-	{"fair_lr_c_names", FG_METHOD_FAIR_LR, 3, 0, FG_KEY_NONE, true, false, true, 0, 0},
-	{"crlr_int", FG_METHOD_CRLR, 3, 6, FG_KEY_INT, false, false, false, 0, 0},
-	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 5, FG_KEY_TEXT, true, false, false, 0, 0},
-	{"fair_crlr_c_int", FG_METHOD_FAIR_CRLR, 1, 3, FG_KEY_INT, false, false, true, 0, 0},
-	{"fair_glmm_selected", FG_METHOD_FAIR_GLMM, 4, 3, FG_KEY_INT, true, true, false, 0, 0},
-	{"glmm_text", FG_METHOD_GLMM, 2, 2, FG_KEY_TEXT, false, true, false, 0, 0},
-	{"long_key", FG_METHOD_CRLR, 1, 1, FG_KEY_TEXT, false, false, false, FG_MODEL_MAX_KEY_LEN, 0},
-	{"long_name", FG_METHOD_LR, 1, 0, FG_KEY_NONE, true, false, false, 0, FG_MODEL_MAX_NAME_LEN},
-	{"many_strata", FG_METHOD_CRLR, 2, 40, FG_KEY_INT, false, false, false, 0, 0},
+	{"lr_p0", FG_METHOD_LR, 0, 0, FG_KEY_NONE, false, false, false, 0, 0, 0},
+	{"lr_p3", FG_METHOD_LR, 3, 0, FG_KEY_NONE, false, false, false, 0, 0, 2},
+	{"fair_lr_c_names", FG_METHOD_FAIR_LR, 3, 0, FG_KEY_NONE, true, false, true, 0, 0, 0},
+	{"crlr_int", FG_METHOD_CRLR, 3, 6, FG_KEY_INT, false, false, false, 0, 0, 4},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 5, FG_KEY_TEXT, true, false, false, 0, 0, 1},
+	{"fair_crlr_c_int", FG_METHOD_FAIR_CRLR, 1, 3, FG_KEY_INT, false, false, true, 0, 0, 0},
+	{"fair_glmm_selected", FG_METHOD_FAIR_GLMM, 4, 3, FG_KEY_INT, true, true, false, 0, 0, 0},
+	{"glmm_text", FG_METHOD_GLMM, 2, 2, FG_KEY_TEXT, false, true, false, 0, 0, 3},
+	{"long_key", FG_METHOD_CRLR, 1, 1, FG_KEY_TEXT, false, false, false, FG_MODEL_MAX_KEY_LEN, 0, 0},
+	{"long_name", FG_METHOD_LR, 1, 0, FG_KEY_NONE, true, false, false, 0, FG_MODEL_MAX_NAME_LEN, 0},
+	{"many_strata", FG_METHOD_CRLR, 2, 40, FG_KEY_INT, false, false, false, 0, 0, 0},
 };
 
 /* Build the model of a spec with calloc'd arrays (freed by the caller). */
@@ -298,6 +342,17 @@ build_model(const seed_spec *sp)
 		for (int j = 0; j < sp->p; j++)
 			m.selected[j] = (uint32_t) (splitmix_next(&rng_state) % 50);
 	}
+	if (sp->unidentified > 0)
+	{
+		m.separated_rows = 1 + splitmix_next(&rng_state) % 100;
+		m.n_unidentified = sp->unidentified;
+		m.unidentified = calloc(sp->unidentified, sizeof(uint32_t));
+		for (uint32_t k = 0; k < sp->unidentified; k++)
+			m.unidentified[k] = k;
+		m.opt.l2 = 0;
+	}
+	else
+		m.opt.l2 = sp->p > 1 ? 0.01 : 0.0;
 	return m;
 }
 
@@ -314,6 +369,7 @@ free_model(fg_model *m)
 	free(m->keys);
 	free(m->key_offsets);
 	free(m->selected);
+	free(m->unidentified);
 }
 
 /* Offsets of the names, the strata and the tail in an encoding of m. */
@@ -361,6 +417,24 @@ u32_variant(const char *dir, const char *base, const char *what,
 	variant(dir, base, what, bytes, len, at, b, 4, true);
 }
 
+/* Where the value of option name lies in a version-2 encoding. */
+static size_t
+option_value_offset(const uint8_t *buf, const char *name)
+{
+	size_t		pos = OFF_OPTIONS + 2;
+
+	for (unsigned k = 0; k < get_le(buf + OFF_OPTIONS, 2); k++)
+	{
+		size_t		n = buf[pos];
+		uint8_t		type = buf[pos + 1 + n];
+
+		if (n == strlen(name) && memcmp(buf + pos + 1, name, n) == 0)
+			return pos + 2 + n;
+		pos += 2 + n + (type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1);
+	}
+	fuzz_die("option %s not found in a seed", name);
+}
+
 void
 fuzz_write_seeds(const char *dir)
 {
@@ -373,15 +447,16 @@ fuzz_write_seeds(const char *dir)
 		fg_error	err;
 		size_t		names,
 					strata,
-					tail;
+					tail,
+					separation;
 		uint8_t		byte;
 		char		what[64];
 
 		if (fg_model_encode(&fuzz_env, &m, &bytes, &len, &err) != FG_OK)
 			fuzz_die("seed %s does not encode: %s: %s", sp->name, err.message, err.detail);
 		layout(&m, &names, &strata, &tail);
-		if (tail + TAIL_FIXED_SIZE + (m.selected ? 4 * (size_t) m.p : 0) + TAIL_BOOST_SIZE +
-			TRAILER_SIZE != len)
+		separation = tail + STATS_SIZE + (m.selected ? 4 * (size_t) m.p : 0);
+		if (separation + SEPARATION_SIZE + 4 * (size_t) m.n_unidentified + TRAILER_SIZE != len)
 			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
 
 		/* the valid encoding */
@@ -455,7 +530,6 @@ fuzz_write_seeds(const char *dir)
 		byte = 7;
 		variant(dir, sp->name, "method-7", bytes, len, OFF_METHOD, &byte, 1, true);
 		byte = 2;
-		variant(dir, sp->name, "has-c-2", bytes, len, OFF_HAS_C, &byte, 1, true);
 		variant(dir, sp->name, "has-names-2", bytes, len, OFF_HAS_NAMES, &byte, 1, true);
 		byte = 3;
 		variant(dir, sp->name, "key-type-3", bytes, len, OFF_KEY_TYPE, &byte, 1, true);
@@ -466,6 +540,73 @@ fuzz_write_seeds(const char *dir)
 			uint8_t		nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
 
 			variant(dir, sp->name, "intercept-nan", bytes, len, OFF_INTERCEPT, nan_bits, 8, true);
+		}
+
+		/* the options block: count, a name, a type, values out of range */
+		{
+			uint8_t		b2[2] = {14, 0};
+			uint8_t		nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+			uint8_t		zero[8] = {0};
+			uint8_t		minus_one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0xbf};
+
+			variant(dir, sp->name, "options-count-14", bytes, len, OFF_OPTIONS, b2, 2, true);
+			byte = 'M';
+			variant(dir, sp->name, "option-name", bytes, len, OFF_OPTIONS + 3, &byte, 1, true);
+			byte = FG_OPTION_NUMBER;
+			variant(dir, sp->name, "option-type", bytes, len, OFF_OPTIONS + 9, &byte, 1, true);
+			for (int i = 0; i < fg_option_count; i++)
+			{
+				const fg_option_def *def = &fg_option_table[i];
+				size_t		at;
+
+				if (def->size == 0)
+					continue;
+				at = option_value_offset(bytes, def->name);
+				snprintf(what, sizeof(what), "%s-nan", def->name);
+				if (def->type == FG_OPTION_NUMBER)
+					variant(dir, sp->name, what, bytes, len, at, nan_bits, 8, true);
+				snprintf(what, sizeof(what), "%s-zero", def->name);
+				variant(dir, sp->name, what, bytes, len, at, zero,
+						def->type == FG_OPTION_NUMBER || def->type == FG_OPTION_INTEGER ? 8 : 1, true);
+				snprintf(what, sizeof(what), "%s-minus-one", def->name);
+				if (def->type == FG_OPTION_NUMBER)
+					variant(dir, sp->name, what, bytes, len, at, minus_one, 8, true);
+			}
+		}
+
+		/* the separation report */
+		u32_variant(dir, sp->name, "unidentified-huge", bytes, len, separation + 8, UINT32_MAX);
+		u32_variant(dir, sp->name, "unidentified-all", bytes, len, separation + 8, (uint32_t) m.p + 1);
+		u32_variant(dir, sp->name, "unidentified-plus1", bytes, len, separation + 8,
+					m.n_unidentified + 1);
+		if (m.n_unidentified > 0)
+		{
+			u32_variant(dir, sp->name, "unidentified-past", bytes, len, separation + 12,
+						(uint32_t) m.p + 1);
+			if (m.n_unidentified > 1)
+				u32_variant(dir, sp->name, "unidentified-duplicate", bytes, len, separation + 16, 0);
+		}
+
+		/* the same model in version 1, valid and damaged */
+		if (m.n_unidentified == 0)
+		{
+			size_t		v1_len;
+			uint8_t    *v1;
+
+			m.opt.l2 = 0;
+			v1 = encode_model_v1(&m, &v1_len);
+			snprintf(what, sizeof(what), "%s-v1", sp->name);
+			fuzz_seed(dir, what, v1, v1_len);
+			variant(dir, what, "cut-last", v1, v1_len - 1, 0, NULL, 0, false);
+			byte = v1[v1_len / 3] ^ 0x5A;
+			variant(dir, what, "flip-sealed", v1, v1_len, v1_len / 3, &byte, 1, true);
+			byte = 2;
+			variant(dir, what, "has-c-2", v1, v1_len, V1_OFF_HAS_C, &byte, 1, true);
+			u32_variant(dir, what, "p-huge", v1, v1_len, V1_OFF_P, UINT32_MAX);
+			u32_variant(dir, what, "strata-plus1", v1, v1_len, V1_OFF_N_STRATA, m.n_strata + 1);
+			byte = 7;
+			variant(dir, what, "method-7", v1, v1_len, 20, &byte, 1, true);
+			free(v1);
 		}
 
 		/* one byte more, resealed: trailing data */
@@ -484,7 +625,7 @@ fuzz_write_seeds(const char *dir)
 
 	/* a bare header, and a header whose length field is absurd */
 	{
-		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x4c, 0x4d, 1, 0, 0xff, 0xfe};
+		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x4c, 0x4d, 2, 0, 0xff, 0xfe};
 
 		fuzz_reseal(h, sizeof(h));
 		fuzz_seed(dir, "header-only", h, sizeof(h));

@@ -32,6 +32,7 @@
  */
 #include "fuzz.h"
 #include "model_format.h"
+#include "options.h"
 #include "state_format.h"
 #include "../le_bytes.h"
 #include "../splitmix.h"
@@ -41,26 +42,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* byte offsets of the fixed fields (state_format.c's layout) */
+/*
+ * byte offsets of the fixed fields (state_format.c's layout, version 2); the
+ * options block starts at 25, and the values of the options inside it are
+ * found with option_value_offset()
+ */
 #define OFF_MAGIC		0
 #define OFF_VERSION		4
 #define OFF_BOM			6
 #define OFF_FLAGS		8
-#define OFF_METHOD		20
-#define OFF_HAS_C		21
-#define OFF_Y_KIND		22
-#define OFF_S_KIND		23
-#define OFF_STRATA_KIND	24
-#define OFF_USES_STRATA	25
-#define OFF_HAS_OPTIONS	26
-#define OFF_RHO			27
-#define OFF_LAMBDA		35
-#define OFF_C			43
-#define OFF_TOL			51
-#define OFF_THRESHOLD	59
-#define OFF_MAX_ITER	67
-#define OFF_N_NAMES		71
-#define OFF_NAMES		75
+#define OFF_Y_KIND		20
+#define OFF_S_KIND		21
+#define OFF_STRATA_KIND	22
+#define OFF_USES_STRATA	23
+#define OFF_HAS_OPTIONS	24
+#define OFF_OPTIONS		25
+#define OFF_METHOD		35
+#define OFF_N_NAMES		240
+#define OFF_NAMES		244
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -128,6 +127,12 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 			fuzz_die("feature name %d has length %zu", j, strlen(c->feature_names[j]));
 	if (!c->has_options && c->options_len != 0)
 		fuzz_die("option bytes without the options flag");
+	{
+		fg_error	err;
+
+		if (fg_options_check(&c->opt, &err) != FG_OK)
+			fuzz_die("accepted settings that fail the options check: %s", err.message);
+	}
 	if (c->options_len > 0 && !inside(c->options, c->options_len, bytes, len - TRAILER_SIZE))
 		fuzz_die("the option bytes are not inside the input");
 
@@ -203,10 +208,25 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 
 	if (fg_state_config_check_equal(&a->config, &b->config, &err) != FG_OK)
 		fuzz_die("the re-decoded settings differ: %s", err.detail);
-	if (memcmp(&oa->rho, &ob->rho, 8) != 0 || memcmp(&oa->lambda, &ob->lambda, 8) != 0 ||
-		memcmp(&oa->c, &ob->c, 8) != 0 || memcmp(&oa->tol, &ob->tol, 8) != 0 ||
-		memcmp(&oa->threshold, &ob->threshold, 8) != 0)
-		fuzz_die("a re-decoded option differs in its bits");
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		double		x,
+					y;
+
+		if (def->size == 0)
+			continue;
+		if (def->type != FG_OPTION_NUMBER)
+		{
+			if (fg_option_get_integer(oa, def) != fg_option_get_integer(ob, def))
+				fuzz_die("re-decoded option %s differs", def->name);
+			continue;
+		}
+		x = fg_option_get_number(oa, def);
+		y = fg_option_get_number(ob, def);
+		if (memcmp(&x, &y, 8) != 0)
+			fuzz_die("re-decoded option %s differs in its bits", def->name);
+	}
 	if (a->uses_strata != b->uses_strata || a->p != b->p || a->n_rows != b->n_rows ||
 		a->n_skipped != b->n_skipped || a->n_strata != b->n_strata)
 		fuzz_die("re-decoded counts differ: p %d/%d, rows %llu/%llu, skipped %llu/%llu, "
@@ -434,6 +454,17 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 		c->opt.tol = 1e-8;
 		c->opt.max_iter = 250;
 		c->opt.threshold = 0.4;
+		c->opt.l2 = 0.01;
+		if (fg_method_is_boosting(sp->method))
+		{
+			c->opt.q0 = 3;
+			c->opt.tol_q = 1e-4;
+			c->opt.max_steps = 7;
+			c->opt.nu = 0.3;
+			c->opt.probes = 11;
+			c->opt.seed = 2024;
+			c->opt.exact_trace = true;
+		}
 	}
 	c->y_kind = sp->y_kind;
 	c->s_kind = sp->s_kind;
@@ -636,6 +667,24 @@ cut(const char *dir, const char *base, const char *what,
 	variant(dir, base, what, bytes, len, new_len, 0, NULL, 0);
 }
 
+/* Where the value of option name lies in an encoding. */
+static size_t
+option_value_offset(const uint8_t *buf, const char *name)
+{
+	size_t		pos = OFF_OPTIONS + 2;
+
+	for (unsigned k = 0; k < get_le(buf + OFF_OPTIONS, 2); k++)
+	{
+		size_t		n = buf[pos];
+		uint8_t		type = buf[pos + 1 + n];
+
+		if (n == strlen(name) && memcmp(buf + pos + 1, name, n) == 0)
+			return pos + 2 + n;
+		pos += 2 + n + (type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1);
+	}
+	fuzz_die("option %s not found in a seed", name);
+}
+
 void
 fuzz_write_seeds(const char *dir)
 {
@@ -702,7 +751,8 @@ fuzz_write_seeds(const char *dir)
 
 		/* the header */
 		field(dir, nm, "magic-model", bytes, len, OFF_MAGIC, 0x4D4C4746u, 4);	/* "FGLM" */
-		field(dir, nm, "version-2", bytes, len, OFF_VERSION, 2, 2);
+		field(dir, nm, "version-1", bytes, len, OFF_VERSION, 1, 2);
+		field(dir, nm, "version-3", bytes, len, OFF_VERSION, 3, 2);
 		field(dir, nm, "bom-swapped", bytes, len, OFF_BOM, 0xFFFE, 2);
 		field(dir, nm, "flags-1", bytes, len, OFF_FLAGS, 1, 4);
 		field(dir, nm, "total-huge", bytes, len, OFF_TOTAL, UINT64_MAX, 8);
@@ -712,8 +762,29 @@ fuzz_write_seeds(const char *dir)
 		field(dir, nm, "method-7", bytes, len, OFF_METHOD, 7, 1);
 		field(dir, nm, "method-other-strata", bytes, len, OFF_METHOD,
 			  fg_method_uses_strata(sp->method) ? FG_METHOD_LR : FG_METHOD_CRLR, 1);
-		field(dir, nm, "has-c-2", bytes, len, OFF_HAS_C, 2, 1);
-		field(dir, nm, "has-c-toggled", bytes, len, OFF_HAS_C, !sp->has_c, 1);
+		field(dir, nm, "options-count-14", bytes, len, OFF_OPTIONS, 14, 2);
+		field(dir, nm, "option-name", bytes, len, OFF_OPTIONS + 3, 'M', 1);
+		field(dir, nm, "option-type", bytes, len, OFF_OPTIONS + 9, FG_OPTION_NUMBER, 1);
+		for (int i = 0; i < fg_option_count; i++)
+		{
+			const fg_option_def *def = &fg_option_table[i];
+			size_t		at;
+			char		what[64];
+
+			if (def->size == 0)
+				continue;
+			at = option_value_offset(bytes, def->name);
+			snprintf(what, sizeof(what), "%s-zero", def->name);
+			field(dir, nm, what, bytes, len, at, 0,
+				  def->type == FG_OPTION_NUMBER || def->type == FG_OPTION_INTEGER ? 8 : 1);
+			if (def->type == FG_OPTION_NUMBER)
+			{
+				snprintf(what, sizeof(what), "%s-nan", def->name);
+				field(dir, nm, what, bytes, len, at, nan_bits, 8);
+				snprintf(what, sizeof(what), "%s-minus-one", def->name);
+				field(dir, nm, what, bytes, len, at, UINT64_C(0xBFF0000000000000), 8);
+			}
+		}
 		field(dir, nm, "y-kind-0", bytes, len, OFF_Y_KIND, 0, 1);
 		field(dir, nm, "s-kind-3", bytes, len, OFF_S_KIND, 3, 1);
 		field(dir, nm, "strata-kind-0", bytes, len, OFF_STRATA_KIND, 0, 1);
@@ -724,16 +795,15 @@ fuzz_write_seeds(const char *dir)
 			  !fg_method_uses_strata(sp->method), 1);
 		field(dir, nm, "has-options-2", bytes, len, OFF_HAS_OPTIONS, 2, 1);
 		field(dir, nm, "has-options-toggled", bytes, len, OFF_HAS_OPTIONS, !c.has_options, 1);
-		field(dir, nm, "rho-negative", bytes, len, OFF_RHO, UINT64_C(0xBFF0000000000000), 8);
-		field(dir, nm, "rho-nan", bytes, len, OFF_RHO, nan_bits, 8);
-		field(dir, nm, "lambda-0", bytes, len, OFF_LAMBDA, 0, 8);
-		field(dir, nm, "c-toggled", bytes, len, OFF_C,
+		field(dir, nm, "c-toggled", bytes, len, option_value_offset(bytes, "c"),
 			  sp->has_c ? nan_bits : UINT64_C(0x3FF0000000000000), 8);
-		field(dir, nm, "c-inf", bytes, len, OFF_C, inf_bits, 8);
-		field(dir, nm, "tol-0", bytes, len, OFF_TOL, 0, 8);
-		field(dir, nm, "threshold-2", bytes, len, OFF_THRESHOLD, UINT64_C(0x4000000000000000), 8);
-		field(dir, nm, "max-iter-0", bytes, len, OFF_MAX_ITER, 0, 4);
-		field(dir, nm, "max-iter-negative", bytes, len, OFF_MAX_ITER, 0x80000000u, 4);
+		field(dir, nm, "c-inf", bytes, len, option_value_offset(bytes, "c"), inf_bits, 8);
+		field(dir, nm, "threshold-2", bytes, len, option_value_offset(bytes, "threshold"),
+			  UINT64_C(0x4000000000000000), 8);
+		field(dir, nm, "max-iter-negative", bytes, len, option_value_offset(bytes, "max_iter"),
+			  UINT64_MAX, 8);
+		field(dir, nm, "seed-past-int", bytes, len, option_value_offset(bytes, "seed"),
+			  UINT64_C(0x80000000), 8);
 
 		/* the feature names */
 		field(dir, nm, "names-huge", bytes, len, OFF_N_NAMES, 0x7FFFFFFF, 4);
@@ -857,7 +927,7 @@ fuzz_write_seeds(const char *dir)
 
 	/* nothing, a bare header, and a header whose length field is absurd */
 	{
-		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x53, 0x54, 1, 0, 0xff, 0xfe};
+		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x53, 0x54, 2, 0, 0xff, 0xfe};
 
 		fuzz_seed(dir, "empty", h, 0);
 		fuzz_reseal(h, sizeof(h));

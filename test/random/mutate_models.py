@@ -5,7 +5,7 @@ Reads valid models from stdin, one per line as "name<TAB>hex", and writes
 COUNT mutated ones to stdout as "kind<TAB>base<TAB>hex" (hex without the
 leading \\x).  Deterministic for a given seed.
 
-The mutations know the layout of format version 1 (src/core/model_format.c)
+The mutations know the layout of format version 2 (src/core/model_format.c)
 so that they can aim at what a decoder must distrust: lengths and counts
 (truncated, swapped, huge), enumerations and flags, doubles (NaN, infinity,
 extremes), key order, and the framing (truncation, trailing data, splices).
@@ -54,10 +54,35 @@ def reseal(buf):
 def layout(model):
     """Offsets of the fields of a valid model, by category."""
     u32 = lambda pos: struct.unpack_from('<I', model, pos)[0]
-    lay = {'lengths': [82, 86], 'doubles': [21, 29, 37, 45, 57, 92],
-           'bytes': [20, 65, 90, 91], 'strata': [], 'u64': [66, 74]}
-    p, n_strata, has_names = u32(82), u32(86), model[91]
-    pos = 100
+    if struct.unpack_from('<H', model, 4)[0] != 2:
+        raise SystemExit('mutate_models.py: not a format version 2 model; update layout()')
+    lay = {'lengths': [], 'doubles': [], 'bytes': [], 'strata': [], 'u64': []}
+    # the options block: count u16, then name length u8 | name | type u8 | value
+    pos = HEADER + 2
+    for _ in range(struct.unpack_from('<H', model, HEADER)[0]):
+        n = model[pos]
+        lay['bytes'] += [pos, pos + 1]          # a name's length, its first byte
+        pos += 1 + n
+        kind = model[pos]
+        lay['bytes'].append(pos)                # the type code
+        pos += 1
+        if kind == 1:                           # number
+            lay['doubles'].append(pos)
+            pos += 8
+        elif kind == 2:                         # integer
+            lay['u64'].append(pos)
+            pos += 8
+        else:                                   # boolean, method
+            lay['bytes'].append(pos)
+            pos += 1
+    counts = pos
+    lay['u64'] += [counts, counts + 8]
+    lay['lengths'] += [counts + 16, counts + 20]
+    lay['bytes'] += [counts + 24, counts + 25]
+    p, n_strata, has_names = u32(counts + 16), u32(counts + 20), model[counts + 25]
+    pos = counts + 26
+    lay['doubles'].append(pos)
+    pos += 8
     lay['doubles'] += [pos + 8 * j for j in range(p)]
     pos += 8 * p
     if has_names:
@@ -76,9 +101,12 @@ def layout(model):
     lay['doubles'] += [tail + 5 + 8 * k for k in range(6)] + [tail + 53, tail + 66]
     lay['bytes'] += [tail + 4, tail + 65, tail + 74]
     pos = tail + 75 + (4 * p if model[tail + 74] else 0)
-    lay['doubles'] += [pos, pos + 8, pos + 20]
-    lay['bytes'].append(pos + 40)
-    if pos + 41 + TRAILER != len(model):
+    # the separation report: separated_rows u64, n_unidentified u32, the terms
+    lay['u64'].append(pos)
+    lay['lengths'].append(pos + 8)
+    n_unidentified = u32(pos + 8)
+    lay['lengths'] += [pos + 12 + 4 * k for k in range(n_unidentified)]
+    if pos + 12 + 4 * n_unidentified + TRAILER != len(model):
         raise SystemExit('mutate_models.py: the model layout does not match; update layout()')
     return lay
 

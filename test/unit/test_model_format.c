@@ -3,29 +3,37 @@
  * lookups and, mostly, refusal of damaged or forged bytes.
  */
 #include "model_format.h"
+#include "options.h"
 #include "unit.h"
 #include "../le_bytes.h"
+#include "../model_v1.h"
 #include "../splitmix.h"
 
 #include <string.h>
 
 /*
- * Byte offsets of a few fields, written out here on purpose: if the layout
- * moves, these tests should notice.
+ * Byte offsets of a few fields of format version 2, written out here on
+ * purpose: if the layout moves, these tests should notice.  The options
+ * block (options.h) holds 15 entries, 215 bytes with its count; the method
+ * code is the value of its first entry.
  */
 #define OFF_VERSION		4
 #define OFF_BOM			6
 #define OFF_FLAGS		8
 #define OFF_TOTAL		12
-#define OFF_METHOD		20
-#define OFF_HAS_C		65
-#define OFF_P			82
-#define OFF_N_STRATA	86
-#define OFF_KEY_TYPE	90
-#define OFF_HAS_NAMES	91
-#define OFF_INTERCEPT	92
-#define OFF_BETA		100
+#define OFF_OPTIONS		20
+#define OFF_METHOD		30
+#define OFF_COUNTS		235
+#define OFF_P			251
+#define OFF_N_STRATA	255
+#define OFF_KEY_TYPE	259
+#define OFF_HAS_NAMES	260
+#define OFF_INTERCEPT	261
+#define OFF_BETA		269
 #define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
+/* the same in version 1 */
+#define V1_OFF_HAS_C	65
+#define V1_OFF_P		82
 
 /* ---------- helpers ---------- */
 
@@ -154,65 +162,36 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 		for (int j = 0; j < p; j++)
 			m.selected[j] = (uint32_t) (splitmix_next(&rng_state) % 300);
 	}
+	/* a separation report on some models: the intercept and the last feature */
+	if (p > 0 && (splitmix_next(&rng_state) & 1))
+	{
+		m.separated_rows = 1 + splitmix_next(&rng_state) % 1000;
+		m.n_unidentified = 2;
+		m.unidentified = fg_alloc(&unit_env, sizeof(uint32_t) * 2);
+		m.unidentified[0] = 0;
+		m.unidentified[1] = (uint32_t) p;
+	}
 	return m;
 }
 
-static bool
-same_double(double a, double b)
-{
-	return memcmp(&a, &b, sizeof(double)) == 0;
-}
+#define models_equal models_identical
 
-/* Field by field, doubles compared bit for bit (NaN included). */
-static bool
-models_equal(const fg_model *a, const fg_model *b)
+/* The value of option name in an encoding (version 2), found by walking the block. */
+static size_t
+option_value_offset(const uint8_t *buf, const char *name)
 {
-	if (a->opt.method != b->opt.method ||
-		!same_double(a->opt.rho, b->opt.rho) ||
-		!same_double(a->opt.lambda, b->opt.lambda) ||
-		!same_double(a->opt.c, b->opt.c) ||
-		!same_double(a->opt.tol, b->opt.tol) ||
-		a->opt.max_iter != b->opt.max_iter ||
-		!same_double(a->opt.threshold, b->opt.threshold) ||
-		a->has_c != b->has_c ||
-		a->rows_used != b->rows_used || a->rows_skipped != b->rows_skipped ||
-		a->p != b->p || a->n_strata != b->n_strata ||
-		a->key_type != b->key_type ||
-		(a->feature_names == NULL) != (b->feature_names == NULL) ||
-		!same_double(a->intercept, b->intercept) ||
-		a->iterations != b->iterations || a->converged != b->converged ||
-		!same_double(a->grad_norm, b->grad_norm) ||
-		!same_double(a->objective, b->objective) ||
-		!same_double(a->multiplier, b->multiplier) ||
-		!same_double(a->train_accuracy, b->train_accuracy) ||
-		!same_double(a->train_di, b->train_di) ||
-		!same_double(a->train_cov, b->train_cov) ||
-		!same_double(a->q, b->q) || a->steps != b->steps ||
-		a->stop_reason != b->stop_reason || !same_double(a->bic, b->bic) ||
-		(a->selected == NULL) != (b->selected == NULL))
-		return false;
-	for (int j = 0; j < a->p; j++)
+	size_t		pos = OFF_OPTIONS + 2;
+
+	for (unsigned k = 0; k < get_le(buf + OFF_OPTIONS, 2); k++)
 	{
-		if (!same_double(a->beta[j], b->beta[j]))
-			return false;
-		if (a->feature_names != NULL &&
-			strcmp(a->feature_names[j], b->feature_names[j]) != 0)
-			return false;
-		if (a->selected != NULL && a->selected[j] != b->selected[j])
-			return false;
+		size_t		n = buf[pos];
+		uint8_t		type = buf[pos + 1 + n];
+
+		if (n == strlen(name) && memcmp(buf + pos + 1, name, n) == 0)
+			return pos + 2 + n;
+		pos += 2 + n + (type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1);
 	}
-	for (uint32_t i = 0; i < a->n_strata; i++)
-	{
-		if (!same_double(a->b[i], b->b[i]) ||
-			a->stratum_rows[i] != b->stratum_rows[i] ||
-			a->key_offsets[i + 1] != b->key_offsets[i + 1])
-			return false;
-	}
-	if (a->n_strata > 0 &&
-		(a->key_offsets[0] != 0 || b->key_offsets[0] != 0 ||
-		 memcmp(a->keys, b->keys, a->key_offsets[a->n_strata]) != 0))
-		return false;
-	return true;
+	return 0;
 }
 
 static uint8_t *
@@ -411,24 +390,41 @@ test_layout(void)
 {
 	fg_model	m = make_model(2, 0, FG_KEY_NONE, false, false);
 	size_t		len;
-	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *buf;
 
+	/* no separation report, so that the length below is fixed */
+	fg_release(&unit_env, m.unidentified);
+	m.unidentified = NULL;
+	m.n_unidentified = 0;
+	m.separated_rows = 0;
+	buf = encode_ok(&m, &len);
 	if (buf != NULL)
 	{
 		CHECK(memcmp(buf, "FGLM", 4) == 0);
-		CHECK(buf[OFF_VERSION] == 1 && buf[OFF_VERSION + 1] == 0);
+		CHECK(buf[OFF_VERSION] == 2 && buf[OFF_VERSION + 1] == 0);
 		CHECK(buf[OFF_BOM] == 0xFF && buf[OFF_BOM + 1] == 0xFE);
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
+		/* the options block: 15 entries, the first one the method */
+		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 15);
+		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
+			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
-		CHECK(buf[OFF_HAS_C] == (m.has_c ? 1 : 0));
+		CHECK(option_value_offset(buf, "method") == OFF_METHOD);
+		CHECK(option_value_offset(buf, "exact_trace") == OFF_COUNTS - 1);
+		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
+		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
+		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
+			  (m.has_c ? UINT64_C(0x3F847AE147AE147B) : UINT64_C(0x7FF8000000000000)));
 		CHECK(get_le(buf + OFF_P, 4) == 2);
 		CHECK(get_le(buf + OFF_N_STRATA, 4) == 0);
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
-		/* header, options, counts, intercept, 2 betas, tail (with the boosting options), checksum */
-		CHECK(len == 20 + 46 + 26 + 8 + 16 + 75 + 41 + 4, "length %zu", len);
+		/* header, options, counts, intercept, 2 betas, statistics, separation, checksum */
+		CHECK(len == 20 + 215 + 26 + 8 + 16 + 75 + 12 + 4, "length %zu", len);
+		CHECK(get_le(buf + len - 16, 8) == 0 && get_le(buf + len - 8, 4) == 0);
 	}
 	fg_release(&unit_env, buf);
 	fg_model_release(&unit_env, &m);
@@ -549,9 +545,13 @@ test_header_errors(void)
 	expect_corrupt(c, len, "magic number 0x4D4C4758");
 
 	memcpy(c, buf, len);
-	put_le(c + OFF_VERSION, 2, 2);
+	put_le(c + OFF_VERSION, 3, 2);
 	reseal(c, len);
-	expect_corrupt(c, len, "version 2 is not supported; this build reads version 1");
+	expect_corrupt(c, len, "version 3 is not supported; this build reads versions 1 and 2");
+	memcpy(c, buf, len);
+	put_le(c + OFF_VERSION, 0, 2);
+	reseal(c, len);
+	expect_corrupt(c, len, "version 0 is not supported");
 
 	memcpy(c, buf, len);
 	c[OFF_BOM] = 0xFE;
@@ -648,21 +648,17 @@ test_forged_counts(void)
 
 	/* booleans other than 0 and 1, unknown enumerations */
 	memcpy(c, buf, len);
-	c[OFF_HAS_C] = 2;
-	reseal(c, len);
-	expect_corrupt(c, len, "has_c");
-	memcpy(c, buf, len);
 	c[OFF_HAS_NAMES] = 0x80;
 	reseal(c, len);
 	expect_corrupt(c, len, "has_feature_names");
 	memcpy(c, buf, len);
 	c[OFF_METHOD] = 0;
 	reseal(c, len);
-	expect_corrupt(c, len, "Method code 0");
+	expect_corrupt(c, len, "no method given");
 	memcpy(c, buf, len);
 	c[OFF_METHOD] = 7;
 	reseal(c, len);
-	expect_corrupt(c, len, "Method code 7");
+	expect_corrupt(c, len, "unknown method code");
 	memcpy(c, buf, len);
 	c[OFF_METHOD] = FG_METHOD_LR;
 	reseal(c, len);
@@ -826,8 +822,8 @@ test_out_of_memory(void)
 		CHECK(strcmp(err.message, "out of memory") == 0);
 		CHECK(unit_live_allocs == live, "leak after failing allocation %d", k);
 	}
-	/* beta, names array, 3 names, b, rows, offsets, keys, selected */
-	CHECK(k == 10, "decode needed %d allocations", k);
+	/* beta, names array, 3 names, b, rows, offsets, keys, selected, [unidentified] */
+	CHECK(k == 10 + (m.n_unidentified > 0), "decode needed %d allocations", k);
 
 	{
 		uint8_t    *out = NULL;
@@ -920,6 +916,411 @@ test_encode_invalid(void)
 	fg_model_release(&unit_env, &m);
 }
 
+/* Forged options, with a valid checksum: every entry is checked. */
+static void
+test_forged_options(void)
+{
+	fg_model	m = make_model(2, 3, FG_KEY_INT, false, false);
+	size_t		len;
+	uint8_t    *buf = encode_ok(&m, &len);
+	uint8_t    *c;
+	size_t		nu,
+				seed,
+				cval,
+				trace;
+
+	if (buf == NULL)
+		return;
+	c = malloc(len);
+	nu = option_value_offset(buf, "nu");
+	seed = option_value_offset(buf, "seed");
+	cval = option_value_offset(buf, "c");
+	trace = option_value_offset(buf, "exact_trace");
+	CHECK(nu > 0 && seed > 0 && cval > 0 && trace > 0);
+
+#define FORGE(off, value, n, want) \
+	do { \
+		memcpy(c, buf, len); \
+		put_le(c + (off), (value), (n)); \
+		reseal(c, len); \
+		expect_corrupt(c, len, (want)); \
+	} while (0)
+
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 15");
+	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
+	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
+	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
+	FORGE(OFF_OPTIONS + 2, 255, 1, "not \"method\"");
+	FORGE(OFF_OPTIONS + 9, FG_OPTION_NUMBER, 1, "type code 1");
+	FORGE(OFF_METHOD, 0, 1, "no method given");
+	FORGE(OFF_METHOD, 7, 1, "unknown method code");
+	FORGE(nu, 0, 8, "option \"nu\" is invalid");	/* +0.0: nu must be > 0 */
+	FORGE(nu, UINT64_C(0x7FF8000000000000), 8, "option \"nu\" must be a finite number");
+	FORGE(seed, (uint64_t) INT32_MAX + 1, 8, "option \"seed\" must be an integer between 0 and 2147483647");
+	FORGE(seed, UINT64_MAX, 8, "\"seed\"");		/* -1 */
+	FORGE(cval, UINT64_C(0xBFF0000000000000), 8, "option \"c\"");	/* -1 */
+	FORGE(trace, 2, 1, "\"exact_trace\"");
+	FORGE(OFF_METHOD, FG_METHOD_LR, 1, "does not use strata");
+#undef FORGE
+
+	/* a c given or not is read from c itself: NaN <-> a bound round trips */
+	{
+		fg_model	d;
+		fg_error	err;
+
+		memcpy(c, buf, len);
+		put_double(c + cval, m.has_c ? NAN : 0.25);
+		reseal(c, len);
+		if (CHECK(fg_model_decode(&unit_env, c, len, &d, &err) == FG_OK, "%s", err.detail))
+		{
+			CHECK(d.has_c == !m.has_c);
+			fg_model_release(&unit_env, &d);
+		}
+	}
+	free(c);
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+/* The options block alone: every prefix refused, the whole accepted. */
+static void
+test_options_block(void)
+{
+	size_t		size = fg_options_block_size();
+	uint8_t    *block = malloc(size);
+	fg_options	opt,
+				back;
+	size_t		used;
+	char		why[300];
+	long		bad = 0;
+
+	fg_options_default(&opt);
+	opt.l2 = 0.125;
+	opt.seed = 7;
+	fg_options_block_write(&opt, block);
+	for (size_t k = 0; k < size; k++)
+	{
+		uint8_t    *prefix = malloc(k + 1);
+
+		memcpy(prefix, block, k);
+		why[0] = '\0';
+		if (fg_options_block_read(prefix, k, &back, &used, why, sizeof(why)) != FG_ERR_CORRUPT ||
+			used != 0 || why[0] == '\0' || why[strlen(why) - 1] != '.')
+			bad++;
+		free(prefix);
+	}
+	CHECK(bad == 0, "%ld prefixes of the options block accepted", bad);
+	CHECK(fg_options_block_read(block, size, &back, &used, why, sizeof(why)) == FG_OK, "%s", why);
+	CHECK(used == size && fg_options_first_difference(&opt, &back) == NULL);
+	CHECK(back.l2 == 0.125 && back.seed == 7 && isnan(back.c));
+	/* one byte more is not the block's business: used says where it ended */
+	CHECK(fg_options_block_read(block, size - 1, &back, &used, why, sizeof(why)) == FG_ERR_CORRUPT);
+	CHECK(strstr(why, "option 15") != NULL, "%s", why);
+	free(block);
+}
+
+/* The separation report: round trip, and every forged list refused. */
+static void
+test_separation(void)
+{
+	fg_model	m = make_model(3, 0, FG_KEY_NONE, true, false);
+	fg_model	d;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf;
+	uint8_t    *c;
+	size_t		list;
+
+	fg_release(&unit_env, m.unidentified);
+	m.separated_rows = UINT64_C(123456789012345);
+	m.n_unidentified = 3;
+	m.unidentified = fg_alloc(&unit_env, sizeof(uint32_t) * 3);
+	m.unidentified[0] = 0;
+	m.unidentified[1] = 2;
+	m.unidentified[2] = 3;
+	buf = encode_ok(&m, &len);
+	if (buf == NULL)
+		return;
+	list = len - 4 - 12;
+	CHECK(get_le(buf + len - 4 - 12 - 12, 8) == m.separated_rows);
+	CHECK(get_le(buf + list - 4, 4) == 3);
+	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(d.format_version == 2);
+		CHECK(d.separated_rows == m.separated_rows && d.n_unidentified == 3 &&
+			  d.unidentified[0] == 0 && d.unidentified[1] == 2 && d.unidentified[2] == 3);
+		CHECK(models_equal(&m, &d));
+		fg_model_release(&unit_env, &d);
+	}
+
+	c = malloc(len + 64);
+#define FORGE(off, value, n, want) \
+	do { \
+		memcpy(c, buf, len); \
+		put_le(c + (off), (value), (n)); \
+		reseal(c, len); \
+		expect_corrupt(c, len, (want)); \
+	} while (0)
+	FORGE(list, 4, 4, "index 4; the model has terms 0 to 3");	/* x4 of 3 features */
+	FORGE(list + 4, 0, 4, "not strictly increasing at entry 2");
+	FORGE(list + 8, 2, 4, "not strictly increasing at entry 3");	/* a duplicate */
+	FORGE(list - 4, 5, 4, "5 unidentified terms but has only 4");
+	FORGE(list - 4, UINT32_MAX, 4, "unidentified terms but has only 4");
+	FORGE(list - 4, 4, 4, "ends inside its list of unidentified terms");
+	FORGE(list - 4, 2, 4, "4 unexpected bytes");
+#undef FORGE
+	/* the list cut off, the length field made to agree */
+	memcpy(c, buf, len - 8);
+	memcpy(c + len - 8, buf + len - 4, 4);
+	reseal(c, len - 4);
+	expect_corrupt(c, len - 4, "ends inside its list of unidentified terms");
+	free(c);
+
+	/* the encoder refuses what the decoder would */
+	m.unidentified[1] = 0;
+	{
+		uint8_t    *out = NULL;
+		size_t		out_len;
+
+		CHECK(fg_model_encode(&unit_env, &m, &out, &out_len, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.detail, "strictly increasing") != NULL, "%s", err.detail);
+		m.unidentified[1] = 9;
+		CHECK(fg_model_encode(&unit_env, &m, &out, &out_len, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.detail, "index 9") != NULL, "%s", err.detail);
+		fg_release(&unit_env, m.unidentified);
+		m.unidentified = NULL;
+		CHECK(fg_model_encode(&unit_env, &m, &out, &out_len, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.detail, "missing") != NULL, "%s", err.detail);
+		m.n_unidentified = 0;
+		m.separated_rows = 7;	/* rows without named terms: allowed */
+		out = encode_ok(&m, &out_len);
+		fg_release(&unit_env, out);
+	}
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+/*
+ * Every stored option set to a value other than its default (the middle
+ * of its range, or the other boolean, or another method) survives the
+ * round trip, as do the separation fields.
+ */
+static void
+test_all_options(void)
+{
+	fg_model	m = make_model(4, 5, FG_KEY_TEXT, true, true);
+	fg_options	dflt;
+	fg_model	d;
+	fg_error	err;
+	size_t		len,
+				len2;
+	uint8_t    *buf,
+			   *again;
+	int			changed = 0;
+
+	fg_options_default(&dflt);
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+
+		switch (def->type)
+		{
+			case FG_OPTION_NUMBER:
+				fg_option_set_number(&m.opt, def, isinf(def->max) ? def->min + 0.375 + i
+									 : 0.5 * (def->min + def->max) + 0.0625);
+				break;
+			case FG_OPTION_INTEGER:
+				fg_option_set_integer(&m.opt, def, (int64_t) def->min + 3 + i);
+				break;
+			case FG_OPTION_BOOLEAN:
+				fg_option_set_integer(&m.opt, def, def->default_value == 0);
+				break;
+			case FG_OPTION_METHOD:
+				fg_option_set_integer(&m.opt, def, FG_METHOD_GLMM);
+				break;
+			default:
+				continue;
+		}
+		changed++;
+		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
+	}
+	CHECK(changed == 15);
+	m.has_c = true;
+	fg_release(&unit_env, m.unidentified);
+	m.separated_rows = 42;
+	m.n_unidentified = 5;
+	m.unidentified = fg_alloc(&unit_env, sizeof(uint32_t) * 5);
+	for (uint32_t k = 0; k < 5; k++)
+		m.unidentified[k] = k;
+
+	/* each option differs from its default */
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		fg_options	one = dflt;
+
+		if (def->size == 0)
+			continue;
+		if (def->type == FG_OPTION_NUMBER)
+			fg_option_set_number(&one, def, fg_option_get_number(&m.opt, def));
+		else
+			fg_option_set_integer(&one, def, fg_option_get_integer(&m.opt, def));
+		CHECK(fg_options_first_difference(&one, &dflt) == def, "option %s", def->name);
+	}
+
+	buf = encode_ok(&m, &len);
+	if (buf != NULL &&
+		CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(models_equal(&m, &d));
+		CHECK(fg_options_first_difference(&m.opt, &d.opt) == NULL);
+		CHECK(d.opt.l2 == m.opt.l2 && d.opt.l2 > 0);
+		CHECK(d.opt.method == FG_METHOD_GLMM && d.opt.exact_trace);
+		again = encode_ok(&d, &len2);
+		CHECK(again != NULL && len2 == len && memcmp(again, buf, len) == 0);
+		fg_release(&unit_env, again);
+		fg_model_release(&unit_env, &d);
+	}
+	fg_release(&unit_env, buf);
+	fg_model_release(&unit_env, &m);
+}
+
+/* A model in version 1 decodes exactly as fairglmm 1.0 decoded it. */
+static void
+v1_model_decodes(fg_model *m)
+{
+	fg_model	d;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf;
+	long		live;
+
+	/* version 1 has neither l2 nor a separation report */
+	m->opt.l2 = 0.0;
+	fg_release(&unit_env, m->unidentified);
+	m->unidentified = NULL;
+	m->n_unidentified = 0;
+	m->separated_rows = 0;
+	live = unit_live_allocs;
+	buf = encode_model_v1(m, &len);
+	CHECK(buf[4] == 1 && get_le(buf + 12, 8) == len);
+	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(d.format_version == 1);
+		CHECK(models_equal(m, &d), "p=%d n_strata=%u", m->p, m->n_strata);
+		fg_model_release(&unit_env, &d);
+	}
+	free(buf);
+	CHECK(unit_live_allocs == live);
+}
+
+static void
+test_version_1(void)
+{
+	fg_model	m;
+	fg_model	d;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf;
+	uint8_t    *c;
+	long		bad = 0;
+
+	/* the shapes of the round-trip test, and every option non-default */
+	for (int names = 0; names <= 1; names++)
+		for (int sel = 0; sel <= 1; sel++)
+		{
+			m = make_model(3, 0, FG_KEY_NONE, names, sel);
+			v1_model_decodes(&m);
+			fg_model_release(&unit_env, &m);
+			m = make_model(3, 7, FG_KEY_INT, names, sel);
+			v1_model_decodes(&m);
+			fg_model_release(&unit_env, &m);
+			m = make_model(2, 9, FG_KEY_TEXT, names, sel);
+			m.opt.method = FG_METHOD_GLMM;
+			m.opt.q0 = 3;
+			m.opt.tol_q = 1e-4;
+			m.opt.max_steps = 7;
+			m.opt.nu = 0.25;
+			m.opt.probes = 99;
+			m.opt.seed = 12345;
+			m.opt.exact_trace = true;
+			m.opt.tol = 1e-9;
+			v1_model_decodes(&m);
+			fg_model_release(&unit_env, &m);
+		}
+	m = make_model(0, 0, FG_KEY_NONE, false, false);
+	v1_model_decodes(&m);
+	fg_model_release(&unit_env, &m);
+
+	/*
+	 * Version 1 took what 1.0 stored, unchecked: a Newton fit with an
+	 * out-of-range boosting option, a has_c flag with c NaN.  Such a model
+	 * still decodes; version 2 cannot hold it, so re-encoding is refused.
+	 */
+	m = make_model(2, 3, FG_KEY_INT, false, false);
+	m.opt.method = FG_METHOD_CRLR;
+	m.opt.nu = 5;
+	m.opt.tol_q = -1;
+	m.has_c = true;
+	m.opt.c = NAN;
+	fg_release(&unit_env, m.unidentified);
+	m.unidentified = NULL;
+	m.n_unidentified = 0;
+	m.separated_rows = 0;
+	buf = encode_model_v1(&m, &len);
+	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
+	{
+		uint8_t    *out = NULL;
+		size_t		out_len;
+
+		CHECK(d.opt.nu == 5 && d.opt.tol_q == -1 && d.has_c && isnan(d.opt.c) && d.opt.l2 == 0);
+		CHECK(fg_model_encode(&unit_env, &d, &out, &out_len, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.detail, "option \"tol_q\"") != NULL, "%s", err.detail);
+		fg_model_release(&unit_env, &d);
+	}
+	free(buf);
+	fg_model_release(&unit_env, &m);
+
+	/* version 1's own refusals: truncation, bit flips, its fields forged */
+	m = make_model(3, 5, FG_KEY_TEXT, true, true);
+	fg_release(&unit_env, m.unidentified);
+	m.unidentified = NULL;
+	m.n_unidentified = 0;
+	m.separated_rows = 0;
+	m.opt.l2 = 0;
+	buf = encode_model_v1(&m, &len);
+	for (size_t k = 0; k < len; k++)
+		if (!expect_corrupt(buf, k, NULL))
+			bad++;
+	c = malloc(len);
+	for (size_t bit = 0; bit < len * 8; bit++)
+	{
+		memcpy(c, buf, len);
+		c[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		if (!expect_corrupt(c, len, NULL))
+			bad++;
+	}
+	CHECK(bad == 0, "%ld damaged version-1 models accepted", bad);
+	memcpy(c, buf, len);
+	c[V1_OFF_HAS_C] = 2;
+	reseal(c, len);
+	expect_corrupt(c, len, "has_c");
+	memcpy(c, buf, len);
+	put_le(c + V1_OFF_P, UINT32_MAX, 4);
+	reseal(c, len);
+	expect_corrupt(c, len, "limit");
+	memcpy(c, buf, len);
+	c[20] = 9;
+	reseal(c, len);
+	expect_corrupt(c, len, "Method code 9");
+	memcpy(c, buf, 170);
+	reseal(c, 174);
+	expect_corrupt(c, 174, "shorter than the 196 bytes of the smallest model");
+	free(c);
+	free(buf);
+	fg_model_release(&unit_env, &m);
+}
+
 int
 main(void)
 {
@@ -937,6 +1338,11 @@ main(void)
 	test_resealed_mutations();
 	test_out_of_memory();
 	test_encode_invalid();
+	test_options_block();
+	test_forged_options();
+	test_separation();
+	test_all_options();
+	test_version_1();
 	CHECK(unit_live_allocs == live, "%ld allocations never released",
 		  unit_live_allocs - live);
 	return unit_summary("model_format");

@@ -5,6 +5,7 @@
  * allocations, and the settings comparison of the combine step.
  */
 #include "model_format.h"
+#include "options.h"
 #include "state_format.h"
 #include "unit.h"
 #include "../le_bytes.h"
@@ -12,19 +13,25 @@
 
 #include <string.h>
 
-/* Offsets of the fixed fields, written out so that a layout change is noticed. */
+/*
+ * Offsets of the fixed fields, written out so that a layout change is
+ * noticed.  The options block (options.h) starts at 25 and takes 215 bytes;
+ * the values of method, rho, c and nu lie where its entries put them.
+ */
 #define OFF_VERSION		4
 #define OFF_FLAGS		8
 #define OFF_TOTAL		12
-#define OFF_METHOD		20
-#define OFF_HAS_C		21
-#define OFF_Y_KIND		22
-#define OFF_STRATA_KIND	24
-#define OFF_USES_STRATA	25
-#define OFF_RHO			27
-#define OFF_C			43
-#define OFF_N_NAMES		71
-#define OFF_NAMES		75
+#define OFF_Y_KIND		20
+#define OFF_STRATA_KIND	22
+#define OFF_USES_STRATA	23
+#define OFF_HAS_OPTIONS	24
+#define OFF_OPTIONS		25
+#define OFF_METHOD		35
+#define OFF_RHO			41
+#define OFF_C			68
+#define OFF_NU			188
+#define OFF_N_NAMES		240
+#define OFF_NAMES		244
 
 static uint64_t rng_state = 4242;
 
@@ -245,6 +252,84 @@ test_round_trip(void)
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 }
 
+/*
+ * Every option travels: a boosting fit's settings with each option away from
+ * its default come back from the bytes unchanged (format version 1 carried
+ * only some of them, so a parallel glmm fit lost nu, max_steps and the
+ * other boosting options).
+ */
+static void
+test_every_option_travels(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	fg_state_view v;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf;
+	fg_options	dflt;
+
+	sample_config(&c);
+	c.opt.method = FG_METHOD_GLMM;
+	c.opt.rho = 0.5;
+	c.opt.lambda = 2;
+	c.opt.tol = 1e-9;
+	c.opt.max_iter = 50;
+	c.opt.threshold = 0.4;
+	c.opt.l2 = 0.25;
+	c.opt.q0 = 3;
+	c.opt.tol_q = 1e-4;
+	c.opt.max_steps = 3;
+	c.opt.nu = 0.3;
+	c.opt.probes = 7;
+	c.opt.seed = 9;
+	c.opt.exact_trace = true;
+	fg_options_default(&dflt);
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		fg_options	one = dflt;
+
+		if (def->size == 0 || def->flags & FG_OPTION_UNSET)
+			continue;
+		/* c aside (it cannot go with glmm), each option differs from its default */
+		if (def->type == FG_OPTION_NUMBER)
+			fg_option_set_number(&one, def, fg_option_get_number(&c.opt, def));
+		else
+			fg_option_set_integer(&one, def, fg_option_get_integer(&c.opt, def));
+		CHECK(fg_options_first_difference(&one, &dflt) == def, "option %s", def->name);
+	}
+	sample_train(&t, 17, true);
+	buf = encode(&c, &t, &len);
+	CHECK(get_le(buf + OFF_VERSION, 2) == 2);
+	if (CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(fg_options_first_difference(&c.opt, &v.config.opt) == NULL);
+		CHECK(v.config.opt.nu == 0.3 && v.config.opt.max_steps == 3 && v.config.opt.l2 == 0.25 &&
+			  v.config.opt.exact_trace && v.config.opt.seed == 9 && !v.config.has_c);
+		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK, "%s", err.detail);
+		fg_state_view_release(&unit_env, &v);
+	}
+	free(buf);
+
+	/* the constrained form's bound travels too, and a flag that disagrees is refused */
+	c.opt.method = FG_METHOD_FAIR_CRLR;
+	c.opt.rho = 0;
+	c.has_c = true;
+	c.opt.c = 0.05;
+	buf = encode(&c, &t, &len);
+	if (CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(v.config.has_c && v.config.opt.c == 0.05);
+		fg_state_view_release(&unit_env, &v);
+	}
+	c.has_c = false;
+	CHECK(fg_state_encode(&c, &t, buf, len, &err) == FG_ERR_INVALID);
+	free(buf);
+	fg_train_free(&t);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
 static void
 test_damage(void)
 {
@@ -317,18 +402,22 @@ test_forgeries(void)
 	L = locate(buf, 3, 23);
 	memcpy(&nan_bits, &nan_value, 8);
 
-	forge(buf, len, OFF_VERSION, 2, 2, "format version 2");
+	forge(buf, len, OFF_VERSION, 1, 2, "format version 1; this build reads version 2");
+	forge(buf, len, OFF_VERSION, 3, 2, "format version 3");
 	forge(buf, len, OFF_FLAGS, 1, 4, "flags");
 	forge(buf, len, 0, 0x4C4D4746u, 4, "magic");
-	forge(buf, len, OFF_METHOD, 99, 1, "method");
+	forge(buf, len, OFF_METHOD, 99, 1, "unknown method code 99");
 	forge(buf, len, OFF_METHOD, FG_METHOD_FAIR_LR, 1, "strata flag");
-	forge(buf, len, OFF_HAS_C, 2, 1, "flag");
-	forge(buf, len, OFF_HAS_C, 1, 1, "constraint bound");
+	forge(buf, len, OFF_HAS_OPTIONS, 2, 1, "flag");
+	forge(buf, len, OFF_OPTIONS, 3, 2, "3 options are stored");
+	forge(buf, len, OFF_OPTIONS + 3, 'n', 1, "not \"method\"");
 	forge(buf, len, OFF_Y_KIND, 0, 1, "argument type");
 	forge(buf, len, OFF_STRATA_KIND, 4, 1, "argument type");
 	forge(buf, len, OFF_USES_STRATA, 0, 1, "strata flag");
-	forge(buf, len, OFF_RHO, 0xBFF0000000000000ull, 8, "settings are invalid");	/* -1.0 */
-	forge(buf, len, OFF_C, 0x3FF0000000000000ull, 8, "constraint bound");	/* 1.0, no flag */
+	forge(buf, len, OFF_RHO, 0xBFF0000000000000ull, 8, "option \"rho\" is invalid");	/* -1.0 */
+	forge(buf, len, OFF_NU, 0, 8, "option \"nu\" is invalid");
+	/* a bound c as well as rho > 0: each valid, together not */
+	forge(buf, len, OFF_C, 0x3FF0000000000000ull, 8, "settings are invalid");
 	forge(buf, len, OFF_N_NAMES, 0x7FFFFFFF, 4, "feature names");
 	forge(buf, len, OFF_N_NAMES, 0xFFFFFFFE, 4, "feature names");
 	forge(buf, len, OFF_N_NAMES, 2, 4, "");
@@ -474,6 +563,14 @@ test_config_equal(void)
 	DIFFERS(b.opt.tol = 1e-8, "options");
 	DIFFERS(b.opt.max_iter = 5, "options");
 	DIFFERS(b.opt.threshold = 0.3, "options");
+	DIFFERS(b.opt.l2 = 0.01, "options");
+	DIFFERS(b.opt.q0 = 3, "options");
+	DIFFERS(b.opt.tol_q = 0.01, "options");
+	DIFFERS(b.opt.max_steps = 3, "options");
+	DIFFERS(b.opt.nu = 0.3, "options");
+	DIFFERS(b.opt.probes = 5, "options");
+	DIFFERS(b.opt.seed = 7, "options");
+	DIFFERS(b.opt.exact_trace = true, "options");
 	DIFFERS(b.y_kind = FG_ARG_INT, "argument types");
 	DIFFERS(b.strata_kind = FG_STRATA_INT4, "argument types");
 	DIFFERS(b.has_options = false, "options");
@@ -491,6 +588,7 @@ int
 main(void)
 {
 	test_round_trip();
+	test_every_option_travels();
 	test_damage();
 	test_forgeries();
 	test_random_edits();

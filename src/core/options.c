@@ -1,0 +1,555 @@
+/*
+ * options.c -- the table of fit options and everything derived from it:
+ * defaults, range checks, messages, and the options block shared by the
+ * model and training-state formats.  See options.h.
+ */
+#include "options.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FIELD(f)	offsetof(fg_options, f), sizeof(((fg_options *) 0)->f)
+#define NO_FIELD	0, 0
+
+/*
+ * The rows are in the order of fg_options, which is also the order of the
+ * options block in the formats: a new option goes at the end of the block
+ * only if it goes at the end of the table, but any position works, since a
+ * new row changes the block and so needs a new format version anyway.
+ */
+const fg_option_def fg_option_table[] = {
+	{"method", FG_OPTION_METHOD, 0, FG_METHOD_FAIR_GLMM, FG_METHOD_LR, FG_METHOD_FAIR_GLMM,
+		false, false, FIELD(method),
+	"the fitting method (lr, fair_lr, crlr, fair_crlr, glmm or fair_glmm)"},
+	{"rho", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 0.0, 0.0, INFINITY, false, false, FIELD(rho),
+	"the weight of the fairness penalty"},
+	{"lambda", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 1.0, 0.0, INFINITY, false, false, FIELD(lambda),
+	"the ridge weight on the random intercepts"},
+	{"c", FG_OPTION_NUMBER, FG_OPTION_UNSET, NAN, 0.0, INFINITY, false, false, FIELD(c),
+	"the bound of the constrained form abs(cov) <= c, used instead of the rho penalty"},
+	{"tol", FG_OPTION_NUMBER, 0, 1e-10, 0.0, INFINITY, true, false, FIELD(tol),
+	"the tolerance of Newton's method, relative to max(1, objective)"},
+	{"max_iter", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_iter),
+	"the most Newton iterations per solve"},
+	{"threshold", FG_OPTION_NUMBER, 0, 0.5, 0.0, 1.0, false, false, FIELD(threshold),
+	"the classification threshold of the training metrics and of fairglmm_classify"},
+	{"l2", FG_OPTION_NUMBER, 0, 0.0, 0.0, INFINITY, false, false, FIELD(l2),
+	"the ridge penalty l2 * sum of squared slopes (not the intercept)"},
+	{"q0", FG_OPTION_NUMBER, 0, 2.0, 0.0, INFINITY, true, false, FIELD(q0),
+	"the initial random-intercept variance Q of boosting"},
+	{"tol_q", FG_OPTION_NUMBER, 0, 1e-3, 0.0, INFINITY, false, false, FIELD(tol_q),
+	"the relative change of Q at which boosting stops"},
+	{"max_steps", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_steps),
+	"the most boosting steps"},
+	{"nu", FG_OPTION_NUMBER, 0, 1.0, 0.0, 1.0, true, false, FIELD(nu),
+	"the boosting step length of the selected covariate"},
+	{"probes", FG_OPTION_INTEGER, 0, 30, 1, 1000, false, false, FIELD(probes),
+	"the number of Rademacher probes of the boosting trace estimate"},
+	{"seed", FG_OPTION_INTEGER, 0, 42, 0, INT_MAX, false, false, FIELD(seed),
+	"the seed of the boosting probes"},
+	{"exact_trace", FG_OPTION_BOOLEAN, 0, 0, 0, 1, false, false, FIELD(exact_trace),
+	"the switch from probes to the exact hat-matrix trace in boosting (at most 5,000 rows)"},
+	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
+	"the names of the features, a text array of length p"},
+};
+
+const int	fg_option_count = (int) (sizeof(fg_option_table) / sizeof(fg_option_table[0]));
+
+const fg_option_def *
+fg_option_find(const char *name, size_t len)
+{
+	for (int i = 0; i < fg_option_count; i++)
+		if (strlen(fg_option_table[i].name) == len &&
+			memcmp(fg_option_table[i].name, name, len) == 0)
+			return &fg_option_table[i];
+	return NULL;
+}
+
+/* ---------- field access ---------- */
+
+double
+fg_option_get_number(const fg_options *opt, const fg_option_def *def)
+{
+	double		v;
+
+	memcpy(&v, (const char *) opt + def->offset, sizeof(v));
+	return v;
+}
+
+void
+fg_option_set_number(fg_options *opt, const fg_option_def *def, double value)
+{
+	memcpy((char *) opt + def->offset, &value, sizeof(value));
+}
+
+int64_t
+fg_option_get_integer(const fg_options *opt, const fg_option_def *def)
+{
+	const char *p = (const char *) opt + def->offset;
+
+	switch (def->type)
+	{
+		case FG_OPTION_METHOD:
+			{
+				fg_method	m;
+
+				memcpy(&m, p, sizeof(m));
+				return (int64_t) m;
+			}
+		case FG_OPTION_BOOLEAN:
+			{
+				bool		b;
+
+				memcpy(&b, p, sizeof(b));
+				return b ? 1 : 0;
+			}
+		case FG_OPTION_INTEGER:
+			if (def->size == sizeof(uint64_t))
+			{
+				uint64_t	u;
+
+				memcpy(&u, p, sizeof(u));
+				/* unsigned to signed without implementation-defined casts */
+				return u <= (uint64_t) INT64_MAX ? (int64_t) u : -(int64_t) (~u) - 1;
+			}
+			else
+			{
+				int			i;
+
+				memcpy(&i, p, sizeof(i));
+				return i;
+			}
+		default:
+			return 0;
+	}
+}
+
+void
+fg_option_set_integer(fg_options *opt, const fg_option_def *def, int64_t value)
+{
+	char	   *p = (char *) opt + def->offset;
+
+	switch (def->type)
+	{
+		case FG_OPTION_METHOD:
+			{
+				fg_method	m = (fg_method) value;
+
+				memcpy(p, &m, sizeof(m));
+				break;
+			}
+		case FG_OPTION_BOOLEAN:
+			{
+				bool		b = value != 0;
+
+				memcpy(p, &b, sizeof(b));
+				break;
+			}
+		case FG_OPTION_INTEGER:
+			if (def->size == sizeof(uint64_t))
+			{
+				uint64_t	u = (uint64_t) value;
+
+				memcpy(p, &u, sizeof(u));
+			}
+			else
+			{
+				int			i = (int) value;
+
+				memcpy(p, &i, sizeof(i));
+			}
+			break;
+		default:
+			break;
+	}
+}
+
+void
+fg_options_default(fg_options *opt)
+{
+	memset(opt, 0, sizeof(*opt));
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+
+		if (def->size == 0)
+			continue;
+		if (def->type == FG_OPTION_NUMBER)
+			fg_option_set_number(opt, def, def->default_value);
+		else
+			fg_option_set_integer(opt, def, (int64_t) def->default_value);
+	}
+}
+
+/* ---------- messages ---------- */
+
+void
+fg_method_list(char *buf, size_t len)
+{
+	size_t		used = 0;
+
+	buf[0] = '\0';
+	for (int m = FG_METHOD_FAIR_GLMM; m >= FG_METHOD_LR && used < len; m--)
+		used += snprintf(buf + used, len - used, "%s%s", fg_method_name((fg_method) m),
+						 m > FG_METHOD_LR ? ", " : "");
+}
+
+void
+fg_option_key_list(char *buf, size_t len)
+{
+	const char *names[64];
+	int			n = 0;
+	size_t		used = 0;
+
+	for (int i = 0; i < fg_option_count && n < 64; i++)
+		if (!(fg_option_table[i].flags & FG_OPTION_ARGUMENT))
+			names[n++] = fg_option_table[i].name;
+	/* insertion sort: a few dozen names */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--)
+		{
+			const char *t = names[j];
+
+			names[j] = names[j - 1];
+			names[j - 1] = t;
+		}
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", names[i], i + 1 < n ? ", " : "");
+}
+
+void
+fg_option_hint(const fg_option_def *def, char *buf, size_t len)
+{
+	char		dflt[64];
+
+	switch (def->type)
+	{
+		case FG_OPTION_NUMBER:
+			if (def->flags & FG_OPTION_UNSET)
+			{
+				snprintf(buf, len, "Option \"%s\" is %s; it is not set by default.",
+						 def->name, def->description);
+				return;
+			}
+			snprintf(dflt, sizeof(dflt), "%g", def->default_value);
+			break;
+		case FG_OPTION_INTEGER:
+			snprintf(dflt, sizeof(dflt), "%.0f", def->default_value);
+			break;
+		case FG_OPTION_BOOLEAN:
+			snprintf(dflt, sizeof(dflt), "%s", def->default_value != 0 ? "true" : "false");
+			break;
+		case FG_OPTION_METHOD:
+			snprintf(dflt, sizeof(dflt), "%s", fg_method_name((fg_method) def->default_value));
+			break;
+		default:
+			snprintf(dflt, sizeof(dflt), "x1 .. xp");
+			break;
+	}
+	snprintf(buf, len, "Option \"%s\" is %s; its default is %s.", def->name, def->description, dflt);
+}
+
+/* "> 0", ">= 0", "in (0, 1]" */
+static void
+range_text(const fg_option_def *def, char *buf, size_t len)
+{
+	if (isinf(def->max))
+		snprintf(buf, len, "%s %g", def->min_open ? ">" : ">=", def->min);
+	else
+		snprintf(buf, len, "in %c%g, %g%c", def->min_open ? '(' : '[', def->min, def->max,
+				 def->max_open ? ')' : ']');
+}
+
+fg_status
+fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
+{
+	char		message[160];
+	char		hint[300];
+	char		range[64];
+	char		methods[128];
+	bool		ok;
+
+	hint[0] = '\0';
+	if (!(def->flags & FG_OPTION_ARGUMENT))
+		fg_option_hint(def, hint, sizeof(hint));
+
+	switch (def->type)
+	{
+		case FG_OPTION_NUMBER:
+			if ((def->flags & FG_OPTION_UNSET) && isnan(value))
+				return FG_OK;
+			ok = isfinite(value) &&
+				(def->min_open ? value > def->min : value >= def->min) &&
+				(isinf(def->max) || (def->max_open ? value < def->max : value <= def->max));
+			if (ok)
+				return FG_OK;
+			range_text(def, range, sizeof(range));
+			if (def->flags & FG_OPTION_ARGUMENT)
+				snprintf(message, sizeof(message), "%s must be a finite number %s", def->name, range);
+			else
+				snprintf(message, sizeof(message), "option \"%s\" must be a finite number %s",
+						 def->name, range);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "%s is %g.", def->name, value);
+
+		case FG_OPTION_INTEGER:
+			if (value == floor(value) && value >= def->min && value <= def->max)
+				return FG_OK;
+			snprintf(message, sizeof(message), "option \"%s\" must be an integer between %.0f and %.0f",
+					 def->name, def->min, def->max);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "The value given is %g.", value);
+
+		case FG_OPTION_BOOLEAN:
+			if (value == 0.0 || value == 1.0)
+				return FG_OK;
+			snprintf(message, sizeof(message), "option \"%s\" must be a boolean", def->name);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "The value given is %g.", value);
+
+		case FG_OPTION_METHOD:
+			if (value == floor(value) && value >= def->min && value <= def->max)
+				return FG_OK;
+			fg_method_list(methods, sizeof(methods));
+			if (value == FG_METHOD_NONE)
+				return fg_fail(err, FG_ERR_INVALID, "no method given", hint,
+							   "Valid methods are: %s.", methods);
+			snprintf(message, sizeof(message), "unknown method code %g", value);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "Valid methods are: %s.", methods);
+
+		default:
+			return FG_OK;
+	}
+}
+
+/* ---------- checks ---------- */
+
+fg_status
+fg_options_check(const fg_options *opt, fg_error *err)
+{
+	bool		strata,
+				constrained = !isnan(opt->c);
+
+	/* every value in its range, in table order */
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		double		v;
+		fg_status	st;
+
+		if (def->size == 0)
+			continue;
+		v = def->type == FG_OPTION_NUMBER ? fg_option_get_number(opt, def)
+			: (double) fg_option_get_integer(opt, def);
+		if ((st = fg_option_check_value(def, v, err)) != FG_OK)
+			return st;
+	}
+
+	/* the combinations */
+	strata = fg_method_uses_strata(opt->method);
+	if (strata && !(opt->lambda > 0.0))
+		return fg_fail(err, FG_ERR_INVALID, "lambda must be positive when strata are used",
+					   "Use lambda > 0 (the paper uses 1), or method lr / fair_lr to ignore strata.",
+					   "With lambda = 0 the random intercepts are not identified: they are collinear with the overall intercept.");
+	if (constrained && !fg_method_is_fair(opt->method))
+		return fg_fail(err, FG_ERR_INVALID, "option \"c\" needs a fair method",
+					   "Use method fair_lr or fair_crlr with option \"c\".",
+					   "Method \"%s\" has no fairness constraint.", fg_method_name(opt->method));
+	if (constrained && opt->rho != 0.0)
+		return fg_fail(err, FG_ERR_INVALID, "rho and option \"c\" cannot both be used",
+					   "Pass rho = 0 with option \"c\", or drop \"c\" to use the penalty.",
+					   "Option \"c\" replaces the rho penalty by the constraint abs(cov) <= c.");
+	if (constrained && fg_method_is_boosting(opt->method))
+		return fg_fail(err, FG_ERR_INVALID, "option \"c\" is not available with boosting",
+					   "Use the rho penalty with glmm and fair_glmm, or method fair_crlr with \"c\".",
+					   "Componentwise boosting needs an unconstrained objective.");
+	return FG_OK;
+}
+
+const fg_option_def *
+fg_options_first_difference(const fg_options *a, const fg_options *b)
+{
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+
+		if (def->size == 0)
+			continue;
+		if (def->type == FG_OPTION_NUMBER)
+		{
+			double		x = fg_option_get_number(a, def);
+			double		y = fg_option_get_number(b, def);
+
+			if (!(x == y || (isnan(x) && isnan(y))))
+				return def;
+		}
+		else if (fg_option_get_integer(a, def) != fg_option_get_integer(b, def))
+			return def;
+	}
+	return NULL;
+}
+
+/* ---------- the options block ---------- */
+
+static size_t
+value_size(fg_option_type type)
+{
+	return type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1;
+}
+
+static int
+stored_count(void)
+{
+	int			n = 0;
+
+	for (int i = 0; i < fg_option_count; i++)
+		n += fg_option_table[i].size > 0;
+	return n;
+}
+
+size_t
+fg_options_block_size(void)
+{
+	size_t		n = 2;
+
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+
+		if (def->size > 0)
+			n += 1 + strlen(def->name) + 1 + value_size(def->type);
+	}
+	return n;
+}
+
+static void
+put_le(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (uint8_t) (v >> (8 * i));
+}
+
+static uint64_t
+get_le(const uint8_t *p, int n)
+{
+	uint64_t	v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+void
+fg_options_block_write(const fg_options *opt, uint8_t *out)
+{
+	size_t		pos = 2;
+
+	put_le(out, (uint64_t) stored_count(), 2);
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		size_t		name_len = strlen(def->name);
+
+		if (def->size == 0)
+			continue;
+		out[pos++] = (uint8_t) name_len;
+		memcpy(out + pos, def->name, name_len);
+		pos += name_len;
+		out[pos++] = (uint8_t) def->type;
+		if (def->type == FG_OPTION_NUMBER)
+		{
+			double		d = fg_option_get_number(opt, def);
+			uint64_t	bits;
+
+			/* the bit pattern, NaN payloads included, goes out unchanged */
+			memcpy(&bits, &d, sizeof(bits));
+			put_le(out + pos, bits, 8);
+		}
+		else
+			put_le(out + pos, (uint64_t) fg_option_get_integer(opt, def),
+				   (int) value_size(def->type));
+		pos += value_size(def->type);
+	}
+}
+
+fg_status
+fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
+					  size_t *used, char *why, size_t why_len)
+{
+	size_t		pos = 2;
+	unsigned	count;
+	int			k = 0;
+
+	*used = 0;
+	fg_options_default(opt);
+	if (avail < 2)
+	{
+		snprintf(why, why_len, "The options end before their count.");
+		return FG_ERR_CORRUPT;
+	}
+	count = (unsigned) get_le(in, 2);
+	if (count != (unsigned) stored_count())
+	{
+		snprintf(why, why_len, "%u options are stored; this build reads exactly %d.",
+				 count, stored_count());
+		return FG_ERR_CORRUPT;
+	}
+	for (int i = 0; i < fg_option_count; i++)
+	{
+		const fg_option_def *def = &fg_option_table[i];
+		size_t		name_len = strlen(def->name);
+		size_t		vsize = value_size(def->type);
+		double		value;
+		uint64_t	raw;
+		fg_error	err;
+
+		if (def->size == 0)
+			continue;
+		k++;
+		if (avail - pos < 1 || avail - pos - 1 < (size_t) in[pos] + 1 + vsize)
+		{
+			snprintf(why, why_len, "The options end inside option %d.", k);
+			return FG_ERR_CORRUPT;
+		}
+		if (in[pos] != name_len || memcmp(in + pos + 1, def->name, name_len) != 0)
+		{
+			snprintf(why, why_len, "Stored option %d is not \"%s\", the option expected there.",
+					 k, def->name);
+			return FG_ERR_CORRUPT;
+		}
+		pos += 1 + name_len;
+		if (in[pos] != (uint8_t) def->type)
+		{
+			snprintf(why, why_len, "Option \"%s\" is stored with type code %u, not %d.",
+					 def->name, in[pos], (int) def->type);
+			return FG_ERR_CORRUPT;
+		}
+		pos++;
+		raw = get_le(in + pos, (int) vsize);
+		pos += vsize;
+		if (def->type == FG_OPTION_NUMBER)
+			memcpy(&value, &raw, sizeof(value));
+		else if (def->type == FG_OPTION_INTEGER)
+		{
+			/* an i64; beyond 2^53 the double is inexact but far out of range */
+			int64_t		v = raw <= (uint64_t) INT64_MAX ? (int64_t) raw : -(int64_t) (~raw) - 1;
+
+			value = (double) v;
+		}
+		else
+			value = (double) raw;
+		if (fg_option_check_value(def, value, &err) != FG_OK)
+		{
+			snprintf(why, why_len, "The stored value of option \"%s\" is invalid: %s.",
+					 def->name, err.message);
+			return FG_ERR_CORRUPT;
+		}
+		if (def->type == FG_OPTION_NUMBER)
+			fg_option_set_number(opt, def, value);
+		else
+			fg_option_set_integer(opt, def, (int64_t) value);
+	}
+	*used = pos;
+	return FG_OK;
+}
