@@ -2,7 +2,7 @@
 
 EXTENSION = fairglmm
 MODULE_big = fairglmm
-DATA = sql/fairglmm--1.0.sql
+DATA = sql/fairglmm--1.0.sql sql/fairglmm--1.0--1.1.sql sql/fairglmm--1.1.sql
 
 CORE_OBJS = $(patsubst %.c,%.o,$(wildcard src/core/*.c))
 SQL_OBJS = $(patsubst %.c,%.o,$(wildcard src/*.c))

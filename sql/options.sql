@@ -187,3 +187,9 @@ SELECT abs(fairglmm_predict(m, ARRAY[1, 1], 1) - 1 / (1 + exp(0.25))) < 1e-15 AS
        fairglmm_classify(m, ARRAY[1, 0], 2) AS classify_ok
 FROM opt_v1;
 RESET ALL;
+
+-- the option table from SQL: every options key and argument, once
+SELECT name, given_as, type, default_value, valid_values FROM fairglmm_options();
+SELECT count(*) = count(DISTINCT name) AS unique_names,
+       bool_and(description <> '') AS described
+FROM fairglmm_options();

@@ -13,7 +13,7 @@ FROM pg_depend AS d
 JOIN pg_extension AS e ON e.oid = d.refobjid AND e.extname = 'fairglmm'
 JOIN pg_proc AS p ON p.oid = d.objid AND d.classid = 'pg_proc'::regclass;
 -- not trusted: CREATE EXTENSION needs a superuser (or an explicit grant)
-SELECT name, version, superuser, trusted FROM pg_available_extension_versions WHERE name = 'fairglmm';
+SELECT name, version, superuser, trusted FROM pg_available_extension_versions WHERE name = 'fairglmm' ORDER BY version;
 
 CREATE ROLE regress_fairglmm_user NOSUPERUSER NOCREATEDB NOCREATEROLE;
 CREATE SCHEMA priv AUTHORIZATION regress_fairglmm_user;

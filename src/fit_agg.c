@@ -420,10 +420,9 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	/* quasi-complete separation: the core names the terms in separation_detail */
 	if (fit.separated_rows > 0)
 		ereport(WARNING,
-				(errmsg("fitted probabilities of " UINT64_FORMAT " training rows are numerically 0 or 1",
-						(uint64) fit.separated_rows),
+				(errmsg("some training rows are predicted with probability 0 or 1"),
 				 fit.separation_detail[0] != '\0' ? errdetail("%s", fit.separation_detail) : 0,
-				 errhint("The coefficients of the named terms are not identified; a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
+				 errhint("The coefficients of the named terms are not identified (fairglmm_info lists them under \"unidentified\"); a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
 
 	MemoryContextSwitchTo(old);
 	result = encode_model(st, &fit, &env);

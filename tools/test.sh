@@ -60,11 +60,12 @@ passed=$((passed + p)); failed=$((failed + f))
 
 echo "== server-level tests (test/*/run.sh on the same cluster)"
 # the real-data corpus with fewer replicates than its default 100 (about a
-# third of the time); CORPUS_CRITERION=intended makes every error that is not
-# an intended refusal fail it (see test/realdata/corpus.sh)
+# third of the time); every error that is not an intended refusal fails it
+# (see test/realdata/corpus.sh)
 export CORPUS_REPLICATES=${CORPUS_REPLICATES:-30}
 for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh \
-         test/realdata/corpus.sh test/realdata/compare_r.sh; do
+         test/realdata/corpus.sh test/realdata/compare_r.sh test/upgrade/run.sh \
+         test/packaging/run.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else

@@ -565,7 +565,8 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 						   "Rescale the features; values beyond about 1e150 in magnitude overflow double precision.",
 						   "The %d x %d Schur complement has infinite or NaN entries.", k, k);
 		return fg_fail(err, FG_ERR_NUMERIC, "the Hessian is not positive definite",
-					   "Rescale the features or check them for near-collinearity.",
+					   pen > 0.0 ? "Lower rho, or rescale the features; a fairness penalty many orders of magnitude above the log-likelihood swamps its curvature."
+					   : "Rescale the features or check them for near-collinearity.",
 					   "The Cholesky factorisation of the %d x %d Schur complement failed at column %d.",
 					   k, k, (int) info);
 	}

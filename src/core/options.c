@@ -221,36 +221,46 @@ fg_option_key_list(char *buf, size_t len)
 		used += snprintf(buf + used, len - used, "%s%s", names[i], i + 1 < n ? ", " : "");
 }
 
-void
-fg_option_hint(const fg_option_def *def, char *buf, size_t len)
+bool
+fg_option_default_text(const fg_option_def *def, char *buf, size_t len)
 {
-	char		dflt[64];
-
 	switch (def->type)
 	{
 		case FG_OPTION_NUMBER:
 			if (def->flags & FG_OPTION_UNSET)
 			{
-				snprintf(buf, len, "Option \"%s\" is %s; it is not set by default.",
-						 def->name, def->description);
-				return;
+				snprintf(buf, len, "unset");
+				return false;
 			}
-			snprintf(dflt, sizeof(dflt), "%g", def->default_value);
+			snprintf(buf, len, "%g", def->default_value);
 			break;
 		case FG_OPTION_INTEGER:
-			snprintf(dflt, sizeof(dflt), "%.0f", def->default_value);
+			snprintf(buf, len, "%.0f", def->default_value);
 			break;
 		case FG_OPTION_BOOLEAN:
-			snprintf(dflt, sizeof(dflt), "%s", def->default_value != 0 ? "true" : "false");
+			snprintf(buf, len, "%s", def->default_value != 0 ? "true" : "false");
 			break;
 		case FG_OPTION_METHOD:
-			snprintf(dflt, sizeof(dflt), "%s", fg_method_name((fg_method) def->default_value));
+			snprintf(buf, len, "%s", fg_method_name((fg_method) def->default_value));
 			break;
 		default:
-			snprintf(dflt, sizeof(dflt), "x1 .. xp");
+			snprintf(buf, len, "x1 .. xp");
 			break;
 	}
-	snprintf(buf, len, "Option \"%s\" is %s; its default is %s.", def->name, def->description, dflt);
+	return true;
+}
+
+void
+fg_option_hint(const fg_option_def *def, char *buf, size_t len)
+{
+	char		dflt[64];
+
+	if (!fg_option_default_text(def, dflt, sizeof(dflt)))
+		snprintf(buf, len, "Option \"%s\" is %s; it is not set by default.",
+				 def->name, def->description);
+	else
+		snprintf(buf, len, "Option \"%s\" is %s; its default is %s.", def->name,
+				 def->description, dflt);
 }
 
 /* "> 0", ">= 0", "in (0, 1]" */
@@ -262,6 +272,29 @@ range_text(const fg_option_def *def, char *buf, size_t len)
 	else
 		snprintf(buf, len, "in %c%g, %g%c", def->min_open ? '(' : '[', def->min, def->max,
 				 def->max_open ? ')' : ']');
+}
+
+void
+fg_option_range_text(const fg_option_def *def, char *buf, size_t len)
+{
+	switch (def->type)
+	{
+		case FG_OPTION_NUMBER:
+			range_text(def, buf, len);
+			break;
+		case FG_OPTION_INTEGER:
+			snprintf(buf, len, "an integer in [%.0f, %.0f]", def->min, def->max);
+			break;
+		case FG_OPTION_BOOLEAN:
+			snprintf(buf, len, "true or false");
+			break;
+		case FG_OPTION_METHOD:
+			fg_method_list(buf, len);
+			break;
+		default:
+			snprintf(buf, len, "p distinct names of 1 to 1024 bytes, none \"intercept\"");
+			break;
+	}
 }
 
 fg_status

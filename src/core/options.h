@@ -69,6 +69,15 @@ void		fg_option_set_integer(fg_options *opt, const fg_option_def *def, int64_t v
  */
 fg_status	fg_option_check_value(const fg_option_def *def, double value, fg_error *err);
 
+/*
+ * The default as text ("1e-10", "100", "false", "fair_glmm", "x1 .. xp");
+ * false, with "unset" in buf, for an option that is not set by default.
+ */
+bool		fg_option_default_text(const fg_option_def *def, char *buf, size_t len);
+
+/* The allowed values as text: ">= 0", "in (0, 1]", "an integer in [1, 1000]", ... */
+void		fg_option_range_text(const fg_option_def *def, char *buf, size_t len);
+
 /* 'Option "nu" is the ...; its default is 1.' into buf. */
 void		fg_option_hint(const fg_option_def *def, char *buf, size_t len);
 

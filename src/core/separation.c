@@ -23,6 +23,11 @@
 
 /* a separated row's eta still moves outward by at least this per step */
 #define FG_SEPARATION_STEP 0.25
+/*
+ * ... and its fitted probability is within about 3e-7 of 0 or 1 already: a
+ * solve stopped early by a loose tolerance also ends with large steps
+ */
+#define FG_SEPARATION_ETA 15.0
 /* a coefficient runs off when its part of the last step moves eta this much */
 #define FG_SEPARATION_TERM 0.01
 
@@ -81,12 +86,12 @@ row_separated(const fg_newton_ws *ws, const fg_data *data, size_t l)
 {
 	double		out = data->y[l] ? 1.0 : -1.0;
 
-	return out * ws->eta[l] > 0.0 && out * ws->deta[l] > FG_SEPARATION_STEP;
+	return out * ws->eta[l] > FG_SEPARATION_ETA && out * ws->deta[l] > FG_SEPARATION_STEP;
 }
 
 fg_status
 fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_ws *ws,
-					fg_fit *fit, fg_error *err)
+					const double *delta, fg_fit *fit, fg_error *err)
 {
 	const fg_data *data = prob->data;
 	size_t		N = data->n_rows;
@@ -106,12 +111,29 @@ fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_w
 		}
 	if (sep == 0)
 		return FG_OK;
-	if (sep == N)
-		return fg_fail(err, FG_ERR_SEPARATION,
-					   "the classes are separated by the features",
-					   "Add a small ridge penalty on the slopes (option \"l2\", for example 0.01), or remove the features that predict y perfectly.",
-					   "Every one of the %zu rows is predicted perfectly, so the coefficients have no finite maximum likelihood estimate.",
-					   N);
+
+	/*
+	 * Complete separation: the fixed part of eta (the unpenalised
+	 * coefficients) puts every row strictly on its own side.  Then that
+	 * direction itself separates the classes and the loss has no minimum
+	 * at all; rows near the boundary need not have run off yet.
+	 */
+	{
+		size_t		wrong = 0;
+
+		for (size_t l = 0; l < N; l++)
+		{
+			double		e = ws->eta[l] - (prob->n > 0 ? delta[prob->k + data->stratum[l]] : 0.0);
+
+			wrong += (data->y[l] ? e : -e) <= 0.0;
+		}
+		if (wrong == 0)
+			return fg_fail(err, FG_ERR_SEPARATION,
+						   "the classes are separated by the features",
+						   "Add a small ridge penalty on the slopes (option \"l2\", for example 0.01), or remove the features that predict y perfectly.",
+						   "A linear combination of the features puts every one of the %zu rows on the side of its class, so the coefficients have no finite maximum likelihood estimate.",
+						   N);
+	}
 
 	/* per feature: the largest magnitude, and whether it is constant on the separated rows */
 	scale = fg_alloc(env, sizeof(double) * (p + 1));

@@ -15,7 +15,7 @@
 #
 #   --replicates  samples per (data set, method, fraction); default 100
 #                 (or $CORPUS_REPLICATES)
-#   --criterion   when the run fails (default crash, or $CORPUS_CRITERION):
+#   --criterion   when the run fails (default intended, or $CORPUS_CRITERION):
 #                 crash     a lost session, a crashed backend, or an
 #                           error outside SQLSTATE class 22 (data exception):
 #                           refusals of the data are reported, not failed;
@@ -53,7 +53,7 @@ datasets=nhanes,contraception,arrests
 methods=lr,fair_lr,crlr,fair_crlr,glmm,fair_glmm
 rho=1
 lambda=1
-criterion=${CORPUS_CRITERION:-crash}
+criterion=${CORPUS_CRITERION:-intended}
 keep=
 options=${CORPUS_OPTIONS:-'{}'}
 while [ $# -gt 0 ]; do

@@ -19,6 +19,7 @@ CREATE TABLE realdata.corpus_fits (
     outcome      text    NOT NULL CHECK (outcome IN ('model', 'null', 'error')),
     rows_sampled bigint  NOT NULL,   -- rows drawn, NULLs included
     rows_used    bigint,             -- from fairglmm_info, for a model
+    separated    bigint,             -- fairglmm_info's separated_rows, for a model
     sqlstate     text,
     message      text,
     detail       text,
@@ -88,13 +89,14 @@ BEGIN
             WHERE d.dataset = p_dataset AND d.replicate = r AND d.u < p_fraction;
             INSERT INTO realdata.corpus_fits
             VALUES (p_dataset, p_method, p_fraction, r, CASE WHEN m IS NULL THEN 'null' ELSE 'model' END,
-                    n, (fairglmm_info(m) ->> 'rows_used')::bigint, NULL, NULL, NULL,
+                    n, (fairglmm_info(m) ->> 'rows_used')::bigint,
+                    (fairglmm_info(m) ->> 'separated_rows')::bigint, NULL, NULL, NULL,
                     1000 * extract(epoch FROM clock_timestamp() - t0));
         EXCEPTION WHEN OTHERS THEN
             GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT,
                                     v_det = PG_EXCEPTION_DETAIL;
             INSERT INTO realdata.corpus_fits
-            VALUES (p_dataset, p_method, p_fraction, r, 'error', n, NULL, v_state, v_msg,
+            VALUES (p_dataset, p_method, p_fraction, r, 'error', n, NULL, NULL, v_state, v_msg,
                     nullif(v_det, ''), 1000 * extract(epoch FROM clock_timestamp() - t0));
         END;
     END LOOP;

@@ -29,7 +29,7 @@ SQL
   echo "CREATE TABLE fixture_predictions (name text, id int, p float8, p_population float8, yhat boolean);"
   psql -X -q -At -d "$db" -c "SELECT format('INSERT INTO fixture_models VALUES (%L, %L);', name, m) FROM fixture_models ORDER BY name"
   psql -X -q -At -d "$db" -c "
-    SELECT format('INSERT INTO fixture_predictions VALUES (%L, %s, %s, %s, %s);', f.name, r.id,
+    SELECT format('INSERT INTO fixture_predictions VALUES (%L, %s, %s, %s, %L);', f.name, r.id,
                   CASE WHEN f.name = 'fair_glmm_text' THEN fairglmm_predict(f.m, r.x, 'g' || r.g)
                        ELSE fairglmm_predict(f.m, r.x, r.g) END,
                   fairglmm_predict(f.m, r.x),
