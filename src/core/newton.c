@@ -252,14 +252,14 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	ws->step = fg_alloc(env, sizeof(double) * m);
 	ws->tmp = fg_alloc(env, sizeof(double) * m);
 	ws->tmp2 = fg_alloc(env, sizeof(double) * m);
-	ws->Ha = fg_alloc(env, sizeof(double) * m);
+	ws->fair_vec = fg_alloc(env, sizeof(double) * m);
 	ws->F = fg_alloc(env, sizeof(double) * k * k);
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
 	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
 	ws->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * k);
 	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->rowbuf || !ws->delta_next ||
 		!ws->grad || !ws->step ||
-		!ws->tmp || !ws->tmp2 || !ws->Ha || !ws->F || !ws->G || !ws->E || !ws->block)
+		!ws->tmp || !ws->tmp2 || !ws->fair_vec || !ws->F || !ws->G || !ws->E || !ws->block)
 	{
 		fg_newton_ws_free(env, ws);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
@@ -280,7 +280,7 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 	fg_release(env, ws->step);
 	fg_release(env, ws->tmp);
 	fg_release(env, ws->tmp2);
-	fg_release(env, ws->Ha);
+	fg_release(env, ws->fair_vec);
 	fg_release(env, ws->F);
 	fg_release(env, ws->G);
 	fg_release(env, ws->E);
@@ -535,8 +535,8 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 	ws->fair_gamma = 0.0;
 	if (pen > 0.0)
 	{
-		double	   *c = ws->Ha;		/* a_f - Gs'v */
-		double	   *v = ws->Ha + k;
+		double	   *c = ws->fair_vec;		/* a_f - Gs'v */
+		double	   *v = ws->fair_vec + k;
 		double		vv = 0.0;
 
 		memcpy(c, prob->a, sizeof(double) * k);
@@ -591,8 +591,8 @@ fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, dou
 	uint32_t	n = prob->n;
 	double		pen = 2.0 * prob->rho_over_n;
 	double		gamma = ws->fair_gamma;
-	const double *c = ws->Ha;
-	const double *v = ws->Ha + k;
+	const double *c = ws->fair_vec;
+	const double *v = ws->fair_vec + k;
 	double	   *rs = ws->tmp2;
 
 	memcpy(x, r, sizeof(double) * k);

@@ -63,7 +63,7 @@ typedef struct fg_newton_ws
 	 * first k entries hold a_f - Gs'v, the last n hold v = a_b ./ sqrt(E);
 	 * fair_gamma = (2 rho / N) / (1 + (2 rho / N) v'v).
 	 */
-	double	   *Ha;
+	double	   *fair_vec;
 	double		fair_gamma;
 	/* set by fg_newton_start_intercept_only: the next solve needs no first pass */
 	bool		primed;
