@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fairglmm benchmark: builds and installs the extension, starts a throwaway
 # PostgreSQL cluster, generates its own data there, and prints one table of
-# ratios measured in this run (see "Performance" in README.md).
+# ratios measured in this run (see docs/performance.md).
 #
 #   bash bench/run.sh                  # 100k and 1M rows, with R and scikit-learn
 #   bash bench/run.sh --no-peers       # fairglmm only

@@ -2,7 +2,7 @@
 -- turn, with wrong types (via the overloads), NULLs, out-of-range values and
 -- degenerate data.  Each case prints its outcome on one line: the SQLSTATE,
 -- message and detail of the error, or "ok" with the model's shape, or NULL.
--- README.md ("Behaviour at the edges") lists the same behaviours; the
+-- docs/edge-cases.md lists the same behaviours; the
 -- original cases with their hints stay in bad_input.sql.
 \set VERBOSITY default
 
