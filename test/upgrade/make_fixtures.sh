@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Write test/upgrade/fixtures_1.0.sql: models made by a fairglmm 1.0 build and
 # the predictions that build gave for them.  Run it with the 1.0 build
-# installed (git worktree add /tmp/fg10 v1.0 && make -C /tmp/fg10 install)
+# installed (1.0 is commit b996af6: git worktree add /tmp/fg10 b996af6 &&
+# make -C /tmp/fg10 install)
 # on a running cluster (tools/pg_cluster.sh).  test/upgrade/run.sh then checks
 # that the current build scores those bytes exactly as 1.0 did.
 set -euo pipefail
