@@ -226,7 +226,7 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 	}
 	/* the last step tells whether the minimum lies at infinity */
 	if (st == FG_OK && stats.converged)
-		st = fg_check_separation(env, &prob, &ws, delta, fit, err);
+		st = fg_check_separation(env, &prob, &ws, delta, stats.max_abs_eta, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
 	if (st == FG_OK && fg_method_is_boosting(opt->method))
 		st = fg_boost(env, data, opt, &prob, delta, &ws, fit, err);

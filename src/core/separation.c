@@ -91,7 +91,7 @@ row_separated(const fg_newton_ws *ws, const fg_data *data, size_t l)
 
 fg_status
 fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_ws *ws,
-					const double *delta, fg_fit *fit, fg_error *err)
+					const double *delta, double max_abs_eta, fg_fit *fit, fg_error *err)
 {
 	const fg_data *data = prob->data;
 	size_t		N = data->n_rows;
@@ -103,6 +103,9 @@ fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_w
 	uint32_t	count = 0;
 	text_buf	t = {fit->separation_detail, sizeof(fit->separation_detail), 0};
 
+	/* no row is that far out: nothing to look for (the usual case, no pass) */
+	if (!(max_abs_eta > FG_SEPARATION_ETA))
+		return FG_OK;
 	for (size_t l = 0; l < N; l++)
 		if (row_separated(ws, data, l))
 		{
