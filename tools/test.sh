@@ -58,6 +58,21 @@ f=$(grep -cE '\.\.\. FAILED|failed \(ignored\)' "$log")
 [ -f regression.diffs ] && { echo "-- regression.diffs (first 200 lines):"; head -200 regression.diffs; }
 passed=$((passed + p)); failed=$((failed + f))
 
+echo "== make installcheck in a clean clone of HEAD (nothing generated, nothing untracked)"
+if git rev-parse --verify -q HEAD >/dev/null 2>&1; then
+    clone=$(mktemp -d)
+    if git clone -q . "$clone/fairglmm" &&
+       (cd "$clone/fairglmm" && make -s installcheck PG_CONFIG="${PG_CONFIG:-pg_config}" >"$log" 2>&1) &&
+       ! grep -qE '\.\.\. FAILED' "$log"; then
+        echo "clean-clone installcheck: ok ($(grep -cE '\.\.\. ok' "$log") tests)"; passed=$((passed + 1))
+    else
+        echo "FAILED: make installcheck in a clean clone"; tail -20 "$log"; failed=$((failed + 1))
+    fi
+    rm -rf "$clone"
+else
+    echo "not a git checkout: skipped"
+fi
+
 echo "== server-level tests (test/*/run.sh on the same cluster)"
 # the real-data corpus with fewer replicates than its default 100 (about a
 # third of the time); every error that is not an intended refusal fails it
