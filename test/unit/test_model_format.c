@@ -990,31 +990,38 @@ test_options_block(void)
 	uint8_t    *block = malloc(size);
 	fg_options	opt,
 				back;
-	size_t		used;
+	fg_le_writer w;
+	fg_le_reader r;
 	char		why[300];
 	long		bad = 0;
 
 	fg_options_default(&opt);
 	opt.l2 = 0.125;
 	opt.seed = 7;
-	fg_options_block_write(&opt, block);
+	fg_le_writer_init(&w, block, size);
+	fg_options_block_write(&opt, &w);
+	CHECK(!w.overrun && w.pos == size, "the block took %zu bytes of %zu", w.pos, size);
 	for (size_t k = 0; k < size; k++)
 	{
 		uint8_t    *prefix = malloc(k + 1);
 
 		memcpy(prefix, block, k);
 		why[0] = '\0';
-		if (fg_options_block_read(prefix, k, &back, &used, why, sizeof(why)) != FG_ERR_CORRUPT ||
-			used != 0 || why[0] == '\0' || why[strlen(why) - 1] != '.')
+		fg_le_reader_init(&r, prefix, k);
+		/* a refused block leaves the reader where it was */
+		if (fg_options_block_read(&r, &back, why, sizeof(why)) != FG_ERR_CORRUPT ||
+			r.pos != 0 || why[0] == '\0' || why[strlen(why) - 1] != '.')
 			bad++;
 		free(prefix);
 	}
 	CHECK(bad == 0, "%ld prefixes of the options block accepted", bad);
-	CHECK(fg_options_block_read(block, size, &back, &used, why, sizeof(why)) == FG_OK, "%s", why);
-	CHECK(used == size && fg_options_first_difference(&opt, &back) == NULL);
+	fg_le_reader_init(&r, block, size);
+	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_OK, "%s", why);
+	CHECK(r.pos == size && fg_options_first_difference(&opt, &back) == NULL);
 	CHECK(back.l2 == 0.125 && back.seed == 7 && isnan(back.c));
-	/* one byte more is not the block's business: used says where it ended */
-	CHECK(fg_options_block_read(block, size - 1, &back, &used, why, sizeof(why)) == FG_ERR_CORRUPT);
+	/* one byte short: refused inside the last option */
+	fg_le_reader_init(&r, block, size - 1);
+	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
 	CHECK(strstr(why, "option 15") != NULL, "%s", why);
 	free(block);
 }
