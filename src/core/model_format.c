@@ -139,30 +139,6 @@ key_at(const fg_model *m, uint64_t i, size_t *len)
 	return m->keys == NULL ? NULL : m->keys + start;
 }
 
-int64_t
-fg_model_find_stratum(const fg_model *model, const uint8_t *key, size_t key_len)
-{
-	uint64_t	lo = 0;
-	uint64_t	hi = model->n_strata;
-
-	/* invariant: the key, if present, has an index in [lo, hi) */
-	while (lo < hi)
-	{
-		uint64_t	mid = lo + (hi - lo) / 2;
-		size_t		mid_len;
-		const uint8_t *mid_key = key_at(model, mid, &mid_len);
-		int			c = fg_key_compare(mid_key, mid_len, key, key_len);
-
-		if (c == 0)
-			return (int64_t) mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
 double
 fg_model_eta(const fg_model *model, const double *x, int64_t stratum_idx)
 {
