@@ -20,10 +20,13 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "fit_state.h"
-#include "model_format.h"
 #include "boosting.h"
-#include "pg_glue.h"
+#include "fit_state.h"
+#include "memory_limit.h"
+#include "model_format.h"
+#include "pg_args.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
@@ -40,25 +43,6 @@ check_arg_type(Oid type, const char *name, bool strata)
 				 errmsg("%s has type %s", name, format_type_be(type)),
 				 errdetail(strata ? "strata must be integer, bigint or text."
 						   : "This argument must be boolean or integer 0/1.")));
-}
-
-void
-fg_fit_state_fill_config(fg_fit_state *st)
-{
-	fg_state_config *c = &st->config;
-
-	memset(c, 0, sizeof(*c));
-	c->opt = st->settings.opt;
-	c->has_c = st->settings.has_c;
-	c->n_feature_names = st->settings.n_feature_names;
-	c->feature_names = st->settings.feature_names;
-	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->s_kind = st->s_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->strata_kind = st->strata_type == TEXTOID ? FG_STRATA_TEXT
-		: st->strata_type == INT8OID ? FG_STRATA_INT8 : FG_STRATA_INT4;
-	c->has_options = st->options != NULL;
-	c->options = st->options ? (const uint8_t *) st->options : NULL;
-	c->options_len = st->options ? VARSIZE(st->options) : 0;
 }
 
 static fg_fit_state *
@@ -134,21 +118,6 @@ check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("rho, lambda and options must be the same for every row of a fit"),
 				 errhint("Use GROUP BY to fit several models with different settings.")));
-}
-
-void
-fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p)
-{
-	Size		limit = (Size) fg_max_training_memory_kb * 1024;
-	Size		per_row = (Size) 8 * Max(p, 0) + 2 + (st->uses_strata ? 4 : 0);
-
-	if (bytes > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("fairglmm training needs more memory than fairglmm.max_training_memory allows"),
-				 errdetail("After " UINT64_FORMAT " rows the training data needs %zu MB, more than the limit of %zu MB; each row takes %zu bytes.",
-						   st->train.n_rows, (bytes + (1 << 20) - 1) >> 20, limit >> 20, per_row),
-				 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
 }
 
 /*
@@ -279,7 +248,8 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 
 	/* growing is the only time memory is allocated: check the limit first */
 	if (!fg_train_has_room(&st->train))
-		fg_fit_check_memory(st, fg_train_memory_after(&st->train, 1), st->train.p);
+		fg_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
+									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
 	status = fg_train_add_row(&st->train, (const double *) ARR_DATA_PTR(arr), y, s,
 							  key, key_len, &err);
@@ -287,6 +257,13 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	if (status != FG_OK)
 		fg_report_error(&err);
 	PG_RETURN_POINTER(st);
+}
+
+/* The strata argument's key type in a model. */
+static fg_key_type
+key_type_for(Oid type)
+{
+	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
 }
 
 /* Solver memory beyond the rows: a few N-vectors and the stratum blocks. */
@@ -324,7 +301,7 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.rows_skipped = st->train.n_skipped;
 	model.p = st->train.p;
 	model.n_strata = fit->n_strata;
-	model.key_type = fit->n_strata > 0 ? fg_key_type_for(st->strata_type) : FG_KEY_NONE;
+	model.key_type = fit->n_strata > 0 ? key_type_for(st->strata_type) : FG_KEY_NONE;
 	model.feature_names = st->settings.n_feature_names >= 0 ? st->settings.feature_names : NULL;
 	model.intercept = fit->intercept;
 	model.beta = fit->beta;
@@ -395,9 +372,8 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		fg_report_error(&err);
 	data.feature_names = st->settings.n_feature_names >= 0
 		? (const char *const *) st->settings.feature_names : NULL;
-	if (fg_train_memory(&st->train) + solver_bytes(st, &data) > (Size) fg_max_training_memory_kb * 1024)
-		fg_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data),
-								 "training data and solver workspace");
+	fg_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data), NULL, 0,
+								"training data and solver workspace");
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);

@@ -14,7 +14,7 @@
 
 #include "fit_options.h"
 #include "options.h"
-#include "pg_glue.h"
+#include "pg_errors.h"
 
 static const char *
 jsonb_type_name(const JsonbValue *v)

@@ -17,10 +17,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/memutils.h"
 
 #include "fit_state.h"
+#include "memory_limit.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_serialfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_deserialfn);
@@ -174,7 +178,8 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 	{
 		const fg_state_view *view = &((fg_fit_view *) other)->view;
 
-		fg_fit_check_memory(st, fg_state_append_memory(&st->train, view), view->p);
+		fg_check_training_memory(fg_state_append_memory(&st->train, view), &st->train,
+									view->p, NULL);
 		status = fg_state_append(&st->train, view, &err);
 	}
 	else
@@ -185,11 +190,12 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 		/* as fg_state_append_memory: the rows, and every key possibly new */
 		if (probe.p < 0 && rows->p >= 0)
 			fg_train_set_p(&probe, rows->p, NULL);
-		fg_fit_check_memory(st, fg_train_memory_after(&probe, rows->n_rows) +
-							(rows->uses_strata
-							 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count, rows->dict.bytes_len)
-							 : 0),
-							rows->p);
+		fg_check_training_memory(fg_train_memory_after(&probe, rows->n_rows) +
+									(rows->uses_strata
+									 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count,
+															rows->dict.bytes_len)
+									 : 0),
+									&st->train, rows->p, NULL);
 		status = fg_train_merge(&st->train, rows, &err);
 	}
 	MemoryContextSwitchTo(old);

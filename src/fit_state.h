@@ -8,17 +8,15 @@
 
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "utils/jsonb.h"
 
 #include "fit_options.h"
-#include "pg_glue.h"
 #include "state_format.h"
 #include "train_state.h"
 
 /* Tags of the two kinds of `internal` values the aggregate passes around. */
 #define FG_FIT_STATE_TAG	0x46475453u	/* a collecting state (fg_fit_state) */
-#define FG_FIT_VIEW_TAG		0x46475456u	/* a deserialised partial state (fg_fit_view) */
+#define FG_FIT_VIEW_TAG	0x46475456u	/* a deserialised partial state (fg_fit_view) */
 
 typedef struct fg_fit_state
 {
@@ -50,20 +48,7 @@ typedef struct fg_fit_view
 	fg_state_view view;
 } fg_fit_view;
 
-/* The strata argument's key type in a model. */
-static inline fg_key_type
-fg_key_type_for(Oid type)
-{
-	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
-}
-
 /* Fill st->config from st's settings, argument types and options. */
 void		fg_fit_state_fill_config(fg_fit_state *st);
-
-/*
- * Fail with a hint when the rows would need more than the training limit;
- * p is the number of features (for the bytes per row in the message).
- */
-void		fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p);
 
 #endif							/* FG_FIT_STATE_H */

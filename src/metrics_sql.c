@@ -16,7 +16,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "pg_glue.h"
+#include "fg_core.h"
+#include "pg_args.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_di_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_di_invfn);
