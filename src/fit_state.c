@@ -9,7 +9,7 @@
 #include "fit_state.h"
 
 void
-fg_fit_state_fill_config(fg_fit_state *st)
+fgsql_fit_state_fill_config(fgsql_fit_state *st)
 {
 	fg_state_config *c = &st->config;
 

@@ -10,9 +10,9 @@
 #include "module.h"
 
 void
-fg_check_training_memory(Size bytes, const fg_train *rows, int p, const char *what)
+fgsql_check_training_memory(Size bytes, const fg_train *rows, int p, const char *what)
 {
-	Size		limit = (Size) fg_max_training_memory_kb * 1024;
+	Size		limit = (Size) fgsql_max_training_memory_kb * 1024;
 	Size		mb = (bytes + (1 << 20) - 1) >> 20;
 
 	if (bytes <= limit)

@@ -1,8 +1,8 @@
 /*
  * memory_limit.h -- the one check of fairglmm.max_training_memory.
  */
-#ifndef FG_MEMORY_LIMIT_H
-#define FG_MEMORY_LIMIT_H
+#ifndef FGSQL_MEMORY_LIMIT_H
+#define FGSQL_MEMORY_LIMIT_H
 
 #include "postgres.h"
 
@@ -14,7 +14,7 @@
  * rows (their count so far and the bytes each of p features takes); without,
  * the thing named by what.
  */
-void		fg_check_training_memory(Size bytes, const fg_train *rows, int p,
+void		fgsql_check_training_memory(Size bytes, const fg_train *rows, int p,
 										const char *what);
 
-#endif							/* FG_MEMORY_LIMIT_H */
+#endif							/* FGSQL_MEMORY_LIMIT_H */

@@ -163,13 +163,13 @@ get_model_cache(FunctionCallInfo fcinfo, int argno)
 	cache->valid = false;
 	MemoryContextReset(cache->mcxt);
 	arg = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
-	fg_pg_env_init(&env, cache->mcxt);
+	fgsql_env_init(&env, cache->mcxt);
 	if (fg_model_decode(&env, (const uint8 *) VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
 						&cache->model, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	validate_model_text(&cache->model);
 	if (fg_model_index_build(&env, &cache->model, &cache->index, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	if (!cache->constant)
 	{
 		cache->raw = MemoryContextAlloc(cache->mcxt, raw_len);

@@ -15,7 +15,7 @@
 
 PG_MODULE_MAGIC;
 
-int			fg_max_training_memory_kb = 1024 * 1024;	/* 1 GB */
+int			fgsql_max_training_memory_kb = 1024 * 1024;	/* 1 GB */
 
 /* fairglmm.blas_threads; only its assign hook acts on it */
 static int	blas_threads = 1;
@@ -55,7 +55,7 @@ _PG_init(void)
 	DefineCustomIntVariable("fairglmm.max_training_memory",
 							"Largest amount of memory one fairglmm_fit may use for its rows and solver.",
 							"Training stops with an error before it would exceed this.",
-							&fg_max_training_memory_kb,
+							&fgsql_max_training_memory_kb,
 							1024 * 1024, 1024, INT_MAX,
 							PGC_USERSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);

@@ -9,7 +9,7 @@
 #include "pg_args.h"
 
 uint8
-fg_binary_datum(Datum value, Oid type, const char *name)
+fgsql_binary_datum(Datum value, Oid type, const char *name)
 {
 	int32		v;
 

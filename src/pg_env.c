@@ -60,7 +60,7 @@ pg_region_unmap(void *arg)
 static void *
 pg_reserve(void *ctx, size_t *size, void **handle)
 {
-	size_t		want = ((size_t) fg_max_training_memory_kb * 1024 + FG_HUGE_PAGE - 1) &
+	size_t		want = ((size_t) fgsql_max_training_memory_kb * 1024 + FG_HUGE_PAGE - 1) &
 		~(FG_HUGE_PAGE - 1);
 	size_t		span = want + FG_HUGE_PAGE;
 	pg_region  *r;
@@ -110,7 +110,7 @@ pg_check_interrupts(void *ctx)
 }
 
 void
-fg_pg_env_init(fg_env *env, MemoryContext mcxt)
+fgsql_env_init(fg_env *env, MemoryContext mcxt)
 {
 	env->alloc = pg_alloc;
 	env->release = pg_release;

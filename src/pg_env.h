@@ -1,8 +1,8 @@
 /*
  * pg_env.h -- the core's environment (fg_env) inside a backend.
  */
-#ifndef FG_PG_ENV_H
-#define FG_PG_ENV_H
+#ifndef FGSQL_PG_ENV_H
+#define FGSQL_PG_ENV_H
 
 #include "postgres.h"
 
@@ -12,6 +12,6 @@
  * An fg_env that allocates in mcxt (huge allocations allowed), honours query
  * cancellation, and reserves the training rows' region with huge pages.
  */
-void		fg_pg_env_init(fg_env *env, MemoryContext mcxt);
+void		fgsql_env_init(fg_env *env, MemoryContext mcxt);
 
-#endif							/* FG_PG_ENV_H */
+#endif							/* FGSQL_PG_ENV_H */

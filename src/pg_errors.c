@@ -8,7 +8,7 @@
 #include "pg_errors.h"
 
 void
-fg_report_error(const fg_error *err)
+fgsql_report_error(const fg_error *err)
 {
 	int			code;
 
