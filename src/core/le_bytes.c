@@ -54,10 +54,12 @@ fg_le_put_bytes(fg_le_writer *w, const void *data, size_t n)
 	w->pos += n;
 }
 
+/* Doubles as fg_le_put_f64 writes them: on a little-endian host one copy. */
 void
 fg_le_put_f64_array(fg_le_writer *w, const double *v, size_t n)
 {
-	if (n > (SIZE_MAX - 7) / 8 || !room(w, n * 8))
+	/* all of the array or none of it */
+	if (n > SIZE_MAX / 8 || !room(w, n * 8))
 	{
 		w->overrun = true;
 		return;
