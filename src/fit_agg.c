@@ -20,10 +20,13 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "fit_state.h"
-#include "model_format.h"
 #include "boosting.h"
-#include "pg_glue.h"
+#include "fit_state.h"
+#include "memory_limit.h"
+#include "model_format.h"
+#include "pg_args.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
@@ -42,36 +45,17 @@ check_arg_type(Oid type, const char *name, bool strata)
 						   : "This argument must be boolean or integer 0/1.")));
 }
 
-void
-fg_fit_state_fill_config(fg_fit_state *st)
-{
-	fg_state_config *c = &st->config;
-
-	memset(c, 0, sizeof(*c));
-	c->opt = st->settings.opt;
-	c->has_c = st->settings.has_c;
-	c->n_feature_names = st->settings.n_feature_names;
-	c->feature_names = st->settings.feature_names;
-	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->s_kind = st->s_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->strata_kind = st->strata_type == TEXTOID ? FG_STRATA_TEXT
-		: st->strata_type == INT8OID ? FG_STRATA_INT8 : FG_STRATA_INT4;
-	c->has_options = st->options != NULL;
-	c->options = st->options ? (const uint8_t *) st->options : NULL;
-	c->options_len = st->options ? VARSIZE(st->options) : 0;
-}
-
-static fg_fit_state *
+static fgsql_fit_state *
 create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
-	fg_fit_state *st = palloc0(sizeof(fg_fit_state));
+	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
 	Jsonb	   *options = NULL;
 	fg_error	err;
 
-	st->tag = FG_FIT_STATE_TAG;
+	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
-	fg_pg_env_init(&st->env, aggcxt);
+	fgsql_env_init(&st->env, aggcxt);
 	st->y_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	st->strata_type = get_fn_expr_argtype(fcinfo->flinfo, 3);
 	st->s_type = get_fn_expr_argtype(fcinfo->flinfo, 4);
@@ -89,14 +73,14 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 		options = PG_GETARG_JSONB_P_COPY(7);
 		st->options = options;
 	}
-	fg_parse_fit_settings(PG_GETARG_FLOAT8(5), PG_GETARG_FLOAT8(6), options, &st->settings);
+	fgsql_parse_fit_settings(PG_GETARG_FLOAT8(5), PG_GETARG_FLOAT8(6), options, &st->settings);
 	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
 	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 5) &&
 		get_fn_expr_arg_stable(fcinfo->flinfo, 6) &&
 		(PG_NARGS() <= 7 || get_fn_expr_arg_stable(fcinfo->flinfo, 7));
-	fg_fit_state_fill_config(st);
+	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
 }
@@ -107,7 +91,7 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
  * which spares a memcmp of the options per row.
  */
 static void
-check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
+check_constant_args(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 {
 	bool		same;
 
@@ -136,27 +120,12 @@ check_constant_args(FunctionCallInfo fcinfo, fg_fit_state *st)
 				 errhint("Use GROUP BY to fit several models with different settings.")));
 }
 
-void
-fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p)
-{
-	Size		limit = (Size) fg_max_training_memory_kb * 1024;
-	Size		per_row = (Size) 8 * Max(p, 0) + 2 + (st->uses_strata ? 4 : 0);
-
-	if (bytes > limit)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("fairglmm training needs more memory than fairglmm.max_training_memory allows"),
-				 errdetail("After " UINT64_FORMAT " rows the training data needs %zu MB, more than the limit of %zu MB; each row takes %zu bytes.",
-						   st->train.n_rows, (bytes + (1 << 20) - 1) >> 20, limit >> 20, per_row),
-				 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
-}
-
 /*
  * Check one row's features: false when x has a NULL element (the row is
  * skipped).  The first usable row fixes the number of features.
  */
 static bool
-check_features(fg_fit_state *st, ArrayType *arr)
+check_features(fgsql_fit_state *st, ArrayType *arr)
 {
 	int			n;
 	const double *v;
@@ -186,7 +155,7 @@ check_features(fg_fit_state *st, ArrayType *arr)
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("x has %d elements; at most %d features are supported", n, FG_MODEL_MAX_P)));
 		if (fg_train_set_p(&st->train, n, &err) != FG_OK)
-			fg_report_error(&err);
+			fgsql_report_error(&err);
 	}
 	else if (n != st->train.p)
 		ereport(ERROR,
@@ -208,7 +177,7 @@ check_features(fg_fit_state *st, ArrayType *arr)
 
 /* The stratum's dictionary key: 8 sortable bytes for integers, the bytes of text. */
 static const uint8 *
-stratum_key(fg_fit_state *st, Datum d, uint8 ibuf[8], size_t *len)
+stratum_key(fgsql_fit_state *st, Datum d, uint8 ibuf[8], size_t *len)
 {
 	if (st->strata_type == TEXTOID)
 	{
@@ -236,7 +205,7 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt,
 				old;
-	fg_fit_state *st;
+	fgsql_fit_state *st;
 	ArrayType  *arr;
 	uint8		y,
 				s,
@@ -255,7 +224,7 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 		st = create_state(fcinfo, aggcxt);
 	else
 	{
-		st = (fg_fit_state *) PG_GETARG_POINTER(0);
+		st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
 		check_constant_args(fcinfo, st);
 	}
 
@@ -272,26 +241,34 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
 	}
-	y = fg_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
-	s = fg_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
+	y = fgsql_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
+	s = fgsql_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
 	/* growing is the only time memory is allocated: check the limit first */
 	if (!fg_train_has_room(&st->train))
-		fg_fit_check_memory(st, fg_train_memory_after(&st->train, 1), st->train.p);
+		fgsql_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
+									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
 	status = fg_train_add_row(&st->train, (const double *) ARR_DATA_PTR(arr), y, s,
 							  key, key_len, &err);
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	PG_RETURN_POINTER(st);
+}
+
+/* The strata argument's key type in a model. */
+static fg_key_type
+key_type_for(Oid type)
+{
+	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
 }
 
 /* Solver memory beyond the rows: a few N-vectors and the stratum blocks. */
 static Size
-solver_bytes(const fg_fit_state *st, const fg_data *data)
+solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 {
 	Size		k = 1 + data->p;
 	Size		n = data->n_strata;
@@ -304,7 +281,7 @@ solver_bytes(const fg_fit_state *st, const fg_data *data)
 }
 
 static bytea *
-encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
+encode_model(const fgsql_fit_state *st, const fg_fit *fit, fg_env *env)
 {
 	fg_model	model;
 	uint8	   *bytes;
@@ -324,7 +301,7 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.rows_skipped = st->train.n_skipped;
 	model.p = st->train.p;
 	model.n_strata = fit->n_strata;
-	model.key_type = fit->n_strata > 0 ? fg_key_type_for(st->strata_type) : FG_KEY_NONE;
+	model.key_type = fit->n_strata > 0 ? key_type_for(st->strata_type) : FG_KEY_NONE;
 	model.feature_names = st->settings.n_feature_names >= 0 ? st->settings.feature_names : NULL;
 	model.intercept = fit->intercept;
 	model.beta = fit->beta;
@@ -353,7 +330,7 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.unidentified = fit->unidentified;
 
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	result = palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), bytes, len);
@@ -363,7 +340,7 @@ encode_model(const fg_fit_state *st, const fg_fit *fit, fg_env *env)
 Datum
 fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 {
-	fg_fit_state *st;
+	fgsql_fit_state *st;
 	fg_data		data;
 	fg_fit		fit;
 	fg_error	err;
@@ -375,8 +352,8 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	st = (fg_fit_state *) PG_GETARG_POINTER(0);
-	if (st->tag != FG_FIT_STATE_TAG)
+	st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
+	if (st->tag != FGSQL_FIT_STATE_TAG)
 		elog(ERROR, "fairglmm_fit_finalfn called with a foreign state");
 	if (st->train.n_rows == 0)
 	{
@@ -392,19 +369,18 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	status = fg_train_data(&st->train, &data, &err);
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	data.feature_names = st->settings.n_feature_names >= 0
 		? (const char *const *) st->settings.feature_names : NULL;
-	if (fg_train_memory(&st->train) + solver_bytes(st, &data) > (Size) fg_max_training_memory_kb * 1024)
-		fg_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data),
-								 "training data and solver workspace");
+	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data), NULL, 0,
+								"training data and solver workspace");
 
 	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
-	fg_pg_env_init(&env, work);
+	fgsql_env_init(&env, work);
 
 	if (fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	if (!fit.converged)
 		ereport(WARNING,
 				(errmsg("fairglmm_fit did not converge"),

@@ -14,7 +14,7 @@
 
 #include "fit_options.h"
 #include "options.h"
-#include "pg_glue.h"
+#include "pg_errors.h"
 
 static const char *
 jsonb_type_name(const JsonbValue *v)
@@ -73,7 +73,7 @@ number_value(const fg_option_def *def, const JsonbValue *v)
 				 errdetail("The value given is beyond the range of double precision."),
 				 errhint("%s", option_hint(def))));
 	if (fg_option_check_value(def, d, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	return d;
 }
 
@@ -103,7 +103,7 @@ method_value(const fg_option_def *def, const JsonbValue *v)
 }
 
 static void
-parse_feature_names(const JsonbValue *v, fg_fit_settings *settings)
+parse_feature_names(const JsonbValue *v, fgsql_fit_settings *settings)
 {
 	JsonbIterator *it;
 	JsonbValue	elem;
@@ -149,7 +149,7 @@ parse_feature_names(const JsonbValue *v, fg_fit_settings *settings)
 
 /* Set the option of one key of the options object. */
 static void
-parse_option(const char *key, int key_len, const JsonbValue *v, fg_fit_settings *settings)
+parse_option(const char *key, int key_len, const JsonbValue *v, fgsql_fit_settings *settings)
 {
 	const fg_option_def *def = fg_option_find(key, key_len);
 
@@ -186,7 +186,7 @@ parse_option(const char *key, int key_len, const JsonbValue *v, fg_fit_settings 
 }
 
 void
-fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings *settings)
+fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fgsql_fit_settings *settings)
 {
 	fg_error	err;
 
@@ -199,7 +199,7 @@ fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings
 	/* the two arguments first, as their errors came first before options existed */
 	if (fg_option_check_value(fg_option_find("rho", 3), rho, &err) != FG_OK ||
 		fg_option_check_value(fg_option_find("lambda", 6), lambda, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 
 	if (options != NULL)
 	{
@@ -233,5 +233,5 @@ fg_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_fit_settings
 		settings->opt.method = FG_METHOD_FAIR_GLMM;
 	settings->has_c = !isnan(settings->opt.c);
 	if (fg_options_check(&settings->opt, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 }

@@ -1,8 +1,8 @@
 /*
  * fit_options.h -- the options of fairglmm_fit, parsed from jsonb.
  */
-#ifndef FG_FIT_OPTIONS_H
-#define FG_FIT_OPTIONS_H
+#ifndef FGSQL_FIT_OPTIONS_H
+#define FGSQL_FIT_OPTIONS_H
 
 #include "postgres.h"
 
@@ -10,20 +10,20 @@
 
 #include "fg_core.h"
 
-typedef struct fg_fit_settings
+typedef struct fgsql_fit_settings
 {
 	fg_options	opt;
 	bool		has_c;
 	int			n_feature_names;	/* -1 when not given */
 	char	  **feature_names;
-} fg_fit_settings;
+} fgsql_fit_settings;
 
 /*
  * Fill *settings from rho, lambda and the options (NULL for the six-argument
  * form).  Raises an error for unknown keys, bad values, or a missing method.
  * Allocates feature names in CurrentMemoryContext.
  */
-void		fg_parse_fit_settings(double rho, double lambda, Jsonb *options,
-								  fg_fit_settings *settings);
+void		fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options,
+								  fgsql_fit_settings *settings);
 
-#endif							/* FG_FIT_OPTIONS_H */
+#endif							/* FGSQL_FIT_OPTIONS_H */

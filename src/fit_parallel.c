@@ -17,10 +17,14 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/memutils.h"
 
 #include "fit_state.h"
+#include "memory_limit.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_serialfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_deserialfn);
@@ -39,14 +43,14 @@ check_aggregate_context(FunctionCallInfo fcinfo, MemoryContext *aggcxt, const ch
 Datum
 fairglmm_fit_serialfn(PG_FUNCTION_ARGS)
 {
-	fg_fit_state *st;
+	fgsql_fit_state *st;
 	size_t		len;
 	bytea	   *result;
 	fg_error	err;
 
 	check_aggregate_context(fcinfo, NULL, "fairglmm_fit_serialfn");
-	st = (fg_fit_state *) PG_GETARG_POINTER(0);
-	if (st->tag != FG_FIT_STATE_TAG)
+	st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
+	if (st->tag != FGSQL_FIT_STATE_TAG)
 		elog(ERROR, "fairglmm_fit_serialfn called with a foreign state");
 
 	len = fg_state_encoded_size(&st->config, &st->train);
@@ -60,7 +64,7 @@ fairglmm_fit_serialfn(PG_FUNCTION_ARGS)
 	result = (bytea *) palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	if (fg_state_encode(&st->config, &st->train, (uint8 *) VARDATA(result), len, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -69,33 +73,33 @@ Datum
 fairglmm_fit_deserialfn(PG_FUNCTION_ARGS)
 {
 	bytea	   *bytes;
-	fg_fit_view *v;
+	fgsql_fit_view *v;
 	fg_env		env;
 	fg_error	err;
 
 	check_aggregate_context(fcinfo, NULL, "fairglmm_fit_deserialfn");
 	/* called in the per-input-tuple context, which outlives the next combine */
 	bytes = PG_GETARG_BYTEA_PP(0);
-	v = palloc0(sizeof(fg_fit_view));
-	v->tag = FG_FIT_VIEW_TAG;
-	fg_pg_env_init(&env, CurrentMemoryContext);
+	v = palloc0(sizeof(fgsql_fit_view));
+	v->tag = FGSQL_FIT_VIEW_TAG;
+	fgsql_env_init(&env, CurrentMemoryContext);
 	if (fg_state_decode(&env, (const uint8 *) VARDATA_ANY(bytes), VARSIZE_ANY_EXHDR(bytes),
 						&v->view, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	PG_RETURN_POINTER(v);
 }
 
 /* A collecting state with the settings of a partial state, no rows yet. */
-static fg_fit_state *
+static fgsql_fit_state *
 state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
-	fg_fit_state *st = palloc0(sizeof(fg_fit_state));
+	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
 	fg_error	err;
 
-	st->tag = FG_FIT_STATE_TAG;
+	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
-	fg_pg_env_init(&st->env, aggcxt);
+	fgsql_env_init(&st->env, aggcxt);
 	st->y_type = c->y_kind == FG_ARG_BOOL ? BOOLOID : INT4OID;
 	st->s_type = c->s_kind == FG_ARG_BOOL ? BOOLOID : INT4OID;
 	st->strata_type = c->strata_kind == FG_STRATA_TEXT ? TEXTOID
@@ -122,9 +126,9 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 		memcpy(st->options, c->options, c->options_len);
 	}
 	st->uses_strata = fg_method_uses_strata(c->opt.method);
-	fg_fit_state_fill_config(st);
+	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
 }
@@ -141,7 +145,7 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt,
 				old;
-	fg_fit_state *st = PG_ARGISNULL(0) ? NULL : (fg_fit_state *) PG_GETARG_POINTER(0);
+	fgsql_fit_state *st = PG_ARGISNULL(0) ? NULL : (fgsql_fit_state *) PG_GETARG_POINTER(0);
 	void	   *other = PG_ARGISNULL(1) ? NULL : PG_GETARG_POINTER(1);
 	const fg_state_config *config;
 	fg_error	err;
@@ -154,46 +158,48 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(st);
 	}
-	if (st != NULL && st->tag != FG_FIT_STATE_TAG)
+	if (st != NULL && st->tag != FGSQL_FIT_STATE_TAG)
 		elog(ERROR, "fairglmm_fit_combinefn called with a foreign state");
 
-	if (*(uint32 *) other == FG_FIT_VIEW_TAG)
-		config = &((fg_fit_view *) other)->view.config;
-	else if (*(uint32 *) other == FG_FIT_STATE_TAG)
-		config = &((fg_fit_state *) other)->config;
+	if (*(uint32 *) other == FGSQL_FIT_VIEW_TAG)
+		config = &((fgsql_fit_view *) other)->view.config;
+	else if (*(uint32 *) other == FGSQL_FIT_STATE_TAG)
+		config = &((fgsql_fit_state *) other)->config;
 	else
 		elog(ERROR, "fairglmm_fit_combinefn called with a foreign state");
 
 	if (st == NULL)
 		st = state_from_config(config, aggcxt);
 	else if (fg_state_config_check_equal(&st->config, config, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 
 	old = MemoryContextSwitchTo(st->mcxt);
-	if (*(uint32 *) other == FG_FIT_VIEW_TAG)
+	if (*(uint32 *) other == FGSQL_FIT_VIEW_TAG)
 	{
-		const fg_state_view *view = &((fg_fit_view *) other)->view;
+		const fg_state_view *view = &((fgsql_fit_view *) other)->view;
 
-		fg_fit_check_memory(st, fg_state_append_memory(&st->train, view), view->p);
+		fgsql_check_training_memory(fg_state_append_memory(&st->train, view), &st->train,
+									view->p, NULL);
 		status = fg_state_append(&st->train, view, &err);
 	}
 	else
 	{
-		const fg_train *rows = &((fg_fit_state *) other)->train;
+		const fg_train *rows = &((fgsql_fit_state *) other)->train;
 		fg_train	probe = st->train;	/* shallow copy, for the estimate only */
 
 		/* as fg_state_append_memory: the rows, and every key possibly new */
 		if (probe.p < 0 && rows->p >= 0)
 			fg_train_set_p(&probe, rows->p, NULL);
-		fg_fit_check_memory(st, fg_train_memory_after(&probe, rows->n_rows) +
-							(rows->uses_strata
-							 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count, rows->dict.bytes_len)
-							 : 0),
-							rows->p);
+		fgsql_check_training_memory(fg_train_memory_after(&probe, rows->n_rows) +
+									(rows->uses_strata
+									 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count,
+															rows->dict.bytes_len)
+									 : 0),
+									&st->train, rows->p, NULL);
 		status = fg_train_merge(&st->train, rows, &err);
 	}
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	PG_RETURN_POINTER(st);
 }

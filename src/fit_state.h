@@ -3,26 +3,24 @@
  * by the serial path (fit_agg.c: transition and final functions) and the
  * parallel path (fit_parallel.c: serialise, deserialise, combine).
  */
-#ifndef FG_FIT_STATE_H
-#define FG_FIT_STATE_H
+#ifndef FGSQL_FIT_STATE_H
+#define FGSQL_FIT_STATE_H
 
 #include "postgres.h"
 
-#include "catalog/pg_type.h"
 #include "utils/jsonb.h"
 
 #include "fit_options.h"
-#include "pg_glue.h"
 #include "state_format.h"
 #include "train_state.h"
 
 /* Tags of the two kinds of `internal` values the aggregate passes around. */
-#define FG_FIT_STATE_TAG	0x46475453u	/* a collecting state (fg_fit_state) */
-#define FG_FIT_VIEW_TAG		0x46475456u	/* a deserialised partial state (fg_fit_view) */
+#define FGSQL_FIT_STATE_TAG	0x46475453u	/* a collecting state (fgsql_fit_state) */
+#define FGSQL_FIT_VIEW_TAG	0x46475456u	/* a deserialised partial state (fgsql_fit_view) */
 
-typedef struct fg_fit_state
+typedef struct fgsql_fit_state
 {
-	uint32		tag;			/* FG_FIT_STATE_TAG */
+	uint32		tag;			/* FGSQL_FIT_STATE_TAG */
 	MemoryContext mcxt;			/* the aggregate context everything lives in */
 	fg_env		env;
 
@@ -30,40 +28,27 @@ typedef struct fg_fit_state
 	Oid			strata_type;
 	Oid			s_type;
 
-	fg_fit_settings settings;
+	fgsql_fit_settings settings;
 	Jsonb	   *options;		/* copy, to check every row passes the same */
 	bool		settings_stable;	/* rho, lambda, options are constants or parameters */
 	bool		uses_strata;
 	fg_state_config config;		/* the settings in the core's terms */
 
 	fg_train	train;			/* the rows */
-} fg_fit_state;
+} fgsql_fit_state;
 
 /*
  * A partial state as the leader of a parallel aggregate receives it: a
  * validated view into the serialised bytes, which live as long as the input
  * tuple, i.e. until the combine function that follows has run.
  */
-typedef struct fg_fit_view
+typedef struct fgsql_fit_view
 {
-	uint32		tag;			/* FG_FIT_VIEW_TAG */
+	uint32		tag;			/* FGSQL_FIT_VIEW_TAG */
 	fg_state_view view;
-} fg_fit_view;
-
-/* The strata argument's key type in a model. */
-static inline fg_key_type
-fg_key_type_for(Oid type)
-{
-	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
-}
+} fgsql_fit_view;
 
 /* Fill st->config from st's settings, argument types and options. */
-void		fg_fit_state_fill_config(fg_fit_state *st);
+void		fgsql_fit_state_fill_config(fgsql_fit_state *st);
 
-/*
- * Fail with a hint when the rows would need more than the training limit;
- * p is the number of features (for the bytes per row in the message).
- */
-void		fg_fit_check_memory(const fg_fit_state *st, Size bytes, int p);
-
-#endif							/* FG_FIT_STATE_H */
+#endif							/* FGSQL_FIT_STATE_H */

@@ -16,7 +16,8 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
-#include "pg_glue.h"
+#include "fg_core.h"
+#include "pg_args.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_di_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_di_invfn);
@@ -76,8 +77,8 @@ di_update(FunctionCallInfo fcinfo, int sign)
 	/* rows with a NULL prediction or group are not counted */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_ARRAYTYPE_P(arr);
-	yhat = fg_binary_datum(PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), "yhat");
-	s = fg_binary_datum(PG_GETARG_DATUM(2), get_fn_expr_argtype(fcinfo->flinfo, 2), "sensitive");
+	yhat = fgsql_binary_datum(PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), "yhat");
+	s = fgsql_binary_datum(PG_GETARG_DATUM(2), get_fn_expr_argtype(fcinfo->flinfo, 2), "sensitive");
 	c[s ? 2 : 0] += sign;
 	c[s ? 3 : 1] += sign * yhat;
 	PG_RETURN_ARRAYTYPE_P(arr);

@@ -27,7 +27,8 @@
 
 #include "model_index.h"
 #include "options.h"
-#include "pg_glue.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
 typedef struct model_cache
 {
@@ -162,13 +163,13 @@ get_model_cache(FunctionCallInfo fcinfo, int argno)
 	cache->valid = false;
 	MemoryContextReset(cache->mcxt);
 	arg = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(argno));
-	fg_pg_env_init(&env, cache->mcxt);
+	fgsql_env_init(&env, cache->mcxt);
 	if (fg_model_decode(&env, (const uint8 *) VARDATA_ANY(arg), VARSIZE_ANY_EXHDR(arg),
 						&cache->model, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	validate_model_text(&cache->model);
 	if (fg_model_index_build(&env, &cache->model, &cache->index, &err) != FG_OK)
-		fg_report_error(&err);
+		fgsql_report_error(&err);
 	if (!cache->constant)
 	{
 		cache->raw = MemoryContextAlloc(cache->mcxt, raw_len);
@@ -179,8 +180,9 @@ get_model_cache(FunctionCallInfo fcinfo, int argno)
 	return cache;
 }
 
-const fg_model *
-fg_get_model(FunctionCallInfo fcinfo, int argno)
+/* The model argument, decoded once and cached across the calls of one query. */
+static const fg_model *
+get_model(FunctionCallInfo fcinfo, int argno)
 {
 	return &get_model_cache(fcinfo, argno)->model;
 }
@@ -352,7 +354,7 @@ fairglmm_classify(PG_FUNCTION_ARGS)
 					 errdetail("threshold is %g.", threshold)));
 	}
 	else
-		threshold = fg_get_model(fcinfo, 0)->opt.threshold;
+		threshold = get_model(fcinfo, 0)->opt.threshold;
 	PG_RETURN_BOOL(prob >= threshold);
 }
 
@@ -458,7 +460,7 @@ json_options(StringInfo buf, const fg_model *m)
 Datum
 fairglmm_info(PG_FUNCTION_ARGS)
 {
-	const fg_model *m = fg_get_model(fcinfo, 0);
+	const fg_model *m = get_model(fcinfo, 0);
 	StringInfoData buf;
 	char		name[32];
 
@@ -570,7 +572,7 @@ fairglmm_info(PG_FUNCTION_ARGS)
 Datum
 fairglmm_coefficients(PG_FUNCTION_ARGS)
 {
-	const fg_model *m = fg_get_model(fcinfo, 0);
+	const fg_model *m = get_model(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[2];
 	bool		nulls[2] = {false, false};
@@ -593,7 +595,7 @@ fairglmm_coefficients(PG_FUNCTION_ARGS)
 Datum
 fairglmm_random_effects(PG_FUNCTION_ARGS)
 {
-	const fg_model *m = fg_get_model(fcinfo, 0);
+	const fg_model *m = get_model(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};

@@ -101,14 +101,3 @@ fg_sigmoid(double eta)
 		return e / (1.0 + e);
 	}
 }
-
-double
-fg_log1pexp(double eta)
-{
-	/* log(1 + e^eta): exact branches that never overflow */
-	if (eta > 35.0)
-		return eta;
-	if (eta > -35.0)
-		return log1p(exp(eta));
-	return exp(eta);
-}

@@ -221,11 +221,10 @@ typedef struct fg_fit
 fg_status	fg_fit_model(const fg_env *env, const fg_data *data,
 						 const fg_options *opt, fg_fit *fit, fg_error *err);
 
-/* ---------- objective (exact, used by solver and by tests) ---------- */
+/* ---------- the logistic function ---------- */
 
-/* sigmoid and log(1 + exp(eta)) computed without overflow */
+/* 1 / (1 + exp(-eta)) computed without overflow */
 double		fg_sigmoid(double eta);
-double		fg_log1pexp(double eta);
 
 /* ---------- metrics ---------- */
 

@@ -37,6 +37,7 @@
  * options it lacks (l2) get their defaults.
  */
 #include "model_format.h"
+#include "le_bytes.h"
 #include "options.h"
 
 #include <math.h>
@@ -136,30 +137,6 @@ key_at(const fg_model *m, uint64_t i, size_t *len)
 
 	*len = (size_t) (m->key_offsets[i + 1] - start);
 	return m->keys == NULL ? NULL : m->keys + start;
-}
-
-int64_t
-fg_model_find_stratum(const fg_model *model, const uint8_t *key, size_t key_len)
-{
-	uint64_t	lo = 0;
-	uint64_t	hi = model->n_strata;
-
-	/* invariant: the key, if present, has an index in [lo, hi) */
-	while (lo < hi)
-	{
-		uint64_t	mid = lo + (hi - lo) / 2;
-		size_t		mid_len;
-		const uint8_t *mid_key = key_at(model, mid, &mid_len);
-		int			c = fg_key_compare(mid_key, mid_len, key, key_len);
-
-		if (c == 0)
-			return (int64_t) mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
 }
 
 double
@@ -349,68 +326,11 @@ check_model_v2(const fg_model *m, fg_status status, fg_error *err)
 
 /* ---------- encoding ---------- */
 
-typedef struct writer
-{
-	uint8_t    *buf;
-	size_t		pos;
-} writer;
-
+/* a flag is stored as one byte, 0 or 1 (get_bool below insists on it) */
 static void
-put_u8(writer *w, uint8_t v)
+put_bool(fg_le_writer *w, bool v)
 {
-	w->buf[w->pos++] = v;
-}
-
-static void
-put_u16(writer *w, uint16_t v)
-{
-	put_u8(w, (uint8_t) (v & 0xFF));
-	put_u8(w, (uint8_t) (v >> 8));
-}
-
-static void
-put_u32(writer *w, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		put_u8(w, (uint8_t) ((v >> (8 * i)) & 0xFF));
-}
-
-static void
-put_u64(writer *w, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		put_u8(w, (uint8_t) ((v >> (8 * i)) & 0xFF));
-}
-
-static void
-put_i32(writer *w, int32_t v)
-{
-	/* signed to unsigned conversion is defined as modulo 2^32 */
-	put_u32(w, (uint32_t) v);
-}
-
-static void
-put_f64(writer *w, double v)
-{
-	uint64_t	bits;
-
-	/* the bit pattern, NaN payloads included, goes out unchanged */
-	memcpy(&bits, &v, sizeof(bits));
-	put_u64(w, bits);
-}
-
-static void
-put_bool(writer *w, bool v)
-{
-	put_u8(w, v ? 1 : 0);
-}
-
-static void
-put_bytes(writer *w, const void *data, size_t len)
-{
-	if (len > 0)
-		memcpy(w->buf + w->pos, data, len);
-	w->pos += len;
+	fg_le_put_u8(w, v ? 1 : 0);
 }
 
 fg_status
@@ -420,7 +340,8 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	const fg_model *m = model;
 	uint64_t	total;
 	size_t		len;
-	writer		w;
+	fg_le_writer w;
+	uint8_t    *buf;
 	fg_status	status;
 
 	*out = NULL;
@@ -484,42 +405,41 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 					  (unsigned long long) total);
 
 	len = (size_t) total;
-	w.buf = fg_alloc(env, len);
-	w.pos = 0;
-	if (w.buf == NULL)
+	buf = fg_alloc(env, len);
+	if (buf == NULL)
 		return out_of_memory(err, len);
+	fg_le_writer_init(&w, buf, len);
 
 	/* header */
-	put_u32(&w, FG_MODEL_MAGIC);
-	put_u16(&w, FG_MODEL_VERSION);
-	put_u16(&w, BYTE_ORDER_MARK);
-	put_u32(&w, 0);				/* flags */
-	put_u64(&w, total);
+	fg_le_put_u32(&w, FG_MODEL_MAGIC);
+	fg_le_put_u16(&w, FG_MODEL_VERSION);
+	fg_le_put_u16(&w, BYTE_ORDER_MARK);
+	fg_le_put_u32(&w, 0);				/* flags */
+	fg_le_put_u64(&w, total);
 
 	/* options */
-	fg_options_block_write(&m->opt, w.buf + w.pos);
-	w.pos += fg_options_block_size();
+	fg_options_block_write(&m->opt, &w);
 
 	/* counts */
-	put_u64(&w, m->rows_used);
-	put_u64(&w, m->rows_skipped);
-	put_u32(&w, (uint32_t) m->p);
-	put_u32(&w, m->n_strata);
-	put_u8(&w, (uint8_t) m->key_type);
+	fg_le_put_u64(&w, m->rows_used);
+	fg_le_put_u64(&w, m->rows_skipped);
+	fg_le_put_u32(&w, (uint32_t) m->p);
+	fg_le_put_u32(&w, m->n_strata);
+	fg_le_put_u8(&w, (uint8_t) m->key_type);
 	put_bool(&w, m->feature_names != NULL);
 
 	/* coefficients and names */
-	put_f64(&w, m->intercept);
+	fg_le_put_f64(&w, m->intercept);
 	for (int j = 0; j < m->p; j++)
-		put_f64(&w, m->beta[j]);
+		fg_le_put_f64(&w, m->beta[j]);
 	if (m->feature_names != NULL)
 	{
 		for (int j = 0; j < m->p; j++)
 		{
 			size_t		name_len = strlen(m->feature_names[j]);
 
-			put_u32(&w, (uint32_t) name_len);
-			put_bytes(&w, m->feature_names[j], name_len);
+			fg_le_put_u32(&w, (uint32_t) name_len);
+			fg_le_put_bytes(&w, m->feature_names[j], name_len);
 		}
 	}
 
@@ -529,41 +449,48 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 		uint64_t	start = m->key_offsets[i];
 		uint64_t	key_len = m->key_offsets[i + 1] - start;
 
-		put_u32(&w, (uint32_t) key_len);
-		put_bytes(&w, m->keys + start, (size_t) key_len);
-		put_f64(&w, m->b[i]);
-		put_u64(&w, m->stratum_rows[i]);
+		fg_le_put_u32(&w, (uint32_t) key_len);
+		fg_le_put_bytes(&w, m->keys + start, (size_t) key_len);
+		fg_le_put_f64(&w, m->b[i]);
+		fg_le_put_u64(&w, m->stratum_rows[i]);
 	}
 
 	/* fit statistics */
-	put_i32(&w, m->iterations);
+	fg_le_put_i32(&w, m->iterations);
 	put_bool(&w, m->converged);
-	put_f64(&w, m->grad_norm);
-	put_f64(&w, m->objective);
-	put_f64(&w, m->multiplier);
-	put_f64(&w, m->train_accuracy);
-	put_f64(&w, m->train_di);
-	put_f64(&w, m->train_cov);
-	put_f64(&w, m->q);
-	put_i32(&w, m->steps);
-	put_u8(&w, (uint8_t) m->stop_reason);
-	put_f64(&w, m->bic);
+	fg_le_put_f64(&w, m->grad_norm);
+	fg_le_put_f64(&w, m->objective);
+	fg_le_put_f64(&w, m->multiplier);
+	fg_le_put_f64(&w, m->train_accuracy);
+	fg_le_put_f64(&w, m->train_di);
+	fg_le_put_f64(&w, m->train_cov);
+	fg_le_put_f64(&w, m->q);
+	fg_le_put_i32(&w, m->steps);
+	fg_le_put_u8(&w, (uint8_t) m->stop_reason);
+	fg_le_put_f64(&w, m->bic);
 	put_bool(&w, m->selected != NULL);
 	if (m->selected != NULL)
 	{
 		for (int j = 0; j < m->p; j++)
-			put_u32(&w, m->selected[j]);
+			fg_le_put_u32(&w, m->selected[j]);
 	}
 
 	/* separation */
-	put_u64(&w, m->separated_rows);
-	put_u32(&w, m->n_unidentified);
+	fg_le_put_u64(&w, m->separated_rows);
+	fg_le_put_u32(&w, m->n_unidentified);
 	for (uint32_t k = 0; k < m->n_unidentified; k++)
-		put_u32(&w, m->unidentified[k]);
+		fg_le_put_u32(&w, m->unidentified[k]);
 
-	put_u32(&w, fg_crc32c(0, w.buf, w.pos));
+	fg_le_put_u32(&w, fg_crc32c(0, buf, w.pos));
 
-	*out = w.buf;
+	/* the size computed above and the fields written must agree */
+	if (w.overrun || w.pos != len)
+	{
+		fg_release(env, buf);
+		return reject(err, FG_ERR_INVALID,
+					  "The encoded model does not fill the %zu bytes it was sized for.", len);
+	}
+	*out = buf;
 	*out_len = len;
 	return FG_OK;
 }
@@ -571,124 +498,23 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 /* ---------- decoding ---------- */
 
 /*
- * Reads bounded by end (the start of the checksum).  The decoder checks the
- * space before each group of reads so it can say what is missing; the
- * getters check again and set overrun rather than read past end, so that a
+ * Reads are bounded by the start of the checksum.  The decoder checks the
+ * space before each group of reads so it can say what is missing; the reader
+ * checks again and sets overrun rather than read past the end, so that a
  * mistake in those checks cannot turn into an out-of-bounds read.
  */
-typedef struct reader
-{
-	const uint8_t *buf;
-	size_t		pos;
-	size_t		end;
-	bool		overrun;
-} reader;
-
-static size_t
-left(const reader *r)
-{
-	return r->end - r->pos;
-}
-
-static bool
-take(reader *r, size_t n)
-{
-	if (r->overrun || n > r->end - r->pos)
-	{
-		r->overrun = true;
-		return false;
-	}
-	return true;
-}
-
-static uint64_t
-get_le(reader *r, int n)
-{
-	uint64_t	v = 0;
-
-	if (!take(r, (size_t) n))
-		return 0;
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | r->buf[r->pos + i];
-	r->pos += n;
-	return v;
-}
-
-static uint8_t
-get_u8(reader *r)
-{
-	return (uint8_t) get_le(r, 1);
-}
-
-static uint32_t
-get_u32(reader *r)
-{
-	return (uint32_t) get_le(r, 4);
-}
-
-static uint64_t
-get_u64(reader *r)
-{
-	return get_le(r, 8);
-}
-
-static int32_t
-get_i32(reader *r)
-{
-	uint32_t	u = get_u32(r);
-
-	/* unsigned to signed without relying on implementation-defined casts */
-	if (u <= (uint32_t) INT32_MAX)
-		return (int32_t) u;
-	return -(int32_t) (~u) - 1;
-}
-
-static double
-get_f64(reader *r)
-{
-	uint64_t	bits = get_u64(r);
-	double		v;
-
-	memcpy(&v, &bits, sizeof(v));
-	return v;
-}
-
-static const uint8_t *
-get_bytes(reader *r, size_t n)
-{
-	const uint8_t *p;
-
-	if (!take(r, n))
-		return NULL;
-	p = r->buf + r->pos;
-	r->pos += n;
-	return p;
-}
 
 /* a stored boolean must be exactly 0 or 1 */
 static fg_status
-get_bool(reader *r, bool *out, const char *what, fg_error *err)
+get_bool(fg_le_reader *r, bool *out, const char *what, fg_error *err)
 {
-	uint8_t		v = get_u8(r);
+	uint8_t		v = fg_le_get_u8(r);
 
 	if (v > 1)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The flag %s has value %u; flags are 0 or 1.", what, v);
 	*out = (v == 1);
 	return FG_OK;
-}
-
-static uint32_t
-peek_u32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
-		(uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static uint64_t
-peek_u64(const uint8_t *p)
-{
-	return (uint64_t) peek_u32(p) | (uint64_t) peek_u32(p + 4) << 32;
 }
 
 #define TRY(expr) \
@@ -711,22 +537,22 @@ peek_u64(const uint8_t *p)
  * The options version 1 did not have keep their defaults.
  */
 static fg_status
-decode_v1_options(reader *r, fg_model *m, fg_error *err)
+decode_v1_options(fg_le_reader *r, fg_model *m, fg_error *err)
 {
 	uint8_t		method;
 
 	fg_options_default(&m->opt);
-	method = get_u8(r);
+	method = fg_le_get_u8(r);
 	if (fg_method_name((fg_method) method) == NULL)
 		return reject(err, FG_ERR_CORRUPT,
 					  "Method code %u is not a known fitting method.", method);
 	m->opt.method = (fg_method) method;
-	m->opt.rho = get_f64(r);
-	m->opt.lambda = get_f64(r);
-	m->opt.c = get_f64(r);
-	m->opt.tol = get_f64(r);
-	m->opt.max_iter = get_i32(r);
-	m->opt.threshold = get_f64(r);
+	m->opt.rho = fg_le_get_f64(r);
+	m->opt.lambda = fg_le_get_f64(r);
+	m->opt.c = fg_le_get_f64(r);
+	m->opt.tol = fg_le_get_f64(r);
+	m->opt.max_iter = fg_le_get_i32(r);
+	m->opt.threshold = fg_le_get_f64(r);
 	return get_bool(r, &m->has_c, "has_c", err);
 }
 
@@ -736,7 +562,7 @@ decode_v1_options(reader *r, fg_model *m, fg_error *err)
  * on the counts.
  */
 static fg_status
-decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err)
+decode_fit(const fg_env *env, fg_le_reader *r, fg_model *m, size_t tail, fg_error *err)
 {
 	uint8_t		key_type;
 	uint32_t	p;
@@ -747,11 +573,11 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 	uint64_t	key_bytes = 0;
 
 	/* counts, checked before they size anything */
-	m->rows_used = get_u64(r);
-	m->rows_skipped = get_u64(r);
-	p = get_u32(r);
-	n_strata = get_u32(r);
-	key_type = get_u8(r);
+	m->rows_used = fg_le_get_u64(r);
+	m->rows_skipped = fg_le_get_u64(r);
+	p = fg_le_get_u32(r);
+	n_strata = fg_le_get_u32(r);
+	key_type = fg_le_get_u8(r);
 	TRY(get_bool(r, &has_names, "has_feature_names", err));
 
 	if (p > FG_MODEL_MAX_P)
@@ -780,18 +606,18 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 		(has_names ? (uint64_t) 4 * p : 0) +
 		(uint64_t) n_strata * (STRATUM_FIXED_SIZE +
 							   (key_type == FG_KEY_INT ? INT_KEY_LEN : 0));
-	if (need > left(r))
+	if (need > fg_le_left(r))
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model declares %u covariates and %u strata, which need at least %llu more bytes, but only %zu remain.",
-					  p, n_strata, (unsigned long long) need, left(r));
+					  p, n_strata, (unsigned long long) need, fg_le_left(r));
 	m->p = (int) p;
 	m->key_type = (fg_key_type) key_type;
 
 	/* coefficients */
-	m->intercept = get_f64(r);
+	m->intercept = fg_le_get_f64(r);
 	ALLOC_OR_FAIL(m->beta, (size_t) p * sizeof(double));
 	for (uint32_t j = 0; j < p; j++)
-		m->beta[j] = get_f64(r);
+		m->beta[j] = fg_le_get_f64(r);
 
 	/* feature names */
 	if (has_names)
@@ -802,15 +628,15 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 			uint32_t	name_len;
 			const uint8_t *name;
 
-			if (left(r) < 4)
+			if (fg_le_left(r) < 4)
 				return reject(err, FG_ERR_CORRUPT,
 							  "The model ends inside the name of covariate %u.", j + 1);
-			name_len = get_u32(r);
+			name_len = fg_le_get_u32(r);
 			if (name_len > FG_MODEL_MAX_NAME_LEN)
 				return reject(err, FG_ERR_CORRUPT,
 							  "The name of covariate %u is %u bytes long; the limit is %d.",
 							  j + 1, name_len, FG_MODEL_MAX_NAME_LEN);
-			name = get_bytes(r, name_len);
+			name = fg_le_take(r, name_len);
 			if (name == NULL)
 				return reject(err, FG_ERR_CORRUPT,
 							  "The model ends inside the name of covariate %u.", j + 1);
@@ -833,10 +659,10 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 	{
 		uint32_t	key_len;
 
-		if (left(r) < 4)
+		if (fg_le_left(r) < 4)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The model ends inside stratum %u.", i);
-		key_len = get_u32(r);
+		key_len = fg_le_get_u32(r);
 		if (key_len > FG_MODEL_MAX_KEY_LEN)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The key of stratum %u is %u bytes long; the limit is %d.",
@@ -845,10 +671,10 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 			return reject(err, FG_ERR_CORRUPT,
 						  "Stratum %u has an integer key of %u bytes; integer keys are %d bytes.",
 						  i, key_len, INT_KEY_LEN);
-		if (left(r) < (size_t) key_len + STRATUM_FIXED_SIZE - 4)
+		if (fg_le_left(r) < (size_t) key_len + STRATUM_FIXED_SIZE - 4)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The model ends inside stratum %u.", i);
-		r->pos += (size_t) key_len + STRATUM_FIXED_SIZE - 4;
+		(void) fg_le_take(r, (size_t) key_len + STRATUM_FIXED_SIZE - 4);
 		key_bytes += key_len;
 	}
 	m->n_strata = n_strata;
@@ -867,8 +693,8 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 	key_bytes = 0;
 	for (uint32_t i = 0; i < n_strata; i++)
 	{
-		uint32_t	key_len = get_u32(r);
-		const uint8_t *key = get_bytes(r, key_len);
+		uint32_t	key_len = fg_le_get_u32(r);
+		const uint8_t *key = fg_le_take(r, key_len);
 
 		if (key == NULL)
 			break;				/* cannot happen after the first pass */
@@ -876,8 +702,8 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
 		if (key_len > 0)
 			memcpy(m->keys + key_bytes, key, key_len);
 		key_bytes += key_len;
-		m->b[i] = get_f64(r);
-		m->stratum_rows[i] = get_u64(r);
+		m->b[i] = fg_le_get_f64(r);
+		m->stratum_rows[i] = fg_le_get_u64(r);
 	}
 	m->key_offsets[n_strata] = key_bytes;
 	return FG_OK;
@@ -888,53 +714,53 @@ decode_fit(const fg_env *env, reader *r, fg_model *m, size_t tail, fg_error *err
  * after them, at least after bytes must remain.
  */
 static fg_status
-decode_statistics(const fg_env *env, reader *r, fg_model *m, size_t after, fg_error *err)
+decode_statistics(const fg_env *env, fg_le_reader *r, fg_model *m, size_t after, fg_error *err)
 {
 	uint8_t		stop_reason;
 	bool		has_selected = false;
 	uint32_t	p = (uint32_t) m->p;
 
-	if (left(r) < STATS_SIZE + after)
+	if (fg_le_left(r) < STATS_SIZE + after)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its fit statistics.");
-	m->iterations = get_i32(r);
+	m->iterations = fg_le_get_i32(r);
 	TRY(get_bool(r, &m->converged, "converged", err));
-	m->grad_norm = get_f64(r);
-	m->objective = get_f64(r);
-	m->multiplier = get_f64(r);
-	m->train_accuracy = get_f64(r);
-	m->train_di = get_f64(r);
-	m->train_cov = get_f64(r);
-	m->q = get_f64(r);
-	m->steps = get_i32(r);
-	stop_reason = get_u8(r);
+	m->grad_norm = fg_le_get_f64(r);
+	m->objective = fg_le_get_f64(r);
+	m->multiplier = fg_le_get_f64(r);
+	m->train_accuracy = fg_le_get_f64(r);
+	m->train_di = fg_le_get_f64(r);
+	m->train_cov = fg_le_get_f64(r);
+	m->q = fg_le_get_f64(r);
+	m->steps = fg_le_get_i32(r);
+	stop_reason = fg_le_get_u8(r);
 	if (stop_reason > FG_STOP_MAX_STEPS)
 		return reject(err, FG_ERR_CORRUPT,
 					  "Stop reason code %u is not known.", stop_reason);
 	m->stop_reason = (fg_stop_reason) stop_reason;
-	m->bic = get_f64(r);
+	m->bic = fg_le_get_f64(r);
 	TRY(get_bool(r, &has_selected, "has_selected", err));
 	if (has_selected)
 	{
-		if (left(r) < (size_t) 4 * p + after)
+		if (fg_le_left(r) < (size_t) 4 * p + after)
 			return reject(err, FG_ERR_CORRUPT,
 						  "The model ends inside its selection counts.");
 		ALLOC_OR_FAIL(m->selected, (size_t) p * sizeof(uint32_t));
 		for (uint32_t j = 0; j < p; j++)
-			m->selected[j] = get_u32(r);
+			m->selected[j] = fg_le_get_u32(r);
 	}
 	return FG_OK;
 }
 
 static fg_status
-decode_end(reader *r, fg_error *err)
+decode_end(fg_le_reader *r, fg_error *err)
 {
 	if (r->overrun)
 		return reject(err, FG_ERR_CORRUPT, "The model ends before its last field.");
-	if (left(r) > 0)
+	if (fg_le_left(r) > 0)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model has %zu unexpected bytes after its last field.",
-					  left(r));
+					  fg_le_left(r));
 	return FG_OK;
 }
 
@@ -944,21 +770,21 @@ decode_end(reader *r, fg_error *err)
  * release.  The checks and messages are those of fairglmm 1.0.
  */
 static fg_status
-decode_body_v1(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+decode_body_v1(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 {
-	if (left(r) < V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE)
+	if (fg_le_left(r) < V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model body is %zu bytes, shorter than the %d bytes of the smallest model.",
-					  left(r), V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE);
+					  fg_le_left(r), V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE);
 	TRY(decode_v1_options(r, m, err));
 	TRY(decode_fit(env, r, m, V1_TAIL_SIZE, err));
 	TRY(decode_statistics(env, r, m, V1_BOOST_OPTIONS_SIZE, err));
-	m->opt.q0 = get_f64(r);
-	m->opt.tol_q = get_f64(r);
-	m->opt.max_steps = get_i32(r);
-	m->opt.nu = get_f64(r);
-	m->opt.probes = get_i32(r);
-	m->opt.seed = get_u64(r);
+	m->opt.q0 = fg_le_get_f64(r);
+	m->opt.tol_q = fg_le_get_f64(r);
+	m->opt.max_steps = fg_le_get_i32(r);
+	m->opt.nu = fg_le_get_f64(r);
+	m->opt.probes = fg_le_get_i32(r);
+	m->opt.seed = fg_le_get_u64(r);
 	TRY(get_bool(r, &m->opt.exact_trace, "exact_trace", err));
 	TRY(decode_end(r, err));
 	return check_model(m, FG_ERR_CORRUPT, err);
@@ -966,38 +792,36 @@ decode_body_v1(const fg_env *env, reader *r, fg_model *m, fg_error *err)
 
 /* The same for a version-2 body, with the checks version 2 adds. */
 static fg_status
-decode_body_v2(const fg_env *env, reader *r, fg_model *m, fg_error *err)
+decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 {
 	size_t		options_size = fg_options_block_size();
-	size_t		used;
 	char		why[300];
 
-	if (left(r) < options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE)
+	if (fg_le_left(r) < options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model body is %zu bytes, shorter than the %zu bytes of the smallest model.",
-					  left(r), options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE);
-	if (fg_options_block_read(r->buf + r->pos, left(r), &m->opt, &used, why, sizeof(why)) != FG_OK)
+					  fg_le_left(r), options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE);
+	if (fg_options_block_read(r, &m->opt, why, sizeof(why)) != FG_OK)
 		return reject(err, FG_ERR_CORRUPT, "%s", why);
-	r->pos += used;
 	m->has_c = !isnan(m->opt.c);
 
 	TRY(decode_fit(env, r, m, STATS_SIZE + SEPARATION_SIZE, err));
 	TRY(decode_statistics(env, r, m, SEPARATION_SIZE, err));
 
-	m->separated_rows = get_u64(r);
-	m->n_unidentified = get_u32(r);
+	m->separated_rows = fg_le_get_u64(r);
+	m->n_unidentified = fg_le_get_u32(r);
 	if ((uint64_t) m->n_unidentified > (uint64_t) m->p + 1)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model lists %u unidentified terms but has only %d.",
 					  m->n_unidentified, m->p + 1);
-	if (left(r) < (size_t) 4 * m->n_unidentified)
+	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its list of unidentified terms.");
 	if (m->n_unidentified > 0)
 	{
 		ALLOC_OR_FAIL(m->unidentified, (size_t) m->n_unidentified * sizeof(uint32_t));
 		for (uint32_t k = 0; k < m->n_unidentified; k++)
-			m->unidentified[k] = get_u32(r);
+			m->unidentified[k] = fg_le_get_u32(r);
 	}
 	TRY(decode_end(r, err));
 	TRY(check_model(m, FG_ERR_CORRUPT, err));
@@ -1015,7 +839,7 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 	uint64_t	total;
 	uint32_t	stored_crc;
 	uint32_t	actual_crc;
-	reader		r;
+	fg_le_reader r;
 	fg_status	status;
 
 	memset(model, 0, sizeof(*model));
@@ -1025,20 +849,20 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 					  "The value is %zu bytes long, shorter than the %d-byte header and checksum of a model.",
 					  bytes == NULL ? (size_t) 0 : len, HEADER_SIZE + TRAILER_SIZE);
 
-	magic = peek_u32(bytes);
+	magic = (uint32_t) fg_le_load(bytes, 4);
 	if (magic != FG_MODEL_MAGIC)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The value starts with magic number 0x%08X, not 0x%08X.",
 					  magic, FG_MODEL_MAGIC);
 
 	/* read the version as stored so a newer one is named, not misparsed */
-	version = (uint16_t) (bytes[4] | bytes[5] << 8);
+	version = (uint16_t) fg_le_load(bytes + 4, 2);
 	if (version != FG_MODEL_VERSION && version != FG_MODEL_VERSION_1)
 		return reject(err, FG_ERR_CORRUPT,
 					  "Format version %u is not supported; this build reads versions %d and %d.",
 					  version, FG_MODEL_VERSION_1, FG_MODEL_VERSION);
 
-	bom = (uint16_t) (bytes[6] | bytes[7] << 8);
+	bom = (uint16_t) fg_le_load(bytes + 6, 2);
 	if (bom == 0xFFFE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The byte order mark is swapped: the model was written in the wrong byte order.");
@@ -1046,13 +870,13 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		return reject(err, FG_ERR_CORRUPT,
 					  "The byte order mark is 0x%04X, not 0x%04X.", bom, BYTE_ORDER_MARK);
 
-	flags = peek_u32(bytes + 8);
+	flags = (uint32_t) fg_le_load(bytes + 8, 4);
 	if (flags != 0)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The reserved flags are 0x%08X; this build reads only models with flags 0.",
 					  flags);
 
-	total = peek_u64(bytes + 12);
+	total = fg_le_load(bytes + 12, 8);
 	if (total > len)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model is truncated: its header says %llu bytes, but only %zu are present.",
@@ -1062,17 +886,14 @@ fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 					  "The model has trailing data: its header says %llu bytes, but %zu are present.",
 					  (unsigned long long) total, len);
 
-	stored_crc = peek_u32(bytes + len - TRAILER_SIZE);
+	stored_crc = (uint32_t) fg_le_load(bytes + len - TRAILER_SIZE, 4);
 	actual_crc = fg_crc32c(0, bytes, len - TRAILER_SIZE);
 	if (stored_crc != actual_crc)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The checksum does not match: stored 0x%08X, computed 0x%08X.",
 					  stored_crc, actual_crc);
 
-	r.buf = bytes;
-	r.pos = HEADER_SIZE;
-	r.end = len - TRAILER_SIZE;
-	r.overrun = false;
+	fg_le_reader_init(&r, bytes + HEADER_SIZE, len - HEADER_SIZE - TRAILER_SIZE);
 	model->format_version = version;
 	if (version == FG_MODEL_VERSION_1)
 		status = decode_body_v1(env, &r, model, err);

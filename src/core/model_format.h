@@ -108,10 +108,6 @@ fg_status	fg_model_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 /* Release the arrays of a model (as decoded) and zero it. */
 void		fg_model_release(const fg_env *env, fg_model *model);
 
-/* Index of the stratum with this key, or -1.  O(log n_strata). */
-int64_t		fg_model_find_stratum(const fg_model *model,
-								  const uint8_t *key, size_t key_len);
-
 /* Linear predictor intercept + x'beta (+ b of the stratum when idx >= 0). */
 double		fg_model_eta(const fg_model *model, const double *x, int64_t stratum_idx);
 

@@ -22,7 +22,7 @@ fg_status	fg_model_index_build(const fg_env *env, const fg_model *model,
 								 fg_model_index *index, fg_error *err);
 void		fg_model_index_release(const fg_env *env, fg_model_index *index);
 
-/* Index of the stratum with this key, or -1: the answer of fg_model_find_stratum. */
+/* Index of the stratum with this key, or -1 (what a binary search of the sorted keys answers). */
 int64_t		fg_model_index_find(const fg_model *model, const fg_model_index *index,
 								const uint8_t *key, size_t key_len);
 

@@ -456,29 +456,10 @@ fg_options_block_size(void)
 	return n;
 }
 
-static void
-put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t) (v >> (8 * i));
-}
-
-static uint64_t
-get_le(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
-
 void
-fg_options_block_write(const fg_options *opt, uint8_t *out)
+fg_options_block_write(const fg_options *opt, fg_le_writer *w)
 {
-	size_t		pos = 2;
-
-	put_le(out, (uint64_t) stored_count(), 2);
+	fg_le_put_u16(w, (uint16_t) stored_count());
 	for (int i = 0; i < fg_option_count; i++)
 	{
 		const fg_option_def *def = &fg_option_table[i];
@@ -486,42 +467,30 @@ fg_options_block_write(const fg_options *opt, uint8_t *out)
 
 		if (def->size == 0)
 			continue;
-		out[pos++] = (uint8_t) name_len;
-		memcpy(out + pos, def->name, name_len);
-		pos += name_len;
-		out[pos++] = (uint8_t) def->type;
+		fg_le_put_u8(w, (uint8_t) name_len);
+		fg_le_put_bytes(w, def->name, name_len);
+		fg_le_put_u8(w, (uint8_t) def->type);
 		if (def->type == FG_OPTION_NUMBER)
-		{
-			double		d = fg_option_get_number(opt, def);
-			uint64_t	bits;
-
-			/* the bit pattern, NaN payloads included, goes out unchanged */
-			memcpy(&bits, &d, sizeof(bits));
-			put_le(out + pos, bits, 8);
-		}
+			fg_le_put_f64(w, fg_option_get_number(opt, def));
 		else
-			put_le(out + pos, (uint64_t) fg_option_get_integer(opt, def),
-				   (int) value_size(def->type));
-		pos += value_size(def->type);
+			fg_le_put(w, (uint64_t) fg_option_get_integer(opt, def), (int) value_size(def->type));
 	}
 }
 
 fg_status
-fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
-					  size_t *used, char *why, size_t why_len)
+fg_options_block_read(fg_le_reader *in, fg_options *opt, char *why, size_t why_len)
 {
-	size_t		pos = 2;
+	fg_le_reader r = *in;		/* *in moves on only past a valid block */
 	unsigned	count;
 	int			k = 0;
 
-	*used = 0;
 	fg_options_default(opt);
-	if (avail < 2)
+	if (fg_le_left(&r) < 2)
 	{
 		snprintf(why, why_len, "The options end before their count.");
 		return FG_ERR_CORRUPT;
 	}
-	count = (unsigned) get_le(in, 2);
+	count = fg_le_get_u16(&r);
 	if (count != (unsigned) stored_count())
 	{
 		snprintf(why, why_len, "%u options are stored; this build reads exactly %d.",
@@ -533,6 +502,9 @@ fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
 		const fg_option_def *def = &fg_option_table[i];
 		size_t		name_len = strlen(def->name);
 		size_t		vsize = value_size(def->type);
+		size_t		stored_len;
+		const uint8_t *name;
+		uint8_t		type;
 		double		value;
 		uint64_t	raw;
 		fg_error	err;
@@ -540,27 +512,28 @@ fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
 		if (def->size == 0)
 			continue;
 		k++;
-		if (avail - pos < 1 || avail - pos - 1 < (size_t) in[pos] + 1 + vsize)
+		/* name length, name, type code and value must all be there */
+		stored_len = fg_le_get_u8(&r);
+		if (r.overrun || fg_le_left(&r) < stored_len + 1 + vsize)
 		{
 			snprintf(why, why_len, "The options end inside option %d.", k);
 			return FG_ERR_CORRUPT;
 		}
-		if (in[pos] != name_len || memcmp(in + pos + 1, def->name, name_len) != 0)
+		name = fg_le_take(&r, stored_len);
+		if (stored_len != name_len || memcmp(name, def->name, name_len) != 0)
 		{
 			snprintf(why, why_len, "Stored option %d is not \"%s\", the option expected there.",
 					 k, def->name);
 			return FG_ERR_CORRUPT;
 		}
-		pos += 1 + name_len;
-		if (in[pos] != (uint8_t) def->type)
+		type = fg_le_get_u8(&r);
+		if (type != (uint8_t) def->type)
 		{
 			snprintf(why, why_len, "Option \"%s\" is stored with type code %u, not %d.",
-					 def->name, in[pos], (int) def->type);
+					 def->name, type, (int) def->type);
 			return FG_ERR_CORRUPT;
 		}
-		pos++;
-		raw = get_le(in + pos, (int) vsize);
-		pos += vsize;
+		raw = fg_le_get(&r, (int) vsize);
 		if (def->type == FG_OPTION_NUMBER)
 			memcpy(&value, &raw, sizeof(value));
 		else if (def->type == FG_OPTION_INTEGER)
@@ -583,6 +556,6 @@ fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
 		else
 			fg_option_set_integer(opt, def, (int64_t) value);
 	}
-	*used = pos;
+	*in = r;
 	return FG_OK;
 }

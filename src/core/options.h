@@ -18,6 +18,7 @@
 #define FG_OPTIONS_H
 
 #include "fg_core.h"
+#include "le_bytes.h"
 
 typedef enum fg_option_type
 {
@@ -102,16 +103,16 @@ void		fg_method_list(char *buf, size_t len);
  */
 size_t		fg_options_block_size(void);
 
-/* Write the block (fg_options_block_size() bytes) at out. */
-void		fg_options_block_write(const fg_options *opt, uint8_t *out);
+/* Write the block (fg_options_block_size() bytes) to w. */
+void		fg_options_block_write(const fg_options *opt, fg_le_writer *w);
 
 /*
- * Read a block from the avail bytes at in into *opt and set *used.  Every
- * value is checked with fg_option_check_value.  On failure returns
+ * Read a block from r into *opt; r moves past it only when it is valid.
+ * Every value is checked with fg_option_check_value.  On failure returns
  * FG_ERR_CORRUPT and writes a sentence saying why into why.
  */
-fg_status	fg_options_block_read(const uint8_t *in, size_t avail, fg_options *opt,
-								  size_t *used, char *why, size_t why_len);
+fg_status	fg_options_block_read(fg_le_reader *r, fg_options *opt,
+								  char *why, size_t why_len);
 
 /*
  * The first option whose value differs between a and b (doubles by value,

@@ -16,6 +16,7 @@
  *   trailer   CRC-32C u32 of all bytes before it
  */
 #include "state_format.h"
+#include "le_bytes.h"
 #include "model_format.h"
 #include "options.h"
 
@@ -34,58 +35,7 @@
 #define CORRUPT_HINT \
 	"Training states are only exchanged between the processes of one parallel query; this is a bug or memory corruption."
 
-static inline bool
-host_is_little_endian(void)
-{
-	const uint16_t one = 1;
-	uint8_t		first;
-
-	memcpy(&first, &one, 1);
-	return first == 1;
-}
-
 /* ---------- writing ---------- */
-
-typedef struct writer
-{
-	uint8_t    *p;
-} writer;
-
-static void
-put_le(writer *w, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		w->p[i] = (uint8_t) (v >> (8 * i));
-	w->p += n;
-}
-
-static void
-put_f64(writer *w, double d)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &d, 8);
-	put_le(w, bits, 8);
-}
-
-static void
-put_bytes(writer *w, const void *src, size_t n)
-{
-	if (n > 0)
-		memcpy(w->p, src, n);
-	w->p += n;
-}
-
-/* Doubles in little-endian order: a plain copy on little-endian hosts. */
-static void
-put_f64_array(writer *w, const double *src, size_t n)
-{
-	if (host_is_little_endian())
-		put_bytes(w, src, n * sizeof(double));
-	else
-		for (size_t i = 0; i < n; i++)
-			put_f64(w, src[i]);
-}
 
 /* a * b + c without overflow, or SIZE_MAX */
 static size_t
@@ -127,7 +77,7 @@ fg_status
 fg_state_encode(const fg_state_config *config, const fg_train *train,
 				uint8_t *buf, size_t len, fg_error *err)
 {
-	writer		w = {buf};
+	fg_le_writer w;
 	size_t		p = train->p > 0 ? (size_t) train->p : 0;
 	uint64_t	R = (uint64_t) 1 << train->chunk_shift;
 
@@ -143,45 +93,45 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The constraint flag does not match the bound c.");
 
-	put_le(&w, FG_STATE_MAGIC, 4);
-	put_le(&w, FG_STATE_VERSION, 2);
-	put_le(&w, BYTE_ORDER_MARK, 2);
-	put_le(&w, 0, 4);
-	put_le(&w, len, 8);
+	fg_le_writer_init(&w, buf, len);
+	fg_le_put_u32(&w, FG_STATE_MAGIC);
+	fg_le_put_u16(&w, FG_STATE_VERSION);
+	fg_le_put_u16(&w, BYTE_ORDER_MARK);
+	fg_le_put_u32(&w, 0);
+	fg_le_put_u64(&w, len);
 
-	put_le(&w, config->y_kind, 1);
-	put_le(&w, config->s_kind, 1);
-	put_le(&w, config->strata_kind, 1);
-	put_le(&w, train->uses_strata, 1);
-	put_le(&w, config->has_options, 1);
-	fg_options_block_write(&config->opt, w.p);
-	w.p += fg_options_block_size();
-	put_le(&w, (uint32_t) config->n_feature_names, 4);
+	fg_le_put_u8(&w, config->y_kind);
+	fg_le_put_u8(&w, config->s_kind);
+	fg_le_put_u8(&w, config->strata_kind);
+	fg_le_put_u8(&w, train->uses_strata);
+	fg_le_put_u8(&w, config->has_options);
+	fg_options_block_write(&config->opt, &w);
+	fg_le_put_i32(&w, config->n_feature_names);
 	for (int j = 0; j < config->n_feature_names; j++)
 	{
 		size_t		n = strlen(config->feature_names[j]);
 
-		put_le(&w, n, 4);
-		put_bytes(&w, config->feature_names[j], n);
+		fg_le_put_u32(&w, (uint32_t) n);
+		fg_le_put_bytes(&w, config->feature_names[j], n);
 	}
-	put_le(&w, config->options_len, 4);
-	put_bytes(&w, config->options, config->options_len);
+	fg_le_put_u32(&w, config->options_len);
+	fg_le_put_bytes(&w, config->options, config->options_len);
 
-	put_le(&w, (uint32_t) train->p, 4);
-	put_le(&w, train->n_rows, 8);
-	put_le(&w, train->n_skipped, 8);
+	fg_le_put_i32(&w, train->p);
+	fg_le_put_u64(&w, train->n_rows);
+	fg_le_put_u64(&w, train->n_skipped);
 	if (train->uses_strata)
 	{
-		put_le(&w, train->dict.count, 4);
-		put_le(&w, train->dict.bytes_len, 8);
+		fg_le_put_u32(&w, train->dict.count);
+		fg_le_put_u64(&w, train->dict.bytes_len);
 		for (uint32_t i = 0; i < train->dict.count; i++)
-			put_le(&w, train->dict.offsets[i + 1] - train->dict.offsets[i], 4);
-		put_bytes(&w, train->dict.bytes, (size_t) train->dict.bytes_len);
+			fg_le_put_u32(&w, (uint32_t) (train->dict.offsets[i + 1] - train->dict.offsets[i]));
+		fg_le_put_bytes(&w, train->dict.bytes, (size_t) train->dict.bytes_len);
 	}
 	else
 	{
-		put_le(&w, 0, 4);
-		put_le(&w, 0, 8);
+		fg_le_put_u32(&w, 0);
+		fg_le_put_u64(&w, 0);
 	}
 
 	/* features chunk by chunk */
@@ -189,41 +139,28 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	{
 		uint64_t	rows = train->n_rows - r < R ? train->n_rows - r : R;
 
-		put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
+		fg_le_put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
 	}
-	put_bytes(&w, train->y, (size_t) train->n_rows);
-	put_bytes(&w, train->s, (size_t) train->n_rows);
+	fg_le_put_bytes(&w, train->y, (size_t) train->n_rows);
+	fg_le_put_bytes(&w, train->s, (size_t) train->n_rows);
 	if (train->uses_strata)
 	{
-		if (host_is_little_endian())
-			put_bytes(&w, train->stratum, (size_t) train->n_rows * 4);
+		if (fg_host_is_little_endian())
+			fg_le_put_bytes(&w, train->stratum, (size_t) train->n_rows * 4);
 		else
 			for (uint64_t l = 0; l < train->n_rows; l++)
-				put_le(&w, train->stratum[l], 4);
+				fg_le_put_u32(&w, train->stratum[l]);
 	}
-	put_le(&w, fg_crc32c(0, buf, len - TRAILER_SIZE), 4);
+	fg_le_put_u32(&w, fg_crc32c(0, buf, len - TRAILER_SIZE));
+
+	/* fg_state_encoded_size and the fields written must agree */
+	if (w.overrun || w.pos != len)
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "The state does not fill the %zu bytes it was sized for.", len);
 	return FG_OK;
 }
 
 /* ---------- reading ---------- */
-
-typedef struct reader
-{
-	const uint8_t *p;
-	size_t		left;
-	fg_error   *err;
-	bool		failed;
-} reader;
-
-static uint64_t
-get_le_raw(const uint8_t *p, int n)
-{
-	uint64_t	v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 static fg_status
 corrupt(fg_error *err, const char *detail)
@@ -231,42 +168,11 @@ corrupt(fg_error *err, const char *detail)
 	return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT, "%s", detail);
 }
 
-/* Take n bytes; on a short read, mark the reader failed and return NULL. */
-static const uint8_t *
-take(reader *r, size_t n)
+/* The error once the reader has overrun: a field goes past the end. */
+static fg_status
+truncated(fg_error *err)
 {
-	const uint8_t *p;
-
-	if (r->failed)
-		return NULL;
-	if (n > r->left)
-	{
-		r->failed = true;
-		corrupt(r->err, "The state ends in the middle of a field.");
-		return NULL;
-	}
-	p = r->p;
-	r->p += n;
-	r->left -= n;
-	return p;
-}
-
-static uint64_t
-get_le(reader *r, int n)
-{
-	const uint8_t *p = take(r, n);
-
-	return p ? get_le_raw(p, n) : 0;
-}
-
-static double
-f64_at(const uint8_t *p)
-{
-	uint64_t	bits = get_le_raw(p, 8);
-	double		d;
-
-	memcpy(&d, &bits, 8);
-	return d;
+	return corrupt(err, "The state ends in the middle of a field.");
 }
 
 void
@@ -283,29 +189,27 @@ fg_state_view_release(const fg_env *env, fg_state_view *view)
 }
 
 static fg_status
-decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
+decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *err)
 {
 	fg_state_config *c = &v->config;
 	uint8_t		uses_strata,
 				has_options;
 	int32_t		n_names;
 	fg_error	opt_err;
-	size_t		used;
 	char		why[300];
 
-	c->y_kind = (fg_arg_kind) get_le(r, 1);
-	c->s_kind = (fg_arg_kind) get_le(r, 1);
-	c->strata_kind = (fg_strata_kind) get_le(r, 1);
-	uses_strata = (uint8_t) get_le(r, 1);
-	has_options = (uint8_t) get_le(r, 1);
-	if (r->failed)
-		return err->status;
-	if (fg_options_block_read(r->p, r->left, &c->opt, &used, why, sizeof(why)) != FG_OK)
+	c->y_kind = (fg_arg_kind) fg_le_get_u8(r);
+	c->s_kind = (fg_arg_kind) fg_le_get_u8(r);
+	c->strata_kind = (fg_strata_kind) fg_le_get_u8(r);
+	uses_strata = fg_le_get_u8(r);
+	has_options = fg_le_get_u8(r);
+	if (r->overrun)
+		return truncated(err);
+	if (fg_options_block_read(r, &c->opt, why, sizeof(why)) != FG_OK)
 		return corrupt(err, why);
-	take(r, used);
-	n_names = (int32_t) (uint32_t) get_le(r, 4);
-	if (r->failed)
-		return err->status;
+	n_names = fg_le_get_i32(r);
+	if (r->overrun)
+		return truncated(err);
 
 	if (uses_strata > 1 || has_options > 1)
 		return corrupt(err, "A flag of the settings is neither 0 nor 1.");
@@ -323,7 +227,7 @@ decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
 	v->uses_strata = uses_strata;
 
 	/* feature names: each takes at least 5 bytes, so bound the count first */
-	if (n_names < -1 || n_names > FG_MODEL_MAX_P || (n_names > 0 && (size_t) n_names > r->left / 5))
+	if (n_names < -1 || n_names > FG_MODEL_MAX_P || (n_names > 0 && (size_t) n_names > fg_le_left(r) / 5))
 		return corrupt(err, "The number of feature names is out of range.");
 	c->n_feature_names = n_names;
 	if (n_names > 0)
@@ -333,15 +237,15 @@ decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
 			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		for (int j = 0; j < n_names; j++)
 		{
-			uint32_t	n = (uint32_t) get_le(r, 4);
+			uint32_t	n = fg_le_get_u32(r);
 			const uint8_t *name;
 
-			if (r->failed)
-				return err->status;
+			if (r->overrun)
+				return truncated(err);
 			if (n == 0 || n > FG_MODEL_MAX_NAME_LEN)
 				return corrupt(err, "A feature name has an invalid length.");
-			if ((name = take(r, n)) == NULL)
-				return err->status;
+			if ((name = fg_le_take(r, n)) == NULL)
+				return truncated(err);
 			if (memchr(name, '\0', n) != NULL)
 				return corrupt(err, "A feature name contains a NUL byte.");
 			c->feature_names[j] = fg_alloc(env, (size_t) n + 1);
@@ -353,39 +257,40 @@ decode_settings(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
 					return corrupt(err, "A feature name appears twice.");
 		}
 	}
-	c->options_len = (uint32_t) get_le(r, 4);
-	if (r->failed)
-		return err->status;
+	c->options_len = fg_le_get_u32(r);
+	if (r->overrun)
+		return truncated(err);
 	if (!has_options && c->options_len != 0)
 		return corrupt(err, "Option bytes are present without the options flag.");
-	if ((c->options = take(r, c->options_len)) == NULL && c->options_len > 0)
-		return err->status;
+	if ((c->options = fg_le_take(r, c->options_len)) == NULL && c->options_len > 0)
+		return truncated(err);
 	return FG_OK;
 }
 
 static fg_status
-decode_strata(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
+decode_strata(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *err)
 {
 	uint64_t	key_bytes;
 	const uint8_t *lens;
 	fg_strata_dict seen;
 	fg_status	st = FG_OK;
 
-	v->n_strata = (uint32_t) get_le(r, 4);
-	key_bytes = get_le(r, 8);
-	if (r->failed)
-		return err->status;
+	v->n_strata = fg_le_get_u32(r);
+	key_bytes = fg_le_get_u64(r);
+	if (r->overrun)
+		return truncated(err);
 	if (!v->uses_strata && (v->n_strata != 0 || key_bytes != 0))
 		return corrupt(err, "A state without strata has stratum keys.");
 	if (v->n_strata > FG_MODEL_MAX_STRATA || v->n_strata > v->n_rows)
 		return corrupt(err, "The number of strata is out of range.");
 	/* both counts against the bytes present before any allocation */
-	if ((uint64_t) v->n_strata * 4 > r->left || key_bytes > r->left - (uint64_t) v->n_strata * 4)
+	if ((uint64_t) v->n_strata * 4 > fg_le_left(r) ||
+		key_bytes > fg_le_left(r) - (uint64_t) v->n_strata * 4)
 		return corrupt(err, "The stratum keys extend past the end of the state.");
-	if ((lens = take(r, (size_t) v->n_strata * 4)) == NULL && v->n_strata > 0)
-		return err->status;
-	if ((v->keys = take(r, (size_t) key_bytes)) == NULL && key_bytes > 0)
-		return err->status;
+	if ((lens = fg_le_take(r, (size_t) v->n_strata * 4)) == NULL && v->n_strata > 0)
+		return truncated(err);
+	if ((v->keys = fg_le_take(r, (size_t) key_bytes)) == NULL && key_bytes > 0)
+		return truncated(err);
 	if (!v->uses_strata)
 		return FG_OK;
 
@@ -394,7 +299,7 @@ decode_strata(const fg_env *env, reader *r, fg_state_view *v, fg_error *err)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	for (uint32_t i = 0; i < v->n_strata; i++)
 	{
-		uint32_t	n = (uint32_t) get_le_raw(lens + 4 * (size_t) i, 4);
+		uint32_t	n = (uint32_t) fg_le_load(lens + 4 * (size_t) i, 4);
 
 		if (v->config.strata_kind == FG_STRATA_TEXT ? n > FG_MODEL_MAX_KEY_LEN : n != INT_KEY_LEN)
 			return corrupt(err, "A stratum key has an invalid length.");
@@ -455,10 +360,10 @@ rows_valid(const fg_state_view *v, fg_error *err)
 		{
 			uint32_t	g;
 
-			if (host_is_little_endian())
+			if (fg_host_is_little_endian())
 				memcpy(&g, v->stratum + 4 * l, 4);
 			else
-				g = (uint32_t) get_le_raw(v->stratum + 4 * l, 4);
+				g = (uint32_t) fg_le_load(v->stratum + 4 * l, 4);
 			top = g > top ? g : top;
 		}
 		if (n > 0 && top >= v->n_strata)
@@ -472,10 +377,10 @@ rows_valid(const fg_state_view *v, fg_error *err)
 	{
 		uint64_t	w;
 
-		if (host_is_little_endian())
+		if (fg_host_is_little_endian())
 			memcpy(&w, v->x + 8 * i, 8);
 		else
-			w = get_le_raw(v->x + 8 * i, 8);
+			w = fg_le_load(v->x + 8 * i, 8);
 		nonfinite |= (~w & UINT64_C(0x7FF0000000000000)) == 0;
 	}
 	if (nonfinite)
@@ -490,7 +395,7 @@ fg_status
 fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 				fg_state_view *out, fg_error *err)
 {
-	reader		r;
+	fg_le_reader r;
 	fg_error	local;
 	fg_status	st;
 	int32_t		p;
@@ -501,37 +406,34 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (bytes == NULL || len < HEADER_SIZE + TRAILER_SIZE)
 		return corrupt(err, "The state is shorter than its header.");
-	if (get_le_raw(bytes, 4) != FG_STATE_MAGIC)
+	if (fg_le_load(bytes, 4) != FG_STATE_MAGIC)
 		return corrupt(err, "The state does not start with the magic number.");
-	if (get_le_raw(bytes + 4, 2) != FG_STATE_VERSION)
+	if (fg_le_load(bytes + 4, 2) != FG_STATE_VERSION)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
 					   "The state has format version %u; this build reads version %d.",
-					   (unsigned) get_le_raw(bytes + 4, 2), FG_STATE_VERSION);
-	if (get_le_raw(bytes + 6, 2) != BYTE_ORDER_MARK)
+					   (unsigned) fg_le_load(bytes + 4, 2), FG_STATE_VERSION);
+	if (fg_le_load(bytes + 6, 2) != BYTE_ORDER_MARK)
 		return corrupt(err, "The byte order mark is wrong.");
-	if (get_le_raw(bytes + 8, 4) != 0)
+	if (fg_le_load(bytes + 8, 4) != 0)
 		return corrupt(err, "Reserved flags are set.");
-	if (get_le_raw(bytes + 12, 8) != len)
+	if (fg_le_load(bytes + 12, 8) != len)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
 					   "The state says it has %llu bytes but %zu are present.",
-					   (unsigned long long) get_le_raw(bytes + 12, 8), len);
-	if (fg_crc32c(0, bytes, len - TRAILER_SIZE) != get_le_raw(bytes + len - TRAILER_SIZE, 4))
+					   (unsigned long long) fg_le_load(bytes + 12, 8), len);
+	if (fg_crc32c(0, bytes, len - TRAILER_SIZE) != fg_le_load(bytes + len - TRAILER_SIZE, 4))
 		return corrupt(err, "The checksum does not match.");
 
-	r.p = bytes + HEADER_SIZE;
-	r.left = len - HEADER_SIZE - TRAILER_SIZE;
-	r.err = err;
-	r.failed = false;
+	fg_le_reader_init(&r, bytes + HEADER_SIZE, len - HEADER_SIZE - TRAILER_SIZE);
 
 	if ((st = decode_settings(env, &r, out, err)) != FG_OK)
 		goto fail;
 
-	p = (int32_t) (uint32_t) get_le(&r, 4);
-	out->n_rows = get_le(&r, 8);
-	out->n_skipped = get_le(&r, 8);
-	if (r.failed)
+	p = fg_le_get_i32(&r);
+	out->n_rows = fg_le_get_u64(&r);
+	out->n_skipped = fg_le_get_u64(&r);
+	if (r.overrun)
 	{
-		st = err->status;
+		st = truncated(err);
 		goto fail;
 	}
 	if (p < -1 || p > FG_MODEL_MAX_P)
@@ -555,12 +457,12 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 
 	/* the rows must fill the rest exactly */
 	per_row = (size_t) (p > 0 ? p : 0) * 8 + 2 + (out->uses_strata ? 4 : 0);
-	if (out->n_rows > r.left / per_row || out->n_rows * per_row != r.left)
+	if (out->n_rows > fg_le_left(&r) / per_row || out->n_rows * per_row != fg_le_left(&r))
 	{
 		st = corrupt(err, "The row data do not match the row count.");
 		goto fail;
 	}
-	out->x = r.p;
+	out->x = fg_le_take(&r, fg_le_left(&r));
 	out->y = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
 	out->s = out->y + out->n_rows;
 	out->stratum = out->uses_strata ? out->s + out->n_rows : NULL;
@@ -685,11 +587,11 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 			if (run > view->n_rows - done)
 				run = view->n_rows - done;
 			dst = fg_train_row(train, d);
-			if (host_is_little_endian())
+			if (fg_host_is_little_endian())
 				memcpy(dst, src, (size_t) run * p * 8);
 			else
 				for (size_t i = 0; i < (size_t) run * p; i++)
-					dst[i] = f64_at(src + 8 * i);
+					dst[i] = fg_le_load_f64(src + 8 * i);
 			done += run;
 		}
 	}
@@ -697,7 +599,7 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 	memcpy(train->s + base, view->s, (size_t) view->n_rows);
 	if (view->uses_strata)
 		for (uint64_t l = 0; l < view->n_rows; l++)
-			train->stratum[base + l] = remap[get_le_raw(view->stratum + 4 * l, 4)];
+			train->stratum[base + l] = remap[fg_le_load(view->stratum + 4 * l, 4)];
 	fg_release(train->env, remap);
 	train->n_rows += view->n_rows;
 	train->n_skipped += view->n_skipped;

@@ -380,18 +380,3 @@ fg_summary_check_collinear(const fg_env *env, const fg_data *data,
 	fg_release(env, m2);
 	return st;
 }
-
-fg_status
-fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err)
-{
-	fg_summary	sum;
-	fg_status	st;
-
-	if (data->p == 0)
-		return FG_OK;
-	if ((st = fg_summarize(env, data, false, &sum, err)) != FG_OK)
-		return st;
-	st = fg_summary_check_collinear(env, data, &sum, err);
-	fg_summary_free(env, &sum);
-	return st;
-}

@@ -51,7 +51,4 @@ void		fg_summary_free(const fg_env *env, fg_summary *sum);
 fg_status	fg_summary_check_collinear(const fg_env *env, const fg_data *data,
 									   const fg_summary *sum, fg_error *err);
 
-/* Summarise and check in one call (for callers without a summary). */
-fg_status	fg_check_collinear(const fg_env *env, const fg_data *data, fg_error *err);
-
 #endif							/* FG_SUMMARY_H */

@@ -81,13 +81,6 @@ region_round(size_t bytes)
 	return (bytes + REGION_ALIGN - 1) & ~(size_t) (REGION_ALIGN - 1);
 }
 
-static bool
-in_region(const fg_train *t, const double *p)
-{
-	return t->region != NULL && (const uint8_t *) p >= t->region &&
-		(const uint8_t *) p < t->region + t->region_size;
-}
-
 static double *
 chunk_alloc(fg_train *t, size_t bytes)
 {
@@ -110,7 +103,7 @@ chunk_alloc(fg_train *t, size_t bytes)
 static void
 chunk_release(fg_train *t, double *p)
 {
-	if (!in_region(t, p))
+	if (!fg_train_in_region(t, p))
 		fg_release(t->env, p);
 }
 
@@ -120,7 +113,7 @@ chunk_grow(fg_train *t, double *c, size_t used_bytes, size_t old_bytes, size_t n
 {
 	double	   *p;
 
-	if (in_region(t, c))
+	if (fg_train_in_region(t, c))
 	{
 		size_t		off = (size_t) ((uint8_t *) c - t->region);
 
@@ -138,24 +131,6 @@ chunk_grow(fg_train *t, double *c, size_t used_bytes, size_t old_bytes, size_t n
 		memcpy(p, c, used_bytes);
 	chunk_release(t, c);
 	return p;
-}
-
-void
-fg_train_free(fg_train *t)
-{
-	if (t->env == NULL)
-		return;
-	for (uint64_t i = 0; i < t->n_chunks; i++)
-		chunk_release(t, t->chunks[i]);
-	if (t->region != NULL && t->env->unreserve != NULL)
-		t->env->unreserve(t->env->ctx, t->region_handle);
-	fg_release(t->env, t->chunks);
-	fg_release(t->env, t->y);
-	fg_release(t->env, t->s);
-	fg_release(t->env, t->stratum);
-	if (t->uses_strata)
-		fg_dict_free(&t->dict);
-	memset(t, 0, sizeof(*t));
 }
 
 fg_status

@@ -18,6 +18,8 @@
 #include "fg_core.h"
 #include "strata_dict.h"
 
+#include <string.h>
+
 /* Bytes of features per full chunk (rounded down to a power of two of rows). */
 #define FG_TRAIN_CHUNK_BYTES	(1u << 20)
 
@@ -54,7 +56,39 @@ typedef struct fg_train
 /* An empty state.  p may be -1 (set by the first row or merge). */
 fg_status	fg_train_init(fg_train *t, const fg_env *env, bool uses_strata, int p,
 						  fg_error *err);
-void		fg_train_free(fg_train *t);
+
+/* Is p a chunk carved from the reserved region (not released on its own)? */
+static inline bool
+fg_train_in_region(const fg_train *t, const void *p)
+{
+	return t->region != NULL && (const uint8_t *) p >= t->region &&
+		(const uint8_t *) p < t->region + t->region_size;
+}
+
+/*
+ * Release everything the state holds.  Inline so that only its callers (the
+ * tests, the fuzz harnesses, the benchmark) compile it: the server never
+ * calls it, since the rows and the region go with the aggregate's memory
+ * context.
+ */
+static inline void
+fg_train_free(fg_train *t)
+{
+	if (t->env == NULL)
+		return;
+	for (uint64_t i = 0; i < t->n_chunks; i++)
+		if (!fg_train_in_region(t, t->chunks[i]))
+			fg_release(t->env, t->chunks[i]);
+	if (t->region != NULL && t->env->unreserve != NULL)
+		t->env->unreserve(t->env->ctx, t->region_handle);
+	fg_release(t->env, t->chunks);
+	fg_release(t->env, t->y);
+	fg_release(t->env, t->s);
+	fg_release(t->env, t->stratum);
+	if (t->uses_strata)
+		fg_dict_free(&t->dict);
+	memset(t, 0, sizeof(*t));
+}
 
 /* Fix the number of features (once; the first row usually does it). */
 fg_status	fg_train_set_p(fg_train *t, int p, fg_error *err);

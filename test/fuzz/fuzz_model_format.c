@@ -26,6 +26,7 @@
 #include "fuzz.h"
 #include "model_format.h"
 #include "options.h"
+#include "../find_stratum.h"
 #include "../le_bytes.h"
 #include "../model_v1.h"
 #include "../splitmix.h"
@@ -95,7 +96,7 @@ exercise(const fg_model *m, const uint8_t *bytes, size_t len)
 	{
 		uint64_t	start = m->key_offsets[i];
 		size_t		key_len = (size_t) (m->key_offsets[i + 1] - start);
-		int64_t		found = fg_model_find_stratum(m, m->keys == NULL ? NULL : m->keys + start,
+		int64_t		found = find_stratum(m, m->keys == NULL ? NULL : m->keys + start,
 												  key_len);
 
 		if (found != (int64_t) i)

@@ -240,7 +240,7 @@ dense_boost(const test_set *t, const fg_options *o, double *delta, double *q, in
 			{
 				double		e = eta[l] + step[0] + o->nu * step[1] * t->x[l * p + r] + step[2 + t->g[l]];
 
-				ll += (t->y[l] ? e : 0) - fg_log1pexp(e);
+				ll += (t->y[l] ? e : 0) - log1pexp(e);
 			}
 			/* tr(M (I - P)) */
 			for (size_t l = 0; l < N; l++)

@@ -1,6 +1,7 @@
 /*
  * test_data.h -- deterministic synthetic training data shared by the unit
- * tests of the solvers: a small generator and the arrays behind an fg_data.
+ * tests of the solvers: a small generator and the arrays behind an fg_data;
+ * and the exact log(1 + e^eta) their likelihoods are computed with.
  */
 #ifndef FG_TEST_DATA_H
 #define FG_TEST_DATA_H
@@ -27,6 +28,20 @@ static double __attribute__((unused))
 normal01(void)
 {
 	return sqrt(-2.0 * log(uniform01() + 1e-300)) * cos(6.283185307179586 * uniform01());
+}
+
+/*
+ * log(1 + e^eta) by exact branches that never overflow: the tests evaluate
+ * log-likelihoods with it, independently of the solver's own evaluation.
+ */
+static double __attribute__((unused))
+log1pexp(double eta)
+{
+	if (eta > 35.0)
+		return eta;
+	if (eta > -35.0)
+		return log1p(exp(eta));
+	return exp(eta);
 }
 
 /* The arrays of a data set and the fg_data that views them. */

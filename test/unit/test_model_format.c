@@ -5,6 +5,7 @@
 #include "model_format.h"
 #include "options.h"
 #include "unit.h"
+#include "../find_stratum.h"
 #include "../le_bytes.h"
 #include "../model_v1.h"
 #include "../splitmix.h"
@@ -446,8 +447,8 @@ test_lookup(void)
 		uint64_t	o = mi.key_offsets[i];
 		uint64_t	ot = mt.key_offsets[i];
 
-		if (fg_model_find_stratum(&mi, mi.keys + o, 8) != (int64_t) i ||
-			fg_model_find_stratum(&mt, mt.keys + ot,
+		if (find_stratum(&mi, mi.keys + o, 8) != (int64_t) i ||
+			find_stratum(&mt, mt.keys + ot,
 								  mt.key_offsets[i + 1] - ot) != (int64_t) i)
 			CHECK(false, "stratum %u not found", i);
 	}
@@ -459,14 +460,14 @@ test_lookup(void)
 		int64_t		v = fg_key_to_int64(mi.keys + mi.key_offsets[i]);
 
 		fg_key_from_int64(v + 1, key);
-		if (fg_model_find_stratum(&mi, key, 8) != -1)
+		if (find_stratum(&mi, key, 8) != -1)
 			CHECK(false, "found a key after stratum %u", i);
 	}
 	fg_key_from_int64(INT64_MAX - 1, key);
-	CHECK(fg_model_find_stratum(&mi, key, 8) == -1);
-	CHECK(fg_model_find_stratum(&mi, key, 7) == -1);
+	CHECK(find_stratum(&mi, key, 8) == -1);
+	CHECK(find_stratum(&mi, key, 7) == -1);
 	fg_key_from_int64(INT64_MIN, key);
-	CHECK(fg_model_find_stratum(&mi, key, 8) == 0);
+	CHECK(find_stratum(&mi, key, 8) == 0);
 
 	/* text misses: a prefix of a key, a key with a byte added, "zzz" */
 	{
@@ -474,14 +475,14 @@ test_lookup(void)
 		size_t		klen = mt.key_offsets[11] - o;
 		uint8_t		longer[64];
 
-		CHECK(fg_model_find_stratum(&mt, mt.keys + o, klen - 1) == -1);
+		CHECK(find_stratum(&mt, mt.keys + o, klen - 1) == -1);
 		memcpy(longer, mt.keys + o, klen);
 		longer[klen] = 'z';
-		CHECK(fg_model_find_stratum(&mt, longer, klen + 1) == -1);
-		CHECK(fg_model_find_stratum(&mt, (const uint8_t *) "zzz", 3) == -1);
-		CHECK(fg_model_find_stratum(&mt, (const uint8_t *) "", 0) == 0);
+		CHECK(find_stratum(&mt, longer, klen + 1) == -1);
+		CHECK(find_stratum(&mt, (const uint8_t *) "zzz", 3) == -1);
+		CHECK(find_stratum(&mt, (const uint8_t *) "", 0) == 0);
 	}
-	CHECK(fg_model_find_stratum(&m0, (const uint8_t *) "a", 1) == -1);
+	CHECK(find_stratum(&m0, (const uint8_t *) "a", 1) == -1);
 
 	/* linear predictor with and without a stratum */
 	want = mi.intercept + x[0] * mi.beta[0] + x[1] * mi.beta[1] + x[2] * mi.beta[2];
@@ -990,31 +991,38 @@ test_options_block(void)
 	uint8_t    *block = malloc(size);
 	fg_options	opt,
 				back;
-	size_t		used;
+	fg_le_writer w;
+	fg_le_reader r;
 	char		why[300];
 	long		bad = 0;
 
 	fg_options_default(&opt);
 	opt.l2 = 0.125;
 	opt.seed = 7;
-	fg_options_block_write(&opt, block);
+	fg_le_writer_init(&w, block, size);
+	fg_options_block_write(&opt, &w);
+	CHECK(!w.overrun && w.pos == size, "the block took %zu bytes of %zu", w.pos, size);
 	for (size_t k = 0; k < size; k++)
 	{
 		uint8_t    *prefix = malloc(k + 1);
 
 		memcpy(prefix, block, k);
 		why[0] = '\0';
-		if (fg_options_block_read(prefix, k, &back, &used, why, sizeof(why)) != FG_ERR_CORRUPT ||
-			used != 0 || why[0] == '\0' || why[strlen(why) - 1] != '.')
+		fg_le_reader_init(&r, prefix, k);
+		/* a refused block leaves the reader where it was */
+		if (fg_options_block_read(&r, &back, why, sizeof(why)) != FG_ERR_CORRUPT ||
+			r.pos != 0 || why[0] == '\0' || why[strlen(why) - 1] != '.')
 			bad++;
 		free(prefix);
 	}
 	CHECK(bad == 0, "%ld prefixes of the options block accepted", bad);
-	CHECK(fg_options_block_read(block, size, &back, &used, why, sizeof(why)) == FG_OK, "%s", why);
-	CHECK(used == size && fg_options_first_difference(&opt, &back) == NULL);
+	fg_le_reader_init(&r, block, size);
+	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_OK, "%s", why);
+	CHECK(r.pos == size && fg_options_first_difference(&opt, &back) == NULL);
 	CHECK(back.l2 == 0.125 && back.seed == 7 && isnan(back.c));
-	/* one byte more is not the block's business: used says where it ended */
-	CHECK(fg_options_block_read(block, size - 1, &back, &used, why, sizeof(why)) == FG_ERR_CORRUPT);
+	/* one byte short: refused inside the last option */
+	fg_le_reader_init(&r, block, size - 1);
+	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
 	CHECK(strstr(why, "option 15") != NULL, "%s", why);
 	free(block);
 }

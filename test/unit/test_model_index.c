@@ -5,6 +5,7 @@
  */
 #include "model_index.h"
 #include "unit.h"
+#include "../find_stratum.h"
 #include "../splitmix.h"
 
 #include <stdlib.h>
@@ -88,7 +89,7 @@ test_int_keys(void)
 			uint8_t		key[8];
 
 			fg_key_from_int64(c, key);
-			if (!CHECK(fg_model_index_find_int(&m, &ix, c) == fg_model_find_stratum(&m, key, 8),
+			if (!CHECK(fg_model_index_find_int(&m, &ix, c) == find_stratum(&m, key, 8),
 					   "n %u, probe %lld", n, (long long) c))
 				break;
 		}
@@ -129,7 +130,7 @@ test_text_keys(void)
 	CHECK(ix.int_keys == NULL);
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 		CHECK(fg_model_index_find(&m, &ix, (const uint8_t *) probes[i], strlen(probes[i])) ==
-			  fg_model_find_stratum(&m, (const uint8_t *) probes[i], strlen(probes[i])),
+			  find_stratum(&m, (const uint8_t *) probes[i], strlen(probes[i])),
 			  "probe \"%s\"", probes[i]);
 	CHECK(fg_model_index_find(&m, &ix, (const uint8_t *) "region 2", 8) == 6);
 	fg_model_index_release(&unit_env, &ix);

@@ -194,7 +194,7 @@ test_kkt(fg_method method, double rho, double lambda, double l2, size_t N, int p
 			double		eta = row_eta(&t, &fit, l);
 			int			yhat = fg_sigmoid(eta) >= o.threshold;
 
-			J += fg_log1pexp(eta) - t.y[l] * eta;
+			J += log1pexp(eta) - t.y[l] * eta;
 			cov += (t.s[l] - s_bar) * eta;
 			correct += yhat == t.y[l];
 		}

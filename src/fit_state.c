@@ -1,0 +1,28 @@
+/*
+ * fit_state.c -- the aggregate's settings in the core's terms: what a
+ * serialised part carries and what the combine function compares.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+
+#include "fit_state.h"
+
+void
+fgsql_fit_state_fill_config(fgsql_fit_state *st)
+{
+	fg_state_config *c = &st->config;
+
+	memset(c, 0, sizeof(*c));
+	c->opt = st->settings.opt;
+	c->has_c = st->settings.has_c;
+	c->n_feature_names = st->settings.n_feature_names;
+	c->feature_names = st->settings.feature_names;
+	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
+	c->s_kind = st->s_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
+	c->strata_kind = st->strata_type == TEXTOID ? FG_STRATA_TEXT
+		: st->strata_type == INT8OID ? FG_STRATA_INT8 : FG_STRATA_INT4;
+	c->has_options = st->options != NULL;
+	c->options = st->options ? (const uint8_t *) st->options : NULL;
+	c->options_len = st->options ? VARSIZE(st->options) : 0;
+}
