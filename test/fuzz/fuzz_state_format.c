@@ -671,18 +671,11 @@ cut(const char *dir, const char *base, const char *what,
 static size_t
 option_value_offset(const uint8_t *buf, const char *name)
 {
-	size_t		pos = OFF_OPTIONS + 2;
+	size_t		at = options_block_value_offset(buf + OFF_OPTIONS, name);
 
-	for (unsigned k = 0; k < get_le(buf + OFF_OPTIONS, 2); k++)
-	{
-		size_t		n = buf[pos];
-		uint8_t		type = buf[pos + 1 + n];
-
-		if (n == strlen(name) && memcmp(buf + pos + 1, name, n) == 0)
-			return pos + 2 + n;
-		pos += 2 + n + (type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1);
-	}
-	fuzz_die("option %s not found in a seed", name);
+	if (at == 0)
+		fuzz_die("option %s not found in a seed", name);
+	return OFF_OPTIONS + at;
 }
 
 void

@@ -177,22 +177,13 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 
 #define models_equal models_identical
 
-/* The value of option name in an encoding (version 2), found by walking the block. */
+/* The value of option name in an encoding (version 2); 0 if absent. */
 static size_t
 option_value_offset(const uint8_t *buf, const char *name)
 {
-	size_t		pos = OFF_OPTIONS + 2;
+	size_t		at = options_block_value_offset(buf + OFF_OPTIONS, name);
 
-	for (unsigned k = 0; k < get_le(buf + OFF_OPTIONS, 2); k++)
-	{
-		size_t		n = buf[pos];
-		uint8_t		type = buf[pos + 1 + n];
-
-		if (n == strlen(name) && memcmp(buf + pos + 1, name, n) == 0)
-			return pos + 2 + n;
-		pos += 2 + n + (type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1);
-	}
-	return 0;
+	return at == 0 ? 0 : OFF_OPTIONS + at;
 }
 
 static uint8_t *
