@@ -279,7 +279,9 @@ CREATE FUNCTION fairglmm_eodds_difference_final(internal)
 RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_eodds_difference_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION fairglmm_report_final(internal)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'fairglmm_report_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
--- parity_ks keeps every row; its final function sorts them in place
+-- parity_ks keeps every row; its final function sorts them in place, which
+-- changes their order but not the state's contents (so it is READ_ONLY, the
+-- default, and parity_ks works as a window function over growing frames)
 CREATE FUNCTION fairglmm_ks_transfn(internal, float8, "any")
 RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_ks_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION fairglmm_ks_transfn(internal, float8, "any", float8)
@@ -410,12 +412,12 @@ CREATE AGGREGATE fairness_report(yhat "any", y "any", sensitive "any", weight fl
     MSSPACE = 1024, MFINALFUNC = fairglmm_report_final, PARALLEL = SAFE);
 CREATE AGGREGATE parity_ks(score float8, sensitive "any") (
     SFUNC = fairglmm_ks_transfn, STYPE = internal, FINALFUNC = fairglmm_ks_final,
-    FINALFUNC_MODIFY = SHAREABLE, COMBINEFUNC = fairglmm_metric_combinefn,
-    SERIALFUNC = fairglmm_metric_serialfn, DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE parity_ks(score float8, sensitive "any", weight float8) (
     SFUNC = fairglmm_ks_transfn, STYPE = internal, FINALFUNC = fairglmm_ks_final,
-    FINALFUNC_MODIFY = SHAREABLE, COMBINEFUNC = fairglmm_metric_combinefn,
-    SERIALFUNC = fairglmm_metric_serialfn, DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
 CREATE AGGREGATE parity_gap(score float8, sensitive "any", thresholds float8[]) (
     SFUNC = fairglmm_gap_transfn, STYPE = internal, FINALFUNC = fairglmm_gap_final,
     COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
