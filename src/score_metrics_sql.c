@@ -4,9 +4,13 @@
  * thresholds [, weight]).
  *
  * parity_ks keeps every row (score key, group, weight) and computes the
- * exact statistic in its final function, which sorts the rows in place: the
- * aggregate is declared FINALFUNC_MODIFY = SHAREABLE, as a sort changes the
- * order but not the contents.  parity_gap keeps, per group, the weight of
+ * exact statistic in its final function, which sorts the rows in place.
+ * That changes their order, never the multiset of rows the state stands
+ * for, and the statistic does not depend on the order; so the final
+ * function is declared read-only (FINALFUNC_MODIFY's default): a state it
+ * has sorted may take more rows (a growing window frame) or be finalised
+ * again (two calls sharing one state) with the same results.  SHAREABLE
+ * would forbid the window form for no gain.  parity_gap keeps, per group, the weight of
  * the rows between consecutive thresholds, so it needs no rows, combines by
  * addition and removes rows for sliding window frames.
  */
