@@ -75,7 +75,7 @@ def main():
                     (1 + (i % 5))::float8 AS w
              FROM (SELECT i, s, y,
                           1 / (1 + exp(-(random() * 4 - 2 + 1.2 * y::int - 0.3 * s))) AS p
-                   FROM (SELECT i, (i * 7919) % 4 AS s, random() < 0.4 AS y
+                   FROM (SELECT i, ((i::bigint * 7919) % 4)::int AS s, random() < 0.4 AS y
                          FROM generate_series(1, {a.rows}) AS i) AS q) AS r""",
          "VACUUM ANALYZE bm",
          settings=["SET max_parallel_workers_per_gather = 0"])
