@@ -80,6 +80,16 @@ groups_reserve(fg_groups *g, uint32_t cap, fg_error *err)
 	return FG_OK;
 }
 
+int64_t
+fg_groups_rows(const fg_groups *g)
+{
+	int64_t		total = 0;
+
+	for (uint32_t i = 0; i < fg_groups_count(g); i++)
+		total += g->rows[i];
+	return total;
+}
+
 /* qsort has no context argument: the groups being ordered are kept here */
 static const fg_groups *ordering_groups;
 
@@ -394,6 +404,16 @@ metric_group(fg_metric_state *st, const uint8_t *key, size_t len, fg_error *err)
 	return i;
 }
 
+/* Whether weight w may still be added: the total stays at most FG_WEIGHT_TOTAL_MAX. */
+static fg_status
+check_total(const fg_metric_state *st, double w, fg_error *err)
+{
+	if (st->added_weight + w <= FG_WEIGHT_TOTAL_MAX)
+		return FG_OK;
+	return fg_fail(err, FG_ERR_INVALID, "the weights add up to more than 1e300",
+				   "Scale the weights down; only their ratios matter.", NULL);
+}
+
 /* Track whether every sum is still exact (see inexact in the header). */
 static void
 note_weight(fg_metric_state *st, double w)
@@ -407,10 +427,14 @@ fg_status
 fg_metric_add_counts(fg_metric_state *st, const uint8_t *key, size_t len,
 					 int yhat, int y, double weight, fg_error *err)
 {
-	int64_t		i = metric_group(st, key, len, err);
+	int64_t		i;
 	double	   *s;
 
-	if (i < 0)
+	if (st->kind != FG_METRIC_COUNTS)
+		return fg_fail(err, FG_ERR_INVALID, "not a state of counts", NULL, NULL);
+	if (check_total(st, weight, err) != FG_OK)
+		return err->status;
+	if ((i = metric_group(st, key, len, err)) < 0)
 		return err->status;
 	s = fg_groups_sums(&st->groups, (uint32_t) i);
 	st->groups.rows[i]++;
@@ -450,7 +474,7 @@ fg_metric_remove_counts(fg_metric_state *st, const uint8_t *key, size_t len,
 	int64_t		i;
 	double	   *s;
 
-	if (st->inexact)
+	if (st->kind != FG_METRIC_COUNTS || st->inexact)
 		return false;
 	i = existing_group(st, key, len);
 	if (i < 0 || st->groups.rows[i] <= 0)
@@ -504,9 +528,13 @@ fg_metric_add_score(fg_metric_state *st, const uint8_t *key, size_t len,
 	int64_t		i;
 	double	   *s;
 
+	if (st->kind == FG_METRIC_COUNTS)
+		return fg_fail(err, FG_ERR_INVALID, "not a state of scores", NULL, NULL);
 	if (isnan(score))
 		return fg_fail(err, FG_ERR_INVALID, "score must not be NaN",
 					   "Leave such rows out (pass NULL) or replace NaN by a number.", NULL);
+	if (check_total(st, weight, err) != FG_OK)
+		return err->status;
 	if (st->kind == FG_METRIC_KS && st->n_rows >= st->cap_rows &&
 		ks_reserve(st, st->n_rows + 1, err) != FG_OK)
 		return err->status;
@@ -590,6 +618,11 @@ fg_metric_merge(fg_metric_state *into, const fg_metric_state *from, fg_error *er
 		return fg_fail(err, FG_ERR_INVALID, "thresholds must be the same for every row of parity_gap",
 					   "Pass the thresholds as a constant or a query parameter.",
 					   "Two parts of the aggregate were given different thresholds.");
+	if (check_total(into, from->added_weight, err) != FG_OK)
+		return err->status;
+	if (fg_groups_rows(&into->groups) + fg_groups_rows(fg) > FG_ROWS_TOTAL_MAX)
+		return fg_fail(err, FG_ERR_INVALID, "row counts out of range", NULL,
+					   "The parts count more than 2^53 rows together.");
 	if (into->key_kind == FG_GROUP_NONE)
 		into->key_kind = from->key_kind;
 	if (from->kind == FG_METRIC_KS)
@@ -608,6 +641,7 @@ fg_metric_merge(fg_metric_state *into, const fg_metric_state *from, fg_error *er
 		size_t		len;
 		const uint8_t *key = fg_dict_key(&fg->dict, k, &len);
 		int64_t		i = metric_group(into, key, len, err);
+		int64_t		rows;
 		double	   *dst;
 		const double *src = fg_groups_sums(fg, k);
 
@@ -617,7 +651,13 @@ fg_metric_merge(fg_metric_state *into, const fg_metric_state *from, fg_error *er
 			return err->status;
 		}
 		dst = fg_groups_sums(&into->groups, (uint32_t) i);
-		into->groups.rows[i] += fg->rows[k];
+		if (__builtin_add_overflow(into->groups.rows[i], fg->rows[k], &rows))
+		{
+			fg_release(into->env, map);
+			return fg_fail(err, FG_ERR_INVALID, "row counts out of range", NULL,
+						   "A group would have more than 2^63 rows.");
+		}
+		into->groups.rows[i] = rows;
 		for (uint32_t c = 0; c < fg->width; c++)
 			dst[c] += src[c];
 		if (map)

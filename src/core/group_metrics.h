@@ -70,6 +70,9 @@ void		fg_groups_free(fg_groups *g);
 /* Bytes the groups hold. */
 size_t		fg_groups_memory(const fg_groups *g);
 
+/* Rows counted over all groups (at most FG_ROWS_TOTAL_MAX in a valid state). */
+int64_t		fg_groups_rows(const fg_groups *g);
+
 /*
  * The group indices sorted by key (integers numerically, false before true,
  * text by its bytes): order[r] is the index of the r-th smallest key.
@@ -222,6 +225,16 @@ fg_ks_row_size(bool weighted)
 {
 	return weighted ? sizeof(fg_ks_wrow) : sizeof(fg_ks_row);
 }
+
+/*
+ * The weights of one state may add up to at most this; beyond it adding or
+ * merging fails.  Far below the largest double, so that no sum, whatever
+ * the order of its terms, can overflow.
+ */
+#define FG_WEIGHT_TOTAL_MAX 1e300
+
+/* Rows one state may count, over all its groups (decoding and merging check it). */
+#define FG_ROWS_TOTAL_MAX (INT64_C(1) << 53)
 
 /* Whether a row of this weight may be added (finite and >= 0). */
 static inline bool

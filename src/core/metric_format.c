@@ -240,6 +240,9 @@ fg_metric_decode(fg_metric_state *st, const fg_env *env, const uint8_t *bytes, s
 	const uint8_t *thresholds_at;
 	uint64_t	per_group,
 				row_bytes;
+	double		bound,
+				row_weights = 0.0;
+	int64_t		total_rows = 0;
 	fg_status	s;
 
 	memset(st, 0, sizeof(*st));
@@ -278,7 +281,7 @@ fg_metric_decode(fg_metric_state *st, const fg_env *env, const uint8_t *bytes, s
 	if (key_kind < FG_GROUP_NONE || key_kind > FG_GROUP_TEXT ||
 		(key_kind == FG_GROUP_NONE && n_groups > 0))
 		return corrupt(err, "Its key kind is unknown.");
-	if (weighted > 1 || inexact > 1 || !fg_weight_valid(added))
+	if (weighted > 1 || inexact > 1 || !(added >= 0.0 && added <= FG_WEIGHT_TOTAL_MAX))
 		return corrupt(err, "A flag or the added weight is out of range.");
 	if (kind == FG_METRIC_GAP ? (n_thresholds < 1 || n_thresholds > FG_GAP_MAX_THRESHOLDS)
 		: n_thresholds != 0)
@@ -325,6 +328,8 @@ fg_metric_decode(fg_metric_state *st, const fg_env *env, const uint8_t *bytes, s
 		return s;
 	st->inexact = inexact != 0;
 	st->added_weight = added;
+	/* every sum is part of the weight added, up to rounding */
+	bound = added * (1.0 + 1e-6);
 
 	for (uint32_t i = 0; i < n_groups; i++)
 	{
@@ -389,17 +394,31 @@ fg_metric_decode(fg_metric_state *st, const fg_env *env, const uint8_t *bytes, s
 		sums = fg_groups_sums(&st->groups, i);
 		for (uint32_t c = 0; c < width; c++)
 			sums[c] = get_f64(&r);
-		if (st->groups.rows[i] < 0)
+		if (st->groups.rows[i] < 0 || st->groups.rows[i] > FG_ROWS_TOTAL_MAX - total_rows)
 		{
 			fg_metric_free(st);
-			return corrupt(err, "A group has a negative row count.");
+			return corrupt(err, "A group's row count is negative, or the rows add up to more than 2^53.");
 		}
+		total_rows += st->groups.rows[i];
 		for (uint32_t c = 0; c < width; c++)
-			if (!fg_weight_valid(sums[c]))
+			if (!(sums[c] >= 0.0 && sums[c] <= bound))
 			{
 				fg_metric_free(st);
-				return corrupt(err, "A group's sums are not finite and nonnegative.");
+				return corrupt(err, "A group's sums are negative or above the weight added.");
 			}
+		if (width > 1)
+		{
+			/* the cells (buckets) split the group's weight: they add up to it */
+			double		parts = 0.0;
+
+			for (uint32_t c = 1; c < width; c++)
+				parts += sums[c];
+			if (!(fabs(parts - sums[0]) <= 1e-6 * sums[0]))
+			{
+				fg_metric_free(st);
+				return corrupt(err, "A group's cells do not add up to its weight.");
+			}
+		}
 	}
 
 	if (n_rows > 0)
@@ -420,8 +439,9 @@ fg_metric_decode(fg_metric_state *st, const fg_env *env, const uint8_t *bytes, s
 			double		w = weighted ? get_f64(&r) : 1.0;
 			double		score = fg_score_from_key(key);
 
+			row_weights += w;
 			if (group >= n_groups || isnan(score) || fg_score_key(score) != key ||
-				!fg_weight_valid(w))
+				!fg_weight_valid(w) || !(row_weights <= bound))
 			{
 				fg_metric_free(st);
 				return corrupt(err, "A row has an unknown group, no score or an invalid weight.");

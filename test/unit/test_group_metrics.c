@@ -902,6 +902,23 @@ test_limit(void)
 	}
 	CHECK(st.over_limit && i < 2000, "stopped after %zu groups", i);
 	fg_metric_free(&st);
+
+	/* weights may add up to 1e300, no more, so that no sum overflows */
+	{
+		fg_metric_state a,
+					b;
+
+		fg_metric_init(&a, &unit_env, FG_METRIC_KS, FG_GROUP_INT, true, NULL, 0, &err);
+		fg_metric_init(&b, &unit_env, FG_METRIC_KS, FG_GROUP_INT, true, NULL, 0, &err);
+		key_of(1, key);
+		CHECK(fg_metric_add_score(&a, key, 8, 0.5, 6e299, &err) == FG_OK);
+		CHECK(fg_metric_add_score(&a, key, 8, 0.5, 6e299, &err) == FG_ERR_INVALID);
+		CHECK(fg_metric_add_score(&b, key, 8, 0.5, 6e299, &err) == FG_OK);
+		CHECK(fg_metric_merge(&a, &b, &err) == FG_ERR_INVALID && a.n_rows == 1);
+		CHECK(fg_metric_add_counts(&a, key, 8, 1, 1, 1e308, &err) == FG_ERR_INVALID);
+		fg_metric_free(&a);
+		fg_metric_free(&b);
+	}
 }
 
 /* Every allocation fails in turn: a clean error each time, nothing leaked. */
