@@ -195,6 +195,8 @@ SELECT disparate_impact(yhat, s, -1) FROM fm_case;
 SELECT disparate_impact(yhat, s, 'NaN') FROM fm_case;
 SELECT fairness_report(yhat, y, s, 'Infinity') FROM fm_case;
 SELECT parity_ks(score, s, -0.5) FROM fm_case;
+-- weights may add up to 1e300 at most (so that no sum can overflow)
+SELECT disparate_impact(yhat, s, 1e299) FROM fm_case;
 SELECT parity_ks(CASE WHEN k = 5 THEN 'NaN' ELSE score END, s) FROM fm_case;
 SELECT parity_gap(score, s, NULL) FROM fm_case;
 SELECT parity_gap(score, s, '{}') FROM fm_case;
