@@ -1,5 +1,7 @@
 -- disparate_impact(yhat, sensitive) = min(r, 1/r), r = P(yhat | s = 1) / P(yhat | s = 0),
--- from integer counts: every value shown is exact.
+-- from integer counts: every value shown is exact.  These are the two-group
+-- cases of 1.0, which 1.1 (any number of groups) must keep; more groups,
+-- weights and the other metrics are in fairness_metrics.
 \set VERBOSITY default
 
 -- rows with given counts: n0 rows with s = 0 (pos0 of them yhat), n1 with s = 1
@@ -37,10 +39,13 @@ FROM di_cases,
               FROM di_rows(n0, pos0, n1, pos1)) AS q
 ORDER BY k;
 
--- integers other than 0 and 1 are errors
+-- a prediction other than 0 and 1 is an error
 SELECT disparate_impact(v, 1) FROM (VALUES (0), (1), (2)) AS t(v);
-SELECT disparate_impact(1, v) FROM (VALUES (0), (-1), (1)) AS t(v);
 SELECT disparate_impact(v, true) FROM (VALUES (0), (1), (7)) AS t(v);
+-- since 1.1 an integer sensitive attribute names groups: -1, 0 and 1 are three
+-- (1.0 refused values other than 0 and 1)
+SELECT disparate_impact(y, v) AS three_groups
+FROM (VALUES (1, 0), (0, 0), (1, -1), (1, 1), (0, 1), (0, 1), (1, 1)) AS t(y, v);
 
 -- rows with a NULL are not counted (so a NULL beside an invalid value is no error)
 SELECT disparate_impact(yhat, s) AS with_nulls
@@ -131,12 +136,10 @@ SELECT disparate_impact(fairglmm_classify(fair, x, g), s)
        = disparate_impact(fairglmm_classify(fair, x, g), s) AS boolean_s_same
 FROM d, di_models;
 
--- the support functions called directly with impossible states: errors,
--- never a value outside [0, 1]
-SELECT fairglmm_di_finalfn('{4,2,4,1}') AS valid_state;
-SELECT fairglmm_di_finalfn('{4,-2,4,1}');
-SELECT fairglmm_di_finalfn('{4,2,4,5}');
-SELECT fairglmm_di_finalfn('{4,2,4}');
-SELECT fairglmm_di_finalfn('{4,2,NULL,1}');
-SELECT fairglmm_di_transfn('{-1,0,0,0}', true, true);
-SELECT fairglmm_di_combinefn('{9223372036854775807,0,0,0}', '{1,0,0,0}');
+-- the 1.0 signatures are those of 1.1: the same state and functions as the
+-- "any" signature (whose state is internal, so it cannot be forged in SQL)
+SELECT count(*) AS signatures, count(DISTINCT a.aggtransfn) AS transition_functions,
+       count(DISTINCT a.aggfinalfn) AS final_functions,
+       bool_and(a.aggtranstype = 'internal'::regtype) AS internal_state
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE p.proname = 'disparate_impact' AND p.pronargs = 2;

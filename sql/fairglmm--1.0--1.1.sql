@@ -1,5 +1,7 @@
 -- fairglmm 1.0 -> 1.1.  The model format changed (version 2); models stored by
--- 1.0 (version 1) are still read by every function.
+-- 1.0 (version 1) are still read by every function.  New: the option table and
+-- fairness reporting (disparate_impact over any number of groups and with
+-- weights, and the aggregates, functions and support functions below).
 \echo Use "ALTER EXTENSION fairglmm UPDATE TO '1.1'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -17,8 +19,6 @@ COMMENT ON FUNCTION fairglmm_fit_finalfn(internal) IS 'Internal: support functio
 COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_combinefn(internal, internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
-COMMENT ON FUNCTION fairglmm_di_combinefn(bigint[], bigint[]) IS 'Internal: support function of a fairglmm aggregate; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_finalfn(bigint[]) IS 'Internal: support function of a fairglmm aggregate; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], integer, boolean, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], integer, integer, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], bigint, boolean, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
@@ -43,11 +43,291 @@ COMMENT ON FUNCTION fairglmm_fit_transfn(internal, integer, float8[], bigint, bo
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, integer, float8[], bigint, integer, float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, integer, float8[], text, boolean, float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, integer, float8[], text, integer, float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_transfn(bigint[], boolean, boolean) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_invfn(bigint[], boolean, boolean) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_transfn(bigint[], boolean, integer) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_invfn(bigint[], boolean, integer) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_transfn(bigint[], integer, boolean) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_invfn(bigint[], integer, boolean) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_transfn(bigint[], integer, integer) IS 'Internal: support function of disparate_impact; not for direct use';
-COMMENT ON FUNCTION fairglmm_di_invfn(bigint[], integer, integer) IS 'Internal: support function of disparate_impact; not for direct use';
+
+-- ---------------------------------------------------------------------------
+-- Fairness reporting.  The count-based aggregates share one internal state
+-- (per group of the sensitive attribute: rows, weight, and the weight in
+-- each cell of the confusion matrix) and these support functions; the
+-- "selection" transitions take (yhat, sensitive [, weight]), the
+-- "confusion" ones (yhat, y, sensitive [, weight]).  yhat, y and sensitive
+-- are "any", checked at run time, so each aggregate has two signatures.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION fairglmm_selection_transfn(internal, "any", "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_selection_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_selection_transfn(internal, "any", "any", float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_selection_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_selection_invfn(internal, "any", "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_selection_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_selection_invfn(internal, "any", "any", float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_selection_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_confusion_transfn(internal, "any", "any", "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_confusion_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_confusion_transfn(internal, "any", "any", "any", float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_confusion_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_confusion_invfn(internal, "any", "any", "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_confusion_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_confusion_invfn(internal, "any", "any", "any", float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_confusion_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_metric_combinefn(internal, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_metric_combinefn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_metric_serialfn(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_metric_serialfn' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_metric_deserialfn(bytea, internal)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_metric_deserialfn' LANGUAGE C STRICT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_disparate_impact_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_disparate_impact_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_dp_difference_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_dp_difference_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_eo_ratio_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_eo_ratio_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_eo_difference_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_eo_difference_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_eodds_ratio_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_eodds_ratio_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_eodds_difference_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_eodds_difference_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_report_final(internal)
+RETURNS jsonb AS 'MODULE_PATHNAME', 'fairglmm_report_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- parity_ks keeps every row; its final function sorts them in place, which
+-- changes their order but not the state's contents (so it is READ_ONLY, the
+-- default, and parity_ks works as a window function over growing frames)
+CREATE FUNCTION fairglmm_ks_transfn(internal, float8, "any")
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_ks_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_ks_transfn(internal, float8, "any", float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_ks_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_ks_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_ks_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+-- parity_gap keeps per group the weight between consecutive thresholds
+CREATE FUNCTION fairglmm_gap_transfn(internal, float8, "any", float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_gap_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_gap_transfn(internal, float8, "any", float8[], float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_gap_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[])
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_gap_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[], float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_gap_invfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_gap_final(internal)
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_gap_final' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+-- 1.0's disparate_impact aggregates move to the new state (internal instead
+-- of bigint[4]).  CREATE OR REPLACE keeps each aggregate's oid, so views and
+-- rules that call them keep working and use the new implementation; DROP and
+-- CREATE would have to drop those views first.  PostgreSQL allows the state
+-- type to change here: only the kind of routine, the number of direct
+-- arguments and the result type must stay.
+CREATE OR REPLACE AGGREGATE disparate_impact(yhat boolean, sensitive boolean) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE disparate_impact(yhat boolean, sensitive integer) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE disparate_impact(yhat integer, sensitive boolean) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+CREATE OR REPLACE AGGREGATE disparate_impact(yhat integer, sensitive integer) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+-- the support functions of 1.0's disparate_impact, which nothing uses any more
+DROP FUNCTION fairglmm_di_transfn(bigint[], boolean, boolean);
+DROP FUNCTION fairglmm_di_transfn(bigint[], boolean, integer);
+DROP FUNCTION fairglmm_di_transfn(bigint[], integer, boolean);
+DROP FUNCTION fairglmm_di_transfn(bigint[], integer, integer);
+DROP FUNCTION fairglmm_di_invfn(bigint[], boolean, boolean);
+DROP FUNCTION fairglmm_di_invfn(bigint[], boolean, integer);
+DROP FUNCTION fairglmm_di_invfn(bigint[], integer, boolean);
+DROP FUNCTION fairglmm_di_invfn(bigint[], integer, integer);
+DROP FUNCTION fairglmm_di_combinefn(bigint[], bigint[]);
+DROP FUNCTION fairglmm_di_finalfn(bigint[]);
+
+-- ---------------------------------------------------------------------------
+-- New aggregates
+-- ---------------------------------------------------------------------------
+CREATE AGGREGATE disparate_impact(yhat "any", sensitive "any") (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+CREATE AGGREGATE disparate_impact(yhat "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_disparate_impact_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_disparate_impact_final, PARALLEL = SAFE);
+CREATE AGGREGATE demographic_parity_difference(yhat "any", sensitive "any") (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_dp_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_dp_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE demographic_parity_difference(yhat "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_selection_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_dp_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_selection_transfn, MINVFUNC = fairglmm_selection_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_dp_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE equal_opportunity_ratio(yhat "any", y "any", sensitive "any") (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eo_ratio_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eo_ratio_final, PARALLEL = SAFE);
+CREATE AGGREGATE equal_opportunity_ratio(yhat "any", y "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eo_ratio_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eo_ratio_final, PARALLEL = SAFE);
+CREATE AGGREGATE equal_opportunity_difference(yhat "any", y "any", sensitive "any") (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eo_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eo_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE equal_opportunity_difference(yhat "any", y "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eo_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eo_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE equalized_odds_ratio(yhat "any", y "any", sensitive "any") (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eodds_ratio_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eodds_ratio_final, PARALLEL = SAFE);
+CREATE AGGREGATE equalized_odds_ratio(yhat "any", y "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eodds_ratio_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eodds_ratio_final, PARALLEL = SAFE);
+CREATE AGGREGATE equalized_odds_difference(yhat "any", y "any", sensitive "any") (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eodds_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eodds_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE equalized_odds_difference(yhat "any", y "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_eodds_difference_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_eodds_difference_final, PARALLEL = SAFE);
+CREATE AGGREGATE fairness_report(yhat "any", y "any", sensitive "any") (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_report_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_report_final, PARALLEL = SAFE);
+CREATE AGGREGATE fairness_report(yhat "any", y "any", sensitive "any", weight float8) (
+    SFUNC = fairglmm_confusion_transfn, STYPE = internal, SSPACE = 1024, FINALFUNC = fairglmm_report_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_confusion_transfn, MINVFUNC = fairglmm_confusion_invfn, MSTYPE = internal,
+    MSSPACE = 1024, MFINALFUNC = fairglmm_report_final, PARALLEL = SAFE);
+CREATE AGGREGATE parity_ks(score float8, sensitive "any") (
+    SFUNC = fairglmm_ks_transfn, STYPE = internal, FINALFUNC = fairglmm_ks_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE parity_ks(score float8, sensitive "any", weight float8) (
+    SFUNC = fairglmm_ks_transfn, STYPE = internal, FINALFUNC = fairglmm_ks_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE parity_gap(score float8, sensitive "any", thresholds float8[]) (
+    SFUNC = fairglmm_gap_transfn, STYPE = internal, FINALFUNC = fairglmm_gap_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_gap_transfn, MINVFUNC = fairglmm_gap_invfn, MSTYPE = internal,
+    MFINALFUNC = fairglmm_gap_final, PARALLEL = SAFE);
+CREATE AGGREGATE parity_gap(score float8, sensitive "any", thresholds float8[], weight float8) (
+    SFUNC = fairglmm_gap_transfn, STYPE = internal, FINALFUNC = fairglmm_gap_final,
+    COMBINEFUNC = fairglmm_metric_combinefn, SERIALFUNC = fairglmm_metric_serialfn,
+    DESERIALFUNC = fairglmm_metric_deserialfn,
+    MSFUNC = fairglmm_gap_transfn, MINVFUNC = fairglmm_gap_invfn, MSTYPE = internal,
+    MFINALFUNC = fairglmm_gap_final, PARALLEL = SAFE);
+
+-- a fairness_report as a table, one row per group
+CREATE FUNCTION fairness_by_group(report jsonb)
+RETURNS TABLE ("group" text, rows bigint, weight float8, selection_rate float8, tpr float8,
+               fpr float8, "precision" float8, accuracy float8)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE ROWS 10 AS $$
+  SELECT g ->> 'group', (g ->> 'rows')::bigint, (g ->> 'weight')::float8,
+         (g ->> 'selection_rate')::float8, (g ->> 'tpr')::float8, (g ->> 'fpr')::float8,
+         (g ->> 'precision')::float8, (g ->> 'accuracy')::float8
+  FROM jsonb_array_elements(report -> 'groups') WITH ORDINALITY AS e(g, k)
+  ORDER BY k
+$$;
+
+-- whether a model has a random effect for a stratum
+CREATE FUNCTION fairglmm_seen(model bytea, strata integer)
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_seen' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION fairglmm_seen(model bytea, strata bigint)
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_seen' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION fairglmm_seen(model bytea, strata text)
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_seen' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON AGGREGATE disparate_impact("any", "any") IS 'Disparate impact of predictions yhat across the groups of sensitive: the smallest group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE disparate_impact("any", "any", float8) IS 'Disparate impact with row weights: the smallest weighted group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE disparate_impact(boolean, boolean) IS 'Disparate impact (the 1.0 signature): the smallest group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE disparate_impact(boolean, integer) IS 'Disparate impact (the 1.0 signature): the smallest group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE disparate_impact(integer, boolean) IS 'Disparate impact (the 1.0 signature): the smallest group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE disparate_impact(integer, integer) IS 'Disparate impact (the 1.0 signature): the smallest group selection rate over the largest; NULL with fewer than two groups';
+COMMENT ON AGGREGATE demographic_parity_difference("any", "any") IS 'Largest minus smallest group selection rate of predictions yhat; NULL with fewer than two groups';
+COMMENT ON AGGREGATE demographic_parity_difference("any", "any", float8) IS 'Largest minus smallest weighted group selection rate of predictions yhat; NULL with fewer than two groups';
+COMMENT ON AGGREGATE equal_opportunity_ratio("any", "any", "any") IS 'Smallest group true-positive rate over the largest, over groups with positives; NULL with fewer than two such groups';
+COMMENT ON AGGREGATE equal_opportunity_ratio("any", "any", "any", float8) IS 'Smallest weighted group true-positive rate over the largest, over groups with positives; NULL with fewer than two such groups';
+COMMENT ON AGGREGATE equal_opportunity_difference("any", "any", "any") IS 'Largest minus smallest group true-positive rate, over groups with positives; NULL with fewer than two such groups';
+COMMENT ON AGGREGATE equal_opportunity_difference("any", "any", "any", float8) IS 'Largest minus smallest weighted group true-positive rate, over groups with positives; NULL with fewer than two such groups';
+COMMENT ON AGGREGATE equalized_odds_ratio("any", "any", "any") IS 'The smaller of the true- and false-positive rate ratios across groups; NULL unless both are defined';
+COMMENT ON AGGREGATE equalized_odds_ratio("any", "any", "any", float8) IS 'The smaller of the weighted true- and false-positive rate ratios across groups; NULL unless both are defined';
+COMMENT ON AGGREGATE equalized_odds_difference("any", "any", "any") IS 'The larger of the true- and false-positive rate differences across groups; NULL unless both are defined';
+COMMENT ON AGGREGATE equalized_odds_difference("any", "any", "any", float8) IS 'The larger of the weighted true- and false-positive rate differences across groups; NULL unless both are defined';
+COMMENT ON AGGREGATE fairness_report("any", "any", "any") IS 'Per group rows, weight, selection rate, TPR, FPR, precision and accuracy, the fairness metrics and the most and least favoured group, as jsonb';
+COMMENT ON AGGREGATE fairness_report("any", "any", "any", float8) IS 'Per group rows, weight and weighted selection rate, TPR, FPR, precision and accuracy, the fairness metrics and the most and least favoured group, as jsonb';
+COMMENT ON AGGREGATE parity_ks(float8, "any") IS 'Largest distance sup_b |F_group(b) - F_all(b)| between a group''s distribution of scores and everyone''s; keeps every row';
+COMMENT ON AGGREGATE parity_ks(float8, "any", float8) IS 'Largest distance between a group''s weighted distribution of scores and everyone''s; keeps every row';
+COMMENT ON AGGREGATE parity_gap(float8, "any", float8[]) IS 'Largest |P(score > b) - P(score > b | group)| over the groups and the given thresholds b';
+COMMENT ON AGGREGATE parity_gap(float8, "any", float8[], float8) IS 'Largest weighted |P(score > b) - P(score > b | group)| over the groups and the given thresholds b';
+COMMENT ON FUNCTION fairness_by_group(jsonb) IS 'The groups of a fairness_report as rows: group, rows, weight, selection rate, TPR, FPR, precision, accuracy';
+COMMENT ON FUNCTION fairglmm_seen(bytea, integer) IS 'Whether the model has a random effect for the stratum; false for a NULL stratum or a model without strata';
+COMMENT ON FUNCTION fairglmm_seen(bytea, bigint) IS 'Whether the model has a random effect for the stratum; false for a NULL stratum or a model without strata';
+COMMENT ON FUNCTION fairglmm_seen(bytea, text) IS 'Whether the model has a random effect for the stratum; false for a NULL stratum or a model without strata';
+COMMENT ON FUNCTION fairglmm_selection_transfn(internal, "any", "any") IS 'Internal: support function of the fairness aggregates of predictions; not for direct use';
+COMMENT ON FUNCTION fairglmm_selection_transfn(internal, "any", "any", float8) IS 'Internal: support function of the fairness aggregates of predictions; not for direct use';
+COMMENT ON FUNCTION fairglmm_selection_invfn(internal, "any", "any") IS 'Internal: support function of the fairness aggregates of predictions (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_selection_invfn(internal, "any", "any", float8) IS 'Internal: support function of the fairness aggregates of predictions (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_confusion_transfn(internal, "any", "any", "any") IS 'Internal: support function of the fairness aggregates of predictions and labels; not for direct use';
+COMMENT ON FUNCTION fairglmm_confusion_transfn(internal, "any", "any", "any", float8) IS 'Internal: support function of the fairness aggregates of predictions and labels; not for direct use';
+COMMENT ON FUNCTION fairglmm_confusion_invfn(internal, "any", "any", "any") IS 'Internal: support function of the fairness aggregates of predictions and labels (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_confusion_invfn(internal, "any", "any", "any", float8) IS 'Internal: support function of the fairness aggregates of predictions and labels (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_metric_combinefn(internal, internal) IS 'Internal: support function of the fairness aggregates (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_metric_serialfn(internal) IS 'Internal: support function of the fairness aggregates (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_metric_deserialfn(bytea, internal) IS 'Internal: support function of the fairness aggregates (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_disparate_impact_final(internal) IS 'Internal: support function of disparate_impact; not for direct use';
+COMMENT ON FUNCTION fairglmm_dp_difference_final(internal) IS 'Internal: support function of demographic_parity_difference; not for direct use';
+COMMENT ON FUNCTION fairglmm_eo_ratio_final(internal) IS 'Internal: support function of equal_opportunity_ratio; not for direct use';
+COMMENT ON FUNCTION fairglmm_eo_difference_final(internal) IS 'Internal: support function of equal_opportunity_difference; not for direct use';
+COMMENT ON FUNCTION fairglmm_eodds_ratio_final(internal) IS 'Internal: support function of equalized_odds_ratio; not for direct use';
+COMMENT ON FUNCTION fairglmm_eodds_difference_final(internal) IS 'Internal: support function of equalized_odds_difference; not for direct use';
+COMMENT ON FUNCTION fairglmm_report_final(internal) IS 'Internal: support function of fairness_report; not for direct use';
+COMMENT ON FUNCTION fairglmm_ks_transfn(internal, float8, "any") IS 'Internal: support function of parity_ks; not for direct use';
+COMMENT ON FUNCTION fairglmm_ks_transfn(internal, float8, "any", float8) IS 'Internal: support function of parity_ks; not for direct use';
+COMMENT ON FUNCTION fairglmm_ks_final(internal) IS 'Internal: support function of parity_ks; not for direct use';
+COMMENT ON FUNCTION fairglmm_gap_transfn(internal, float8, "any", float8[]) IS 'Internal: support function of parity_gap; not for direct use';
+COMMENT ON FUNCTION fairglmm_gap_transfn(internal, float8, "any", float8[], float8) IS 'Internal: support function of parity_gap; not for direct use';
+COMMENT ON FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[]) IS 'Internal: support function of parity_gap (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[], float8) IS 'Internal: support function of parity_gap (window frames); not for direct use';
+COMMENT ON FUNCTION fairglmm_gap_final(internal) IS 'Internal: support function of parity_gap; not for direct use';

@@ -45,6 +45,15 @@ FROM (SELECT disparate_impact(fairglmm_classify(m, x, g), s)
                OVER (ORDER BY id ROWS BETWEEN 50 PRECEDING AND CURRENT ROW) AS w
       FROM d, priv.models WHERE method = 'crlr') AS q;
 
+-- the reporting aggregates and functions of 1.1
+SELECT fairness_report(fairglmm_classify(m, x, g), y, s) -> 'groups' -> 0 ->> 'rows' IS NOT NULL AS report_ok,
+       equalized_odds_ratio(fairglmm_classify(m, x, g), y, s, 2) BETWEEN 0 AND 1 AS odds_ok,
+       parity_ks(fairglmm_predict(m, x, g), s) BETWEEN 0 AND 1 AS ks_ok,
+       parity_gap(fairglmm_predict(m, x, g), s, '{0.5}') BETWEEN 0 AND 1 AS gap_ok,
+       count(*) FILTER (WHERE fairglmm_seen(m, g)) AS seen_rows
+FROM priv.models, d WHERE method = 'crlr';
+SELECT count(*) AS report_groups FROM fairness_by_group((SELECT fairness_report(y, y, s) FROM d));
+
 -- the settings are the user's to change (like work_mem)
 SET fairglmm.max_training_memory = '64MB';
 SET fairglmm.blas_threads = 2;

@@ -1,130 +1,285 @@
 /*
- * metrics_sql.c -- the disparate_impact aggregate.
+ * metrics_sql.c -- the count-based reporting aggregates: disparate_impact,
+ * demographic_parity_difference, equal_opportunity_ratio/_difference,
+ * equalized_odds_ratio/_difference and fairness_report.
  *
- * The state is int8[4] = {n0, pos0, n1, pos1}: plain SQL data, so the
- * aggregate combines across parallel workers without serialisation, and an
- * inverse transition makes sliding window frames cheap.
+ * All of them share one state (per group of the sensitive attribute: rows,
+ * weight, and the weight in each cell of the confusion matrix) and one pair
+ * of transition functions per argument list: the "selection" functions take
+ * (yhat, sensitive [, weight]), the "confusion" ones (yhat, y, sensitive
+ * [, weight]).  The inverse transitions serve sliding window frames; they
+ * decline (return NULL, so the frame is recomputed) when removing a row
+ * would not be exact.  The final functions differ only in what they read
+ * from the counts.  Combine, serialise and deserialise are in
+ * metric_state_sql.c.
  */
 #include "postgres.h"
 
 #include <math.h>
 
-#include "catalog/pg_type.h"
-#include "common/int.h"
 #include "fmgr.h"
-#include "utils/array.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
+#include "utils/jsonb.h"
 
-#include "fg_core.h"
-#include "pg_args.h"
+#include "metric_sql.h"
+#include "pg_env.h"
+#include "pg_errors.h"
 
-PG_FUNCTION_INFO_V1(fairglmm_di_transfn);
-PG_FUNCTION_INFO_V1(fairglmm_di_invfn);
-PG_FUNCTION_INFO_V1(fairglmm_di_combinefn);
-PG_FUNCTION_INFO_V1(fairglmm_di_finalfn);
-
-#define DI_STATE_LEN 4
+PG_FUNCTION_INFO_V1(fairglmm_selection_transfn);
+PG_FUNCTION_INFO_V1(fairglmm_selection_invfn);
+PG_FUNCTION_INFO_V1(fairglmm_confusion_transfn);
+PG_FUNCTION_INFO_V1(fairglmm_confusion_invfn);
+PG_FUNCTION_INFO_V1(fairglmm_disparate_impact_final);
+PG_FUNCTION_INFO_V1(fairglmm_dp_difference_final);
+PG_FUNCTION_INFO_V1(fairglmm_eo_ratio_final);
+PG_FUNCTION_INFO_V1(fairglmm_eo_difference_final);
+PG_FUNCTION_INFO_V1(fairglmm_eodds_ratio_final);
+PG_FUNCTION_INFO_V1(fairglmm_eodds_difference_final);
+PG_FUNCTION_INFO_V1(fairglmm_report_final);
 
 /*
- * The support functions can be called directly with any bigint[]: check the
- * shape, and that the counts are possible (0 <= positives <= rows in each
- * group), so that a forged state gives an error rather than a "disparate
- * impact" outside [0, 1].
+ * Add (remove = false) or remove one row.  Rows with a NULL argument are
+ * skipped, and so are rows with a NULL weight.  The state is created on the
+ * first call even when that row is skipped, so that a window frame always
+ * has one to remove rows from.
  */
-static const int64 *
-di_checked_counts(ArrayType *arr)
-{
-	const int64 *c;
-
-	if (ARR_NDIM(arr) != 1 || ARR_DIMS(arr)[0] != DI_STATE_LEN ||
-		ARR_HASNULL(arr) || ARR_ELEMTYPE(arr) != INT8OID)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("disparate_impact state must be a bigint array of %d elements", DI_STATE_LEN)));
-	c = (const int64 *) ARR_DATA_PTR(arr);
-	if (c[0] < 0 || c[1] < 0 || c[1] > c[0] || c[2] < 0 || c[3] < 0 || c[3] > c[2])
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("invalid disparate_impact state"),
-				 errdetail("The counts {n0, pos0, n1, pos1} are {" INT64_FORMAT ", " INT64_FORMAT
-						   ", " INT64_FORMAT ", " INT64_FORMAT "}; positives must lie between 0 and the rows of their group.",
-						   c[0], c[1], c[2], c[3])));
-	return c;
-}
-
-/* The state array, copied unless we may modify it in place. */
-static int64 *
-di_state(FunctionCallInfo fcinfo, int argno, ArrayType **arr_out)
-{
-	ArrayType  *arr = AggCheckCallContext(fcinfo, NULL)
-		? PG_GETARG_ARRAYTYPE_P(argno) : PG_GETARG_ARRAYTYPE_P_COPY(argno);
-
-	di_checked_counts(arr);
-	*arr_out = arr;
-	return (int64 *) ARR_DATA_PTR(arr);
-}
-
-/* add (sign = 1) or remove (sign = -1) one row */
 static Datum
-di_update(FunctionCallInfo fcinfo, int sign)
+counts_update(FunctionCallInfo fcinfo, bool with_y, bool remove)
 {
-	ArrayType  *arr;
-	int64	   *c = di_state(fcinfo, 0, &arr);
+	MemoryContext aggcxt = fgsql_metric_aggcontext(fcinfo);
+	int			s_arg = with_y ? 3 : 2;
+	const fgsql_metric_args *a = fgsql_metric_args_get(fcinfo, 1, with_y ? 2 : -1, s_arg, -1, s_arg + 1);
+	fgsql_metric_box *box;
 	int			yhat,
-				s;
+				y = 0;
+	double		w = 1.0;
+	uint8		buf[8];
+	const uint8 *key;
+	size_t		len;
+	fg_error	err;
 
-	/* rows with a NULL prediction or group are not counted */
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_ARRAYTYPE_P(arr);
-	yhat = fgsql_binary_datum(PG_GETARG_DATUM(1), get_fn_expr_argtype(fcinfo->flinfo, 1), "yhat");
-	s = fgsql_binary_datum(PG_GETARG_DATUM(2), get_fn_expr_argtype(fcinfo->flinfo, 2), "sensitive");
-	c[s ? 2 : 0] += sign;
-	c[s ? 3 : 1] += sign * yhat;
-	PG_RETURN_ARRAYTYPE_P(arr);
+	if (PG_ARGISNULL(0))
+		box = fgsql_metric_box_new(aggcxt, FG_METRIC_COUNTS, a->kind, a->w_arg >= 0, NULL, 0);
+	else
+		box = (fgsql_metric_box *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1) || (with_y && PG_ARGISNULL(2)) || PG_ARGISNULL(s_arg))
+		PG_RETURN_POINTER(box);
+	if (a->w_arg >= 0 && !fgsql_metric_weight(fcinfo, a->w_arg, &w))
+		PG_RETURN_POINTER(box);
+	yhat = fgsql_metric_binary(PG_GETARG_DATUM(1), a->yhat_type, "yhat");
+	if (with_y)
+		y = fgsql_metric_binary(PG_GETARG_DATUM(2), a->y_type, "y");
+	key = fgsql_metric_group_key(a, PG_GETARG_DATUM(s_arg), buf, &len);
+
+	if (remove)
+	{
+		if (!fg_metric_remove_counts(&box->st, key, len, yhat, y, w))
+			PG_RETURN_NULL();	/* not exactly removable: recompute the frame */
+	}
+	else if (fg_metric_add_counts(&box->st, key, len, yhat, y, w, &err) != FG_OK)
+		fgsql_metric_error(fcinfo, box, &err);
+	PG_RETURN_POINTER(box);
+}
+
+/* fairglmm_selection_transfn(internal, yhat "any", sensitive "any" [, weight float8]) */
+Datum
+fairglmm_selection_transfn(PG_FUNCTION_ARGS)
+{
+	return counts_update(fcinfo, false, false);
 }
 
 Datum
-fairglmm_di_transfn(PG_FUNCTION_ARGS)
+fairglmm_selection_invfn(PG_FUNCTION_ARGS)
 {
-	return di_update(fcinfo, 1);
+	return counts_update(fcinfo, false, true);
+}
+
+/* fairglmm_confusion_transfn(internal, yhat "any", y "any", sensitive "any" [, weight float8]) */
+Datum
+fairglmm_confusion_transfn(PG_FUNCTION_ARGS)
+{
+	return counts_update(fcinfo, true, false);
 }
 
 Datum
-fairglmm_di_invfn(PG_FUNCTION_ARGS)
+fairglmm_confusion_invfn(PG_FUNCTION_ARGS)
 {
-	return di_update(fcinfo, -1);
+	return counts_update(fcinfo, true, true);
+}
+
+/* The metrics of the state argument; false when there is no state. */
+static bool
+final_fairness(FunctionCallInfo fcinfo, fg_fairness *f)
+{
+	fgsql_metric_box *box;
+
+	if (PG_ARGISNULL(0))
+		return false;
+	box = (fgsql_metric_box *) PG_GETARG_POINTER(0);
+	fg_fairness_compute(&box->st.groups, NULL, f);
+	return true;
+}
+
+#define RETURN_METRIC(field) \
+	do { \
+		fg_fairness f; \
+\
+		if (!final_fairness(fcinfo, &f) || isnan(f.field)) \
+			PG_RETURN_NULL(); \
+		PG_RETURN_FLOAT8(f.field); \
+	} while (0)
+
+Datum
+fairglmm_disparate_impact_final(PG_FUNCTION_ARGS)
+{
+	RETURN_METRIC(disparate_impact);
 }
 
 Datum
-fairglmm_di_combinefn(PG_FUNCTION_ARGS)
+fairglmm_dp_difference_final(PG_FUNCTION_ARGS)
 {
-	ArrayType  *a1,
-			   *a2;
-	int64	   *c1 = di_state(fcinfo, 0, &a1);
-	int64	   *c2 = di_state(fcinfo, 1, &a2);
-
-	for (int i = 0; i < DI_STATE_LEN; i++)
-		if (pg_add_s64_overflow(c1[i], c2[i], &c1[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("disparate_impact counts out of range")));
-	PG_RETURN_ARRAYTYPE_P(a1);
+	RETURN_METRIC(dp_difference);
 }
 
 Datum
-fairglmm_di_finalfn(PG_FUNCTION_ARGS)
+fairglmm_eo_ratio_final(PG_FUNCTION_ARGS)
 {
-	const int64 *c = di_checked_counts(PG_GETARG_ARRAYTYPE_P(0));
-	fg_di_counts counts;
-	double		di;
+	RETURN_METRIC(eo_ratio);
+}
 
-	counts.n0 = c[0];
-	counts.pos0 = c[1];
-	counts.n1 = c[2];
-	counts.pos1 = c[3];
-	di = fg_disparate_impact(&counts);
-	if (isnan(di))
+Datum
+fairglmm_eo_difference_final(PG_FUNCTION_ARGS)
+{
+	RETURN_METRIC(eo_difference);
+}
+
+Datum
+fairglmm_eodds_ratio_final(PG_FUNCTION_ARGS)
+{
+	RETURN_METRIC(eodds_ratio);
+}
+
+Datum
+fairglmm_eodds_difference_final(PG_FUNCTION_ARGS)
+{
+	RETURN_METRIC(eodds_difference);
+}
+
+static void
+json_key(StringInfo buf, const char *name, bool first)
+{
+	if (!first)
+		appendStringInfoString(buf, ", ");
+	appendStringInfo(buf, "\"%s\": ", name);
+}
+
+static void
+json_rates(StringInfo buf, const fg_rates *r, bool first)
+{
+	json_key(buf, "selection_rate", first);
+	fgsql_metric_number_json(buf, r->selection);
+	json_key(buf, "tpr", false);
+	fgsql_metric_number_json(buf, r->tpr);
+	json_key(buf, "fpr", false);
+	fgsql_metric_number_json(buf, r->fpr);
+	json_key(buf, "precision", false);
+	fgsql_metric_number_json(buf, r->precision);
+	json_key(buf, "accuracy", false);
+	fgsql_metric_number_json(buf, r->accuracy);
+}
+
+static void
+json_group(StringInfo buf, const fg_metric_state *st, int64 g)
+{
+	size_t		len;
+	const uint8 *key;
+
+	if (g < 0)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	key = fg_dict_key(&st->groups.dict, (uint32) g, &len);
+	fgsql_metric_key_json(buf, st->key_kind, key, len);
+}
+
+/*
+ * fairness_report's final function: per group (in key order) rows, weight
+ * and rates; the rates of all rows; the summary metrics; the most and least
+ * favoured groups.
+ */
+Datum
+fairglmm_report_final(PG_FUNCTION_ARGS)
+{
+	fgsql_metric_box *box;
+	const fg_metric_state *st;
+	fg_env		env;
+	fg_error	err;
+	uint32	   *order;
+	fg_fairness f;
+	StringInfoData buf;
+	bool		first = true;
+
+	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(di);
+	box = (fgsql_metric_box *) PG_GETARG_POINTER(0);
+	st = &box->st;
+	fgsql_env_init(&env, CurrentMemoryContext);
+	if (fg_groups_order(&st->groups, &env, &order, &err) != FG_OK)
+		fgsql_report_error(&err);
+	fg_fairness_compute(&st->groups, order, &f);
+	if (f.groups == 0)
+		PG_RETURN_NULL();		/* every row was skipped */
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"groups\": [");
+	for (uint32 r = 0; r < fg_groups_count(&st->groups); r++)
+	{
+		uint32		g = order[r];
+		fg_rates	rates;
+
+		if (st->groups.rows[g] <= 0)
+			continue;
+		appendStringInfoString(&buf, first ? "{" : ", {");
+		first = false;
+		json_key(&buf, "group", true);
+		json_group(&buf, st, g);
+		json_key(&buf, "rows", false);
+		appendStringInfo(&buf, INT64_FORMAT, st->groups.rows[g]);
+		json_key(&buf, "weight", false);
+		fgsql_metric_number_json(&buf, fg_groups_sums(&st->groups, g)[FG_CM_WEIGHT]);
+		fg_rates_of(fg_groups_sums(&st->groups, g), &rates);
+		json_rates(&buf, &rates, false);
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	json_key(&buf, "rows", false);
+	appendStringInfo(&buf, INT64_FORMAT, f.rows);
+	json_key(&buf, "weight", false);
+	fgsql_metric_number_json(&buf, f.weight);
+	json_key(&buf, "overall", false);
+	appendStringInfoChar(&buf, '{');
+	json_rates(&buf, &f.overall, true);
+	appendStringInfoChar(&buf, '}');
+	json_key(&buf, "disparate_impact", false);
+	fgsql_metric_number_json(&buf, f.disparate_impact);
+	json_key(&buf, "demographic_parity_difference", false);
+	fgsql_metric_number_json(&buf, f.dp_difference);
+	json_key(&buf, "equal_opportunity_ratio", false);
+	fgsql_metric_number_json(&buf, f.eo_ratio);
+	json_key(&buf, "equal_opportunity_difference", false);
+	fgsql_metric_number_json(&buf, f.eo_difference);
+	json_key(&buf, "equalized_odds_ratio", false);
+	fgsql_metric_number_json(&buf, f.eodds_ratio);
+	json_key(&buf, "equalized_odds_difference", false);
+	fgsql_metric_number_json(&buf, f.eodds_difference);
+	json_key(&buf, "most_favoured", false);
+	json_group(&buf, st, f.most_favoured);
+	json_key(&buf, "least_favoured", false);
+	json_group(&buf, st, f.least_favoured);
+	appendStringInfoChar(&buf, '}');
+	pfree(order);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }

@@ -45,6 +45,7 @@ typedef struct model_cache
 PG_FUNCTION_INFO_V1(fairglmm_predict);
 PG_FUNCTION_INFO_V1(fairglmm_predict_population);
 PG_FUNCTION_INFO_V1(fairglmm_classify);
+PG_FUNCTION_INFO_V1(fairglmm_seen);
 PG_FUNCTION_INFO_V1(fairglmm_info);
 PG_FUNCTION_INFO_V1(fairglmm_coefficients);
 PG_FUNCTION_INFO_V1(fairglmm_random_effects);
@@ -356,6 +357,24 @@ fairglmm_classify(PG_FUNCTION_ARGS)
 	else
 		threshold = get_model(fcinfo, 0)->opt.threshold;
 	PG_RETURN_BOOL(prob >= threshold);
+}
+
+/*
+ * fairglmm_seen(model, strata): whether the model has a random effect for
+ * the stratum, i.e. whether fairglmm_predict(model, x, strata) differs from
+ * the population-level prediction by a fitted b.  false for a NULL stratum
+ * and for models without strata, which predict with b = 0 there as well;
+ * NULL for a NULL model.
+ */
+Datum
+fairglmm_seen(PG_FUNCTION_ARGS)
+{
+	model_cache *cache;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	cache = get_model_cache(fcinfo, 0);
+	PG_RETURN_BOOL(stratum_index(fcinfo, cache, 1) >= 0);
 }
 
 static void

@@ -36,12 +36,14 @@ expected=$(ls test/fuzz/fuzz_*.c | wc -l)
 [ $((p + f)) -lt "$expected" ] && f=$((expected - p))
 passed=$((passed + p)); failed=$((failed + f))
 
-echo "== reference data (statsmodels): the committed test/data is what the script makes"
+echo "== reference data (statsmodels, numpy): the committed test/data is what the scripts make"
 refdir=$(mktemp -d)
-if /usr/bin/python3 test/reference/make_lr_reference.py "$refdir" && diff -r "$refdir" test/data; then
+if /usr/bin/python3 test/reference/make_lr_reference.py "$refdir" \
+        && /usr/bin/python3 test/reference/make_metrics_reference.py "$refdir" \
+        && diff -r "$refdir" test/data; then
     echo "reference data: ok"; passed=$((passed + 1))
 else
-    echo "FAILED: reference data differ from test/reference/make_lr_reference.py's"; failed=$((failed + 1))
+    echo "FAILED: reference data differ from what test/reference/make_*_reference.py make"; failed=$((failed + 1))
 fi
 rm -rf "$refdir"
 

@@ -3,6 +3,8 @@
 #  1. a database with the extension at version 1.0 stores models made by the
 #     1.0 build (fixtures_1.0.sql); the current library scores them exactly as
 #     1.0 did, before and after ALTER EXTENSION fairglmm UPDATE;
+#     views made under 1.0 on disparate_impact (whose state changed in 1.1)
+#     still work and give the same values after the update;
 #  2. the updated database and a fresh CREATE EXTENSION have the same
 #     functions, aggregates, signatures and comments.
 set -uo pipefail
@@ -37,7 +39,31 @@ bad=$(psql_db $old -c "$mismatches") || bad=error
 echo "upgrade: 1.0 models under extension 1.0: $n predictions, $bad differ"
 [ "$bad" = 0 ] || fail=1
 
+# views that call 1.0's disparate_impact (all four signatures, plain, grouped
+# and as a sliding window) must survive the update and give the same values
+di_views="
+CREATE VIEW di_1_0 AS
+SELECT disparate_impact(y, s = 1) AS bb, disparate_impact(y, s) AS bi,
+       disparate_impact(y::int, s = 1) AS ib, disparate_impact(y::int, s) AS ii FROM upgrade_rows;
+CREATE VIEW di_1_0_grouped AS
+SELECT g, disparate_impact(y, s) AS di FROM upgrade_rows GROUP BY g;
+CREATE VIEW di_1_0_window AS
+SELECT id, disparate_impact(y, s) OVER (ORDER BY id ROWS BETWEEN 50 PRECEDING AND CURRENT ROW) AS di
+FROM upgrade_rows;"
+di_values="
+SELECT (SELECT bb || ' ' || bi || ' ' || ib || ' ' || ii FROM di_1_0) || ' '
+    || (SELECT string_agg(g || ':' || coalesce(di::text, 'null'), ',' ORDER BY g) FROM di_1_0_grouped) || ' '
+    || (SELECT md5(string_agg(coalesce(di::text, 'null'), ',' ORDER BY id)) FROM di_1_0_window)"
+psql_db $old -c "$di_views" || fail=1
+before=$(psql_db $old -c "$di_values") || before=error
+
 psql_db $old -c "ALTER EXTENSION fairglmm UPDATE" || fail=1
+after=$(psql_db $old -c "$di_values") || after=error
+if [ "$before" = "$after" ] && [ "$before" != error ]; then
+    echo "upgrade: views on 1.0's disparate_impact give the same values after the update (${before:0:48}...)"
+else
+    echo "upgrade: views on 1.0's disparate_impact differ after the update: '$before' / '$after'"; fail=1
+fi
 version=$(psql_db $old -c "SELECT extversion FROM pg_extension WHERE extname = 'fairglmm'")
 default=$(sed -n "s/^default_version = '\(.*\)'/\1/p" fairglmm.control)
 echo "upgrade: updated to $version (control file: $default)"
