@@ -398,7 +398,9 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		ereport(WARNING,
 				(errmsg("some training rows are predicted with probability 0 or 1"),
 				 fit.separation_detail[0] != '\0' ? errdetail("%s", fit.separation_detail) : 0,
-				 errhint("The coefficients of the named terms are not identified (fairglmm_info lists them under \"unidentified\"); a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
+				 fit.n_unidentified > 0
+				 ? errhint("The coefficients of the named terms are not identified (fairglmm_info lists them under \"unidentified\"); a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")
+				 : errhint("A small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
 
 	MemoryContextSwitchTo(old);
 	result = encode_model(st, &fit, &env);

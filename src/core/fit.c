@@ -47,6 +47,117 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 }
 
 /*
+ * One side of the constrained form when rows are separated: minimise J
+ * subject to a'delta = t by the augmented Lagrangian
+ *
+ *   J + lam (a'delta - t) + r (a'delta - t)^2,    lam += 2 r (a'delta - t)
+ *
+ * whose subproblems have a minimum whenever the separating direction moves
+ * a'delta (the quadratic holds it), and whose Hessians the Newton solver
+ * already handles (the fold of a rank-one term).  Returns the multiplier lam
+ * in *lam, or a failure; tol bounds |a'delta - t| at the end.
+ */
+static fg_status
+augmented_lagrangian(const fg_env *env, fg_problem *prob, const fg_options *opt, double t,
+					 double tol, double *delta, fg_newton_ws *ws, fg_solve_stats *stats,
+					 int *iterations, double *lam, fg_error *err)
+{
+	double		N = (double) prob->data->n_rows;
+	double		aa = 0.0;
+	double		r;
+	double		gap_before = INFINITY;
+	fg_status	st;
+
+	for (uint32_t j = 0; j < prob->k + prob->n; j++)
+		aa += prob->a[j] * prob->a[j];
+	/* the quadratic's curvature about that of the log-likelihood (N/4 per unit) */
+	r = aa > 0.0 ? N / aa : 1.0;
+	*lam = 0.0;
+	for (int outer = 0; outer < FG_MULTIPLIER_MAX_ITER; outer++)
+	{
+		double		gap;
+
+		prob->rho_over_n = r;
+		prob->lin = *lam - 2.0 * r * t;
+		if ((st = fg_newton_solve(env, prob, opt, delta, ws, stats, err)) != FG_OK)
+			return st;
+		*iterations += stats->iterations;
+		gap = fg_a_dot(prob, delta) - t;
+		*lam += 2.0 * r * gap;
+		if (fabs(gap) <= tol)
+			return FG_OK;
+		/* too slow: a stiffer quadratic */
+		if (fabs(gap) > 0.25 * gap_before)
+			r *= 10.0;
+		gap_before = fabs(gap);
+	}
+	return fg_fail(err, FG_ERR_NOT_CONVERGED,
+				   "the search for the Lagrange multiplier did not converge",
+				   "Add a small ridge penalty on the slopes (option \"l2\"), or use the rho penalty instead of option \"c\".",
+				   "Some rows are separated; after %d augmented Lagrangian solves a'delta was %g from its bound.",
+				   FG_MULTIPLIER_MAX_ITER, fg_a_dot(prob, delta) - t);
+}
+
+/*
+ * The constrained form when the unconstrained minimum lies at infinity.  The
+ * bound that is active is found by trying each: the solution of
+ * a'delta = sg c N is the constrained optimum when its multiplier pushes
+ * away from the bound (sg lam <= 0 for J + lam a'delta).  The problem is
+ * left as the plain Lagrangian J + lin a'delta at the solution, so the
+ * caller's objective and metrics read as for the ordinary search.
+ */
+static fg_status
+solve_constrained_separated(const fg_env *env, fg_problem *prob, const fg_options *opt,
+							double cov0, double *delta, fg_newton_ws *ws,
+							fg_solve_stats *stats, int *iterations, double *multiplier,
+							fg_error *err)
+{
+	double		N = (double) prob->data->n_rows;
+	uint32_t	m = prob->k + prob->n;
+	double	   *start = fg_alloc(env, sizeof(double) * m);
+	double		a_step = fg_a_dot(prob, ws->step);
+	/* first the side cov runs off to along the separating direction */
+	double		first = a_step > 0.0 ? 1.0 : -1.0;
+	fg_status	st = FG_OK;
+
+	if (start == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	memcpy(start, delta, sizeof(double) * m);
+	for (int side = 0; side < 2; side++)
+	{
+		double		sg = side == 0 ? first : -first;
+		double		lam;
+
+		memcpy(delta, start, sizeof(double) * m);
+		/* the ordinary search's tolerance on cov, in units of a'delta */
+		st = augmented_lagrangian(env, prob, opt, sg * opt->c * N,
+								  1e-9 * N * (opt->c + fabs(cov0)), delta, ws, stats,
+								  iterations, &lam, err);
+		if (st != FG_OK)
+			break;
+		if (sg * lam <= 0.0 || opt->c == 0.0)
+		{
+			/* zeta of J + sg zeta cov: lam = sg zeta / N (both signs at c = 0) */
+			*multiplier = fabs(lam) * N;
+			prob->rho_over_n = 0.0;
+			prob->lin = lam;
+			stats->objective = fg_objective(prob, delta, ws->eta);
+			fg_release(env, start);
+			return FG_OK;
+		}
+	}
+	fg_release(env, start);
+	prob->rho_over_n = 0.0;
+	if (st != FG_OK)
+		return st;
+	return fg_fail(err, FG_ERR_NOT_CONVERGED,
+				   "the search for the Lagrange multiplier did not converge",
+				   "Add a small ridge penalty on the slopes (option \"l2\"), or use the rho penalty instead of option \"c\".",
+				   "Some rows are separated, and neither bound of abs(cov) <= %g gave a multiplier of the right sign.",
+				   opt->c);
+}
+
+/*
  * Constrained form: minimise J s.t. abs(cov) <= c.  If the unconstrained
  * minimiser is feasible we are done; otherwise find zeta >= 0 such that the
  * minimiser of J + sg zeta cov has sg cov = c.  sg cov(zeta) decreases in
@@ -76,6 +187,15 @@ solve_constrained(const fg_env *env, fg_problem *prob, const fg_options *opt,
 	cov0 = fg_a_dot(prob, delta) / N;
 	if (fabs(cov0) <= opt->c)
 		return FG_OK;
+
+	/*
+	 * Rows separated at the unconstrained solution: its minimum lies at
+	 * infinity, cov0 is merely where the solve stopped, and the multiplier
+	 * search's subproblems can have no minimum either.
+	 */
+	if (fg_count_separated(prob, ws) > 0)
+		return solve_constrained_separated(env, prob, opt, cov0, delta, ws, stats,
+										   iterations, multiplier, err);
 
 	sg = cov0 > 0 ? 1.0 : -1.0;
 	phi = fabs(cov0);
@@ -224,8 +344,12 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		st = fg_newton_solve(env, &prob, opt, delta, &ws, &stats, err);
 		fit->iterations = stats.iterations;
 	}
-	/* the last step tells whether the minimum lies at infinity */
-	if (st == FG_OK && stats.converged)
+	/*
+	 * The last step tells whether the minimum lies at infinity; also when
+	 * max_iter stopped the solve.  With l2 > 0 the objective is coercive:
+	 * there is a finite minimiser, whatever the rows do.
+	 */
+	if (st == FG_OK && opt->l2 == 0.0)
 		st = fg_check_separation(env, &prob, &ws, delta, stats.max_abs_eta, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
 	if (st == FG_OK && fg_method_is_boosting(opt->method))

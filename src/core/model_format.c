@@ -311,6 +311,15 @@ check_model_v2(const fg_model *m, fg_status status, fg_error *err)
 		return reject(err, status,
 					  "The model lists %u unidentified terms but has only %d.",
 					  m->n_unidentified, m->p + 1);
+	if (m->separated_rows > m->rows_used)
+		return reject(err, status,
+					  "The model says %llu of its %llu training rows are separated.",
+					  (unsigned long long) m->separated_rows,
+					  (unsigned long long) m->rows_used);
+	if (m->n_unidentified > 0 && m->separated_rows == 0)
+		return reject(err, status,
+					  "The model lists %u unidentified terms but no separated rows.",
+					  m->n_unidentified);
 	for (uint32_t k = 0; k < m->n_unidentified; k++)
 	{
 		if ((uint64_t) m->unidentified[k] > (uint64_t) m->p)

@@ -89,6 +89,16 @@ row_separated(const fg_newton_ws *ws, const fg_data *data, size_t l)
 	return out * ws->eta[l] > FG_SEPARATION_ETA && out * ws->deta[l] > FG_SEPARATION_STEP;
 }
 
+size_t
+fg_count_separated(const fg_problem *prob, const fg_newton_ws *ws)
+{
+	size_t		sep = 0;
+
+	for (size_t l = 0; l < prob->data->n_rows; l++)
+		sep += row_separated(ws, prob->data, l);
+	return sep;
+}
+
 fg_status
 fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_ws *ws,
 					const double *delta, double max_abs_eta, fg_fit *fit, fg_error *err)

@@ -21,4 +21,7 @@ fg_status	fg_check_separation(const fg_env *env, const fg_problem *prob,
 								const fg_newton_ws *ws, const double *delta,
 								double max_abs_eta, fg_fit *fit, fg_error *err);
 
+/* Rows the last step of a solve moves outward beyond |eta| = 15 (see above). */
+size_t		fg_count_separated(const fg_problem *prob, const fg_newton_ws *ws);
+
 #endif							/* FG_SEPARATION_H */

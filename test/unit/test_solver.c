@@ -918,6 +918,66 @@ test_separation(void)
 		free_set(&t);
 	}
 
+	/* the constrained form on the separated cases: a model whose covariance meets the bound */
+	for (int c = 0; c < SEP_CASES; c++)
+	{
+		static const double bounds[] = {0.0, 0.001, 0.05};
+		test_set	t;
+
+		make_separated(&t, (enum sep_case) c);
+		for (int mi = 0; mi < 2; mi++)
+			for (size_t bi = 0; bi < sizeof(bounds) / sizeof(bounds[0]); bi++)
+			{
+				fg_options	o = opts(mi ? FG_METHOD_FAIR_CRLR : FG_METHOD_FAIR_LR, 0, 1.0);
+				fg_fit		fit;
+				fg_error	err;
+
+				o.c = bounds[bi];
+				if (!CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK,
+						   "constrained case %d %s c=%g: %s (%s)", c, fg_method_name(o.method),
+						   o.c, err.message, err.detail))
+					continue;
+				CHECK(isfinite(fit.intercept) && fabs(fit.train_cov) <= o.c + 1e-8,
+					  "constrained case %d %s c=%g: cov %g", c, fg_method_name(o.method), o.c,
+					  fit.train_cov);
+				if (fit.separated_rows == 0)
+				{
+					/* KKT: grad J + nu a = 0, |nu| N the multiplier (per unit of feature scale) */
+					int			m = 5 + fit.n_strata;
+					double		grad[5 + 8],
+								a[5 + 8],
+								num = 0,
+								den = 0,
+								nu;
+
+					exact_gradient(&t, &fit, 0, mi ? 1.0 : 0.0, 0, grad, a);
+					for (int j = 0; j < 4; j++)
+					{
+						double		scale = 0;
+
+						for (size_t l = 0; l < 400; l++)
+							scale = fmax(scale, fabs(t.x[l * 4 + j]));
+						grad[1 + j] /= scale;
+						a[1 + j] /= scale;
+					}
+					for (int j = 0; j < m; j++)
+					{
+						num += a[j] * grad[j];
+						den += a[j] * a[j];
+					}
+					nu = -num / den;
+					for (int j = 0; j < m; j++)
+						grad[j] += nu * a[j];
+					CHECK(inf_norm(grad, m) <= 1e-9 * 400 && fabs(fabs(nu) * 400 - fit.multiplier) <= 1e-6 * (1 + fit.multiplier),
+						  "constrained case %d %s c=%g: KKT residual %g, multiplier %g against %g",
+						  c, fg_method_name(o.method), o.c, inf_norm(grad, m), fit.multiplier,
+						  fabs(nu) * 400);
+				}
+				free_fit(&fit);
+			}
+		free_set(&t);
+	}
+
 	/* complete separation: refused, with the l2 hint; l2 > 0 fits it */
 	{
 		test_set	t;
