@@ -587,14 +587,32 @@ fg_metric_remove_score(fg_metric_state *st, const uint8_t *key, size_t len,
 }
 
 bool
-fg_metric_same_thresholds(const fg_metric_state *st, const double *thresholds, uint32_t n)
+fg_metric_same_thresholds(fg_metric_state *st, const double *thresholds, uint32_t n)
 {
+	double	   *sorted;
+	bool		same = true;
+
 	if (n != st->n_thresholds)
 		return false;
-	for (uint32_t i = 0; i < n; i++)
-		if (!(thresholds[i] == st->given[i]))
-			return false;
-	return true;
+	/* the usual case: the same array as the row before */
+	if (memcmp(thresholds, st->given, sizeof(double) * n) == 0)
+		return true;
+	/*
+	 * Another order (or spelling of 0) of the same set is the same
+	 * thresholds, as when parallel parts are combined: compare sorted, and
+	 * remember this order for the rows that follow.
+	 */
+	sorted = fg_alloc(st->env, sizeof(double) * n);
+	if (sorted == NULL)
+		return false;
+	memcpy(sorted, thresholds, sizeof(double) * n);
+	qsort(sorted, n, sizeof(double), compare_doubles);
+	for (uint32_t i = 0; i < n && same; i++)
+		same = sorted[i] == st->thresholds[i];
+	fg_release(st->env, sorted);
+	if (same)
+		memcpy(st->given, thresholds, sizeof(double) * n);
+	return same;
 }
 
 fg_status

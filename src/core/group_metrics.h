@@ -261,8 +261,11 @@ bool		fg_metric_remove_counts(fg_metric_state *st, const uint8_t *key, size_t le
 bool		fg_metric_remove_score(fg_metric_state *st, const uint8_t *key, size_t len,
 								   double score, double weight);
 
-/* Whether thresholds, as given, are those of a gap state (element by element). */
-bool		fg_metric_same_thresholds(const fg_metric_state *st, const double *thresholds,
+/*
+ * Whether thresholds are those of a gap state, in any order (as when
+ * parallel parts are combined); an order seen last is checked first.
+ */
+bool		fg_metric_same_thresholds(fg_metric_state *st, const double *thresholds,
 									  uint32_t n);
 
 /*

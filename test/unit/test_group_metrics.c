@@ -620,7 +620,11 @@ test_merge(void)
 
 			fg_metric_init(&y, &unit_env, FG_METRIC_GAP, FG_GROUP_INT, false, t3, 4, &err);
 			CHECK(fg_metric_merge(&x, &y, &err) == FG_OK);
-			CHECK(fg_metric_same_thresholds(&x, t, 4) && !fg_metric_same_thresholds(&x, t3, 4));
+			double		t4[] = {0.7, 0.1, 0.2, -0.2};
+
+			/* in any order, row by row as across parts; another set is not */
+			CHECK(fg_metric_same_thresholds(&x, t, 4) && fg_metric_same_thresholds(&x, t3, 4) &&
+				  fg_metric_same_thresholds(&x, t, 4) && !fg_metric_same_thresholds(&x, t4, 4));
 			fg_metric_free(&y);
 		}
 		fg_metric_free(&x);
