@@ -244,7 +244,7 @@ test_dense_hessian(void)
 	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, o.l2, &prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
 	/* one iteration from a non-trivial point leaves the factor of H there */
-	o.max_iter = 1;
+	o.max_iter = 18;
 	for (int j = 0; j < m; j++)
 		delta[j] = 0.1 * (j % 5) - 0.2;
 	CHECK(fg_newton_solve(&unit_env, &prob, &o, delta, &ws, &stats, &err) == FG_OK);
@@ -723,7 +723,7 @@ test_primed_start(double rho, double lin)
 
 	solver_case_init(&c, 2000, 4, 9, 77, &o);
 	c.prob.lin = lin;
-	o.max_iter = 1;
+	o.max_iter = 18;
 
 	fg_newton_start_intercept_only(&c.prob, &c.sum, c.d1, &c.ws);
 	CHECK(c.ws.primed);
@@ -915,6 +915,26 @@ test_separation(void)
 					free_fit(&fit);
 				}
 			}
+		free_set(&t);
+	}
+
+	/* stopped by max_iter on separated rows: a model, not converged, the rows and x4 reported */
+	{
+		test_set	t;
+		fg_fit		fit;
+		fg_error	err;
+		fg_options	o = opts(FG_METHOD_LR, 0, 0);
+
+		make_separated(&t, SEP_DUMMY_ZEROS);
+		o.max_iter = 18;
+		if (CHECK(fg_fit_model(&unit_env, &t.data, &o, &fit, &err) == FG_OK, "%s", err.message))
+		{
+			CHECK(!fit.converged && isfinite(fit.beta[3]) && fit.separated_rows == 27 &&
+				  fit.n_unidentified >= 1 && fit.unidentified[fit.n_unidentified - 1] == 4,
+				  "converged %d, %llu separated", fit.converged,
+				  (unsigned long long) fit.separated_rows);
+			free_fit(&fit);
+		}
 		free_set(&t);
 	}
 
