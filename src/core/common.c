@@ -101,3 +101,72 @@ fg_sigmoid(double eta)
 		return e / (1.0 + e);
 	}
 }
+
+static const char *const fairness_names[] = {
+	[FG_FAIRNESS_DEMOGRAPHIC_PARITY] = "demographic_parity",
+	[FG_FAIRNESS_EQUAL_OPPORTUNITY] = "equal_opportunity",
+	[FG_FAIRNESS_EQUALIZED_ODDS] = "equalized_odds",
+};
+
+const char *
+fg_fairness_name(fg_fairness fairness)
+{
+	if (fairness < FG_FAIRNESS_DEMOGRAPHIC_PARITY || fairness > FG_FAIRNESS_EQUALIZED_ODDS)
+		return NULL;
+	return fairness_names[fairness];
+}
+
+int
+fg_fairness_from_name(const char *name)
+{
+	for (int f = FG_FAIRNESS_DEMOGRAPHIC_PARITY; f <= FG_FAIRNESS_EQUALIZED_ODDS; f++)
+		if (strcmp(name, fairness_names[f]) == 0)
+			return f;
+	return -1;
+}
+
+bool
+fg_options_constrained(const fg_options *opt)
+{
+	if (!isnan(opt->c))
+		return true;
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		if (!isnan(opt->c_attr[k]))
+			return true;
+	return false;
+}
+
+double
+fg_options_bound(const fg_options *opt, uint32_t attr)
+{
+	if (attr < FG_MAX_ATTRIBUTES && !isnan(opt->c_attr[attr]))
+		return opt->c_attr[attr];
+	return isnan(opt->c) ? INFINITY : opt->c;
+}
+
+/* Sum of w[0 .. n) pairwise: error O(log n) ulps instead of O(n). */
+static double
+pairwise_sum(const double *w, size_t n)
+{
+	double		s = 0.0;
+
+	if (n <= 128)
+	{
+		for (size_t i = 0; i < n; i++)
+			s += w[i];
+		return s;
+	}
+	return pairwise_sum(w, n / 2) + pairwise_sum(w + n / 2, n - n / 2);
+}
+
+double
+fg_weights_rescale(double *w, size_t n)
+{
+	double		total = pairwise_sum(w, n);
+	double		factor = total > 0.0 ? (double) n / total : 1.0;
+
+	if (factor != 1.0)
+		for (size_t i = 0; i < n; i++)
+			w[i] *= factor;
+	return factor;
+}

@@ -92,6 +92,33 @@ bool		fg_method_uses_strata(fg_method method);
 bool		fg_method_is_fair(fg_method method);
 bool		fg_method_is_boosting(fg_method method);
 
+/*
+ * Which rows a fairness term covers (option "fairness"): every row
+ * (demographic parity), the rows with y = 1 (equal opportunity), or those
+ * and, as separate terms, the rows with y = 0 (equalized odds).
+ */
+typedef enum fg_fairness
+{
+	FG_FAIRNESS_DEMOGRAPHIC_PARITY = 0,
+	FG_FAIRNESS_EQUAL_OPPORTUNITY = 1,
+	FG_FAIRNESS_EQUALIZED_ODDS = 2
+} fg_fairness;
+
+const char *fg_fairness_name(fg_fairness fairness);	/* NULL if unknown */
+int			fg_fairness_from_name(const char *name);	/* -1 if unknown */
+
+/* How row weights are taken (option "weights"). */
+typedef enum fg_weight_scale
+{
+	FG_WEIGHTS_MEAN_ONE = 0,	/* rescaled to mean 1 over the rows used */
+	FG_WEIGHTS_AS_GIVEN = 1		/* frequency weights: a weight of 2 is the row twice */
+} fg_weight_scale;
+
+/* Limits of the sensitive attributes. */
+#define FG_MAX_ATTRIBUTES	16
+#define FG_MAX_CATEGORIES	1000	/* per attribute */
+#define FG_MAX_TERMS		1024
+
 typedef struct fg_options
 {
 	fg_method	method;
@@ -111,7 +138,23 @@ typedef struct fg_options
 	int			probes;			/* Hutchinson probes for the hat-matrix trace */
 	uint64_t	seed;			/* seed of the probes */
 	bool		exact_trace;	/* dense exact trace instead of probes (small N only) */
+
+	/* fairness terms and weights */
+	int			fairness;		/* fg_fairness */
+	int			weight_scale;	/* fg_weight_scale */
+	/*
+	 * Per-attribute bounds of the constrained form (c given as a jsonb
+	 * object); NAN where not given.  Attribute k's bound is c_attr[k] when
+	 * set, else c (NAN: that attribute is not constrained).
+	 */
+	double		c_attr[FG_MAX_ATTRIBUTES];
 } fg_options;
+
+/* Does opt ask for the constrained form (c, or a bound for some attribute)? */
+bool		fg_options_constrained(const fg_options *opt);
+
+/* The bound on abs(cov) of attribute k's terms; INFINITY when unconstrained. */
+double		fg_options_bound(const fg_options *opt, uint32_t attr);
 
 void		fg_options_default(fg_options *opt);
 /* Checks that need no data (ranges, combinations); FG_OK or FG_ERR_INVALID. */
@@ -134,8 +177,21 @@ typedef struct fg_data
 	uint32_t	n_strata;
 	const double *x;
 	const uint8_t *y;
-	const uint8_t *s;
+	const uint8_t *s;			/* the single binary attribute (when n_attr == 0) */
 	const uint32_t *stratum;
+	/*
+	 * Row weights, positive and finite, used as given (the SQL layer
+	 * rescales them first, see fg_weights_rescale); NULL: every row weighs 1.
+	 */
+	const double *w;
+	/*
+	 * Categorical sensitive attributes: codes[l * n_attr + k] in
+	 * [0, n_cats[k]) is row l's category of attribute k.  n_attr == 0
+	 * means the one binary attribute s (codes and n_cats NULL).
+	 */
+	uint32_t	n_attr;
+	const uint32_t *codes;
+	const uint32_t *n_cats;
 	/* optional: p names used in error messages (x1..xp otherwise) */
 	const char *const *feature_names;
 	/* chunked x (used when not NULL): rows [i << shift, (i + 1) << shift) */
@@ -170,7 +226,36 @@ fg_data_run(const fg_data *data, size_t l, size_t max)
 	return left < max ? left : max;
 }
 
+/*
+ * Rescale w (n entries, positive) to mean 1 in place; returns the factor
+ * applied.  Pairwise sums keep the mean accurate.
+ */
+double		fg_weights_rescale(double *w, size_t n);
+
 /* ---------- fit result ---------- */
+
+/*
+ * One fairness term: the covariance between the indicator of one category
+ * of one attribute and eta, over the rows of one outcome group, weighted:
+ *
+ *   cov = sum_l w_l (1[s_lk = category] - share) eta_l / weight
+ *
+ * the sums over the group's rows, weight their weight sum and share the
+ * weighted share of the category among them.  A binary attribute has one
+ * term (the indicator of its second category); one with three or more
+ * categories a term per category (one-vs-rest).
+ */
+typedef struct fg_term_fit
+{
+	uint32_t	attr;			/* attribute index (0-based) */
+	uint32_t	category;		/* category index within it */
+	int32_t		outcome;		/* -1: all rows; 1: rows with y = 1; 0: rows with y = 0 */
+	double		weight;			/* the group's weight sum (rows when unweighted) */
+	double		share;			/* weighted share of the category in the group */
+	double		cov;			/* at the solution */
+	double		bound;			/* the constraint's bound; INFINITY when unconstrained */
+	double		multiplier;		/* Lagrange multiplier; 0 when the bound is inactive */
+} fg_term_fit;
 
 typedef struct fg_fit
 {
@@ -186,10 +271,26 @@ typedef struct fg_fit
 	double		grad_norm;		/* Euclidean norm of the objective's gradient */
 	double		objective;		/* value of the minimised objective */
 	double		multiplier;		/* Lagrange multiplier of abs(cov) <= c; 0 if inactive/unused */
+	double		weight_sum;		/* sum of the weights used (N when unweighted) */
 
 	double		train_accuracy;
 	double		train_di;		/* NAN when undefined */
 	double		train_cov;		/* (1/N) sum (s - s_bar) eta */
+
+	/*
+	 * Every fairness term (fair methods; none otherwise), in the order:
+	 * attribute, then outcome group (all; or y = 1 before y = 0), then
+	 * category.  multiplier above is terms[0]'s when there is one term.
+	 */
+	uint32_t	n_terms;
+	fg_term_fit *terms;
+	/*
+	 * Weighted disparate impact of the predictions on the training rows,
+	 * per attribute (min over categories of the positive rate over max);
+	 * n_attr entries (1 for the binary attribute s).
+	 */
+	uint32_t	n_attr;
+	double	   *attr_di;
 
 	/* boosting only */
 	double		q;				/* final random-intercept variance */

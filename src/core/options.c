@@ -182,6 +182,8 @@ fg_options_default(fg_options *opt)
 		else
 			fg_option_set_integer(opt, def, (int64_t) def->default_value);
 	}
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		opt->c_attr[k] = NAN;
 }
 
 /* ---------- messages ---------- */
