@@ -109,7 +109,7 @@ static const char *const fairness_names[] = {
 };
 
 const char *
-fg_fairness_name(fg_fairness fairness)
+fg_fairness_name(fg_fairness_notion fairness)
 {
 	if (fairness < FG_FAIRNESS_DEMOGRAPHIC_PARITY || fairness > FG_FAIRNESS_EQUALIZED_ODDS)
 		return NULL;

@@ -97,14 +97,14 @@ bool		fg_method_is_boosting(fg_method method);
  * (demographic parity), the rows with y = 1 (equal opportunity), or those
  * and, as separate terms, the rows with y = 0 (equalized odds).
  */
-typedef enum fg_fairness
+typedef enum fg_fairness_notion
 {
 	FG_FAIRNESS_DEMOGRAPHIC_PARITY = 0,
 	FG_FAIRNESS_EQUAL_OPPORTUNITY = 1,
 	FG_FAIRNESS_EQUALIZED_ODDS = 2
-} fg_fairness;
+} fg_fairness_notion;
 
-const char *fg_fairness_name(fg_fairness fairness);	/* NULL if unknown */
+const char *fg_fairness_name(fg_fairness_notion fairness);	/* NULL if unknown */
 int			fg_fairness_from_name(const char *name);	/* -1 if unknown */
 
 /* How row weights are taken (option "weights"). */
@@ -140,7 +140,7 @@ typedef struct fg_options
 	bool		exact_trace;	/* dense exact trace instead of probes (small N only) */
 
 	/* fairness terms and weights */
-	int			fairness;		/* fg_fairness */
+	int			fairness;		/* fg_fairness_notion */
 	int			weight_scale;	/* fg_weight_scale */
 	/*
 	 * Per-attribute bounds of the constrained form (c given as a jsonb
