@@ -323,8 +323,9 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 	uint32_t	T = prob->n_terms;
 	uint32_t	m = prob->k + prob->n;
 	double		N = (double) prob->data->n_rows;
-	double	   *work = fg_alloc(env, sizeof(double) * 6 * T);
+	double	   *work = fg_alloc(env, sizeof(double) * 7 * T);
 	double	   *cov,
+			   *sigma0,
 			   *cov0,
 			   *sigma,
 			   *target,
@@ -345,6 +346,7 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 	target = sigma + T;
 	gap_before = target + T;
 	tol = gap_before + T;
+	sigma0 = tol + T;
 
 	memset(mu, 0, sizeof(double) * T);
 	for (uint32_t t = 0; t < T; t++)
@@ -363,20 +365,44 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 		for (uint32_t j = 0; j < m; j++)
 			aa += a[j] * a[j];
 		/* the quadratic's curvature about that of the log-likelihood, as for one term */
-		sigma[t] = aa > 0.0 ? 2.0 * W * W * N / aa : 0.0;
+		sigma[t] = sigma0[t] = aa > 0.0 ? 2.0 * W * W * N / aa : 0.0;
 		tol[t] = 1e-9 * (bound + fabs(cov0[t]));
-		active[t] = sigma[t] > 0.0 && fabs(cov0[t]) > bound;
-		target[t] = cov0[t] > 0.0 ? bound : -bound;
+		active[t] = 0;
 		cov[t] = cov0[t];
 	}
 
 	for (int outer = 0;; outer++)
 	{
 		bool		changed = false;
-		int			drop = -1;
-		double		worst = 0.0;
+		int			drop = -1,
+					add = -1;
+		double		worst = 0.0,
+					most = 0.0;
 		bool		any = false;
 
+		/*
+		 * One violated term joins at a time, the worst first: its bound may
+		 * bring others within theirs, and a set of targets chosen all at
+		 * once can contradict the identity that an attribute's covariances
+		 * sum to zero.
+		 */
+		for (uint32_t t = 0; t < T; t++)
+		{
+			double		bound = prob->terms[t].bound;
+			double		excess = (fabs(cov[t]) - bound) / (bound + fabs(cov0[t]));
+
+			if (!active[t] && sigma[t] > 0.0 && fabs(cov[t]) > bound + tol[t] && excess > most)
+			{
+				most = excess;
+				add = (int) t;
+			}
+		}
+		if (add >= 0)
+		{
+			active[add] = 1;
+			target[add] = cov[add] > 0.0 ? prob->terms[add].bound : -prob->terms[add].bound;
+			mu[add] = 0.0;
+		}
 		for (uint32_t t = 0; t < T; t++)
 		{
 			any |= active[t];
@@ -417,8 +443,12 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 				if (fabs(gap) > tol[t])
 				{
 					met = false;
-					/* too slow: a stiffer quadratic */
-					if (fabs(gap) > 0.25 * gap_before[t])
+					/*
+					 * too slow: a stiffer quadratic, though not beyond 1e8
+					 * times the start (there the fold's Schur complement
+					 * would lose the log-likelihood's curvature to rounding)
+					 */
+					if (fabs(gap) > 0.25 * gap_before[t] && sigma[t] < 1e8 * sigma0[t])
 						sigma[t] *= 10.0;
 				}
 				gap_before[t] = fabs(gap);
@@ -426,18 +456,13 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 			if (met)
 				break;
 		}
-		/* KKT: terms off their bounds join; the worst wrong-signed multiplier leaves */
+		/* KKT: a term off its bound joins (next round); the worst wrong-signed multiplier leaves */
 		for (uint32_t t = 0; t < T; t++)
 		{
 			double		bound = prob->terms[t].bound;
 
 			if (!active[t] && sigma[t] > 0.0 && fabs(cov[t]) > bound + tol[t])
-			{
-				active[t] = 1;
-				target[t] = cov[t] > 0.0 ? bound : -bound;
-				mu[t] = 0.0;
 				changed = true;
-			}
 			else if (active[t] && bound > 0.0 && mu[t] * target[t] < 0.0 &&
 					 fabs(mu[t]) > worst)
 			{
@@ -465,20 +490,21 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 	}
 
 	/*
-	 * Held at zero, the one-vs-rest terms of one attribute and group are
-	 * dependent (their covariances sum to zero), so their multipliers are
-	 * determined up to a common constant: report the ones summing to zero.
+	 * Bounded at zero, the one-vs-rest terms of one attribute and group all
+	 * bind (the last one holds once the others do: their covariances sum
+	 * to zero), and for the same reason their multipliers are determined
+	 * only up to a common constant: report the ones summing to zero.
 	 */
 	for (uint32_t t0 = 0; t0 < T;)
 	{
 		uint32_t	t1 = t0 + 1;
-		bool		all_zero_bound = active[t0] && prob->terms[t0].bound == 0.0;
+		bool		all_zero_bound = prob->terms[t0].bound == 0.0;
 		double		mean = mu[t0];
 
 		while (t1 < T && prob->terms[t1].attr == prob->terms[t0].attr &&
 			   prob->terms[t1].outcome == prob->terms[t0].outcome)
 		{
-			all_zero_bound &= active[t1] && prob->terms[t1].bound == 0.0;
+			all_zero_bound &= prob->terms[t1].bound == 0.0;
 			mean += mu[t1];
 			t1++;
 		}
