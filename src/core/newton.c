@@ -460,7 +460,14 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					w[q] = w[q] > w_floor ? w[q] : w_floor;
 					sw[q] = sw[q] > sqrt_w_floor ? sw[q] : sqrt_w_floor;
 				}
-			if (weight != NULL)
+			loss_acc_start(&acc);
+			if (weight == NULL)
+				for (size_t q = 0; q < rows; q++)
+				{
+					loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
+					grad0 += resid[q];
+				}
+			else
 			{
 				/* every row's terms scaled by its weight */
 				double		wloss = 0.0;
@@ -473,15 +480,9 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					resid[q] *= wt;
 					w[q] *= wt;
 					sw[q] *= sqrt(wt);
+					grad0 += resid[q];
 				}
 				loss += wloss;
-			}
-			loss_acc_start(&acc);
-			for (size_t q = 0; q < rows; q++)
-			{
-				if (weight == NULL)
-					loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
-				grad0 += resid[q];
 			}
 			if (n > 0)
 				for (size_t q = 0; q < rows; q++)
