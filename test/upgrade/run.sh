@@ -80,6 +80,38 @@ bad=$(psql_db $old -c "
 echo "upgrade: 1.0 models whose info or coefficients are off: $bad"
 [ "$bad" = 0 ] || fail=1
 
+# the same calls fitted again by this build: one binary attribute, unit
+# weights, must give 1.0's models, every coefficient and random intercept to
+# 1e-12 relative (and the constrained form's multiplier)
+refit="
+WITH again AS (
+  SELECT 'lr' AS name, fairglmm_fit(y, x, g, s, 0, 1, '{\"method\": \"lr\"}') AS m FROM upgrade_rows
+  UNION ALL SELECT 'fair_lr', fairglmm_fit(y, x, g, s, 0.8, 1, '{\"method\": \"fair_lr\", \"feature_names\": [\"a\", \"b\", \"c\"]}') FROM upgrade_rows
+  UNION ALL SELECT 'crlr', fairglmm_fit(y, x, g, s, 0, 1, '{\"method\": \"crlr\"}') FROM upgrade_rows
+  UNION ALL SELECT 'fair_crlr_c', fairglmm_fit(y, x, g, s, 0, 1, '{\"method\": \"fair_crlr\", \"c\": 0.01, \"threshold\": 0.4}') FROM upgrade_rows
+  UNION ALL SELECT 'glmm', fairglmm_fit(y, x, g, s, 0, 1, '{\"method\": \"glmm\", \"nu\": 0.5}') FROM upgrade_rows
+  UNION ALL SELECT 'fair_glmm_text', fairglmm_fit(y, x, 'g' || g, s, 0.8, 1) FROM upgrade_rows),
+diffs AS (
+  SELECT a.name, abs(c1.estimate - c0.estimate) / greatest(1, abs(c0.estimate)) AS d
+  FROM again a JOIN fixture_models f USING (name),
+       LATERAL fairglmm_coefficients(f.m) c0 JOIN LATERAL fairglmm_coefficients(a.m) c1 USING (term)
+  UNION ALL
+  SELECT a.name, abs((fairglmm_info(a.m)->>'multiplier')::float8 - (fairglmm_info(f.m)->>'multiplier')::float8)
+                 / greatest(1, abs((fairglmm_info(f.m)->>'multiplier')::float8))
+  FROM again a JOIN fixture_models f USING (name) WHERE a.name = 'fair_crlr_c'
+  UNION ALL
+  SELECT a.name, abs(r1.effect - r0.effect) / greatest(1, abs(r0.effect))
+  FROM again a JOIN fixture_models f USING (name),
+       LATERAL fairglmm_random_effects(f.m) r0 JOIN LATERAL fairglmm_random_effects(a.m) r1 USING (stratum))
+SELECT name || ' ' || max(d) || ' ' || (max(d) <= 1e-12)
+FROM diffs GROUP BY name ORDER BY name"
+psql_db $old -c "SET max_parallel_workers_per_gather = 0" -c "$refit" > /tmp/fairglmm_refit || fail=1
+while read -r name d ok; do
+    echo "upgrade: $name refitted by this build: largest relative difference from 1.0's $d"
+    [ "$ok" = true ] || fail=1
+done < /tmp/fairglmm_refit
+[ "$(wc -l < /tmp/fairglmm_refit)" = 6 ] || { echo "upgrade: refits missing"; fail=1; }
+
 psql_db $new -c "CREATE EXTENSION fairglmm" >/dev/null || fail=1
 catalog="
 SELECT p.prokind::text || ' ' || p.oid::regprocedure::text || ' -> ' || pg_get_function_result(p.oid)
