@@ -12,7 +12,11 @@
 #             fit the same problem.
 #   lr        every coefficient of fairglmm's lr within a relative 1e-6 of
 #             glm(), run to convergence (epsilon 1e-14): the same estimator,
-#             the same maximum-likelihood estimate.
+#             the same maximum-likelihood estimate.  On nhanes, lr with the
+#             examination weights within 1e-6 of survey::svyglm (design:
+#             PSUs within strata, the weights): svyglm's point estimates
+#             maximise the weighted log-likelihood, as fairglmm's do (the
+#             scale of the weights does not matter to lr).
 #   glmm      boosting (the paper's Algorithm 1, BIC-selected componentwise
 #             steps, Q from a trace estimate) is not glmer's Laplace
 #             approximation, so only loose agreement is defensible:
@@ -28,6 +32,7 @@
 #             printed, not asserted.
 # Exits 1 if any assertion fails.
 suppressPackageStartupMessages(library(lme4))
+suppressPackageStartupMessages(library(survey))
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 2) stop("usage: Rscript compare_r.R DATADIR WORKDIR")
 datadir <- args[1]
@@ -72,6 +77,7 @@ check <- function(ok, what) {
 fmt <- function(x, digits = 6) trimws(formatC(x, digits = digits, format = "g"))
 
 lr_rows <- list()
+svy_rows <- list()
 glmm_rows <- list()
 design_rows <- list()
 for (ds in names(r_design)) {
@@ -104,6 +110,28 @@ for (ds in names(r_design)) {
             rel_diff = fmt(rel[[term]], 2),
             ok = check(is.finite(rel[[term]]) && rel[[term]] <= LR_RTOL,
                        sprintf("%s lr %s: relative difference %g", ds, term, rel[[term]])))
+    }
+
+    # 2b. weighted lr against svyglm (nhanes: examination weights, strata and PSUs)
+    if (ds == "nhanes") {
+        raw <- read.csv(file.path(datadir, "nhanes.csv"))
+        wd <- merge(design, raw[, c("id", "SDMVPSU", "SDMVSTRA", "WTMEC2YR")], by = "id")
+        sd_design <- svydesign(ids = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR,
+                               nest = TRUE, data = wd)
+        sg <- svyglm(f, design = sd_design, family = quasibinomial(),
+                     control = glm.control(epsilon = 1e-14, maxit = 100))
+        theirs_w <- coef(sg)
+        names(theirs_w)[names(theirs_w) == "(Intercept)"] <- "intercept"
+        ow <- ours[ours$fit == "lr_weighted" & ours$kind == "coef", ]
+        est_w <- setNames(as.numeric(ow$value), ow$name)[names(theirs_w)]
+        rel_w <- abs(est_w - theirs_w) / abs(theirs_w)
+        for (term in names(theirs_w)) {
+            svy_rows[[length(svy_rows) + 1]] <- data.frame(
+                dataset = ds, term = term, fairglmm = fmt(est_w[[term]], 10), svyglm = fmt(theirs_w[[term]], 10),
+                unweighted_glm = fmt(theirs[[term]], 6), rel_diff = fmt(rel_w[[term]], 2),
+                ok = check(is.finite(rel_w[[term]]) && rel_w[[term]] <= LR_RTOL,
+                           sprintf("%s weighted lr %s: relative difference %g", ds, term, rel_w[[term]])))
+        }
     }
 
     # 3. glmm against glmer: SD on the full data, accuracy on the split
@@ -162,6 +190,8 @@ cat("\n## Design: the SQL views against R's model.matrix\n\n")
 md(do.call(rbind, design_rows))
 cat(sprintf("## lr against glm(family = binomial), relative tolerance %g\n\n", LR_RTOL))
 md(do.call(rbind, lr_rows))
+cat(sprintf("## lr with survey weights against survey::svyglm's point estimates, relative tolerance %g\n\n", LR_RTOL))
+md(do.call(rbind, svy_rows))
 cat(sprintf("## glmm (boosting, default options) against glmer: SD within a factor %g (or both < %g), test accuracy within %g\n\n",
             SD_FACTOR, SD_SMALL, ACC_TOL))
 md(do.call(rbind, glmm_rows))

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # fairglmm against R on the full real data sets (test/realdata/load.sql):
-#   lr    vs glm(family = binomial): every coefficient within a relative 1e-6
+#   lr    vs glm(family = binomial): every coefficient within a relative 1e-6;
+#         on nhanes, lr with the survey weights vs survey::svyglm's point
+#         estimates (the same pseudo-likelihood), also within 1e-6
 #   glmm  (boosting, default options) vs lme4::glmer(y ~ x + (1 | stratum),
 #         family = binomial): the random-intercept SD (full data) and the
 #         accuracy on held-out rows (fitted on a 70 % training split), with
@@ -63,7 +65,12 @@ SELECT 'glmm_full', fairglmm_fit(y, x, stratum, sensitive, 0, 1,
            :'opts_glmm'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds'))) FROM d
 UNION ALL
 SELECT 'glmm_train', fairglmm_fit(y, x, stratum, sensitive, 0, 1,
-           :'opts_glmm'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds'))) FROM d WHERE train;
+           :'opts_glmm'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds'))) FROM d WHERE train
+UNION ALL
+-- nhanes carries survey weights: lr with them (NULL model elsewhere, no rows)
+SELECT 'lr_weighted', fairglmm_fit(d.y, d.x, d.stratum, d.sensitive, n.wtmec2yr, 0, 1,
+           :'opts_lr'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds')))
+FROM d JOIN realdata.nhanes AS n USING (id) WHERE :'ds' = 'nhanes';
 -- \copy takes no variables: fixed file names, renamed by the script
 CREATE TEMP VIEW design AS
 SELECT id, y::int AS y, stratum, train::int AS train, :cols FROM d;
