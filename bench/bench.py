@@ -47,6 +47,12 @@ def fit_sql(t, method):
             "'{\"method\": \"%s\"}')) FROM %s" % (rho, lam, method, t))
 
 
+def fit_terms_sql(t):
+    """fair_crlr with a 4-category sensitive attribute and survey weights (4 terms)."""
+    return ("SELECT length(fairglmm_fit(y, x, strata, (id %% 4)::int, 0.5 + (id %% 10) / 10.0, "
+            "%g, %g, '{\"method\": \"fair_crlr\"}')) FROM %s" % (RHO, LAMBDA, t))
+
+
 class SqlError(Exception):
     def __init__(self, sqlstate, text):
         super().__init__(text)
@@ -207,7 +213,8 @@ def main():
         r = res[n] = {}
         for label, workers in (("serial", 0), ("parallel", a.workers)):
             log("timing fits, %s" % label)
-            named = [("scan", SCAN.format(t=t))] + [(m, fit_sql(t, m)) for m in METHODS]
+            named = [("scan", SCAN.format(t=t))] + [(m, fit_sql(t, m)) for m in METHODS] + \
+                [("terms", fit_terms_sql(t))]
             r[label] = best_of(a.reps, named, workers)
             log("timing scoring, %s" % label)
             r[label].update(best_of(a.reps, [("expr", EXPR.format(t=t)),
@@ -237,6 +244,9 @@ def main():
             row("fit `%s` / plain scan, %s" % (m, label if label == "serial" else
                                                "parallel (%d workers)" % a.workers),
                 lambda r, m=m, label=label: fmt_ratio(r[label][m], r[label]["scan"]))
+    for label in ("serial", "parallel"):
+        row("fit `fair_crlr`, 4-category attribute and weights / plain scan, %s" % label,
+            lambda r, label=label: fmt_ratio(r[label]["terms"], r[label]["scan"]))
     for label in ("serial", "parallel"):
         row("`fairglmm_predict` / `sum(x[1] * 0.5)`, %s" % label,
             lambda r, label=label: fmt_ratio(r[label]["predict"], r[label]["expr"]))
