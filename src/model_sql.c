@@ -395,6 +395,31 @@ json_key(StringInfo buf, const char *key, bool first)
 	appendStringInfoString(buf, ": ");
 }
 
+/* c: a number, an object of bounds per attribute ("1" .. "16"), or null */
+static void
+json_c(StringInfo buf, const fg_model *m)
+{
+	bool		any = false;
+
+	if (m->has_c)
+	{
+		json_number(buf, m->opt.c);
+		return;
+	}
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		if (!isnan(m->opt.c_attr[k]))
+		{
+			char		key[8];
+
+			appendStringInfoString(buf, any ? ", " : "{");
+			snprintf(key, sizeof(key), "%d", k + 1);
+			json_key(buf, key, true);
+			json_number(buf, m->opt.c_attr[k]);
+			any = true;
+		}
+	appendStringInfoString(buf, any ? "}" : "null");
+}
+
 /* rho, lambda and c (null when unused): in the options and at the top level */
 static void
 json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
@@ -404,10 +429,7 @@ json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
 	json_key(buf, "lambda", false);
 	json_number(buf, m->opt.lambda);
 	json_key(buf, "c", false);
-	if (m->has_c)
-		json_number(buf, m->opt.c);
-	else
-		appendStringInfoString(buf, "null");
+	json_c(buf, m);
 }
 
 static const char *
@@ -428,19 +450,28 @@ json_options(StringInfo buf, const fg_model *m)
 	{
 		const fg_option_def *def = &fg_option_table[i];
 
+		/* the per-attribute bounds appear as option "c" */
+		if (def->flags & FG_OPTION_INTERNAL)
+			continue;
 		json_key(buf, def->name, i == 0);
 		switch (def->type)
 		{
 			case FG_OPTION_NUMBER:
 				/*
 				 * An option that was not given is null.  c is the only one
-				 * that may be unset, and has_c says whether it was given
-				 * (in version 2 exactly when c is not NaN).
+				 * that may be unset; has_c says whether it was given as a
+				 * number (in version 2 exactly when c is not NaN), and it
+				 * may have been given as an object of bounds instead.
 				 */
-				if ((def->flags & FG_OPTION_UNSET) && !m->has_c)
-					appendStringInfoString(buf, "null");
+				if (def->flags & FG_OPTION_UNSET)
+					json_c(buf, m);
 				else
 					json_number(buf, fg_option_get_number(&m->opt, def));
+				break;
+			case FG_OPTION_ENUM:
+				escape_json(buf, fg_option_enum_name(def, fg_option_get_integer(&m->opt, def)));
+				break;
+			case FG_OPTION_BOUNDS:
 				break;
 			case FG_OPTION_INTEGER:
 				if (def->size == sizeof(uint64))
