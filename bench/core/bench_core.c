@@ -170,10 +170,7 @@ main(void)
 			best = fmin(best, now() - t0);
 			iterations = fit.iterations;
 			sink += fit.intercept;
-			free(fit.beta);
-			free(fit.b);
-			free(fit.stratum_rows);
-			free(fit.selected);
+			fg_fit_release(&env, &fit);
 		}
 		printf("%-10s %10.1f %10.2f %6d\n", methods[m].name, best * 1e3, best / t_read, iterations);
 	}

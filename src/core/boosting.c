@@ -5,13 +5,15 @@
  * Each step tries every covariate r with the update of (beta0, beta_r, b)
  * that one penalised Fisher-scoring step gives, scores each by
  *
- *   BIC_r = -2 [loglik(mu_r) - (rho/N)(a'delta_r)^2 - l2 ||beta_r||^2] + 2 df_r log(n)
+ *   BIC_r = -2 [loglik(mu_r) - sum_t kappa_t (a_t'delta_r)^2 - l2 ||beta_r||^2]
+ *           + 2 df_r log(n)
  *
- * and keeps the best; then re-estimates the random-intercept variance Q.
- * The per-candidate system F_r = A_r'WA_r + K + (2rho/N) a_r a_r' (+ 2 l2 on
- * the slope) is an arrow matrix (2 x 2 dense block, n diagonal) plus rank
- * one, so each solve
- * costs O(n) once the row sums are known.
+ * (kappa_t (a_t'delta)^2 = rho N cov_t^2, fairness.h; the log-likelihood
+ * weighted when rows carry weights) and keeps the best; then re-estimates
+ * the random-intercept variance Q.  The per-candidate system
+ * F_r = A_r'WA_r + K + sum_t 2 kappa_t a_t,r a_t,r' (+ 2 l2 on the slope) is
+ * an arrow matrix (2 x 2 dense block, n diagonal) plus rank T, so each solve
+ * costs O(n T) once the row sums are known.
  *
  * df_r = trace(I - (I - M_r) U) with U the product of (I - M) of earlier
  * steps.  Writing P = I - U, df_r = tr(P) + tr(M_r (I - P)).  Both traces
@@ -28,6 +30,7 @@
 #include "pass.h"
 
 #include <cblas.h>
+#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +51,8 @@ typedef struct boost
 	int			m;				/* probes */
 	size_t		poll_mask;		/* rows between interrupt checks, minus 1 (a power of 2) */
 	double		probe_weight;	/* 1/m for Rademacher probes, 1 for unit vectors */
-	double		pen;			/* 2 rho / N */
+	uint32_t	T;				/* fairness terms (0: none) */
+	double	   *pen;			/* T: 2 kappa_t */
 	double		invq;			/* 1 / Q */
 
 	/* probes: h = P z per row (N x m), z from the row's rank and the seed */
@@ -79,9 +83,21 @@ typedef struct boost
 	double	   *E;				/* n: Dw + 1/Q */
 	double		Sinv[4];		/* inverse 2 x 2 Schur complement */
 	int			kf;				/* 1 (intercept only) or 2 (intercept, x_r) */
-	double		a_f[2];			/* fixed entries of a_r */
-	double		fair_c[2];		/* a_f - G'E^-1 a_b */
-	double		fair_gamma;		/* pen / (1 + pen a_b'E^-1 a_b); 0 without fairness */
+	int			cand_r;			/* the prepared candidate (-1: intercept only) */
+	/*
+	 * The fairness terms' fold (as in newton.c), per step: at[i T + t] =
+	 * sqrt(pen_t) a_b,t[i] / E_i, R the Cholesky factor of
+	 * M = I + sum_i E_i at_i at_i', c0[t] = sum_i Dw_i a_b,t[i] / E_i.  Per
+	 * candidate: chat (2 x T) = sqrt(pen_t) (a_f,t - G'E^-1 a_b,t).
+	 */
+	bool		fair;			/* the current candidate's system has the terms */
+	bool		fair_ready;		/* at, R and c0 are of this step */
+	double	   *at;				/* n x T */
+	double	   *R;				/* T x T */
+	double	   *c0;				/* T */
+	double	   *chat;			/* 2 x T */
+	double	   *tv;				/* 2 T scratch */
+	double	   *cand_ad;		/* group x T: each candidate's a_t'delta after its step */
 
 	/* scratch, 2 + n each */
 	double	   *rhs,
@@ -96,7 +112,7 @@ typedef struct boost
 	double	   *cand_step;		/* group x (2 + n): each candidate's step */
 	double	   *cand_b;			/* n x group: the steps' stratum parts, by stratum */
 	double	   *cand_acc;		/* 5 x group: fixed parts, then sums of the pass */
-	double	   *cand_info;		/* 4 x group: usable, a'delta after, df, log-likelihood */
+	double	   *cand_info;		/* 4 x group: usable, (unused), df, log-likelihood */
 	double	   *block,
 			   *zblock;			/* FG_BLOCK_ROWS x p, FG_BLOCK_ROWS x m */
 	double	   *rowbuf;			/* 2 FG_BLOCK_ROWS + 3 m + 8: row_sums' scratch */
@@ -161,7 +177,18 @@ compare_rows(const void *pa, const void *pb)
 		return a->group < b->group ? -1 : 1;
 	if (a->lead != b->lead)
 		return a->lead < b->lead ? -1 : 1;
-	return memcmp(fg_data_row(d, a->row), fg_data_row(d, b->row), sizeof(double) * d->p);
+	{
+		int			c = memcmp(fg_data_row(d, a->row), fg_data_row(d, b->row),
+							   sizeof(double) * d->p);
+
+		/* rows alike so far differ only if their categories or weights do */
+		if (c == 0 && d->n_attr > 0)
+			c = memcmp(d->codes + (size_t) a->row * d->n_attr,
+					   d->codes + (size_t) b->row * d->n_attr, sizeof(uint32_t) * d->n_attr);
+		if (c == 0 && d->w != NULL && d->w[a->row] != d->w[b->row])
+			c = d->w[a->row] < d->w[b->row] ? -1 : 1;
+		return c;
+	}
 }
 
 /*
@@ -184,7 +211,8 @@ rank_rows(boost *bs, fg_error *err)
 
 		for (size_t i = 0; i < 8 && i < sizeof(double) * (size_t) d->p; i++)
 			lead |= (uint64_t) x[i] << (56 - 8 * i);
-		keys[l].group = ((uint64_t) d->stratum[l] << 2) | ((uint64_t) d->y[l] << 1) | d->s[l];
+		keys[l].group = ((uint64_t) d->stratum[l] << 2) | ((uint64_t) d->y[l] << 1) |
+			(d->n_attr == 0 ? d->s[l] : 0);
 		keys[l].lead = lead;
 		keys[l].row = (uint32_t) l;
 	}
@@ -199,26 +227,75 @@ rank_rows(boost *bs, fg_error *err)
 
 /* ---------- the arrow system of one candidate ---------- */
 
+/* a_t's entry j (0: intercept, 1 + r: feature r, k + i: stratum i) */
+static inline double
+term_entry(const boost *bs, uint32_t t, uint32_t j)
+{
+	return bs->prob->A[(size_t) t * (bs->prob->k + bs->prob->n) + j];
+}
+
 /*
- * Prepare F = [B G; G' diag(E)] + pen a_r a_r' for candidate r (r < 0: the
- * intercept-only system of M_0, without the fairness term).  The ridge l2
- * adds 2 l2 to the slope's diagonal.  The fairness term is folded into the
- * 2 x 2 Schur complement, as newton.c does for the full system: with
- * c = a_f - G'E^-1 a_b and gamma = pen / (1 + pen a_b'E^-1 a_b),
- * S = B - G'E^-1 G + gamma c c'.  Returns false when S is singular.
+ * The step's share of the fairness fold (E = Dw + 1/Q is the same for
+ * every candidate of a step): at, the Cholesky factor R of M and c0.
+ * Returns false when M cannot be factored (non-finite sums).
+ */
+static bool
+fair_prepare_step(boost *bs)
+{
+	uint32_t	n = bs->n,
+				k = bs->prob->k;
+	int			T = (int) bs->T;
+
+	bs->fair_ready = true;
+	if (T == 0)
+		return true;
+	memset(bs->R, 0, sizeof(double) * T * T);
+	for (int t = 0; t < T; t++)
+	{
+		double		sk = sqrt(bs->pen[t]);
+
+		bs->R[t * T + t] = 1.0;
+		bs->c0[t] = 0.0;
+		for (uint32_t i = 0; i < n; i++)
+		{
+			double		e = bs->Dw[i] + bs->invq;
+			double		ab = term_entry(bs, (uint32_t) t, k + i);
+
+			bs->at[(size_t) i * T + t] = sk * ab / e;
+			bs->c0[t] += bs->Dw[i] * ab / e;
+		}
+	}
+	/* M = I + sum_i E_i at_i at_i' */
+	for (uint32_t i = 0; i < n; i++)
+	{
+		double		e = bs->Dw[i] + bs->invq;
+		const double *ai = bs->at + (size_t) i * T;
+
+		for (int s = 0; s < T; s++)
+			for (int t = s; t < T; t++)
+				bs->R[s * T + t] += e * ai[s] * ai[t];
+	}
+	return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', T, bs->R, T) == 0;
+}
+
+/*
+ * Prepare F = [B G; G' diag(E)] + sum_t pen_t a_t,r a_t,r' for candidate r
+ * (r < 0: the intercept-only system of M_0, without the fairness terms).
+ * The ridge l2 adds 2 l2 to the slope's diagonal.  The terms are folded
+ * into the 2 x 2 Schur complement, as newton.c does for the full system:
+ * S = B - G'E^-1 G + chat M^-1 chat'.  Returns false when S is singular.
  */
 static bool
 arrow_prepare(boost *bs, int r, bool fair)
 {
 	uint32_t	n = bs->n;
+	int			T = (int) bs->T;
 	double		S[4];
-	const double *a = bs->prob->a;
-	const double *a_b = a + bs->prob->k;
-	bool		with_fair = fair && bs->pen > 0.0;
-	double		c0 = 0.0,
-				c1 = 0.0,
-				aea = 0.0;
 
+	bs->fair = fair && T > 0;
+	bs->cand_r = r;
+	if (bs->fair && !bs->fair_ready && !fair_prepare_step(bs))
+		return false;
 	bs->kf = r < 0 ? 1 : 2;
 	S[0] = bs->Sw;
 	S[1] = S[2] = r < 0 ? 0.0 : bs->Swx[r];
@@ -233,24 +310,33 @@ arrow_prepare(boost *bs, int r, bool fair)
 		S[0] -= bs->Dw[i] * bs->Dw[i] / e;
 		S[1] -= bs->Dw[i] * gx / e;
 		S[3] -= gx * gx / e;
-		if (with_fair)
-		{
-			c0 += bs->Dw[i] * a_b[i] / e;
-			c1 += gx * a_b[i] / e;
-			aea += a_b[i] * a_b[i] / e;
-		}
 	}
-	bs->fair_gamma = 0.0;
-	if (with_fair)
+	if (bs->fair)
 	{
-		bs->a_f[0] = a[0];
-		bs->a_f[1] = r < 0 ? 0.0 : a[1 + r];
-		bs->fair_c[0] = bs->a_f[0] - c0;
-		bs->fair_c[1] = r < 0 ? 0.0 : bs->a_f[1] - c1;
-		bs->fair_gamma = bs->pen / (1.0 + bs->pen * aea);
-		S[0] += bs->fair_gamma * bs->fair_c[0] * bs->fair_c[0];
-		S[1] += bs->fair_gamma * bs->fair_c[0] * bs->fair_c[1];
-		S[3] += bs->fair_gamma * bs->fair_c[1] * bs->fair_c[1];
+		double	   *z = bs->tv;
+
+		for (int t = 0; t < T; t++)
+		{
+			double		sk = sqrt(bs->pen[t]);
+			double		c1 = 0.0;
+
+			/* sum_i gx_i a_b,t[i] / E_i = sum_i gx_i at[i, t] / sk */
+			if (r >= 0)
+				for (uint32_t i = 0; i < n; i++)
+					c1 += bs->gx[i] * term_entry(bs, (uint32_t) t, bs->prob->k + i) / bs->E[i];
+			bs->chat[t] = sk * (term_entry(bs, (uint32_t) t, 0) - bs->c0[t]);
+			bs->chat[T + t] = r < 0 ? 0.0 : sk * (term_entry(bs, (uint32_t) t, 1 + r) - c1);
+		}
+		/* S += Z Z' with Z = chat R^-1 (two rows) */
+		for (int row = 0; row < 2; row++)
+		{
+			memcpy(z + row * T, bs->chat + row * T, sizeof(double) * T);
+			cblas_dtrsv(CblasRowMajor, CblasUpper, CblasTrans, CblasNonUnit, T, bs->R, T,
+						z + row * T, 1);
+		}
+		S[0] += cblas_ddot(T, z, 1, z, 1);
+		S[1] += cblas_ddot(T, z, 1, z + T, 1);
+		S[3] += cblas_ddot(T, z + T, 1, z + T, 1);
 	}
 	S[2] = S[1];
 	if (bs->kf == 1)
@@ -276,29 +362,28 @@ arrow_prepare(boost *bs, int r, bool fair)
 
 /*
  * x = F^-1 v for the prepared candidate (vectors: 2 fixed slots, then n), by
- * block elimination with the stratum block E + pen a_b a_b':
+ * block elimination with the stratum block E + A_b' K A_b inverted by
+ * Woodbury (u = M^-1 at'v_b):
  *
- *   x_f = S^-1 (v_f - G'E^-1 v_b - gamma (a_b'E^-1 v_b) c)
- *   q   = v_b - G x_f - pen (a_f'x_f) a_b
- *   x_b = E^-1 q - gamma E^-1 a_b (a_b'E^-1 q)
+ *   x_f = S^-1 (v_f - G'E^-1 v_b - chat u)
+ *   q   = v_b - G x_f - sum_t pen_t (a_f,t'x_f) a_b,t
+ *   x_b = E^-1 q - at M^-1 at'q
  */
 static void
 arrow_solve(const boost *bs, const double *v, double *x)
 {
 	uint32_t	n = bs->n;
-	const double *a_b = bs->prob->a + bs->prob->k;
-	double		gamma = bs->fair_gamma;
+	int			T = (int) bs->T;
 	double		t0 = v[0],
 				t1 = bs->kf == 2 ? v[1] : 0.0;
+	double	   *u = bs->tv;
 
-	if (gamma > 0.0)
+	if (bs->fair)
 	{
-		double		av = 0.0;
-
-		for (uint32_t i = 0; i < n; i++)
-			av += a_b[i] * v[2 + i] / bs->E[i];
-		t0 -= gamma * av * bs->fair_c[0];
-		t1 -= gamma * av * bs->fair_c[1];
+		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, T, 1.0, bs->at, T, v + 2, 1, 0.0, u, 1);
+		LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, 1, bs->R, T, u, 1);
+		t0 -= cblas_ddot(T, bs->chat, 1, u, 1);
+		t1 -= cblas_ddot(T, bs->chat + T, 1, u, 1);
 	}
 	for (uint32_t i = 0; i < n; i++)
 	{
@@ -307,24 +392,36 @@ arrow_solve(const boost *bs, const double *v, double *x)
 	}
 	x[0] = bs->Sinv[0] * t0 + bs->Sinv[1] * t1;
 	x[1] = bs->kf == 2 ? bs->Sinv[2] * t0 + bs->Sinv[3] * t1 : 0.0;
-	if (gamma > 0.0)
+	for (uint32_t i = 0; i < n; i++)
+		x[2 + i] = v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1];
+	if (bs->fair)
 	{
-		double		afx = bs->a_f[0] * x[0] + bs->a_f[1] * x[1];
-		double		aq = 0.0;
+		uint32_t	k = bs->prob->k;
 
-		for (uint32_t i = 0; i < n; i++)
+		for (int t = 0; t < T; t++)
 		{
-			double		q = v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1] - bs->pen * afx * a_b[i];
+			double		afx = term_entry(bs, (uint32_t) t, 0) * x[0] +
+				(bs->kf == 2 ? term_entry(bs, (uint32_t) t, 1 + bs->cand_r) * x[1] : 0.0);
+			double		coef = bs->pen[t] * afx;
 
-			x[2 + i] = q / bs->E[i];
-			aq += a_b[i] * x[2 + i];
+			for (uint32_t i = 0; i < n; i++)
+				x[2 + i] -= coef * term_entry(bs, (uint32_t) t, k + i);
 		}
 		for (uint32_t i = 0; i < n; i++)
-			x[2 + i] -= gamma * aq * a_b[i] / bs->E[i];
+			x[2 + i] /= bs->E[i];
+		/* x_b -= at M^-1 at'q, with at'q = sum_i at_i E_i (q_i / E_i) */
+		for (int t = 0; t < T; t++)
+		{
+			u[t] = 0.0;
+			for (uint32_t i = 0; i < n; i++)
+				u[t] += bs->at[(size_t) i * T + t] * bs->E[i] * x[2 + i];
+		}
+		LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, 1, bs->R, T, u, 1);
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, T, -1.0, bs->at, T, u, 1, 1.0, x + 2, 1);
 	}
 	else
 		for (uint32_t i = 0; i < n; i++)
-			x[2 + i] = (v[2 + i] - bs->Dw[i] * x[0] - bs->gx[i] * x[1]) / bs->E[i];
+			x[2 + i] /= bs->E[i];
 }
 
 /* ---------- row passes ---------- */
@@ -365,10 +462,13 @@ probe_signs(const boost *bs, size_t l, double *z)
 			   sizeof(double) * 8);
 }
 
-/* mu = sigmoid(eta) from u = exp(-|eta|); weights mu (1 - mu), floored; residuals y - mu. */
+/*
+ * mu = sigmoid(eta) from u = exp(-|eta|); weights mu (1 - mu), floored;
+ * residuals y - mu; both times the row weights rw when given.
+ */
 static inline void
 block_weights(size_t rows, const double *restrict eta, const uint8_t *restrict y,
-			  double *restrict w, double *restrict res)
+			  const double *restrict rw, double *restrict w, double *restrict res)
 {
 	for (size_t q = 0; q < rows; q++)
 	{
@@ -381,6 +481,12 @@ block_weights(size_t rows, const double *restrict eta, const uint8_t *restrict y
 		w[q] = wq > FG_W_FLOOR ? wq : FG_W_FLOOR;
 		res[q] = y[q] - mu;
 	}
+	if (rw != NULL)
+		for (size_t q = 0; q < rows; q++)
+		{
+			w[q] *= rw[q];
+			res[q] *= rw[q];
+		}
 }
 
 /* One row's feature sums: w x, w x^2, r x, and w x into its stratum's row. */
@@ -453,7 +559,7 @@ row_sums(boost *bs, const double *eta, bool initial)
 		/* a block must lie in one chunk of rows for the dgemm below */
 		rows = fg_data_run(d, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
 		poll_rows(bs, r0, rows);
-		block_weights(rows, eta + r0, d->y + r0, wbuf, rbuf);
+		block_weights(rows, eta + r0, d->y + r0, d->w ? d->w + r0 : NULL, wbuf, rbuf);
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
@@ -637,6 +743,20 @@ loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, doubl
 			double		e0 = eta[l];
 			double		yl = d->y[l];
 
+			if (d->w != NULL)
+			{
+				/* weighted: each row its own log1p, into lin */
+				double		wl = d->w[l];
+
+				for (int j = 0; j < g; j++)
+				{
+					double		e = e0 + c0[j] + c1[j] * xr[j] + bg[j];
+
+					lin[j] += wl * (yl * e - (e > 0.0 ? e : 0.0) -
+									log1p(fg_exp_nonpositive(-fabs(e))));
+				}
+				continue;
+			}
 			loglik_row(g, e0, yl, c0, c1, xr, bg, prod, corr, lin);
 		}
 		/* at most FG_BLOCK_ROWS factors in [1, 2]: no overflow */
@@ -657,7 +777,8 @@ boost_free(boost *bs)
 		bs->Swx, bs->Swxx, bs->Srx, bs->Dw, bs->Srb, bs->Gx, bs->gx, bs->E,
 		bs->rhs, bs->x, bs->step, bs->best_step, bs->probe_solutions, bs->block, bs->zblock,
 		bs->cand_step, bs->cand_b, bs->cand_acc, bs->cand_info, bs->probe_bits, bs->rowbuf,
-		bs->sign_table, bs->probe_by_coef};
+		bs->sign_table, bs->probe_by_coef, bs->pen, bs->at, bs->R, bs->c0, bs->chat, bs->tv,
+	bs->cand_ad};
 
 	for (size_t i = 0; i < sizeof(ptrs) / sizeof(ptrs[0]); i++)
 		fg_release(env, ptrs[i]);
@@ -717,6 +838,18 @@ boost_alloc(boost *bs, fg_error *err)
 	bs->cand_b = fg_alloc(env, sizeof(double) * bs->group * (n ? n : 1));
 	bs->cand_acc = fg_alloc(env, sizeof(double) * bs->group * 5);
 	bs->cand_info = fg_alloc(env, sizeof(double) * bs->group * 4);
+	{
+		size_t		T = bs->T ? bs->T : 1;
+
+		bs->at = fg_alloc(env, sizeof(double) * (n ? n : 1) * T);
+		bs->R = fg_alloc(env, sizeof(double) * T * T);
+		bs->c0 = fg_alloc(env, sizeof(double) * T);
+		bs->chat = fg_alloc(env, sizeof(double) * 2 * T);
+		bs->tv = fg_alloc(env, sizeof(double) * 2 * T);
+		bs->cand_ad = fg_alloc(env, sizeof(double) * bs->group * T);
+		if (!bs->at || !bs->R || !bs->c0 || !bs->chat || !bs->tv || !bs->cand_ad)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	}
 	if (!bs->cand_step || !bs->cand_b || !bs->cand_acc || !bs->cand_info || !bs->probe_bits ||
 		!bs->rowbuf || !bs->sign_table || !bs->probe_by_coef)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
@@ -769,7 +902,21 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	bs.N = data->n_rows;
 	bs.p = data->p;
 	bs.n = prob->n;
-	bs.pen = 2.0 * prob->rho_over_n;
+	bs.T = prob->n_terms;
+	bs.pen = fg_alloc(env, sizeof(double) * (bs.T ? bs.T : 1));
+	if (bs.pen == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (uint32_t t = 0; t < bs.T; t++)
+		bs.pen[t] = 2.0 * prob->kappa[t];
+	/* terms without weight (rho = 0) change nothing: leave them out */
+	{
+		bool		any = false;
+
+		for (uint32_t t = 0; t < bs.T; t++)
+			any |= bs.pen[t] > 0.0;
+		if (!any)
+			bs.T = 0;
+	}
 	log_n = log((double) bs.n);
 
 	if (bs.p < 1)
@@ -813,8 +960,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 
 	/* the Fisher matrix of the full model, for the variance of b */
 	fisher = *prob;
-	fisher.rho_over_n = 0.0;
-	fisher.lin = 0.0;
+	fisher.n_terms = 0;
 	fisher.w_floor = FG_W_FLOOR;
 
 	/* P_0 = M_0 = A_0 (A_0'WA_0 + K_0)^-1 A_0'W with A_0 = [1, Z] */
@@ -831,7 +977,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fit->stop_reason = 2;		/* FG_STOP_MAX_STEPS unless Q settles */
 	for (int step = 0; step < opt->max_steps; step++)
 	{
-		double		a_delta = fg_a_dot(prob, delta);
+		double	   *a_delta = prob->ad;
 		double		l2 = prob->l2;
 		double		beta_sq = 0.0;
 		double		best_bic = INFINITY,
@@ -841,8 +987,10 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 
 		if (env->check_interrupts)
 			env->check_interrupts(env->ctx);
+		fg_term_dots(prob, delta, a_delta);
 		bs.invq = 1.0 / Q;
 		row_sums(&bs, eta, false);
+		bs.fair_ready = false;
 		for (int j = 0; j < bs.p; j++)
 			beta_sq += delta[1 + j] * delta[1 + j];
 
@@ -854,8 +1002,8 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		{
 			int			g = bs.p - r0 < bs.group ? bs.p - r0 : bs.group;
 			double	   *usable = bs.cand_info;
-			double	   *ad_new = usable + g;
-			double	   *dfs = ad_new + g;
+			double	   *ad_new = bs.cand_ad;
+			double	   *dfs = usable + 2 * g;
 			double	   *ll = dfs + g;
 			size_t		stride = 2 + bs.n;
 
@@ -874,19 +1022,33 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 						bs.cand_b[(size_t) i * g + j] = 0.0;
 					continue;
 				}
-				/* score s_r = A_r'(y - mu) - K delta_r - pen a_r (a'delta) */
-				bs.rhs[0] = bs.Sr - bs.pen * a_delta * prob->a[0];
-				bs.rhs[1] = bs.Srx[r] - 2.0 * l2 * delta[1 + r] - bs.pen * a_delta * prob->a[1 + r];
+				/* score s_r = A_r'(y - mu) - K delta_r - sum_t pen_t a_t,r (a_t'delta) */
+				bs.rhs[0] = bs.Sr;
+				bs.rhs[1] = bs.Srx[r] - 2.0 * l2 * delta[1 + r];
 				for (uint32_t i = 0; i < bs.n; i++)
-					bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq -
-						bs.pen * a_delta * prob->a[k + i];
+					bs.rhs[2 + i] = bs.Srb[i] - delta[k + i] * bs.invq;
+				for (uint32_t t = 0; t < bs.T; t++)
+				{
+					double		coef = bs.pen[t] * a_delta[t];
+
+					bs.rhs[0] -= coef * term_entry(&bs, t, 0);
+					bs.rhs[1] -= coef * term_entry(&bs, t, 1 + r);
+					for (uint32_t i = 0; i < bs.n; i++)
+						bs.rhs[2 + i] -= coef * term_entry(&bs, t, k + i);
+				}
 				arrow_solve(&bs, bs.rhs, stp);
 				for (uint32_t i = 0; i < bs.n; i++)
 					bs.cand_b[(size_t) i * g + j] = stp[2 + i];
 
-				ad_new[j] = a_delta + prob->a[0] * stp[0] + prob->a[1 + r] * opt->nu * stp[1];
-				for (uint32_t i = 0; i < bs.n; i++)
-					ad_new[j] += prob->a[k + i] * stp[2 + i];
+				for (uint32_t t = 0; t < bs.T; t++)
+				{
+					double		adn = a_delta[t] + term_entry(&bs, t, 0) * stp[0] +
+						term_entry(&bs, t, 1 + r) * opt->nu * stp[1];
+
+					for (uint32_t i = 0; i < bs.n; i++)
+						adn += term_entry(&bs, t, k + i) * stp[2 + i];
+					ad_new[(size_t) j * bs.T + t] = adn;
+				}
 
 				/* tr(M_r (I - P)) from the shared probe sums */
 				for (int q = 0; q < bs.m; q++)
@@ -918,8 +1080,14 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 					beta_r = delta[1 + r0 + j] + opt->nu * bs.cand_step[(size_t) j * stride + 1];
 					ridge = l2 * (beta_sq - delta[1 + r0 + j] * delta[1 + r0 + j] + beta_r * beta_r);
 				}
-				bic = -2.0 * (ll[j] - prob->rho_over_n * ad_new[j] * ad_new[j] - ridge) +
-					2.0 * dfs[j] * log_n;
+				{
+					double		fair = 0.0;
+
+					for (uint32_t t = 0; t < bs.T; t++)
+						fair += prob->kappa[t] * ad_new[(size_t) j * bs.T + t] *
+							ad_new[(size_t) j * bs.T + t];
+					bic = -2.0 * (ll[j] - fair - ridge) + 2.0 * dfs[j] * log_n;
+				}
 				if (bic < best_bic)
 				{
 					best_bic = bic;

@@ -322,6 +322,9 @@ typedef struct fg_fit
 fg_status	fg_fit_model(const fg_env *env, const fg_data *data,
 						 const fg_options *opt, fg_fit *fit, fg_error *err);
 
+/* Release the arrays of a fit filled by fg_fit_model and zero it. */
+void		fg_fit_release(const fg_env *env, fg_fit *fit);
+
 /* ---------- the logistic function ---------- */
 
 /* 1 / (1 + exp(-eta)) computed without overflow */

@@ -8,11 +8,13 @@
  *   H0 = [ G'  E ]     G = stratum sums of w [1,x]  (stored n x k)
  *                      E = diag(stratum sums of w + 2 lambda)
  *
- * plus the ridge 2 l2 on the slopes' diagonal and the rank-one fairness term
- * (2 rho / N) a a'.  The system is solved by eliminating the stratum block
- * (Schur complement, Cholesky via LAPACKE), with the rank-one term folded
- * into the Schur complement (see factor()), so an iteration costs
- * O(N k^2 + n k^2 + k^3) and memory stays O(N + n k).
+ * plus the ridge 2 l2 on the slopes' diagonal and the fairness terms
+ * sum_t 2 kappa_t a_t a_t' (rank T).  The system is solved by eliminating the
+ * stratum block (Schur complement, Cholesky via LAPACKE), with the rank-T
+ * term folded into the Schur complement (see factor()), so an iteration
+ * costs O(N k^2 + n k (k + T) + k^3 + T^3) and memory stays O(N + n (k + T)).
+ * With row weights every row's loss, gradient and Hessian contribution is
+ * multiplied by its weight.
  */
 #include "newton.h"
 #include "exp_nonpositive.h"
@@ -37,25 +39,40 @@ row_x(const fg_data *data, size_t l)
 }
 
 fg_status
-fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
-				bool with_strata, double lambda, double rho, double l2, fg_problem *prob,
-				fg_error *err)
+fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
+				double lambda, double l2, uint32_t n_terms, const double *A,
+				const double *kappa, fg_problem *prob, fg_error *err)
 {
+	size_t		T = n_terms ? n_terms : 1;
+
 	memset(prob, 0, sizeof(*prob));
 	prob->data = data;
 	prob->k = 1 + data->p;
 	prob->n = with_strata ? data->n_strata : 0;
 	prob->lambda = with_strata ? lambda : 0.0;
 	prob->l2 = l2;
-	prob->rho_over_n = rho / (double) data->n_rows;
-	prob->s_bar = sum->s_bar;
-	if (sum->n != prob->n)
-		return fg_fail(err, FG_ERR_INVALID, "summary and problem disagree on the strata", NULL, NULL);
-	prob->a = fg_alloc(env, sizeof(double) * (prob->k + prob->n));
-	if (prob->a == NULL)
+	prob->n_terms = n_terms;
+	prob->A = A;
+	prob->kappa = fg_alloc(env, sizeof(double) * T);
+	prob->lin = fg_alloc(env, sizeof(double) * T);
+	prob->ad = fg_alloc(env, sizeof(double) * 2 * T);
+	if (!prob->kappa || !prob->lin || !prob->ad)
+	{
+		fg_problem_free(env, prob);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-	memcpy(prob->a, sum->a, sizeof(double) * (prob->k + prob->n));
+	}
+	if (n_terms > 0 && kappa != NULL)
+		memcpy(prob->kappa, kappa, sizeof(double) * n_terms);
 	return FG_OK;
+}
+
+void
+fg_problem_free(const fg_env *env, fg_problem *prob)
+{
+	fg_release(env, prob->kappa);
+	fg_release(env, prob->lin);
+	fg_release(env, prob->ad);
+	prob->kappa = prob->lin = prob->ad = NULL;
 }
 
 void
@@ -87,14 +104,20 @@ fg_compute_eta(const fg_problem *prob, const double *delta, double *eta)
 			eta[l] += delta[prob->k + data->stratum[l]];
 }
 
-double
-fg_a_dot(const fg_problem *prob, const double *delta)
+void
+fg_term_dots(const fg_problem *prob, const double *v, double *out)
 {
-	double		sum = 0.0;
+	uint32_t	m = prob->k + prob->n;
 
-	for (uint32_t j = 0; j < prob->k + prob->n; j++)
-		sum += prob->a[j] * delta[j];
-	return sum;
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+	{
+		const double *a = prob->A + (size_t) t * m;
+		double		sum = 0.0;
+
+		for (uint32_t j = 0; j < m; j++)
+			sum += a[j] * v[j];
+		out[t] = sum;
+	}
 }
 
 /*
@@ -165,6 +188,16 @@ loss_acc_end(const loss_acc *acc)
 	return acc->lin + log(acc->prod) - acc->corr;
 }
 
+/*
+ * The weighted loss of one row given u = exp(-|e|): weights rule out the
+ * product of the factors, so each row takes its own log1p.
+ */
+static inline double
+weighted_row_loss(double e, double u, uint8_t y, double w)
+{
+	return w * (log1p(u) + (e > 0.0 ? e : 0.0) - (y ? e : 0.0));
+}
+
 /* The loss of the block of rows from r0 whose linear predictors are e0 + t de. */
 static double
 block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
@@ -172,6 +205,19 @@ block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
 {
 	loss_acc	acc;
 
+	if (data->w != NULL)
+	{
+		double		loss = 0.0;
+
+		for (size_t q = 0; q < rows; q++)
+		{
+			double		e = de ? e0[q] + t * de[q] : e0[q];
+			double		hq = half_exp(fabs(e));
+
+			loss += weighted_row_loss(e, hq * hq, data->y[r0 + q], data->w[r0 + q]);
+		}
+		return loss;
+	}
 	loss_acc_start(&acc);
 	for (size_t q = 0; q < rows; q++)
 	{
@@ -184,21 +230,23 @@ block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
 	return loss_acc_end(&acc);
 }
 
-/* Penalty and linear terms of J, which depend on delta only. */
+/* Penalty and linear terms of J, which depend on delta only; ad[t] = a_t'delta. */
 static double
-penalty_terms(const fg_problem *prob, const double *delta, double a_delta)
+penalty_terms(const fg_problem *prob, const double *delta, const double *ad)
 {
 	const double *b = delta + prob->k;
 	double		bb = 0.0,
-				ss = 0.0;
+				ss = 0.0,
+				fair = 0.0;
 
 	for (uint32_t i = 0; i < prob->n; i++)
 		bb += b[i] * b[i];
 	if (prob->l2 > 0.0)
 		for (int j = 1; j < prob->k; j++)
 			ss += delta[j] * delta[j];
-	return prob->lambda * bb + prob->l2 * ss + prob->rho_over_n * a_delta * a_delta +
-		prob->lin * a_delta;
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+		fair += prob->kappa[t] * ad[t] * ad[t] + prob->lin[t] * ad[t];
+	return prob->lambda * bb + prob->l2 * ss + fair;
 }
 
 double
@@ -212,7 +260,8 @@ fg_objective(const fg_problem *prob, const double *delta, const double *eta)
 		rows = block_rows(data, r0);
 		loss += block_loss(data, r0, rows, eta + r0, NULL, 0.0);
 	}
-	return loss + penalty_terms(prob, delta, fg_a_dot(prob, delta));
+	fg_term_dots(prob, delta, prob->ad);
+	return loss + penalty_terms(prob, delta, prob->ad);
 }
 
 /* J(delta + t step) from eta and deta; trial (k + n) receives the trial point. */
@@ -222,8 +271,12 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 {
 	const fg_data *data = prob->data;
 	double		loss = 0.0;
-	double		a_delta = fg_a_dot(prob, delta) + t * fg_a_dot(prob, step);
+	uint32_t	T = prob->n_terms;
 
+	fg_term_dots(prob, delta, prob->ad);
+	fg_term_dots(prob, step, prob->ad + T);
+	for (uint32_t i = 0; i < T; i++)
+		prob->ad[i] += t * prob->ad[T + i];
 	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
 	{
 		rows = block_rows(data, r0);
@@ -231,7 +284,7 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 	}
 	for (uint32_t j = 0; j < prob->k + prob->n; j++)
 		trial[j] = delta[j] + t * step[j];
-	return loss + penalty_terms(prob, trial, a_delta);
+	return loss + penalty_terms(prob, trial, prob->ad);
 }
 
 fg_status
@@ -252,14 +305,24 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	ws->step = fg_alloc(env, sizeof(double) * m);
 	ws->tmp = fg_alloc(env, sizeof(double) * m);
 	ws->tmp2 = fg_alloc(env, sizeof(double) * m);
-	ws->fair_vec = fg_alloc(env, sizeof(double) * m);
+	{
+		size_t		T = prob->n_terms ? prob->n_terms : 1;
+
+		ws->fair_C = fg_alloc(env, sizeof(double) * k * T);
+		ws->fair_L = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * T);
+		ws->fair_R = fg_alloc(env, sizeof(double) * T * T);
+		ws->fair_tmp = fg_alloc(env, sizeof(double) * 2 * T);
+	}
 	ws->F = fg_alloc(env, sizeof(double) * k * k);
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
 	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
-	ws->block = fg_alloc(env, sizeof(double) * FG_BLOCK_ROWS * k);
+	/* also the k x T scratch of fold_terms() */
+	ws->block = fg_alloc(env, sizeof(double) * k *
+						 (prob->n_terms > FG_BLOCK_ROWS ? prob->n_terms : FG_BLOCK_ROWS));
 	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->rowbuf || !ws->delta_next ||
 		!ws->grad || !ws->step ||
-		!ws->tmp || !ws->tmp2 || !ws->fair_vec || !ws->F || !ws->G || !ws->E || !ws->block)
+		!ws->tmp || !ws->tmp2 || !ws->fair_C || !ws->fair_L || !ws->fair_R ||
+		!ws->fair_tmp || !ws->F || !ws->G || !ws->E || !ws->block)
 	{
 		fg_newton_ws_free(env, ws);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
@@ -280,7 +343,10 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 	fg_release(env, ws->step);
 	fg_release(env, ws->tmp);
 	fg_release(env, ws->tmp2);
-	fg_release(env, ws->fair_vec);
+	fg_release(env, ws->fair_C);
+	fg_release(env, ws->fair_L);
+	fg_release(env, ws->fair_R);
+	fg_release(env, ws->fair_tmp);
 	fg_release(env, ws->F);
 	fg_release(env, ws->G);
 	fg_release(env, ws->E);
@@ -309,7 +375,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	int			p = data->p;
 	int			k = prob->k;
 	uint32_t	n = prob->n;
-	double		a_delta;
 	double		loss = 0.0;
 	double		grad0 = 0.0;
 	double		max_eta = 0.0;
@@ -327,6 +392,7 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	{
 		/* locals: with -fno-strict-aliasing every store would reload the fields */
 		const uint8_t *restrict y = data->y;
+		const double *restrict weight = data->w;
 		const uint32_t *restrict stratum = data->stratum;
 		double	   *restrict grad = ws->grad;
 		double	   *restrict G = ws->G;
@@ -394,10 +460,27 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					w[q] = w[q] > w_floor ? w[q] : w_floor;
 					sw[q] = sw[q] > sqrt_w_floor ? sw[q] : sqrt_w_floor;
 				}
+			if (weight != NULL)
+			{
+				/* every row's terms scaled by its weight */
+				double		wloss = 0.0;
+
+				for (size_t q = 0; q < rows; q++)
+				{
+					double		wt = weight[r0 + q];
+
+					wloss += weighted_row_loss(eta_next[q], h[q] * h[q], y[r0 + q], wt);
+					resid[q] *= wt;
+					w[q] *= wt;
+					sw[q] *= sqrt(wt);
+				}
+				loss += wloss;
+			}
 			loss_acc_start(&acc);
 			for (size_t q = 0; q < rows; q++)
 			{
-				loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
+				if (weight == NULL)
+					loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
 				grad0 += resid[q];
 			}
 			if (n > 0)
@@ -432,7 +515,8 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 							Gg[1 + j] += wq * xq[j];
 					}
 			}
-			loss += loss_acc_end(&acc);
+			if (weight == NULL)
+				loss += loss_acc_end(&acc);
 			/* F += block' block, upper triangle (without its first row when n > 0) */
 			if (hessian && n == 0)
 				cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,
@@ -462,21 +546,23 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		}
 
 	/* penalty gradients */
-	a_delta = fg_a_dot(prob, delta);
+	fg_term_dots(prob, delta, prob->ad);
 	for (uint32_t i = 0; i < n; i++)
 		ws->grad[k + i] += 2.0 * prob->lambda * delta[k + i];
 	if (prob->l2 > 0.0)
 		for (int j = 1; j < k; j++)
 			ws->grad[j] += 2.0 * prob->l2 * delta[j];
+	for (uint32_t t = 0; t < prob->n_terms; t++)
 	{
-		double		coef = 2.0 * prob->rho_over_n * a_delta + prob->lin;
+		double		coef = 2.0 * prob->kappa[t] * prob->ad[t] + prob->lin[t];
+		const double *a = prob->A + (size_t) t * (k + n);
 
 		if (coef != 0.0)
 			for (uint32_t j = 0; j < k + n; j++)
-				ws->grad[j] += coef * prob->a[j];
+				ws->grad[j] += coef * a[j];
 	}
 	*max_abs_eta = max_eta;
-	return loss + penalty_terms(prob, delta, a_delta);
+	return loss + penalty_terms(prob, delta, prob->ad);
 }
 
 /* Make the trial point of the last assemble() the current one. */
@@ -491,28 +577,90 @@ accept_trial(const fg_problem *prob, double *delta, fg_newton_ws *ws)
 }
 
 /*
+ * The fairness terms' share of the factorisation.  With
+ * H = H0 + A' K A (K = diag(2 kappa_t), A's rows a_t = [a_f,t, a_b,t]),
+ * eliminating the stratum block E + A_b' K A_b (diagonal plus rank T)
+ * gives, with v_t = E^-1/2 a_b,t, L = [v_t sqrt(2 kappa_t)],
+ * Chat = [(a_f,t - Gs'v_t) sqrt(2 kappa_t)] and M = I + L'L,
+ *
+ *   S = F - Gs'Gs + Chat M^-1 Chat'
+ *
+ * a k x k matrix that is positive definite whenever H is.  M has every
+ * eigenvalue >= 1, so its Cholesky factor is always well conditioned, even
+ * when terms are linearly dependent (the one-vs-rest terms of one
+ * attribute sum to zero) or kappa is huge.  Woodbury on top of H0^-1 would
+ * need H0 to be well conditioned, which it is not where rows are nearly
+ * separated: there H0^-1 a is huge while H^-1 a is not, and the difference
+ * of the two large terms loses every digit.  Folded into S, nothing large
+ * is ever formed.  Adds Chat M^-1 Chat' to ws->F (S - Gs'Gs so far).
+ */
+static fg_status
+fold_terms(const fg_problem *prob, fg_newton_ws *ws, fg_error *err)
+{
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+	int			T = (int) prob->n_terms;
+	size_t		m = (size_t) k + n;
+	double	   *C = ws->fair_C;
+	double	   *L = ws->fair_L;
+	double	   *R = ws->fair_R;
+	lapack_int	info;
+
+	ws->fair = false;
+	for (int t = 0; t < T; t++)
+		ws->fair |= prob->kappa[t] > 0.0;
+	if (!ws->fair)
+		return FG_OK;
+	for (int t = 0; t < T; t++)
+	{
+		const double *a = prob->A + (size_t) t * m;
+		double		sk = sqrt(2.0 * prob->kappa[t]);
+
+		for (int j = 0; j < k; j++)
+			C[(size_t) j * T + t] = sk * a[j];
+		for (uint32_t i = 0; i < n; i++)
+			L[(size_t) i * T + t] = sk * a[k + i] / sqrt(ws->E[i]);
+	}
+	/* Chat = sqrt(K) A_f' - Gs' L, and M = I + L'L */
+	memset(R, 0, sizeof(double) * T * T);
+	for (int t = 0; t < T; t++)
+		R[t * T + t] = 1.0;
+	if (n > 0)
+	{
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, T, (int) n, -1.0,
+					ws->G, k, L, T, 1.0, C, T);
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, T, (int) n, 1.0, L, T, 1.0, R, T);
+	}
+	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', T, R, T);
+	if (info != 0)
+		return fg_fail(err, FG_ERR_NUMERIC, "the fairness terms are not finite",
+					   "Lower rho, or rescale the features.",
+					   "The %d x %d capacitance matrix of the fairness terms could not be factored.",
+					   T, T);
+	/* S += Chat R^-1 R^-T Chat' = Z Z' with Z = Chat R^-1 (into the workspace's G-sized scratch) */
+	{
+		double	   *Z = ws->block;	/* FG_BLOCK_ROWS x k, at least k x T (fg_newton_ws_init) */
+
+		memcpy(Z, C, sizeof(double) * k * T);
+		cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+					k, T, 1.0, R, T, Z, T);
+		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, T, 1.0, Z, T, 1.0, ws->F, k);
+	}
+	return FG_OK;
+}
+
+/*
  * The Schur complement of the stratum block and its Cholesky factor, in
- * ws->F; G is left scaled by E^-1/2 (Gs).
- *
- * With the fairness term, H = H0 + pen u u' (pen = 2 rho / N, u = a).
- * Eliminating the stratum block E + pen a_b a_b' (diagonal plus rank one)
- * gives, with v = E^-1/2 a_b and d = 1 + pen v'v,
- *
- *   S = F - Gs'Gs + (pen / d) (a_f - Gs'v) (a_f - Gs'v)'
- *
- * a k x k matrix that is positive definite whenever H is.  Sherman-Morrison
- * on top of H0^-1 would need H0 to be well conditioned, which it is not
- * where the rows are nearly separated: there H0^-1 a is huge while H^-1 a
- * is not, and the difference of the two large terms loses every digit.
- * Folded into S, nothing large is ever formed.
+ * ws->F; G is left scaled by E^-1/2 (Gs).  The fairness terms are folded in
+ * by fold_terms().
  */
 static fg_status
 factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *err)
 {
 	int			k = prob->k;
 	uint32_t	n = prob->n;
-	double		pen = 2.0 * prob->rho_over_n;
 	lapack_int	info;
+	fg_status	st;
 
 	if (prob->l2 > 0.0)
 		for (int j = 1; j < k; j++)
@@ -532,25 +680,8 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) n, -1.0,
 					ws->G, k, 1.0, ws->F, k);
 	}
-	ws->fair_gamma = 0.0;
-	if (pen > 0.0)
-	{
-		double	   *c = ws->fair_vec;		/* a_f - Gs'v */
-		double	   *v = ws->fair_vec + k;
-		double		vv = 0.0;
-
-		memcpy(c, prob->a, sizeof(double) * k);
-		for (uint32_t i = 0; i < n; i++)
-		{
-			v[i] = prob->a[k + i] / sqrt(ws->E[i]);
-			vv += v[i] * v[i];
-		}
-		if (n > 0)
-			cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, k, -1.0, ws->G, k,
-						v, 1, 1.0, c, 1);
-		ws->fair_gamma = pen / (1.0 + pen * vv);
-		cblas_dsyr(CblasRowMajor, CblasUpper, k, ws->fair_gamma, c, 1, ws->F, k);
-	}
+	if ((st = fold_terms(prob, ws, err)) != FG_OK)
+		return st;
 	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k, ws->F, k);
 	if (info != 0)
 	{
@@ -565,7 +696,7 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 						   "Rescale the features; values beyond about 1e150 in magnitude overflow double precision.",
 						   "The %d x %d Schur complement has infinite or NaN entries.", k, k);
 		return fg_fail(err, FG_ERR_NUMERIC, "the Hessian is not positive definite",
-					   pen > 0.0 ? "Lower rho, or rescale the features; a fairness penalty many orders of magnitude above the log-likelihood swamps its curvature."
+					   ws->fair ? "Lower rho, or rescale the features; a fairness penalty many orders of magnitude above the log-likelihood swamps its curvature."
 					   : "Rescale the features or check them for near-collinearity.",
 					   "The Cholesky factorisation of the %d x %d Schur complement failed at column %d.",
 					   k, k, (int) info);
@@ -574,26 +705,26 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 }
 
 /*
- * x = H^-1 r with the factor of factor().  With rs = E^-1/2 r_b:
+ * x = H^-1 r with the factor of factor().  With rs = E^-1/2 r_b and the
+ * notation of fold_terms():
  *
- *   x_f = S^-1 (r_f - Gs'rs - gamma (v'rs) c)          c = a_f - Gs'v
- *   q   = rs - Gs x_f - pen (a_f'x_f) v
- *   x_b = E^-1/2 (q - gamma v (v'q))
+ *   x_f = S^-1 (r_f - Gs'rs - Chat M^-1 L'rs)
+ *   q   = rs - Gs x_f - L sqrt(K) A_f x_f
+ *   x_b = E^-1/2 (q - L M^-1 L'q)
  *
- * which is block elimination of H = H0 + pen a a' with the stratum block
- * E + pen a_b a_b' inverted by Sherman-Morrison (diagonal plus rank one,
- * always well conditioned: E >= 2 lambda).
+ * which is block elimination of H with the stratum block I + L L' (in the
+ * scaled coordinates) inverted by Woodbury: always well conditioned, since
+ * E >= 2 lambda and M >= I.
  */
 void
 fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, double *x)
 {
 	int			k = prob->k;
 	uint32_t	n = prob->n;
-	double		pen = 2.0 * prob->rho_over_n;
-	double		gamma = ws->fair_gamma;
-	const double *c = ws->fair_vec;
-	const double *v = ws->fair_vec + k;
+	int			T = (int) prob->n_terms;
 	double	   *rs = ws->tmp2;
+	double	   *u = ws->fair_tmp;
+	const double *L = ws->fair_L;
 
 	memcpy(x, r, sizeof(double) * k);
 	if (n > 0)
@@ -602,39 +733,43 @@ fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r, dou
 			rs[i] = r[k + i] / sqrt(ws->E[i]);
 		cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, k, -1.0, ws->G, k,
 					rs, 1, 1.0, x, 1);
-	}
-	if (gamma > 0.0)
-	{
-		double		v_rs = 0.0;
-
-		for (uint32_t i = 0; i < n; i++)
-			v_rs += v[i] * rs[i];
-		for (int j = 0; j < k; j++)
-			x[j] -= gamma * v_rs * c[j];
+		if (ws->fair)
+		{
+			/* x_f -= Chat M^-1 L'rs */
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, T, 1.0, L, T, rs, 1, 0.0, u, 1);
+			LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, 1, ws->fair_R, T, u, 1);
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, k, T, -1.0, ws->fair_C, T, u, 1, 1.0, x, 1);
+		}
 	}
 	LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', k, 1, ws->F, k, x, 1);
 	if (n > 0)
 	{
 		double	   *q = x + k;
-		double		af_x = 0.0,
-					v_q = 0.0;
 
 		/* q = rs - Gs x_f, then the fairness parts */
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, k, -1.0, ws->G, k,
 					x, 1, 0.0, q, 1);
 		for (uint32_t i = 0; i < n; i++)
 			q[i] += rs[i];
-		if (gamma > 0.0)
+		if (ws->fair)
 		{
-			for (int j = 0; j < k; j++)
-				af_x += prob->a[j] * x[j];
-			for (uint32_t i = 0; i < n; i++)
+			size_t		m = (size_t) k + n;
+
+			/* u = sqrt(K) A_f x_f */
+			for (int t = 0; t < T; t++)
 			{
-				q[i] -= pen * af_x * v[i];
-				v_q += v[i] * q[i];
+				const double *a = prob->A + (size_t) t * m;
+				double		af_x = 0.0;
+
+				for (int j = 0; j < k; j++)
+					af_x += a[j] * x[j];
+				u[t] = sqrt(2.0 * prob->kappa[t]) * af_x;
 			}
-			for (uint32_t i = 0; i < n; i++)
-				q[i] -= gamma * v_q * v[i];
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, T, -1.0, L, T, u, 1, 1.0, q, 1);
+			/* q -= L M^-1 L'q */
+			cblas_dgemv(CblasRowMajor, CblasTrans, (int) n, T, 1.0, L, T, q, 1, 0.0, u, 1);
+			LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, 1, ws->fair_R, T, u, 1);
+			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int) n, T, -1.0, L, T, u, 1, 1.0, q, 1);
 		}
 		for (uint32_t i = 0; i < n; i++)
 			q[i] /= sqrt(ws->E[i]);
@@ -720,9 +855,10 @@ fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 	for (uint32_t g = 0; g < n; g++)
 		ws->grad[k + g] = dmu * sum->stratum_rows[g] - sum->stratum_y[g];
 	/* the ridge and the fairness penalty have zero gradient at b = 0, a'delta = 0 */
-	if (prob->lin != 0.0)
-		for (uint32_t j = 0; j < (uint32_t) k + n; j++)
-			ws->grad[j] += prob->lin * prob->a[j];
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+		if (prob->lin[t] != 0.0)
+			for (uint32_t j = 0; j < (uint32_t) k + n; j++)
+				ws->grad[j] += prob->lin[t] * prob->A[(size_t) t * (k + n) + j];
 
 	/* Hessian blocks: w times the sums of [1, x][1, x]' and their stratum sums */
 	memset(ws->F, 0, sizeof(double) * k * k);

@@ -3,14 +3,17 @@
  *
  * The problem minimised is
  *
- *   J(delta) = sum_l [log(1 + e^eta_l) - y_l eta_l] + lambda ||b||^2
- *              + l2 ||beta||^2 + (rho / N) (a'delta)^2 + lin * a'delta
+ *   J(delta) = sum_l w_l [log(1 + e^eta_l) - y_l eta_l] + lambda ||b||^2
+ *              + l2 ||beta||^2 + sum_t [kappa_t (a_t'delta)^2 + lin_t a_t'delta]
  *
- * with delta = (beta0, beta, b) and eta = beta0 + x'beta + b[stratum].  The
- * linear term lin * a'delta is how the constrained form adds its Lagrange
- * multiplier.  The Hessian is an arrow matrix (dense fixed block, diagonal
- * stratum block) plus a rank-one term; it is never formed in full: the
- * rank-one term is folded into the Schur complement of the fixed block.
+ * with delta = (beta0, beta, b), eta = beta0 + x'beta + b[stratum], w_l the
+ * row weights (1 without weights) and a_t the vectors of the fairness terms
+ * (fairness.h): a_t'delta is W_t times term t's covariance.  The penalty
+ * rho N sum_t cov_t^2 is kappa_t = rho N / W_t^2; the linear terms are how
+ * the constrained form adds its Lagrange multipliers.  The Hessian is an
+ * arrow matrix (dense fixed block, diagonal stratum block) plus a term of
+ * rank T; it is never formed in full: the rank-T term is folded into the
+ * Schur complement of the fixed block.
  */
 #ifndef FG_NEWTON_H
 #define FG_NEWTON_H
@@ -25,10 +28,12 @@ typedef struct fg_problem
 	uint32_t	n;				/* random intercepts (0 without strata) */
 	double		lambda;
 	double		l2;				/* ridge l2 ||beta||^2 on the slopes */
-	double		rho_over_n;		/* rho / N */
-	double		lin;			/* coefficient of the linear term a'delta */
-	double	   *a;				/* k + n: sum_l (s_l - s_bar) [1, x_l, e_g(l)] */
-	double		s_bar;
+	uint32_t	n_terms;		/* fairness terms T (0: none) */
+	const double *A;			/* T x (k + n), row t is a_t; owned by the caller */
+	double	   *kappa;			/* T: penalty weights (owned, like lin and ad) */
+	double	   *lin;			/* T: linear coefficients */
+	double	   *ad;				/* 2 T: scratch for a_t'delta and a_t'step */
+	const fg_term_fit *terms;	/* T: what the terms are (W_t), or NULL; not used by the solver */
 	/*
 	 * Lower bound of the Hessian's row weights mu (1 - mu); 0 for the exact
 	 * Hessian.  Boosting's variance update floors them as its own steps do,
@@ -59,12 +64,17 @@ typedef struct fg_newton_ws
 	double	   *E;				/* n: stratum sums of w, + 2 lambda */
 	double	   *block;			/* FG_BLOCK_ROWS x k scratch */
 	/*
-	 * The fairness term's share of the factorisation (rho > 0 only): the
-	 * first k entries hold a_f - Gs'v, the last n hold v = a_b ./ sqrt(E);
-	 * fair_gamma = (2 rho / N) / (1 + (2 rho / N) v'v).
+	 * The fairness terms' share of the factorisation (when some kappa_t >
+	 * 0), see factor() in newton.c: fair_C (k x T) holds sqrt(2 kappa_t)
+	 * (a_f,t - Gs'v_t), fair_L (n x T) sqrt(2 kappa_t) v_t with
+	 * v_t = a_b,t ./ sqrt(E), fair_R (T x T) the Cholesky factor of
+	 * I + L'L; fair_tmp is 2 T of scratch.
 	 */
-	double	   *fair_vec;
-	double		fair_gamma;
+	bool		fair;
+	double	   *fair_C;
+	double	   *fair_L;
+	double	   *fair_R;
+	double	   *fair_tmp;
 	/* set by fg_newton_start_intercept_only: the next solve needs no first pass */
 	bool		primed;
 	double		primed_objective;
@@ -86,18 +96,20 @@ fg_status	fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton
 void		fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws);
 
 /*
- * Build the problem for the data from its summary (fg_summarize with the
- * same with_strata); prob->a is env-allocated.
+ * Build the problem for the data with n_terms fairness vectors A (T x
+ * (k + n), kept by the caller) and penalty weights kappa (copied); kappa,
+ * lin and ad are env-allocated: free with fg_problem_free.
  */
-fg_status	fg_problem_init(const fg_env *env, const fg_data *data, const fg_summary *sum,
-							bool with_strata, double lambda, double rho, double l2, fg_problem *prob,
-							fg_error *err);
+fg_status	fg_problem_init(const fg_env *env, const fg_data *data, bool with_strata,
+							double lambda, double l2, uint32_t n_terms, const double *A,
+							const double *kappa, fg_problem *prob, fg_error *err);
+void		fg_problem_free(const fg_env *env, fg_problem *prob);
 
 /* Linear predictor for delta, into eta (N). */
 void		fg_compute_eta(const fg_problem *prob, const double *delta, double *eta);
 
-/* a'delta */
-double		fg_a_dot(const fg_problem *prob, const double *delta);
+/* out[t] = a_t'v for every term */
+void		fg_term_dots(const fg_problem *prob, const double *v, double *out);
 
 /* Exact objective at delta given its eta. */
 double		fg_objective(const fg_problem *prob, const double *delta, const double *eta);
@@ -121,7 +133,7 @@ fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_op
 void		fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 										   double *delta, fg_newton_ws *ws);
 
-/* x = H^-1 r with the Hessian factored by the last solve (rank-one term included); x != r. */
+/* x = H^-1 r with the Hessian factored by the last solve (fairness terms included); x != r. */
 void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,
 							  double *x);
 
@@ -133,7 +145,7 @@ fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const d
 								fg_newton_ws *ws, fg_error *err);
 
 /*
- * After fg_newton_factor_at with rho = 0: the diagonal of H^-1 in the
+ * After fg_newton_factor_at without fairness terms: the diagonal of H^-1 in the
  * random-intercept block, into v (n entries).
  */
 void		fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v);

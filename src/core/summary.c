@@ -144,7 +144,7 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 	for (size_t l = 0; l < N; l++)
 	{
 		sum->y_ones += data->y[l];
-		sum->s_ones += data->s[l];
+		sum->s_ones += data->s ? data->s[l] : 0;
 	}
 	sum->y_bar = N ? (double) sum->y_ones / (double) N : 0.0;
 	sum->s_bar = N ? (double) sum->s_ones / (double) N : 0.0;
@@ -203,9 +203,9 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 					amax[j] = m > amax[j] ? m : amax[j];
 				}
 				bq[p] = y[r0 + q];
-				bq[p + 1] = s[r0 + q];
+				bq[p + 1] = s ? s[r0 + q] : 0;
 				bsum[p] += y[r0 + q];
-				bsum[p + 1] += s[r0 + q];
+				bsum[p + 1] += s ? s[r0 + q] : 0;
 			}
 			/* per stratum: counts now, centred below */
 			for (size_t q = 0; q < rows && n > 0; q++)
@@ -217,7 +217,7 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 
 				srows[g] += 1.0;
 				sy[g] += y[l];
-				ss[g] += s[l];
+				ss[g] += s ? s[l] : 0;
 				for (int j = 0; j < p; j++)
 					sxg[j] += xq[j];
 			}

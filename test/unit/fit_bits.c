@@ -81,10 +81,7 @@ main(void)
 			continue;
 		}
 		print_fit(fg_method_name(opt.method), &f);
-		fg_release(&unit_env, f.beta);
-		fg_release(&unit_env, f.b);
-		fg_release(&unit_env, f.stratum_rows);
-		fg_release(&unit_env, f.selected);
+		fg_fit_release(&unit_env, &f);
 	}
 	free_set(&t);
 	return failures > 0;

@@ -39,10 +39,7 @@ make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 static void
 free_fit(fg_fit *f)
 {
-	fg_release(&unit_env, f->beta);
-	fg_release(&unit_env, f->b);
-	fg_release(&unit_env, f->stratum_rows);
-	fg_release(&unit_env, f->selected);
+	fg_fit_release(&unit_env, f);
 }
 
 static fg_options

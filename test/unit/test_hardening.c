@@ -116,15 +116,11 @@ test_scales(void)
 			{
 				CHECK_NEAR(fit.beta[0] * k / base.beta[0], 1.0, 1e-8);
 				CHECK_NEAR(fit.intercept, base.intercept, 1e-8);
-				fg_release(&unit_env, fit.beta);
-				fg_release(&unit_env, fit.b);
-				fg_release(&unit_env, fit.stratum_rows);
+				fg_fit_release(&unit_env, &fit);
 			}
 			scale_column(&t, 0, 1.0 / k);
 		}
-		fg_release(&unit_env, base.beta);
-		fg_release(&unit_env, base.b);
-		fg_release(&unit_env, base.stratum_rows);
+		fg_fit_release(&unit_env, &base);
 		free_set(&t);
 	}
 	CHECK(unit_live_allocs == 0, "%ld allocations left", unit_live_allocs);

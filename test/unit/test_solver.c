@@ -13,6 +13,17 @@
 /* ---------- deterministic synthetic data ---------- */
 
 /* N rows, p features, n strata; s shifts both x1 and the label. */
+/* The problem of the binary attribute's one term, as fg_fit_model builds it. */
+static fg_status
+one_term_problem(const fg_data *data, const fg_summary *sum, bool strata, const fg_options *o,
+				 fg_problem *prob, fg_error *err)
+{
+	double		kappa = o->rho / (double) data->n_rows;
+
+	return fg_problem_init(&unit_env, data, strata, o->lambda, o->l2, 1, sum->a, &kappa,
+						   prob, err);
+}
+
 static void
 make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 {
@@ -42,11 +53,7 @@ make_set(test_set *t, size_t N, int p, uint32_t n, uint64_t seed)
 static void
 free_fit(fg_fit *fit)
 {
-	fg_release(&unit_env, fit->beta);
-	fg_release(&unit_env, fit->b);
-	fg_release(&unit_env, fit->stratum_rows);
-	fg_release(&unit_env, fit->selected);
-	fg_release(&unit_env, fit->unidentified);
+	fg_fit_release(&unit_env, fit);
 }
 
 static fg_options
@@ -241,7 +248,7 @@ test_dense_hessian(void)
 
 	make_set(&t, N, p, n, 99);
 	CHECK(fg_summarize(&unit_env, &t.data, true, &sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &t.data, &sum, true, o.lambda, o.rho, o.l2, &prob, &err) == FG_OK);
+	CHECK(one_term_problem(&t.data, &sum, true, &o, &prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &prob, &ws, &err) == FG_OK);
 	/* one iteration from a non-trivial point leaves the factor of H there */
 	o.max_iter = 18;
@@ -275,7 +282,7 @@ test_dense_hessian(void)
 		H[(1 + p + i) * m + 1 + p + i] += 2 * o.lambda;
 	for (int i = 0; i < m; i++)
 		for (int j = 0; j < m; j++)
-			H[i * m + j] += 2 * o.rho / N * prob.a[i] * prob.a[j];
+			H[i * m + j] += 2 * o.rho / N * sum.a[i] * sum.a[j];
 
 	for (int j = 0; j < m; j++)
 		r[j] = sin(1.0 + j);
@@ -285,7 +292,7 @@ test_dense_hessian(void)
 		CHECK_NEAR(x[j], r[j], 1e-10 * fmax(1.0, fabs(r[j])));
 
 	fg_newton_ws_free(&unit_env, &ws);
-	fg_release(&unit_env, prob.a);
+	fg_problem_free(&unit_env, &prob);
 	fg_summary_free(&unit_env, &sum);
 	free(delta);
 	free(H);
@@ -692,8 +699,7 @@ solver_case_init(solver_case *c, size_t N, int p, uint32_t n, uint64_t seed, con
 	c->d1 = calloc(c->m, sizeof(double));
 	c->d2 = calloc(c->m, sizeof(double));
 	CHECK(fg_summarize(&unit_env, &c->t.data, n > 0, &c->sum, &err) == FG_OK);
-	CHECK(fg_problem_init(&unit_env, &c->t.data, &c->sum, n > 0, o->lambda, o->rho, o->l2,
-						  &c->prob, &err) == FG_OK);
+	CHECK(one_term_problem(&c->t.data, &c->sum, n > 0, o, &c->prob, &err) == FG_OK);
 	CHECK(fg_newton_ws_init(&unit_env, &c->prob, &c->ws, &err) == FG_OK);
 }
 
@@ -701,7 +707,7 @@ static void
 solver_case_free(solver_case *c)
 {
 	fg_newton_ws_free(&unit_env, &c->ws);
-	fg_release(&unit_env, c->prob.a);
+	fg_problem_free(&unit_env, &c->prob);
 	fg_summary_free(&unit_env, &c->sum);
 	free(c->d1);
 	free(c->d2);
@@ -722,7 +728,7 @@ test_primed_start(double rho, double lin)
 	fg_options	o = opts(FG_METHOD_FAIR_CRLR, rho, 0.7);
 
 	solver_case_init(&c, 2000, 4, 9, 77, &o);
-	c.prob.lin = lin;
+	c.prob.lin[0] = lin;
 	o.max_iter = 18;
 
 	fg_newton_start_intercept_only(&c.prob, &c.sum, c.d1, &c.ws);

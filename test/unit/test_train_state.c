@@ -226,12 +226,8 @@ test_merge(void)
 		for (uint32_t i = 0; i < f1.n_strata; i++)
 			CHECK_NEAR(f1.b[i], f2.b[i], 1e-10);
 		CHECK(f1.n_strata == 60 && f2.n_strata == 60);
-		fg_release(&unit_env, f1.beta);
-		fg_release(&unit_env, f1.b);
-		fg_release(&unit_env, f1.stratum_rows);
-		fg_release(&unit_env, f2.beta);
-		fg_release(&unit_env, f2.b);
-		fg_release(&unit_env, f2.stratum_rows);
+		fg_fit_release(&unit_env, &f1);
+		fg_fit_release(&unit_env, &f2);
 		free(xc);
 		fg_train_free(&all);
 	}
