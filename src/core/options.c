@@ -29,7 +29,7 @@ const fg_option_def fg_option_table[] = {
 	{"lambda", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 1.0, 0.0, INFINITY, false, false, FIELD(lambda),
 	"the ridge weight on the random intercepts"},
 	{"c", FG_OPTION_NUMBER, FG_OPTION_UNSET, NAN, 0.0, INFINITY, false, false, FIELD(c),
-	"the bound of the constrained form abs(cov) <= c on every fairness term, used instead of the rho penalty; an object such as {\"2\": 0} bounds only the attributes it names"},
+	"the bound of the constrained form abs(cov) <= c on every fairness term, or per attribute as an object such as {\"2\": 0}; used instead of the rho penalty"},
 	{"tol", FG_OPTION_NUMBER, 0, 1e-10, 0.0, INFINITY, true, false, FIELD(tol),
 	"the tolerance of Newton's method, relative to max(1, objective)"},
 	{"max_iter", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_iter),
