@@ -348,7 +348,7 @@ use_codes(fgsql_fit_state *st, uint32 n_attr)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("sensitive arrays have different lengths"),
-				 errdetail("A row has %u sensitive attributes; earlier rows had %u.", n_attr,
+				 errdetail("A row has an array of %u elements; earlier rows had %u.", n_attr,
 						   st->train.n_attr),
 				 errhint("Every row of one fit needs the same sensitive attributes in the same order.")));
 	fgsql_check_training_memory(fg_train_memory_codes(&st->train, n_attr), &st->train,
