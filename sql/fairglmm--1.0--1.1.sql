@@ -331,3 +331,40 @@ COMMENT ON FUNCTION fairglmm_gap_transfn(internal, float8, "any", float8[], floa
 COMMENT ON FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[]) IS 'Internal: support function of parity_gap (window frames); not for direct use';
 COMMENT ON FUNCTION fairglmm_gap_invfn(internal, float8, "any", float8[], float8) IS 'Internal: support function of parity_gap (window frames); not for direct use';
 COMMENT ON FUNCTION fairglmm_gap_final(internal) IS 'Internal: support function of parity_gap; not for direct use';
+
+-- ---------------------------------------------------------------------------
+-- Training with categorical or several sensitive attributes, and weights:
+-- y, strata and sensitive are "any", checked at run time (y boolean or
+-- integer; strata integer, bigint or text; sensitive boolean, integer,
+-- bigint or text, or an array of these, one element per attribute).  Calls
+-- with the types of 1.0 keep resolving to the typed signatures above.
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE fairglmm_fit(y "any", x float8[], strata "any", sensitive "any", rho float8, lambda float8) (
+    SFUNC = fairglmm_fit_transfn, STYPE = internal,
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_fit(y "any", x float8[], strata "any", sensitive "any", rho float8, lambda float8, options jsonb) (
+    SFUNC = fairglmm_fit_transfn, STYPE = internal,
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_fit(y "any", x float8[], strata "any", sensitive "any", weight float8, rho float8, lambda float8, options jsonb) (
+    SFUNC = fairglmm_fit_transfn, STYPE = internal,
+    FINALFUNC = fairglmm_fit_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
+
+COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
+COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
+COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8) IS 'Fit a Fair GLMM with categorical (text or integer) or several (array) sensitive attributes and return the model as bytea';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, jsonb) IS 'Fit a fair logistic model with categorical (text or integer) or several (array) sensitive attributes; method and settings in options';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Fit a fair logistic model with row weights (survey weights, rescaled to mean 1 unless option "weights" is "as_given"); method and settings in options';

@@ -4,9 +4,10 @@
 -- src/core/model_format.c: a 20-byte header (magic "FGLM", version, byte
 -- order mark, flags, total length), the body, and a CRC-32C of everything
 -- before it in the last 4 bytes.  The body starts with the options block
--- (215 bytes; the method code is byte 30), then the counts (p at 251,
--- n_strata at 255, has_feature_names at 260), the intercept (261) and the
--- coefficients (269), then the strata (the int model's from 293 on).
+-- (372 bytes; the method code is byte 30), then the counts (p at 408,
+-- n_strata at 412, has_feature_names at 417), the intercept (418) and the
+-- coefficients (426), then the strata (the int model's from 450 on); the
+-- weights, sensitive attributes and fairness terms come last.
 \set VERBOSITY default
 CREATE TEMP TABLE mc_start AS SELECT pg_postmaster_start_time() AS t;
 
@@ -115,13 +116,13 @@ SELECT fairglmm_info(set_byte(m, 8, 1)) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_predict(substr(m, 1, length(m) - 1), '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m || '\x00'::bytea, '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(m || m) FROM mc_models WHERE name = 'int';
--- a byte in the middle (690: a stratum key) flipped; the two checksums
+-- a byte in the middle (847: a stratum key) flipped; the two checksums
 -- depend on the fitted values, so they are masked here and checked below
 DO $$
 DECLARE
   st text; msg text; det text; hnt text;
 BEGIN
-  PERFORM fairglmm_info(mc_flip(m, 690)) FROM mc_models WHERE name = 'int';
+  PERFORM fairglmm_info(mc_flip(m, 847)) FROM mc_models WHERE name = 'int';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                           det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -137,30 +138,31 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL;
   RETURN det;
 END $$;
-SELECT mc_detail(mc_flip(m, 690))
+SELECT mc_detail(mc_flip(m, 847))
        = format('The checksum does not match: stored 0x%s, computed 0x%s.',
                 upper(lpad(to_hex(mc_crc32c(substr(m, 1, length(m) - 4))), 8, '0')),
-                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 690), 1, length(m) - 4))), 8, '0')))
+                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 847), 1, length(m) - 4))), 8, '0')))
        AS checksums_as_computed_in_sql
 FROM mc_models WHERE name = 'int';
 -- checksummed forgeries reach the body parser: the same key byte, a method
 -- code, an option name, an option out of range (the top byte of nu),
 -- a covariate count, a stratum count, a flag, a NaN intercept
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 690))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 847))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 30))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 32))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 190))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 254))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 255))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 260))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 262 FOR 8)), '{0,0,0}', 1)
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 411))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 412))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 417))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 419 FOR 8)), '{0,0,0}', 1)
 FROM mc_models WHERE name = 'int';
 -- a text stratum label that is not valid UTF-8 (the last key, "9", so the
 -- keys stay sorted) is rejected by every function: the model never emits it
--- (the last key sits 16 bytes before the fit statistics, separation report
--- and checksum at the end: 108 bytes before the end)
+-- (the last key sits 16 bytes before the fit statistics, separation report,
+-- the fairness part of one binary attribute and one term, and the checksum
+-- at the end: 215 bytes before the end)
 CREATE TABLE mc_bad_label AS
-SELECT get_byte(m, length(m) - 108) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 108)) AS m
+SELECT get_byte(m, length(m) - 215) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 215)) AS m
 FROM mc_models WHERE name = 'text';
 SELECT is_last_key, fairglmm_predict(m, '{0,0,0}', '9') = fairglmm_predict(m, '{0,0,0}') AS label_not_found,
        fairglmm_info(m) ->> 'n_strata' AS n_strata
@@ -168,8 +170,8 @@ FROM mc_bad_label;
 SELECT count(*) FROM mc_bad_label, fairglmm_random_effects(m);
 -- the same for a zero byte in a label ("30" becomes "3\0", still in order)
 SELECT count(*)
-FROM (SELECT mc_fix_crc(set_byte(m, 801, 0)) AS m FROM mc_models
-      WHERE name = 'text' AND substr(m, 801, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
+FROM (SELECT mc_fix_crc(set_byte(m, 958, 0)) AS m FROM mc_models
+      WHERE name = 'text' AND substr(m, 958, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
 
 -- wrong-length x and strata of the wrong type are errors for a valid model
 SELECT fairglmm_predict(m, '{1,2}', 1) FROM mc_models WHERE name = 'int';
@@ -206,15 +208,15 @@ GROUP BY name, fn, ord ORDER BY name, ord;
 
 -- Random bytes: bare, and as bodies in a valid header with a valid checksum.
 SELECT len, count(*) FILTER (WHERE mc_try(fn, mc_random_bytes('bare', len), 7) = 'XX001') AS rejected
-FROM unnest(ARRAY[1, 4, 19, 23, 24, 25, 100, 1224, 4096]) AS len, mc_fns
+FROM unnest(ARRAY[1, 4, 19, 23, 24, 25, 100, 1488, 4096]) AS len, mc_fns
 GROUP BY len ORDER BY len;
 WITH bodies AS MATERIALIZED (
   SELECT mc_frame(mc_random_bytes('body' || k, len)) AS m
-  FROM generate_series(1, 60) AS k, unnest(ARRAY[0, 1, 215, 336, 337, 1200]) AS len)
+  FROM generate_series(1, 60) AS k, unnest(ARRAY[0, 1, 372, 514, 515, 1200]) AS len)
 SELECT count(*) AS variants, count(*) FILTER (WHERE r = 'XX001') AS rejected
 FROM bodies, mc_fns, LATERAL mc_try(fn, m, 7) AS r;
 SELECT len, bool_and(mc_try(fn, mc_frame(decode(repeat(b, len), 'hex')), 7) = 'XX001') AS rejected
-FROM unnest(ARRAY[1, 336, 1200]) AS len, unnest(ARRAY['00', 'ff']) AS b, mc_fns
+FROM unnest(ARRAY[1, 514, 1200]) AS len, unnest(ARRAY['00', 'ff']) AS b, mc_fns
 GROUP BY len ORDER BY len;
 
 -- The decoded-model cache: valid and damaged models of the same length in
@@ -227,7 +229,7 @@ FROM (SELECT k, CASE WHEN k % 2 = 0 THEN m ELSE mc_flip(m, 100 + k) END AS m
 SELECT count(*) AS rows, bool_and(p_alt = CASE WHEN id % 2 = 0 THEN p_a ELSE p_b END) AS same
 FROM (SELECT id, fairglmm_predict(CASE WHEN id % 2 = 0 THEN a ELSE b END, x, g) AS p_alt,
              fairglmm_predict(a, x, g) AS p_a, fairglmm_predict(b, x, g) AS p_b
-      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 261)) AS b
+      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 418)) AS b
                FROM mc_models WHERE name = 'int') AS q) AS r;
 -- a damaged model after thousands of valid calls in one scan
 SELECT count(p)
@@ -249,8 +251,8 @@ CREATE FUNCTION mc_f64(v float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS 
   SELECT string_agg(substr(float8send(v), i, 1), ''::bytea ORDER BY i DESC)
   FROM generate_series(1, 8) AS i $$;
 CREATE TABLE mc_extreme AS
-SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 270 FOR 8)
-                          PLACING mc_f64(-1.7e308) FROM 278 FOR 8)) AS m
+SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 427 FOR 8)
+                          PLACING mc_f64(-1.7e308) FROM 435 FOR 8)) AS m
 FROM mc_models WHERE name = 'int';
 SELECT (SELECT array_agg(estimate) FROM fairglmm_coefficients(m))[2:3] AS forged,
        fairglmm_predict(m, '{1,1,0}', 1) BETWEEN 0 AND 1 AS finite_eta,
@@ -260,4 +262,18 @@ FROM mc_extreme;
 SELECT fairglmm_predict(m, '{2,2,0}', 1) FROM mc_extreme;
 SELECT fairglmm_classify(m, '{2,2,0}', 1, 0.5) FROM mc_extreme;
 SELECT fairglmm_predict(m, '{2,2,0}') FROM mc_extreme;
+SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;
+
+-- The fairness part at the end of a version-2 model (the int model: one
+-- binary attribute of two integer labels, one term), forged with the
+-- checksum recomputed: from the end, the checksum (4 bytes), one disparate
+-- impact (8) and its count (4), the term (49: attribute u32, category u32,
+-- outcome i8, five f64), the term count (4), the attribute (29: key type,
+-- category count, two labels) and the attribute count (4).
+SELECT what, mc_detail(mc_fix_crc(set_byte(m, length(m) - off, v))) AS detail
+FROM mc_models, (VALUES ('term attribute', 65, 1), ('term category', 61, 2), ('term outcome', 57, 5),
+                        ('term share', 41, 255), ('term count', 67, 4), ('key type', 98, 9),
+                        ('category count', 94, 255), ('attribute count', 102, 17),
+                        ('disparate impact count', 16, 2), ('weighted flag', 111, 2)) AS f(what, off, v)
+WHERE mc_models.name = 'int' ORDER BY off;
 SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;

@@ -90,6 +90,16 @@ BEGIN
     RETURN a IS NOT DISTINCT FROM b;
   ELSIF jsonb_typeof(a) = 'number' AND jsonb_typeof(b) = 'number' THEN
     RETURN abs(a::text::float8 - b::text::float8) <= 1e-8 * greatest(1, abs(a::text::float8));
+  ELSIF jsonb_typeof(a) = 'array' AND jsonb_typeof(b) = 'array' THEN
+    IF jsonb_array_length(a) <> jsonb_array_length(b) THEN
+      RETURN false;
+    END IF;
+    FOR i IN 0 .. jsonb_array_length(a) - 1 LOOP
+      IF NOT opt_same(a -> i, b -> i) THEN
+        RETURN false;
+      END IF;
+    END LOOP;
+    RETURN true;
   ELSIF jsonb_typeof(a) = 'object' AND jsonb_typeof(b) = 'object' THEN
     FOR k IN SELECT key FROM jsonb_each(a) UNION SELECT key FROM jsonb_each(b) LOOP
       IF NOT opt_same(a -> k, b -> k) THEN
@@ -142,7 +152,9 @@ FROM opt_d;
 -- The separation report in fairglmm_info: a fitted model forged (checksum
 -- recomputed) to say that 5 rows were separated and the intercept and the
 -- second feature are not identified.  Format version 2 ends with
--- separated_rows u64, n_unidentified u32, the terms (u32 each), CRC-32C u32.
+-- separated_rows u64, n_unidentified u32, the terms (u32 each), the fairness
+-- part (58 bytes with one binary integer attribute, and 49 more per
+-- fairness term), CRC-32C u32.
 CREATE FUNCTION opt_crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT AS $$
 DECLARE
   crc bigint := 4294967295;
@@ -161,10 +173,12 @@ CREATE FUNCTION opt_le(v bigint, n int) RETURNS bytea LANGUAGE sql IMMUTABLE STR
 -- m with its separation report replaced; m must have none
 CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS bytea LANGUAGE sql AS $$
   SELECT body || opt_le(opt_crc32c(body), 4)
-  FROM (SELECT overlay(substr(m, 1, length(m) - 16) PLACING opt_le(length(m) + 4 * cardinality(terms), 8) FROM 13 FOR 8)
+  FROM (SELECT overlay(substr(m, 1, length(m) - 16 - f) PLACING opt_le(length(m) + 4 * cardinality(terms), 8) FROM 13 FOR 8)
                || opt_le(rows_, 8) || opt_le(cardinality(terms), 4)
                || coalesce((SELECT string_agg(opt_le(t, 4), ''::bytea ORDER BY k) FROM unnest(terms) WITH ORDINALITY AS u(t, k)), '')
-               AS body) AS q $$;
+               || substr(m, length(m) - 3 - f, f)
+               AS body
+        FROM (SELECT 58 + 49 * jsonb_array_length(fairglmm_info(m) -> 'fairness_terms') AS f) AS t) AS q $$;
 SELECT name, fairglmm_info(m) -> 'separated_rows' AS separated_rows, fairglmm_info(m) -> 'unidentified' AS unidentified,
        fairglmm_info(opt_with_report(m, 5, ARRAY[0, 2])) -> 'separated_rows' AS forged_rows,
        fairglmm_info(opt_with_report(m, 5, ARRAY[0, 2])) -> 'unidentified' AS forged_terms

@@ -24,25 +24,71 @@
 #include "fit_state.h"
 #include "memory_limit.h"
 #include "model_format.h"
-#include "pg_args.h"
 #include "pg_env.h"
 #include "pg_errors.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
 
+/* y: boolean or an integer type (0/1). */
 static void
-check_arg_type(Oid type, const char *name, bool strata)
+check_y_type(Oid type)
 {
-	bool		ok = strata ? (type == INT4OID || type == INT8OID || type == TEXTOID)
-		: (type == BOOLOID || type == INT4OID);
-
-	if (!ok)
+	if (type != BOOLOID && type != INT2OID && type != INT4OID && type != INT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("%s has type %s", name, format_type_be(type)),
-				 errdetail(strata ? "strata must be integer, bigint or text."
-						   : "This argument must be boolean or integer 0/1.")));
+				 errmsg("y has type %s", format_type_be(type)),
+				 errdetail("This argument must be boolean or integer 0/1.")));
+}
+
+static void
+check_strata_type(Oid type)
+{
+	if (type != INT2OID && type != INT4OID && type != INT8OID && !fgsql_strata_is_text(type))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("strata has type %s", format_type_be(type)),
+				 errdetail("strata must be integer, bigint or text.")));
+}
+
+/* The kind of one sensitive value (a scalar, or an array's element); false if none. */
+static bool
+sensitive_kind(Oid type, fg_arg_kind *kind)
+{
+	switch (type)
+	{
+		case BOOLOID:
+			*kind = FG_ARG_BOOL;
+			return true;
+		case INT2OID:
+		case INT4OID:
+			*kind = FG_ARG_INT;
+			return true;
+		case INT8OID:
+			*kind = FG_ARG_INT8;
+			return true;
+		case TEXTOID:
+		case VARCHAROID:
+		case UNKNOWNOID:
+			*kind = FG_ARG_TEXT;
+			return true;
+		default:
+			return false;
+	}
+}
+
+static void
+set_sensitive_type(fgsql_fit_state *st, Oid type)
+{
+	Oid			elem = get_element_type(type);
+
+	st->s_array = OidIsValid(elem) && elem != UNKNOWNOID;
+	st->s_type = st->s_array ? elem : type;
+	if (!sensitive_kind(st->s_type, &st->s_kind) || (st->s_array && st->s_type == UNKNOWNOID))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("sensitive has type %s", format_type_be(type)),
+				 errdetail("sensitive must be boolean, smallint, integer, bigint, text or varchar, or an array of one of these with one element per attribute.")));
 }
 
 static fgsql_fit_state *
@@ -52,34 +98,43 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
 	Jsonb	   *options = NULL;
 	fg_error	err;
+	int			a;
 
 	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
 	fgsql_env_init(&st->env, aggcxt);
+	/* (y, x, strata, sensitive [, weight], rho, lambda [, options]) */
+	st->weighted = PG_NARGS() == 9;
+	st->rho_arg = a = st->weighted ? 6 : 5;
 	st->y_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
 	st->strata_type = get_fn_expr_argtype(fcinfo->flinfo, 3);
-	st->s_type = get_fn_expr_argtype(fcinfo->flinfo, 4);
-	check_arg_type(st->y_type, "y", false);
-	check_arg_type(st->strata_type, "strata", true);
-	check_arg_type(st->s_type, "sensitive", false);
+	if (!OidIsValid(st->y_type) || !OidIsValid(st->strata_type) ||
+		!OidIsValid(get_fn_expr_argtype(fcinfo->flinfo, 4)))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("could not determine the argument types of fairglmm_fit")));
+	check_y_type(st->y_type);
+	check_strata_type(st->strata_type);
+	set_sensitive_type(st, get_fn_expr_argtype(fcinfo->flinfo, 4));
 
-	if (PG_ARGISNULL(5) || PG_ARGISNULL(6))
+	if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("rho and lambda must not be null"),
 				 errhint("Pass 0 where a method does not use them.")));
-	if (PG_NARGS() > 7 && !PG_ARGISNULL(7))
+	if (PG_NARGS() > a + 2 && !PG_ARGISNULL(a + 2))
 	{
-		options = PG_GETARG_JSONB_P_COPY(7);
+		options = PG_GETARG_JSONB_P_COPY(a + 2);
 		st->options = options;
 	}
-	fgsql_parse_fit_settings(PG_GETARG_FLOAT8(5), PG_GETARG_FLOAT8(6), options, &st->settings);
+	fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
 	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
-	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, 5) &&
-		get_fn_expr_arg_stable(fcinfo->flinfo, 6) &&
-		(PG_NARGS() <= 7 || get_fn_expr_arg_stable(fcinfo->flinfo, 7));
+	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
+		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
+		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
 	fgsql_fit_state_fill_config(st);
-	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
+	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
+		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK)
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -94,20 +149,21 @@ static void
 check_constant_args(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 {
 	bool		same;
+	int			a = st->rho_arg;
 
 	if (st->settings_stable)
 		return;
-	same = !PG_ARGISNULL(5) && !PG_ARGISNULL(6) &&
-		PG_GETARG_FLOAT8(5) == st->settings.opt.rho &&
-		PG_GETARG_FLOAT8(6) == st->settings.opt.lambda;
+	same = !PG_ARGISNULL(a) && !PG_ARGISNULL(a + 1) &&
+		PG_GETARG_FLOAT8(a) == st->settings.opt.rho &&
+		PG_GETARG_FLOAT8(a + 1) == st->settings.opt.lambda;
 
-	if (same && PG_NARGS() > 7)
+	if (same && PG_NARGS() > a + 2)
 	{
-		if (PG_ARGISNULL(7) || st->options == NULL)
-			same = PG_ARGISNULL(7) && st->options == NULL;
+		if (PG_ARGISNULL(a + 2) || st->options == NULL)
+			same = PG_ARGISNULL(a + 2) && st->options == NULL;
 		else
 		{
-			Jsonb	   *o = PG_GETARG_JSONB_P(7);
+			Jsonb	   *o = PG_GETARG_JSONB_P(a + 2);
 
 			same = VARSIZE(o) == VARSIZE(st->options) &&
 				memcmp(o, st->options, VARSIZE(o)) == 0;
@@ -179,26 +235,189 @@ check_features(fgsql_fit_state *st, ArrayType *arr)
 static const uint8 *
 stratum_key(fgsql_fit_state *st, Datum d, uint8 ibuf[8], size_t *len)
 {
-	if (st->strata_type == TEXTOID)
+	if (fgsql_strata_is_text(st->strata_type))
 	{
-		text	   *t = DatumGetTextPP(d);
+		const char *p;
 
-		*len = VARSIZE_ANY_EXHDR(t);
+		if (st->strata_type == UNKNOWNOID)
+		{
+			p = DatumGetCString(d);
+			*len = strlen(p);
+		}
+		else
+		{
+			text	   *t = DatumGetTextPP(d);
+
+			*len = VARSIZE_ANY_EXHDR(t);
+			p = VARDATA_ANY(t);
+		}
 		if (*len > FG_MODEL_MAX_KEY_LEN)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("stratum label is too long"),
 					 errdetail("A label has %zu bytes; at most %d are supported.",
 							   *len, FG_MODEL_MAX_KEY_LEN)));
-		return (const uint8 *) VARDATA_ANY(t);
+		return (const uint8 *) p;
 	}
-	fg_key_from_int64(st->strata_type == INT8OID ? DatumGetInt64(d) : DatumGetInt32(d), ibuf);
+	fg_key_from_int64(st->strata_type == INT8OID ? DatumGetInt64(d)
+					  : st->strata_type == INT2OID ? DatumGetInt16(d) : DatumGetInt32(d), ibuf);
 	*len = 8;
 	return ibuf;
 }
 
+/* y as 0/1 from boolean or any integer type */
+static uint8
+y_value(Oid type, Datum d)
+{
+	int64		v;
+
+	if (type == BOOLOID)
+		return DatumGetBool(d) ? 1 : 0;
+	v = type == INT8OID ? DatumGetInt64(d) : type == INT2OID ? DatumGetInt16(d) : DatumGetInt32(d);
+	if (v != 0 && v != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("y must be 0 or 1"),
+				 errdetail("A row has y = " INT64_FORMAT ".", v),
+				 errhint("Recode the column to 0/1 or pass a boolean.")));
+	return (uint8) v;
+}
+
 /*
- * fairglmm_fit_transfn(state, y, x, strata, sensitive, rho, lambda [, options])
+ * One sensitive value as a category label: 8 sortable bytes for booleans
+ * and integers (a boolean is 0 or 1), the bytes of text.  *ival receives
+ * the integer value (-1 for text).
+ */
+static fg_attr_key
+sensitive_label(Oid type, Datum d, uint8 *ibuf, int64 *ival)
+{
+	fg_attr_key key;
+
+	*ival = -1;
+	switch (type)
+	{
+		case BOOLOID:
+			*ival = DatumGetBool(d) ? 1 : 0;
+			break;
+		case INT2OID:
+			*ival = DatumGetInt16(d);
+			break;
+		case INT4OID:
+			*ival = DatumGetInt32(d);
+			break;
+		case INT8OID:
+			*ival = DatumGetInt64(d);
+			break;
+		case UNKNOWNOID:
+			key.bytes = (const uint8 *) DatumGetCString(d);
+			key.len = strlen((const char *) key.bytes);
+			goto text;
+		default:
+			{
+				text	   *t = DatumGetTextPP(d);
+
+				key.bytes = (const uint8 *) VARDATA_ANY(t);
+				key.len = VARSIZE_ANY_EXHDR(t);
+			}
+	text:
+			if (key.len > FG_MODEL_MAX_KEY_LEN)
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("sensitive label is too long"),
+						 errdetail("A label has %zu bytes; at most %d are supported.",
+								   key.len, FG_MODEL_MAX_KEY_LEN)));
+			return key;
+	}
+	fg_key_from_int64(*ival, ibuf);
+	key.bytes = ibuf;
+	key.len = 8;
+	return key;
+}
+
+/* Switch the rows to coded sensitive attributes, within the memory limit. */
+static void
+use_codes(fgsql_fit_state *st, uint32 n_attr)
+{
+	fg_error	err;
+	fg_status	status;
+	MemoryContext old;
+
+	if (st->train.n_attr == n_attr)
+		return;
+	if (st->train.n_attr > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("sensitive arrays have different lengths"),
+				 errdetail("A row has an array of %u elements; earlier rows had %u.", n_attr,
+						   st->train.n_attr),
+				 errhint("Every row of one fit needs the same sensitive attributes in the same order.")));
+	fgsql_check_training_memory(fg_train_memory_codes(&st->train, n_attr), &st->train,
+								st->train.p, NULL);
+	old = MemoryContextSwitchTo(st->mcxt);
+	status = fg_train_use_codes(&st->train, n_attr, &err);
+	MemoryContextSwitchTo(old);
+	if (status != FG_OK)
+		fgsql_report_error(&err);
+}
+
+/*
+ * Read the row's sensitive value into *s (binary rows) or labels (coded
+ * rows).  false when an array has a NULL element (the row is skipped).
+ */
+static bool
+read_sensitive(fgsql_fit_state *st, Datum d, uint8 *s, fg_attr_key *labels,
+			   uint8 ibuf[FG_MAX_ATTRIBUTES][8])
+{
+	int64		v;
+
+	if (!st->s_array)
+	{
+		labels[0] = sensitive_label(st->s_type, d, ibuf[0], &v);
+		/* booleans and integers 0/1 stay binary: 1 byte a row, 1.0's model */
+		if (st->train.n_attr == 0 && (v == 0 || v == 1))
+		{
+			*s = (uint8) v;
+			return true;
+		}
+		use_codes(st, 1);
+		return true;
+	}
+	else
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		if (ARR_NDIM(arr) > 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("sensitive must be a one-dimensional array"),
+					 errdetail("A row has an array of %d dimensions.", ARR_NDIM(arr))));
+		n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
+		if (n < 1 || n > FG_MAX_ATTRIBUTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("sensitive arrays must have 1 to %d elements", FG_MAX_ATTRIBUTES),
+					 errdetail("A row has %d.", n)));
+		if (st->train.n_attr > 0 && (uint32) n != st->train.n_attr)
+			use_codes(st, (uint32) n);	/* raises the error naming both lengths */
+		if (array_contains_nulls(arr))
+			return false;
+		use_codes(st, (uint32) n);
+		get_typlenbyvalalign(st->s_type, &typlen, &typbyval, &typalign);
+		deconstruct_array(arr, st->s_type, typlen, typbyval, typalign, &elems, &nulls, &n);
+		for (int k = 0; k < n; k++)
+			labels[k] = sensitive_label(st->s_type, elems[k], ibuf[k], &v);
+		return true;
+	}
+}
+
+/*
+ * fairglmm_fit_transfn(state, y, x, strata, sensitive [, weight], rho, lambda [, options])
  */
 Datum
 fairglmm_fit_transfn(PG_FUNCTION_ARGS)
@@ -208,10 +427,13 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	fgsql_fit_state *st;
 	ArrayType  *arr;
 	uint8		y,
-				s,
+				s = 0,
 				ibuf[8];
+	uint8		lbuf[FG_MAX_ATTRIBUTES][8];
+	fg_attr_key labels[FG_MAX_ATTRIBUTES];
 	const uint8 *key = NULL;
 	size_t		key_len = 0;
+	double		w = 1.0;
 	fg_error	err;
 	fg_status	status;
 
@@ -230,10 +452,26 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 
 	/* rows with a missing value are skipped and counted */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4) ||
-		(st->uses_strata && PG_ARGISNULL(3)))
+		(st->uses_strata && PG_ARGISNULL(3)) || (st->weighted && PG_ARGISNULL(5)))
 	{
 		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
+	}
+	if (st->weighted)
+	{
+		w = PG_GETARG_FLOAT8(5);
+		if (!isfinite(w) || w < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("weight must be a finite number >= 0"),
+					 errdetail("Input row " UINT64_FORMAT " has weight %g.",
+							   st->train.n_rows + st->train.n_skipped + 1, w),
+					 errhint("A NULL weight skips the row, and so does a weight of 0.")));
+		if (w == 0.0)
+		{
+			st->train.n_skipped++;
+			PG_RETURN_POINTER(st);
+		}
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(2);
 	if (!check_features(st, arr))
@@ -241,8 +479,12 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
 	}
-	y = fgsql_binary_datum(PG_GETARG_DATUM(1), st->y_type, "y");
-	s = fgsql_binary_datum(PG_GETARG_DATUM(4), st->s_type, "sensitive");
+	if (!read_sensitive(st, PG_GETARG_DATUM(4), &s, labels, lbuf))
+	{
+		st->train.n_skipped++;
+		PG_RETURN_POINTER(st);
+	}
+	y = y_value(st->y_type, PG_GETARG_DATUM(1));
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
@@ -251,8 +493,8 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 		fgsql_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
 									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
-	status = fg_train_add_row(&st->train, (const double *) ARR_DATA_PTR(arr), y, s,
-							  key, key_len, &err);
+	status = fg_train_add_row_ex(&st->train, (const double *) ARR_DATA_PTR(arr), y, w, s,
+								 st->train.n_attr > 0 ? labels : NULL, key, key_len, &err);
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
 		fgsql_report_error(&err);
@@ -263,7 +505,7 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 static fg_key_type
 key_type_for(Oid type)
 {
-	return type == TEXTOID ? FG_KEY_TEXT : FG_KEY_INT;
+	return fgsql_strata_is_text(type) ? FG_KEY_TEXT : FG_KEY_INT;
 }
 
 /* Solver memory beyond the rows: a few N-vectors and the stratum blocks. */
@@ -280,8 +522,44 @@ solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 	return newton;
 }
 
+/* The model's description of the sensitive attributes: labels in sorted order. */
+static void
+describe_attributes(const fgsql_fit_state *st, fg_model *model)
+{
+	fg_key_type type = st->s_kind == FG_ARG_TEXT ? FG_KEY_TEXT
+		: st->s_kind == FG_ARG_BOOL ? FG_KEY_BOOL : FG_KEY_INT;
+
+	if (st->train.n_attr == 0)
+	{
+		/* the binary attribute: labels 0 and 1 (false and true) */
+		fg_model_attr *a = palloc0(sizeof(fg_model_attr));
+
+		a->key_type = type;
+		a->n_cats = 2;
+		a->keys = palloc(16);
+		fg_key_from_int64(0, a->keys);
+		fg_key_from_int64(1, a->keys + 8);
+		a->key_offsets = palloc(3 * sizeof(uint64));
+		a->key_offsets[0] = 0;
+		a->key_offsets[1] = 8;
+		a->key_offsets[2] = 16;
+		model->n_attr = 1;
+		model->attrs = a;
+		return;
+	}
+	model->n_attr = st->train.n_attr;
+	model->attrs = palloc0(sizeof(fg_model_attr) * st->train.n_attr);
+	for (uint32 k = 0; k < st->train.n_attr; k++)
+	{
+		model->attrs[k].key_type = type;
+		model->attrs[k].n_cats = st->train.attrs[k].count;
+		model->attrs[k].keys = st->train.attrs[k].bytes;
+		model->attrs[k].key_offsets = st->train.attrs[k].offsets;
+	}
+}
+
 static bytea *
-encode_model(const fgsql_fit_state *st, const fg_fit *fit, fg_env *env)
+encode_model(const fgsql_fit_state *st, const fg_data *data, const fg_fit *fit, fg_env *env)
 {
 	fg_model	model;
 	uint8	   *bytes;
@@ -291,9 +569,11 @@ encode_model(const fgsql_fit_state *st, const fg_fit *fit, fg_env *env)
 
 	memset(&model, 0, sizeof(model));
 	model.opt = st->settings.opt;
-	/* record what the fit used: unfair methods ignore rho, strata-free ones lambda */
-	if (!fg_method_is_fair(model.opt.method) || st->settings.has_c)
+	/* record what the fit used: unfair methods ignore rho and the notion, strata-free ones lambda */
+	if (!fg_method_is_fair(model.opt.method) || fg_options_constrained(&model.opt))
 		model.opt.rho = 0.0;
+	if (!fg_method_is_fair(model.opt.method))
+		model.opt.fairness = FG_FAIRNESS_DEMOGRAPHIC_PARITY;
 	if (!st->uses_strata)
 		model.opt.lambda = 0.0;
 	model.has_c = st->settings.has_c;
@@ -329,12 +609,61 @@ encode_model(const fgsql_fit_state *st, const fg_fit *fit, fg_env *env)
 	model.n_unidentified = fit->n_unidentified;
 	model.unidentified = fit->unidentified;
 
+	model.weighted = st->weighted;
+	model.weight_sum = fit->weight_sum;
+	if (!(model.weight_sum > 0.0))
+	{
+		/* the sum of the weights as the solver saw them */
+		double		sum = 0.0;
+
+		for (size_t l = 0; l < data->n_rows; l++)
+			sum += data->w != NULL ? data->w[l] : 1.0;
+		model.weight_sum = sum;
+	}
+	describe_attributes(st, &model);
+	model.n_terms = fit->n_terms;
+	model.terms = fit->terms;
+	if (fit->n_attr == model.n_attr)
+	{
+		model.n_attr_di = fit->n_attr;
+		model.attr_di = fit->attr_di;
+	}
+
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
 		fgsql_report_error(&err);
 	result = palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), bytes, len);
 	return result;
+}
+
+/*
+ * What the fit needs of the attributes: with a fair method, two categories
+ * at least in each; bounds of option "c" only for attributes that exist.
+ */
+static void
+check_attributes(const fgsql_fit_state *st)
+{
+	uint32		n_attr = st->train.n_attr > 0 ? st->train.n_attr : 1;
+
+	for (uint32 k = n_attr; k < FG_MAX_ATTRIBUTES; k++)
+		if (!isnan(st->settings.opt.c_attr[k]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"c\" bounds sensitive attribute %u, which does not exist", k + 1),
+					 errdetail_plural("sensitive has %u attribute.", "sensitive has %u attributes.",
+									  n_attr, n_attr),
+					 errhint("The keys of an object \"c\" are positions in the sensitive array, from \"1\".")));
+	if (!fg_method_is_fair(st->settings.opt.method))
+		return;
+	for (uint32 k = 0; k < st->train.n_attr; k++)
+		if (st->train.n_cats[k] < 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("sensitive attribute %u is constant", k + 1),
+					 errdetail("All " UINT64_FORMAT " rows used have the same value of attribute %u, so its fairness terms are identically zero.",
+							   st->train.n_rows, k + 1),
+					 errhint("A fair method needs two categories or more in every sensitive attribute; leave this one out, or use the unfair method.")));
 }
 
 Datum
@@ -359,8 +688,11 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	{
 		ereport(NOTICE,
 				(errmsg("fairglmm_fit found no usable rows"),
-				 errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
-						   st->train.n_skipped)));
+				 st->weighted
+				 ? errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive, strata or weight, or a weight of 0.",
+							 st->train.n_skipped)
+				 : errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
+							 st->train.n_skipped)));
 		PG_RETURN_NULL();
 	}
 
@@ -372,6 +704,10 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		fgsql_report_error(&err);
 	data.feature_names = st->settings.n_feature_names >= 0
 		? (const char *const *) st->settings.feature_names : NULL;
+	check_attributes(st);
+	/* the weights as the solver takes them: mean 1 unless given as frequencies */
+	if (data.w != NULL && st->settings.opt.weight_scale == FG_WEIGHTS_MEAN_ONE)
+		fg_weights_rescale((double *) data.w, data.n_rows);
 	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data), NULL, 0,
 								"training data and solver workspace");
 
@@ -403,7 +739,7 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 				 : errhint("A small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
 
 	MemoryContextSwitchTo(old);
-	result = encode_model(st, &fit, &env);
+	result = encode_model(st, &data, &fit, &env);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
 }

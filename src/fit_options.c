@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "utils/builtins.h"
@@ -102,6 +103,96 @@ method_value(const fg_option_def *def, const JsonbValue *v)
 	return method;
 }
 
+static int
+enum_value(const fg_option_def *def, const JsonbValue *v)
+{
+	char		valid[256];
+	int			n = 0;
+	const char *const *names = fg_option_enum_names(def, &n);
+	int			value;
+
+	valid[0] = '\0';
+	for (int i = 0; i < n; i++)
+	{
+		strlcat(valid, names[i], sizeof(valid));
+		if (i + 1 < n)
+			strlcat(valid, ", ", sizeof(valid));
+	}
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"%s\" must be a string", def->name),
+				 errdetail("Valid values are: %s.", valid),
+				 errhint("%s", option_hint(def))));
+	value = fg_option_enum_value(def, v->val.string.val, v->val.string.len);
+	if (value < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown value \"%s\" of option \"%s\"",
+						pnstrdup(v->val.string.val, v->val.string.len), def->name),
+				 errdetail("Valid values are: %s.", valid),
+				 errhint("%s", option_hint(def))));
+	return value;
+}
+
+/*
+ * Option "c" as an object: keys are attribute numbers "1" .. "16" (the
+ * elements of an array sensitive, 1-based), values bounds >= 0.
+ */
+static void
+parse_c_object(const fg_option_def *def, const JsonbValue *v, fgsql_fit_settings *settings)
+{
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+	int			attr = -1;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		wrong_type(def, "a number or an object", v);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			char	   *key = pnstrdup(elem.val.string.val, elem.val.string.len);
+			char	   *end;
+			long		k;
+
+			errno = 0;
+			k = strtol(key, &end, 10);
+			if (elem.val.string.len == 0 || *end != '\0' || errno != 0 || key[0] == '+' ||
+				key[0] == '0' || k < 1 || k > FG_MAX_ATTRIBUTES)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"c\" has an invalid key \"%s\"", key),
+						 errdetail("The keys of an object \"c\" are attribute numbers from \"1\" to \"%d\": the positions in an array sensitive, or \"1\" for a single attribute.",
+								   FG_MAX_ATTRIBUTES),
+						 errhint("%s", option_hint(def))));
+			attr = (int) k - 1;
+		}
+		else if (tok == WJB_VALUE)
+		{
+			double		d;
+
+			if (elem.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"c\" must map attribute numbers to numbers"),
+						 errdetail("The bound of attribute %d is %s.", attr + 1, jsonb_type_name(&elem)),
+						 errhint("%s", option_hint(def))));
+			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												   NumericGetDatum(elem.val.numeric)));
+			if (!isfinite(d) || d < 0.0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"c\" must give finite bounds >= 0"),
+						 errdetail("The bound of attribute %d is %g.", attr + 1, d),
+						 errhint("%s", option_hint(def))));
+			settings->opt.c_attr[attr] = d;
+		}
+	}
+}
+
 static void
 parse_feature_names(const JsonbValue *v, fgsql_fit_settings *settings)
 {
@@ -153,7 +244,7 @@ parse_option(const char *key, int key_len, const JsonbValue *v, fgsql_fit_settin
 {
 	const fg_option_def *def = fg_option_find(key, key_len);
 
-	if (def == NULL || (def->flags & FG_OPTION_ARGUMENT))
+	if (def == NULL || (def->flags & (FG_OPTION_ARGUMENT | FG_OPTION_INTERNAL)))
 	{
 		char		valid[512];
 
@@ -166,7 +257,16 @@ parse_option(const char *key, int key_len, const JsonbValue *v, fgsql_fit_settin
 	switch (def->type)
 	{
 		case FG_OPTION_NUMBER:
-			fg_option_set_number(&settings->opt, def, number_value(def, v));
+			/* c may also bound each attribute on its own */
+			if (def->offset == offsetof(fg_options, c) && v->type == jbvBinary)
+				parse_c_object(def, v, settings);
+			else
+				fg_option_set_number(&settings->opt, def, number_value(def, v));
+			break;
+		case FG_OPTION_ENUM:
+			fg_option_set_integer(&settings->opt, def, enum_value(def, v));
+			break;
+		case FG_OPTION_BOUNDS:
 			break;
 		case FG_OPTION_INTEGER:
 			fg_option_set_integer(&settings->opt, def, (int64) number_value(def, v));

@@ -101,7 +101,13 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 	st->mcxt = aggcxt;
 	fgsql_env_init(&st->env, aggcxt);
 	st->y_type = c->y_kind == FG_ARG_BOOL ? BOOLOID : INT4OID;
-	st->s_type = c->s_kind == FG_ARG_BOOL ? BOOLOID : INT4OID;
+	/* the kinds are all a combined state needs; it decodes no Datums */
+	st->s_kind = c->s_kind;
+	st->s_array = c->s_array;
+	st->s_type = c->s_kind == FG_ARG_BOOL ? BOOLOID : c->s_kind == FG_ARG_TEXT ? TEXTOID
+		: c->s_kind == FG_ARG_INT8 ? INT8OID : INT4OID;
+	st->weighted = c->weighted;
+	st->rho_arg = c->weighted ? 6 : 5;
 	st->strata_type = c->strata_kind == FG_STRATA_TEXT ? TEXTOID
 		: c->strata_kind == FG_STRATA_INT8 ? INT8OID : INT4OID;
 
@@ -127,7 +133,8 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 	}
 	st->uses_strata = fg_method_uses_strata(c->opt.method);
 	fgsql_fit_state_fill_config(st);
-	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK)
+	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
+		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK)
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -186,11 +193,17 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 	{
 		const fg_train *rows = &((fgsql_fit_state *) other)->train;
 		fg_train	probe = st->train;	/* shallow copy, for the estimate only */
+		Size		attr_bytes = 0;
 
 		/* as fg_state_append_memory: the rows, and every key possibly new */
 		if (probe.p < 0 && rows->p >= 0)
 			fg_train_set_p(&probe, rows->p, NULL);
-		fgsql_check_training_memory(fg_train_memory_after(&probe, rows->n_rows) +
+		for (uint32 k = 0; k < rows->n_attr; k++)
+			attr_bytes += fg_dict_growth_bound(&st->train.attrs[k], rows->attrs[k].count,
+											   rows->attrs[k].bytes_len) + 1024;
+		if (rows->n_attr > 0 && st->train.n_attr == 0)
+			attr_bytes += (Size) (st->train.n_rows + rows->n_rows) * 4 * rows->n_attr;
+		fgsql_check_training_memory(fg_train_memory_after(&probe, rows->n_rows) + attr_bytes +
 									(rows->uses_strata
 									 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count,
 															rows->dict.bytes_len)

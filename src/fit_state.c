@@ -8,6 +8,12 @@
 
 #include "fit_state.h"
 
+bool
+fgsql_strata_is_text(Oid type)
+{
+	return type == TEXTOID || type == VARCHAROID || type == UNKNOWNOID;
+}
+
 void
 fgsql_fit_state_fill_config(fgsql_fit_state *st)
 {
@@ -19,8 +25,10 @@ fgsql_fit_state_fill_config(fgsql_fit_state *st)
 	c->n_feature_names = st->settings.n_feature_names;
 	c->feature_names = st->settings.feature_names;
 	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->s_kind = st->s_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
-	c->strata_kind = st->strata_type == TEXTOID ? FG_STRATA_TEXT
+	c->s_kind = st->s_kind;
+	c->s_array = st->s_array;
+	c->weighted = st->weighted;
+	c->strata_kind = fgsql_strata_is_text(st->strata_type) ? FG_STRATA_TEXT
 		: st->strata_type == INT8OID ? FG_STRATA_INT8 : FG_STRATA_INT4;
 	c->has_options = st->options != NULL;
 	c->options = st->options ? (const uint8_t *) st->options : NULL;

@@ -26,7 +26,11 @@ typedef struct fgsql_fit_state
 
 	Oid			y_type;
 	Oid			strata_type;
-	Oid			s_type;
+	Oid			s_type;			/* the sensitive argument's type (element type of an array) */
+	fg_arg_kind s_kind;			/* ... in the core's terms */
+	bool		s_array;		/* sensitive is an array of attributes */
+	bool		weighted;		/* the call has a weight argument */
+	int			rho_arg;		/* argument number of rho (lambda, options follow) */
 
 	fgsql_fit_settings settings;
 	Jsonb	   *options;		/* copy, to check every row passes the same */
@@ -47,6 +51,9 @@ typedef struct fgsql_fit_view
 	uint32		tag;			/* FGSQL_FIT_VIEW_TAG */
 	fg_state_view view;
 } fgsql_fit_view;
+
+/* Is a strata (or sensitive) argument of this type taken as text? */
+bool		fgsql_strata_is_text(Oid type);
 
 /* Fill st->config from st's settings, argument types and options. */
 void		fgsql_fit_state_fill_config(fgsql_fit_state *st);

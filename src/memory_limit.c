@@ -23,7 +23,8 @@ fgsql_check_training_memory(Size bytes, const fg_train *rows, int p, const char 
 			 rows != NULL
 			 ? errdetail("After " UINT64_FORMAT " rows the training data needs %zu MB, more than the limit of %zu MB; each row takes %zu bytes.",
 						 rows->n_rows, mb, limit >> 20,
-						 (Size) 8 * Max(p, 0) + 2 + (rows->uses_strata ? 4 : 0))
+						 (Size) 8 * Max(p, 0) + 1 + (rows->n_attr > 0 ? 4 * rows->n_attr : 1) +
+						 (rows->uses_strata ? 4 : 0) + (rows->weighted ? 8 : 0))
 			 : errdetail("The %s needs %zu MB; the limit is %zu MB.", what, mb, limit >> 20),
 			 errhint("Raise fairglmm.max_training_memory (SET fairglmm.max_training_memory = '4GB'), or train on a sample.")));
 }

@@ -395,6 +395,31 @@ json_key(StringInfo buf, const char *key, bool first)
 	appendStringInfoString(buf, ": ");
 }
 
+/* c: a number, an object of bounds per attribute ("1" .. "16"), or null */
+static void
+json_c(StringInfo buf, const fg_model *m)
+{
+	bool		any = false;
+
+	if (m->has_c)
+	{
+		json_number(buf, m->opt.c);
+		return;
+	}
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		if (!isnan(m->opt.c_attr[k]))
+		{
+			char		key[8];
+
+			appendStringInfoString(buf, any ? ", " : "{");
+			snprintf(key, sizeof(key), "%d", k + 1);
+			json_key(buf, key, true);
+			json_number(buf, m->opt.c_attr[k]);
+			any = true;
+		}
+	appendStringInfoString(buf, any ? "}" : "null");
+}
+
 /* rho, lambda and c (null when unused): in the options and at the top level */
 static void
 json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
@@ -404,10 +429,7 @@ json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
 	json_key(buf, "lambda", false);
 	json_number(buf, m->opt.lambda);
 	json_key(buf, "c", false);
-	if (m->has_c)
-		json_number(buf, m->opt.c);
-	else
-		appendStringInfoString(buf, "null");
+	json_c(buf, m);
 }
 
 static const char *
@@ -428,19 +450,28 @@ json_options(StringInfo buf, const fg_model *m)
 	{
 		const fg_option_def *def = &fg_option_table[i];
 
+		/* the per-attribute bounds appear as option "c" */
+		if (def->flags & FG_OPTION_INTERNAL)
+			continue;
 		json_key(buf, def->name, i == 0);
 		switch (def->type)
 		{
 			case FG_OPTION_NUMBER:
 				/*
 				 * An option that was not given is null.  c is the only one
-				 * that may be unset, and has_c says whether it was given
-				 * (in version 2 exactly when c is not NaN).
+				 * that may be unset; has_c says whether it was given as a
+				 * number (in version 2 exactly when c is not NaN), and it
+				 * may have been given as an object of bounds instead.
 				 */
-				if ((def->flags & FG_OPTION_UNSET) && !m->has_c)
-					appendStringInfoString(buf, "null");
+				if (def->flags & FG_OPTION_UNSET)
+					json_c(buf, m);
 				else
 					json_number(buf, fg_option_get_number(&m->opt, def));
+				break;
+			case FG_OPTION_ENUM:
+				escape_json(buf, fg_option_enum_name(def, fg_option_get_integer(&m->opt, def)));
+				break;
+			case FG_OPTION_BOUNDS:
 				break;
 			case FG_OPTION_INTEGER:
 				if (def->size == sizeof(uint64))
@@ -473,6 +504,103 @@ json_options(StringInfo buf, const fg_model *m)
 		}
 	}
 	appendStringInfoChar(buf, '}');
+}
+
+/* Category i of attribute a as text: an integer, false/true, or the text label. */
+static void
+json_label(StringInfo buf, const fg_model_attr *a, uint32 i)
+{
+	const uint8 *key = a->keys == NULL ? NULL : a->keys + a->key_offsets[i];
+	size_t		len = (size_t) (a->key_offsets[i + 1] - a->key_offsets[i]);
+
+	if (a->key_type == FG_KEY_TEXT)
+		escape_json(buf, len > 0 ? pnstrdup((const char *) key, len) : "");
+	else if (a->key_type == FG_KEY_BOOL)
+		escape_json(buf, fg_key_to_int64(key) ? "true" : "false");
+	else
+	{
+		char		num[32];
+
+		snprintf(num, sizeof(num), INT64_FORMAT, fg_key_to_int64(key));
+		escape_json(buf, num);
+	}
+}
+
+/*
+ * Weights, the sensitive attributes (their categories and the disparate
+ * impact of the training predictions) and every fairness term.
+ */
+static void
+json_fairness(StringInfo buf, const fg_model *m)
+{
+	json_key(buf, "weighted", false);
+	appendStringInfoString(buf, m->weighted ? "true" : "false");
+	json_key(buf, "weight_sum", false);
+	/* version 1 had no weights: every row weighed 1 */
+	json_number(buf, m->format_version < 2 ? (double) m->rows_used : m->weight_sum);
+
+	json_key(buf, "sensitive_attributes", false);
+	appendStringInfoChar(buf, '[');
+	for (uint32 k = 0; k < m->n_attr; k++)
+	{
+		const fg_model_attr *a = &m->attrs[k];
+
+		if (k > 0)
+			appendStringInfoString(buf, ", ");
+		appendStringInfoChar(buf, '{');
+		json_key(buf, "attribute", true);
+		appendStringInfo(buf, "%u", k + 1);
+		json_key(buf, "type", false);
+		escape_json(buf, a->key_type == FG_KEY_TEXT ? "text"
+					: a->key_type == FG_KEY_BOOL ? "boolean" : "integer");
+		json_key(buf, "categories", false);
+		appendStringInfoChar(buf, '[');
+		for (uint32 i = 0; i < a->n_cats; i++)
+		{
+			if (i > 0)
+				appendStringInfoString(buf, ", ");
+			json_label(buf, a, i);
+		}
+		appendStringInfoChar(buf, ']');
+		json_key(buf, "train_disparate_impact", false);
+		json_number(buf, k < m->n_attr_di ? m->attr_di[k] : NAN);
+		appendStringInfoChar(buf, '}');
+	}
+	appendStringInfoChar(buf, ']');
+
+	json_key(buf, "fairness_terms", false);
+	appendStringInfoChar(buf, '[');
+	for (uint32 t = 0; t < m->n_terms; t++)
+	{
+		const fg_term_fit *term = &m->terms[t];
+
+		if (t > 0)
+			appendStringInfoString(buf, ", ");
+		appendStringInfoChar(buf, '{');
+		json_key(buf, "attribute", true);
+		appendStringInfo(buf, "%u", term->attr + 1);
+		json_key(buf, "category", false);
+		/* the decoder checked attr and category against the attributes */
+		json_label(buf, &m->attrs[term->attr], term->category);
+		json_key(buf, "notion", false);
+		escape_json(buf, term->outcome < 0 ? "demographic_parity"
+					: m->opt.fairness == FG_FAIRNESS_EQUALIZED_ODDS ? "equalized_odds"
+					: "equal_opportunity");
+		json_key(buf, "rows", false);
+		escape_json(buf, term->outcome < 0 ? "all" : term->outcome == 1 ? "y = 1" : "y = 0");
+		json_key(buf, "weight", false);
+		json_number(buf, term->weight);
+		json_key(buf, "share", false);
+		json_number(buf, term->share);
+		json_key(buf, "covariance", false);
+		json_number(buf, term->cov);
+		json_key(buf, "bound", false);
+		json_number(buf, term->bound);	/* null when unconstrained (infinite) */
+		json_key(buf, "multiplier", false);
+		json_number(buf, term->multiplier);
+		appendStringInfoChar(buf, '}');
+	}
+	appendStringInfoChar(buf, ']');
 }
 
 /* fairglmm_info(model) returns jsonb */
@@ -533,6 +661,7 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	json_number(&buf, m->train_di);
 	json_key(&buf, "train_covariance", false);
 	json_number(&buf, m->train_cov);
+	json_fairness(&buf, m);
 
 	/* the separation report: terms by name, 0 being the intercept */
 	json_key(&buf, "separated_rows", false);

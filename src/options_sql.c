@@ -25,6 +25,8 @@ option_type_name(fg_option_type type)
 			return "boolean";
 		case FG_OPTION_METHOD:
 			return "method";
+		case FG_OPTION_ENUM:
+			return "text";
 		default:
 			return "text array";
 	}
@@ -48,9 +50,12 @@ fairglmm_options(PG_FUNCTION_ARGS)
 		char		dflt[64];
 		char		range[256];
 
+		if (def->flags & FG_OPTION_INTERNAL)
+			continue;
 		values[0] = CStringGetTextDatum(def->name);
 		values[1] = CStringGetTextDatum(def->flags & FG_OPTION_ARGUMENT ? "argument" : "options key");
-		values[2] = CStringGetTextDatum(option_type_name(def->type));
+		values[2] = CStringGetTextDatum(def->offset == offsetof(fg_options, c) && def->size > 0
+										? "number or object" : option_type_name(def->type));
 		if (fg_option_default_text(def, dflt, sizeof(dflt)))
 			values[3] = CStringGetTextDatum(dflt);
 		else

@@ -26,6 +26,13 @@
  *               [p x selected u32]
  *   separation  separated_rows u64 | n_unidentified u32 |
  *               n_unidentified x term index u32 (ascending, < 1 + p)
+ *   fairness    weighted u8 | weight_sum f64 |
+ *               n_attr u32 (<= 16) | n_attr x (key_type u8 | n_cats u32 |
+ *               n_cats x (label length u32 | label bytes), labels strictly
+ *               increasing) |
+ *               n_terms u32 (<= 1024) | n_terms x (attr u32 | category u32 |
+ *               outcome i8 | weight, share, cov, bound, multiplier f64) |
+ *               n_attr_di u32 (0 or n_attr) | n_attr_di x f64
  *   trailer     CRC-32C u32 of everything before it
  *
  * c is NaN exactly when the constrained form is not used (version 1 had a
@@ -56,6 +63,10 @@
 #define STATS_SIZE			(4 + 1 + 6 * 8 + 8 + 4 + 1 + 8 + 1)
 /* version 2: separated_rows, n_unidentified (the indices come on top) */
 #define SEPARATION_SIZE		(8 + 4)
+/* version 2: weighted, weight_sum, n_attr, n_terms, n_attr_di (the entries come on top) */
+#define FAIRNESS_SIZE		(1 + 8 + 4 + 4 + 4)
+/* attr, category, outcome, weight, share, cov, bound, multiplier */
+#define TERM_SIZE			(4 + 4 + 1 + 5 * 8)
 /* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
 #define V1_OPTIONS_SIZE		(1 + 4 * 8 + 4 + 8 + 1)
 /* version 1: q0, tol_q, max_steps, nu, probes, seed, exact_trace (after the statistics) */
@@ -167,6 +178,17 @@ fg_model_release(const fg_env *env, fg_model *model)
 	fg_release(env, model->key_offsets);
 	fg_release(env, model->selected);
 	fg_release(env, model->unidentified);
+	if (model->attrs != NULL)
+	{
+		for (uint32_t k = 0; k < model->n_attr; k++)
+		{
+			fg_release(env, model->attrs[k].keys);
+			fg_release(env, model->attrs[k].key_offsets);
+		}
+		fg_release(env, model->attrs);
+	}
+	fg_release(env, model->terms);
+	fg_release(env, model->attr_di);
 	memset(model, 0, sizeof(*model));
 }
 
@@ -281,6 +303,102 @@ check_model(const fg_model *m, fg_status status, fg_error *err)
 }
 
 /*
+ * The weights, attributes and terms of version 2: counts within their
+ * limits, labels of the right shape in strictly increasing order, every
+ * term naming an existing attribute and category, numbers in range.  The
+ * arrays must have their stated sizes.
+ */
+static fg_status
+check_fairness(const fg_model *m, fg_status status, fg_error *err)
+{
+	if (!isfinite(m->weight_sum) || m->weight_sum < 0.0)
+		return reject(err, status, "The weight sum %g is not a finite number >= 0.", m->weight_sum);
+	if (m->n_attr > FG_MAX_ATTRIBUTES)
+		return reject(err, status, "The model has %u sensitive attributes; the limit is %d.",
+					  m->n_attr, FG_MAX_ATTRIBUTES);
+	for (uint32_t k = 0; k < m->n_attr; k++)
+	{
+		const fg_model_attr *a = &m->attrs[k];
+
+		if (a->key_type != FG_KEY_INT && a->key_type != FG_KEY_TEXT && a->key_type != FG_KEY_BOOL)
+			return reject(err, status, "Sensitive attribute %u has key type %d, which is not known.",
+						  k + 1, (int) a->key_type);
+		if (a->n_cats < 1 || a->n_cats > FG_MAX_CATEGORIES)
+			return reject(err, status,
+						  "Sensitive attribute %u has %u categories; it must have 1 to %d.",
+						  k + 1, a->n_cats, FG_MAX_CATEGORIES);
+		if (a->key_offsets[0] != 0)
+			return reject(err, status, "The first label of sensitive attribute %u does not start at offset 0.",
+						  k + 1);
+		for (uint32_t i = 0; i < a->n_cats; i++)
+		{
+			uint64_t	start = a->key_offsets[i];
+			uint64_t	end = a->key_offsets[i + 1];
+			const uint8_t *key = a->keys == NULL ? NULL : a->keys + start;
+
+			if (end < start || end - start > FG_MODEL_MAX_KEY_LEN)
+				return reject(err, status,
+							  "Category %u of sensitive attribute %u has a label of invalid length.",
+							  i + 1, k + 1);
+			if (a->key_type != FG_KEY_TEXT && end - start != INT_KEY_LEN)
+				return reject(err, status,
+							  "Category %u of sensitive attribute %u has an integer label of %llu bytes; integer labels are %d bytes.",
+							  i + 1, k + 1, (unsigned long long) (end - start), INT_KEY_LEN);
+			if (a->key_type == FG_KEY_BOOL && (uint64_t) fg_key_to_int64(key) > 1)
+				return reject(err, status,
+							  "Category %u of boolean sensitive attribute %u is neither false nor true.",
+							  i + 1, k + 1);
+			if (i > 0 &&
+				fg_key_compare(a->keys + a->key_offsets[i - 1],
+							   (size_t) (start - a->key_offsets[i - 1]), key,
+							   (size_t) (end - start)) >= 0)
+				return reject(err, status,
+							  "The labels of sensitive attribute %u are not strictly increasing at category %u.",
+							  k + 1, i + 1);
+		}
+	}
+	if (m->n_terms > FG_MAX_TERMS)
+		return reject(err, status, "The model has %u fairness terms; the limit is %d.",
+					  m->n_terms, FG_MAX_TERMS);
+	if (m->n_terms > 0 && !fg_method_is_fair(m->opt.method))
+		return reject(err, status, "The model has fairness terms, but method \"%s\" has none.",
+					  fg_method_name(m->opt.method));
+	for (uint32_t t = 0; t < m->n_terms; t++)
+	{
+		const fg_term_fit *term = &m->terms[t];
+
+		if (term->attr >= m->n_attr)
+			return reject(err, status,
+						  "Fairness term %u refers to sensitive attribute %u; the model has %u.",
+						  t + 1, term->attr + 1, m->n_attr);
+		if (term->category >= m->attrs[term->attr].n_cats)
+			return reject(err, status,
+						  "Fairness term %u refers to category %u of sensitive attribute %u, which has %u.",
+						  t + 1, term->category + 1, term->attr + 1, m->attrs[term->attr].n_cats);
+		if (term->outcome < -1 || term->outcome > 1)
+			return reject(err, status, "Fairness term %u has outcome code %d; codes are -1, 0 and 1.",
+						  t + 1, (int) term->outcome);
+		if (!isfinite(term->weight) || term->weight < 0.0 ||
+			!(term->share >= 0.0 && term->share <= 1.0) ||
+			!isfinite(term->cov) || !isfinite(term->multiplier) ||
+			!(term->bound >= 0.0))
+			return reject(err, status,
+						  "Fairness term %u has a weight, share, covariance, bound or multiplier out of range.",
+						  t + 1);
+	}
+	if (m->n_attr_di != 0 && m->n_attr_di != m->n_attr)
+		return reject(err, status,
+					  "The model has disparate impacts for %u attributes but %u attributes.",
+					  m->n_attr_di, m->n_attr);
+	for (uint32_t k = 0; k < m->n_attr_di; k++)
+		if (!isnan(m->attr_di[k]) && !(m->attr_di[k] >= 0.0 && m->attr_di[k] <= 1.0))
+			return reject(err, status,
+						  "The disparate impact of sensitive attribute %u is %g, outside [0, 1].",
+						  k + 1, m->attr_di[k]);
+	return FG_OK;
+}
+
+/*
  * What version 2 adds to check_model: every option in its range, the
  * constraint flag agreeing with c, and the separation report (terms
  * strictly increasing, each one of intercept, x1 .. xp).  The array of
@@ -330,7 +448,7 @@ check_model_v2(const fg_model *m, fg_status status, fg_error *err)
 			return reject(err, status,
 						  "The unidentified terms are not strictly increasing at entry %u.", k + 1);
 	}
-	return FG_OK;
+	return check_fairness(m, status, err);
 }
 
 /* ---------- encoding ---------- */
@@ -375,6 +493,17 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 
 	if (m->n_unidentified > 0 && m->unidentified == NULL)
 		return reject(err, FG_ERR_INVALID, "The list of unidentified terms is missing.");
+	if (m->n_attr > FG_MAX_ATTRIBUTES || m->n_terms > FG_MAX_TERMS ||
+		m->n_attr_di > FG_MAX_ATTRIBUTES)
+		return reject(err, FG_ERR_INVALID, "The model has too many attributes or fairness terms.");
+	if ((m->n_attr > 0 && m->attrs == NULL) || (m->n_terms > 0 && m->terms == NULL) ||
+		(m->n_attr_di > 0 && m->attr_di == NULL))
+		return reject(err, FG_ERR_INVALID, "The arrays of the fairness terms are missing.");
+	for (uint32_t k = 0; k < m->n_attr; k++)
+		if (m->attrs[k].n_cats > FG_MAX_CATEGORIES || m->attrs[k].key_offsets == NULL ||
+			(m->attrs[k].key_offsets[m->attrs[k].n_cats] > 0 && m->attrs[k].keys == NULL))
+			return reject(err, FG_ERR_INVALID, "The labels of sensitive attribute %u are missing.",
+						  k + 1);
 
 	status = check_model(m, FG_ERR_INVALID, err);
 	if (status == FG_OK)
@@ -385,7 +514,11 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	/* size the output exactly; 64-bit arithmetic cannot overflow here */
 	total = HEADER_SIZE + fg_options_block_size() + COUNTS_SIZE + 8 +
 		(uint64_t) 8 * m->p + STATS_SIZE + SEPARATION_SIZE +
-		(uint64_t) 4 * m->n_unidentified + TRAILER_SIZE;
+		(uint64_t) 4 * m->n_unidentified + FAIRNESS_SIZE +
+		(uint64_t) TERM_SIZE * m->n_terms + (uint64_t) 8 * m->n_attr_di + TRAILER_SIZE;
+	for (uint32_t k = 0; k < m->n_attr; k++)
+		total += 1 + 4 + (uint64_t) 4 * m->attrs[k].n_cats +
+			m->attrs[k].key_offsets[m->attrs[k].n_cats];
 	if (m->feature_names != NULL)
 	{
 		for (int j = 0; j < m->p; j++)
@@ -489,6 +622,44 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	fg_le_put_u32(&w, m->n_unidentified);
 	for (uint32_t k = 0; k < m->n_unidentified; k++)
 		fg_le_put_u32(&w, m->unidentified[k]);
+
+	/* weights, attributes, terms */
+	put_bool(&w, m->weighted);
+	fg_le_put_f64(&w, m->weight_sum);
+	fg_le_put_u32(&w, m->n_attr);
+	for (uint32_t k = 0; k < m->n_attr; k++)
+	{
+		const fg_model_attr *a = &m->attrs[k];
+
+		fg_le_put_u8(&w, (uint8_t) a->key_type);
+		fg_le_put_u32(&w, a->n_cats);
+		for (uint32_t i = 0; i < a->n_cats; i++)
+		{
+			uint64_t	start = a->key_offsets[i];
+			uint64_t	n = a->key_offsets[i + 1] - start;
+
+			fg_le_put_u32(&w, (uint32_t) n);
+			if (n > 0)
+				fg_le_put_bytes(&w, a->keys + start, (size_t) n);
+		}
+	}
+	fg_le_put_u32(&w, m->n_terms);
+	for (uint32_t t = 0; t < m->n_terms; t++)
+	{
+		const fg_term_fit *term = &m->terms[t];
+
+		fg_le_put_u32(&w, term->attr);
+		fg_le_put_u32(&w, term->category);
+		fg_le_put_u8(&w, (uint8_t) (int8_t) term->outcome);
+		fg_le_put_f64(&w, term->weight);
+		fg_le_put_f64(&w, term->share);
+		fg_le_put_f64(&w, term->cov);
+		fg_le_put_f64(&w, term->bound);
+		fg_le_put_f64(&w, term->multiplier);
+	}
+	fg_le_put_u32(&w, m->n_attr_di);
+	for (uint32_t k = 0; k < m->n_attr_di; k++)
+		fg_le_put_f64(&w, m->attr_di[k]);
 
 	fg_le_put_u32(&w, fg_crc32c(0, buf, w.pos));
 
@@ -799,6 +970,113 @@ decode_body_v1(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	return check_model(m, FG_ERR_CORRUPT, err);
 }
 
+/*
+ * The fairness part of version 2.  Counts are bounded by their limits and by
+ * the bytes left before anything is allocated from them; the labels of an
+ * attribute are framed in a first pass that allocates nothing.
+ */
+static fg_status
+decode_fairness(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
+{
+	uint32_t	n_attr;
+
+	TRY(get_bool(r, &m->weighted, "weighted", err));
+	m->weight_sum = fg_le_get_f64(r);
+	n_attr = fg_le_get_u32(r);
+	if (n_attr > FG_MAX_ATTRIBUTES)
+		return reject(err, FG_ERR_CORRUPT, "The model has %u sensitive attributes; the limit is %d.",
+					  n_attr, FG_MAX_ATTRIBUTES);
+	if ((uint64_t) n_attr * 5 + 8 > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its sensitive attributes.");
+	if (n_attr > 0)
+		ALLOC_OR_FAIL(m->attrs, (size_t) n_attr * sizeof(fg_model_attr));
+	for (uint32_t k = 0; k < n_attr; k++)
+	{
+		fg_model_attr *a = &m->attrs[k];
+		uint8_t		key_type = fg_le_get_u8(r);
+		uint32_t	n_cats = fg_le_get_u32(r);
+		size_t		pos;
+		uint64_t	bytes = 0;
+
+		m->n_attr = k + 1;		/* what is allocated can be released */
+		a->key_type = (fg_key_type) key_type;
+		if (r->overrun)
+			return reject(err, FG_ERR_CORRUPT, "The model ends inside sensitive attribute %u.", k + 1);
+		if (n_cats < 1 || n_cats > FG_MAX_CATEGORIES)
+			return reject(err, FG_ERR_CORRUPT,
+						  "Sensitive attribute %u has %u categories; it must have 1 to %d.",
+						  k + 1, n_cats, FG_MAX_CATEGORIES);
+		if ((uint64_t) n_cats * 4 > fg_le_left(r))
+			return reject(err, FG_ERR_CORRUPT, "The model ends inside sensitive attribute %u.", k + 1);
+		pos = r->pos;
+		for (uint32_t i = 0; i < n_cats; i++)
+		{
+			uint32_t	n = fg_le_get_u32(r);
+
+			if (r->overrun || n > FG_MODEL_MAX_KEY_LEN || fg_le_take(r, n) == NULL)
+				return reject(err, FG_ERR_CORRUPT,
+							  "Category %u of sensitive attribute %u has a label of invalid length.",
+							  i + 1, k + 1);
+			bytes += n;
+		}
+		ALLOC_OR_FAIL(a->key_offsets, ((size_t) n_cats + 1) * sizeof(uint64_t));
+		if (bytes > 0)
+			ALLOC_OR_FAIL(a->keys, (size_t) bytes);
+		a->n_cats = n_cats;
+		r->pos = pos;
+		bytes = 0;
+		for (uint32_t i = 0; i < n_cats; i++)
+		{
+			uint32_t	n = fg_le_get_u32(r);
+			const uint8_t *key = fg_le_take(r, n);
+
+			a->key_offsets[i] = bytes;
+			if (n > 0 && key != NULL)
+				memcpy(a->keys + bytes, key, n);
+			bytes += n;
+		}
+		a->key_offsets[n_cats] = bytes;
+	}
+
+	m->n_terms = fg_le_get_u32(r);
+	if (r->overrun)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its fairness terms.");
+	if (m->n_terms > FG_MAX_TERMS)
+		return reject(err, FG_ERR_CORRUPT, "The model has %u fairness terms; the limit is %d.",
+					  m->n_terms, FG_MAX_TERMS);
+	if ((uint64_t) m->n_terms * TERM_SIZE + 4 > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its fairness terms.");
+	if (m->n_terms > 0)
+		ALLOC_OR_FAIL(m->terms, (size_t) m->n_terms * sizeof(fg_term_fit));
+	for (uint32_t t = 0; t < m->n_terms; t++)
+	{
+		fg_term_fit *term = &m->terms[t];
+
+		term->attr = fg_le_get_u32(r);
+		term->category = fg_le_get_u32(r);
+		term->outcome = (int8_t) fg_le_get_u8(r);
+		term->weight = fg_le_get_f64(r);
+		term->share = fg_le_get_f64(r);
+		term->cov = fg_le_get_f64(r);
+		term->bound = fg_le_get_f64(r);
+		term->multiplier = fg_le_get_f64(r);
+	}
+	m->n_attr_di = fg_le_get_u32(r);
+	if (r->overrun)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its disparate impacts.");
+	if (m->n_attr_di > FG_MAX_ATTRIBUTES)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has disparate impacts for %u attributes; the limit is %d.",
+					  m->n_attr_di, FG_MAX_ATTRIBUTES);
+	if ((uint64_t) m->n_attr_di * 8 > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its disparate impacts.");
+	if (m->n_attr_di > 0)
+		ALLOC_OR_FAIL(m->attr_di, (size_t) m->n_attr_di * sizeof(double));
+	for (uint32_t k = 0; k < m->n_attr_di; k++)
+		m->attr_di[k] = fg_le_get_f64(r);
+	return FG_OK;
+}
+
 /* The same for a version-2 body, with the checks version 2 adds. */
 static fg_status
 decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
@@ -806,16 +1084,17 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	size_t		options_size = fg_options_block_size();
 	char		why[300];
 
-	if (fg_le_left(r) < options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE)
+	if (fg_le_left(r) < options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE + FAIRNESS_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model body is %zu bytes, shorter than the %zu bytes of the smallest model.",
-					  fg_le_left(r), options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE);
+					  fg_le_left(r),
+					  options_size + COUNTS_SIZE + 8 + STATS_SIZE + SEPARATION_SIZE + FAIRNESS_SIZE);
 	if (fg_options_block_read(r, &m->opt, why, sizeof(why)) != FG_OK)
 		return reject(err, FG_ERR_CORRUPT, "%s", why);
 	m->has_c = !isnan(m->opt.c);
 
-	TRY(decode_fit(env, r, m, STATS_SIZE + SEPARATION_SIZE, err));
-	TRY(decode_statistics(env, r, m, SEPARATION_SIZE, err));
+	TRY(decode_fit(env, r, m, STATS_SIZE + SEPARATION_SIZE + FAIRNESS_SIZE, err));
+	TRY(decode_statistics(env, r, m, SEPARATION_SIZE + FAIRNESS_SIZE, err));
 
 	m->separated_rows = fg_le_get_u64(r);
 	m->n_unidentified = fg_le_get_u32(r);
@@ -823,7 +1102,7 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model lists %u unidentified terms but has only %d.",
 					  m->n_unidentified, m->p + 1);
-	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified)
+	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified + FAIRNESS_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its list of unidentified terms.");
 	if (m->n_unidentified > 0)
@@ -832,6 +1111,7 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 		for (uint32_t k = 0; k < m->n_unidentified; k++)
 			m->unidentified[k] = fg_le_get_u32(r);
 	}
+	TRY(decode_fairness(env, r, m, err));
 	TRY(decode_end(r, err));
 	TRY(check_model(m, FG_ERR_CORRUPT, err));
 	return check_model_v2(m, FG_ERR_CORRUPT, err);

@@ -8,7 +8,8 @@
  * really there before it is used, and the checksum is verified first.
  *
  * The encoder writes version 2 (options as the named entries of the options
- * block of options.h, and the separation report); the decoder reads version
+ * block of options.h, the separation report, the weights and the fairness
+ * terms); the decoder reads version
  * 2 and, unchanged, version 1, the format of fairglmm 1.0.  model_format.c
  * spells out both layouts.
  */
@@ -29,8 +30,22 @@ typedef enum fg_key_type
 {
 	FG_KEY_NONE = 0,			/* model without strata */
 	FG_KEY_INT = 1,				/* integer / bigint strata, keys from fg_key_from_int64 */
-	FG_KEY_TEXT = 2				/* text strata, keys are the raw bytes */
+	FG_KEY_TEXT = 2,			/* text strata, keys are the raw bytes */
+	FG_KEY_BOOL = 3				/* sensitive attributes only: boolean, keys of int64 0 and 1 */
 } fg_key_type;
+
+/*
+ * A sensitive attribute as the model records it: how its values were typed
+ * and its category labels in sorted order (category i of the fit's terms is
+ * label i).  Labels are stored like stratum keys.
+ */
+typedef struct fg_model_attr
+{
+	fg_key_type key_type;		/* FG_KEY_INT, FG_KEY_TEXT or FG_KEY_BOOL */
+	uint32_t	n_cats;			/* 1 .. FG_MAX_CATEGORIES */
+	uint8_t    *keys;			/* label i is keys[key_offsets[i] .. key_offsets[i+1]) */
+	uint64_t   *key_offsets;	/* n_cats + 1 */
+} fg_model_attr;
 
 typedef enum fg_stop_reason
 {
@@ -95,6 +110,23 @@ typedef struct fg_model
 	uint64_t	separated_rows;
 	uint32_t	n_unidentified;
 	uint32_t   *unidentified;	/* n_unidentified entries, or NULL when none */
+
+	/*
+	 * Weights and fairness terms (version 2; zero in version-1 models):
+	 * whether the fit had a weight argument and the sum of the weights it
+	 * used (after rescaling; the rows when unweighted), the sensitive
+	 * attributes with their category labels, every fairness term of the
+	 * fit, and the disparate impact of the training predictions per
+	 * attribute (n_attr_di is 0 or n_attr).
+	 */
+	bool		weighted;
+	double		weight_sum;
+	uint32_t	n_attr;
+	fg_model_attr *attrs;		/* n_attr */
+	uint32_t	n_terms;
+	fg_term_fit *terms;			/* n_terms */
+	uint32_t	n_attr_di;
+	double	   *attr_di;		/* n_attr_di; NaN where undefined */
 } fg_model;
 
 /* Encode into env-allocated *out, *out_len bytes.  Fails only on NOMEM/INVALID. */

@@ -29,7 +29,7 @@ const fg_option_def fg_option_table[] = {
 	{"lambda", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 1.0, 0.0, INFINITY, false, false, FIELD(lambda),
 	"the ridge weight on the random intercepts"},
 	{"c", FG_OPTION_NUMBER, FG_OPTION_UNSET, NAN, 0.0, INFINITY, false, false, FIELD(c),
-	"the bound of the constrained form abs(cov) <= c, used instead of the rho penalty"},
+	"the bound of the constrained form abs(cov) <= c on every fairness term, or per attribute as an object such as {\"2\": 0}; used instead of the rho penalty"},
 	{"tol", FG_OPTION_NUMBER, 0, 1e-10, 0.0, INFINITY, true, false, FIELD(tol),
 	"the tolerance of Newton's method, relative to max(1, objective)"},
 	{"max_iter", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_iter),
@@ -52,6 +52,15 @@ const fg_option_def fg_option_table[] = {
 	"the seed of the boosting probes"},
 	{"exact_trace", FG_OPTION_BOOLEAN, 0, 0, 0, 1, false, false, FIELD(exact_trace),
 	"the switch from probes to the exact hat-matrix trace in boosting (at most 5,000 rows)"},
+	{"fairness", FG_OPTION_ENUM, 0, FG_FAIRNESS_DEMOGRAPHIC_PARITY, FG_FAIRNESS_DEMOGRAPHIC_PARITY,
+		FG_FAIRNESS_EQUALIZED_ODDS, false, false, FIELD(fairness),
+	"the rows each fairness term covers: all (demographic_parity), y = 1 (equal_opportunity), or y = 1 and y = 0 as separate terms (equalized_odds)"},
+	{"weights", FG_OPTION_ENUM, 0, FG_WEIGHTS_MEAN_ONE, FG_WEIGHTS_MEAN_ONE, FG_WEIGHTS_AS_GIVEN,
+		false, false, FIELD(weight_scale),
+	"how the weight argument is taken: rescaled to mean 1 (mean_one) or as frequencies (as_given)"},
+	{"c_attr", FG_OPTION_BOUNDS, FG_OPTION_INTERNAL | FG_OPTION_UNSET, NAN, 0.0, INFINITY, false, false,
+		FIELD(c_attr),
+	"the bounds per sensitive attribute, given as option \"c\" with an object"},
 	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
 	"the names of the features, a text array of length p"},
 };
@@ -66,6 +75,66 @@ fg_option_find(const char *name, size_t len)
 			memcmp(fg_option_table[i].name, name, len) == 0)
 			return &fg_option_table[i];
 	return NULL;
+}
+
+/* ---------- enumerations ---------- */
+
+static const char *const fairness_names[] = {"demographic_parity", "equal_opportunity", "equalized_odds"};
+static const char *const weight_names[] = {"mean_one", "as_given"};
+
+const char *const *
+fg_option_enum_names(const fg_option_def *def, int *count)
+{
+	if (def->type != FG_OPTION_ENUM)
+		return NULL;
+	if (def->offset == offsetof(fg_options, fairness))
+	{
+		*count = (int) (sizeof(fairness_names) / sizeof(fairness_names[0]));
+		return fairness_names;
+	}
+	if (def->offset == offsetof(fg_options, weight_scale))
+	{
+		*count = (int) (sizeof(weight_names) / sizeof(weight_names[0]));
+		return weight_names;
+	}
+	return NULL;
+}
+
+const char *
+fg_option_enum_name(const fg_option_def *def, int64_t value)
+{
+	int			n = 0;
+	const char *const *names = fg_option_enum_names(def, &n);
+
+	if (names == NULL || value < 0 || value >= n)
+		return NULL;
+	return names[value];
+}
+
+int
+fg_option_enum_value(const fg_option_def *def, const char *name, size_t len)
+{
+	int			n = 0;
+	const char *const *names = fg_option_enum_names(def, &n);
+
+	for (int i = 0; names != NULL && i < n; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* "demographic_parity, equal_opportunity or equalized_odds" */
+static void
+enum_list(const fg_option_def *def, char *buf, size_t len)
+{
+	int			n = 0;
+	const char *const *names = fg_option_enum_names(def, &n);
+	size_t		used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; names != NULL && i < n && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", names[i],
+						 i + 2 < n ? ", " : i + 2 == n ? " or " : "");
 }
 
 /* ---------- field access ---------- */
@@ -105,6 +174,13 @@ fg_option_get_integer(const fg_options *opt, const fg_option_def *def)
 
 				memcpy(&b, p, sizeof(b));
 				return b ? 1 : 0;
+			}
+		case FG_OPTION_ENUM:
+			{
+				int			e;
+
+				memcpy(&e, p, sizeof(e));
+				return e;
 			}
 		case FG_OPTION_INTEGER:
 			if (def->size == sizeof(uint64_t))
@@ -148,6 +224,13 @@ fg_option_set_integer(fg_options *opt, const fg_option_def *def, int64_t value)
 				memcpy(p, &b, sizeof(b));
 				break;
 			}
+		case FG_OPTION_ENUM:
+			{
+				int			e = (int) value;
+
+				memcpy(p, &e, sizeof(e));
+				break;
+			}
 		case FG_OPTION_INTEGER:
 			if (def->size == sizeof(uint64_t))
 			{
@@ -175,7 +258,7 @@ fg_options_default(fg_options *opt)
 	{
 		const fg_option_def *def = &fg_option_table[i];
 
-		if (def->size == 0)
+		if (def->size == 0 || def->type == FG_OPTION_BOUNDS)
 			continue;
 		if (def->type == FG_OPTION_NUMBER)
 			fg_option_set_number(opt, def, def->default_value);
@@ -207,7 +290,7 @@ fg_option_key_list(char *buf, size_t len)
 	size_t		used = 0;
 
 	for (int i = 0; i < fg_option_count && n < 64; i++)
-		if (!(fg_option_table[i].flags & FG_OPTION_ARGUMENT))
+		if (!(fg_option_table[i].flags & (FG_OPTION_ARGUMENT | FG_OPTION_INTERNAL)))
 			names[n++] = fg_option_table[i].name;
 	/* insertion sort: a few dozen names */
 	for (int i = 1; i < n; i++)
@@ -245,6 +328,12 @@ fg_option_default_text(const fg_option_def *def, char *buf, size_t len)
 		case FG_OPTION_METHOD:
 			snprintf(buf, len, "%s", fg_method_name((fg_method) def->default_value));
 			break;
+		case FG_OPTION_ENUM:
+			snprintf(buf, len, "%s", fg_option_enum_name(def, (int64_t) def->default_value));
+			break;
+		case FG_OPTION_BOUNDS:
+			snprintf(buf, len, "unset");
+			return false;
 		default:
 			snprintf(buf, len, "x1 .. xp");
 			break;
@@ -283,6 +372,20 @@ fg_option_range_text(const fg_option_def *def, char *buf, size_t len)
 	{
 		case FG_OPTION_NUMBER:
 			range_text(def, buf, len);
+			if (def->offset == offsetof(fg_options, c))
+			{
+				size_t		used = strlen(buf);
+
+				snprintf(buf + used, len - used,
+						 ", or an object of attribute numbers (\"1\" .. \"%d\") to numbers >= 0",
+						 FG_MAX_ATTRIBUTES);
+			}
+			break;
+		case FG_OPTION_BOUNDS:
+			snprintf(buf, len, "%d numbers >= 0 or unset", FG_MAX_ATTRIBUTES);
+			break;
+		case FG_OPTION_ENUM:
+			enum_list(def, buf, len);
 			break;
 		case FG_OPTION_INTEGER:
 			snprintf(buf, len, "an integer in [%.0f, %.0f]", def->min, def->max);
@@ -343,6 +446,20 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 			snprintf(message, sizeof(message), "option \"%s\" must be a boolean", def->name);
 			return fg_fail(err, FG_ERR_INVALID, message, hint, "The value given is %g.", value);
 
+		case FG_OPTION_ENUM:
+			if (value == floor(value) && value >= def->min && value <= def->max)
+				return FG_OK;
+			enum_list(def, methods, sizeof(methods));
+			snprintf(message, sizeof(message), "unknown code %g of option \"%s\"", value, def->name);
+			return fg_fail(err, FG_ERR_INVALID, message, hint, "Valid values are: %s.", methods);
+
+		case FG_OPTION_BOUNDS:
+			/* one entry; NaN means the attribute has no bound of its own */
+			if (isnan(value) || (isfinite(value) && value >= 0.0))
+				return FG_OK;
+			return fg_fail(err, FG_ERR_INVALID, "option \"c\" must give finite numbers >= 0",
+						   "", "A bound is %g.", value);
+
 		case FG_OPTION_METHOD:
 			if (value == floor(value) && value >= def->min && value <= def->max)
 				return FG_OK;
@@ -361,25 +478,49 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 /* ---------- checks ---------- */
 
 fg_status
+fg_option_check_stored(const fg_options *opt, const fg_option_def *def, fg_error *err)
+{
+	if (def->size == 0)
+		return FG_OK;
+	if (def->type == FG_OPTION_BOUNDS)
+	{
+		double		v[FG_MAX_ATTRIBUTES];
+
+		memcpy(v, (const char *) opt + def->offset, sizeof(v));
+		for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		{
+			fg_status	st = fg_option_check_value(def, v[k], err);
+
+			if (st != FG_OK)
+				return st;
+		}
+		return FG_OK;
+	}
+	return fg_option_check_value(def, def->type == FG_OPTION_NUMBER
+								 ? fg_option_get_number(opt, def)
+								 : (double) fg_option_get_integer(opt, def), err);
+}
+
+fg_status
 fg_options_check(const fg_options *opt, fg_error *err)
 {
 	bool		strata,
-				constrained = !isnan(opt->c);
+				constrained = fg_options_constrained(opt);
 
 	/* every value in its range, in table order */
 	for (int i = 0; i < fg_option_count; i++)
 	{
-		const fg_option_def *def = &fg_option_table[i];
-		double		v;
-		fg_status	st;
+		fg_status	st = fg_option_check_stored(opt, &fg_option_table[i], err);
 
-		if (def->size == 0)
-			continue;
-		v = def->type == FG_OPTION_NUMBER ? fg_option_get_number(opt, def)
-			: (double) fg_option_get_integer(opt, def);
-		if ((st = fg_option_check_value(def, v, err)) != FG_OK)
+		if (st != FG_OK)
 			return st;
 	}
+	if (!isnan(opt->c))
+		for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+			if (!isnan(opt->c_attr[k]))
+				return fg_fail(err, FG_ERR_INVALID,
+							   "option \"c\" is either one number or an object of bounds", "",
+							   "Both a bound for every term and a bound for attribute %d are set.", k + 1);
 
 	/* the combinations */
 	strata = fg_method_uses_strata(opt->method);
@@ -411,7 +552,18 @@ fg_options_first_difference(const fg_options *a, const fg_options *b)
 
 		if (def->size == 0)
 			continue;
-		if (def->type == FG_OPTION_NUMBER)
+		if (def->type == FG_OPTION_BOUNDS)
+		{
+			for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+			{
+				double		x = a->c_attr[k];
+				double		y = b->c_attr[k];
+
+				if (!(x == y || (isnan(x) && isnan(y))))
+					return def;
+			}
+		}
+		else if (def->type == FG_OPTION_NUMBER)
 		{
 			double		x = fg_option_get_number(a, def);
 			double		y = fg_option_get_number(b, def);
@@ -430,6 +582,8 @@ fg_options_first_difference(const fg_options *a, const fg_options *b)
 static size_t
 value_size(fg_option_type type)
 {
+	if (type == FG_OPTION_BOUNDS)
+		return 8 * FG_MAX_ATTRIBUTES;
 	return type == FG_OPTION_NUMBER || type == FG_OPTION_INTEGER ? 8 : 1;
 }
 
@@ -472,7 +626,10 @@ fg_options_block_write(const fg_options *opt, fg_le_writer *w)
 		fg_le_put_u8(w, (uint8_t) name_len);
 		fg_le_put_bytes(w, def->name, name_len);
 		fg_le_put_u8(w, (uint8_t) def->type);
-		if (def->type == FG_OPTION_NUMBER)
+		if (def->type == FG_OPTION_BOUNDS)
+			for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+				fg_le_put_f64(w, opt->c_attr[k]);
+		else if (def->type == FG_OPTION_NUMBER)
 			fg_le_put_f64(w, fg_option_get_number(opt, def));
 		else
 			fg_le_put(w, (uint64_t) fg_option_get_integer(opt, def), (int) value_size(def->type));
@@ -534,6 +691,18 @@ fg_options_block_read(fg_le_reader *in, fg_options *opt, char *why, size_t why_l
 			snprintf(why, why_len, "Option \"%s\" is stored with type code %u, not %d.",
 					 def->name, type, (int) def->type);
 			return FG_ERR_CORRUPT;
+		}
+		if (def->type == FG_OPTION_BOUNDS)
+		{
+			for (int j = 0; j < FG_MAX_ATTRIBUTES; j++)
+				opt->c_attr[j] = fg_le_get_f64(&r);
+			if (fg_option_check_stored(opt, def, &err) != FG_OK)
+			{
+				snprintf(why, why_len, "The stored value of option \"%s\" is invalid: %s.",
+						 def->name, err.message);
+				return FG_ERR_CORRUPT;
+			}
+			continue;
 		}
 		raw = fg_le_get(&r, (int) vsize);
 		if (def->type == FG_OPTION_NUMBER)

@@ -26,13 +26,17 @@ typedef enum fg_option_type
 	FG_OPTION_INTEGER = 2,		/* whole number in [min, max]; an int or uint64_t field */
 	FG_OPTION_BOOLEAN = 3,		/* bool */
 	FG_OPTION_METHOD = 4,		/* fg_method, given by name */
-	FG_OPTION_NAMES = 5			/* feature_names: a text array, not in fg_options */
+	FG_OPTION_NAMES = 5,		/* feature_names: a text array, not in fg_options */
+	FG_OPTION_ENUM = 6,			/* one of a few names, stored as its index in an int field */
+	FG_OPTION_BOUNDS = 7		/* c_attr: FG_MAX_ATTRIBUTES doubles, NaN = not given */
 } fg_option_type;
 
 /* given as an argument of fairglmm_fit (rho, lambda), not as an option key */
 #define FG_OPTION_ARGUMENT	0x1
 /* a number whose default NaN means "not given" (c); only given values are checked */
 #define FG_OPTION_UNSET		0x2
+/* stored, but not an options key of its own (c_attr is set through "c") */
+#define FG_OPTION_INTERNAL	0x4
 
 typedef struct fg_option_def
 {
@@ -55,7 +59,26 @@ extern const int fg_option_count;
 /* The row of an option, or NULL.  name need not be NUL-terminated. */
 const fg_option_def *fg_option_find(const char *name, size_t len);
 
-/* Field access.  Integers, booleans and method codes go through _integer. */
+/*
+ * The names of an FG_OPTION_ENUM option, indexed by value, and their count;
+ * NULL for other options.
+ */
+const char *const *fg_option_enum_names(const fg_option_def *def, int *count);
+
+/* The name of value for an FG_OPTION_ENUM option, or NULL. */
+const char *fg_option_enum_name(const fg_option_def *def, int64_t value);
+
+/* The value of name (len bytes) for an FG_OPTION_ENUM option, or -1. */
+int			fg_option_enum_value(const fg_option_def *def, const char *name, size_t len);
+
+/*
+ * Is the stored value of def in opt allowed (every entry of an
+ * FG_OPTION_BOUNDS option)?  As fg_option_check_value.
+ */
+fg_status	fg_option_check_stored(const fg_options *opt, const fg_option_def *def,
+								   fg_error *err);
+
+/* Field access.  Integers, booleans, method codes and enums go through _integer. */
 double		fg_option_get_number(const fg_options *opt, const fg_option_def *def);
 int64_t		fg_option_get_integer(const fg_options *opt, const fg_option_def *def);
 void		fg_option_set_number(fg_options *opt, const fg_option_def *def, double value);
@@ -96,7 +119,8 @@ void		fg_method_list(char *buf, size_t len);
  *   name length u8 | name bytes | type u8 (fg_option_type) | value
  *
  * where the value is a little-endian f64 for a number, an i64 for an
- * integer, and one byte for a boolean (0/1) or a method code.  The names
+ * integer, one byte for a boolean (0/1), a method code or an enum index,
+ * and FG_MAX_ATTRIBUTES f64 for the per-attribute bounds (NaN: not given).  The names
  * make the block self-describing; the decoder nevertheless takes only the
  * exact sequence this build writes, so a decoded block encodes back to the
  * same bytes.

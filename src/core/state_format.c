@@ -4,15 +4,18 @@
  *
  *   header    magic u32 | version u16 (2) | byte order mark u16 | flags u32 |
  *             total length u64
- *   settings  y_kind u8 | s_kind u8 | strata_kind u8 | uses_strata u8 |
- *             has_options u8 | the options block of options.h (every option of
+ *   settings  y_kind u8 | s_kind u8 | s_array u8 | strata_kind u8 | uses_strata u8 |
+ *             has_options u8 | weighted u8 | the options block of options.h (every option of
  *             the table, method included; c NaN when unused) |
  *             n_feature_names i32 (-1: none) | names (u32 length, bytes) |
  *             options length u32 | options bytes
  *   counts    p i32 (-1: unknown) | n_rows u64 | n_skipped u64 | n_strata u32 |
- *             key bytes u64 | n_strata key lengths u32 | key bytes
- *   rows      n_rows x p features f64 (row-major) | n_rows y u8 | n_rows s u8 |
- *             n_rows stratum u32 (only with strata)
+ *             key bytes u64 | n_strata key lengths u32 | key bytes |
+ *             n_attr u32 | n_attr x (n_cats u32 | key bytes u64 |
+ *             n_cats label lengths u32 | label bytes)
+ *   rows      n_rows x p features f64 (row-major) | n_rows y u8 |
+ *             n_rows s u8 (n_attr = 0) or n_rows x n_attr codes u32 |
+ *             n_rows stratum u32 (only with strata) | n_rows weight f64 (weighted)
  *   trailer   CRC-32C u32 of all bytes before it
  */
 #include "state_format.h"
@@ -26,9 +29,11 @@
 #define HEADER_SIZE		20
 #define TRAILER_SIZE	4
 #define BYTE_ORDER_MARK	0xFEFF
-/* the five bytes before the options block, n_feature_names, options length */
-#define SETTINGS_FIXED	(5 + 4 + 4)
-#define COUNTS_FIXED	(4 + 8 + 8 + 4 + 8)
+/* the seven bytes before the options block, n_feature_names, options length */
+#define SETTINGS_FIXED	(7 + 4 + 4)
+#define COUNTS_FIXED	(4 + 8 + 8 + 4 + 8 + 4)
+/* n_cats, key bytes of one coded attribute */
+#define ATTR_FIXED		(4 + 8)
 #define INT_KEY_LEN		8
 
 #define CORRUPT_MESSAGE	"invalid fairglmm training state"
@@ -59,13 +64,17 @@ settings_size(const fg_state_config *config)
 size_t
 fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 {
-	size_t		per_row = 2 + (train->uses_strata ? 4 : 0);
+	size_t		per_row = 1 + (train->n_attr > 0 ? 4 * (size_t) train->n_attr : 1) +
+		(train->uses_strata ? 4 : 0) + (train->weighted ? 8 : 0);
 	size_t		p = train->p > 0 ? (size_t) train->p : 0;
 	size_t		keys = 0;
 	size_t		total;
 
 	if (train->uses_strata)
 		keys = mul_add(train->dict.count, 4, (size_t) train->dict.bytes_len);
+	for (uint32_t k = 0; k < train->n_attr; k++)
+		keys = mul_add(train->attrs[k].count, 4,
+					   mul_add(1, keys, (size_t) train->attrs[k].bytes_len + ATTR_FIXED));
 	per_row = mul_add(p, 8, per_row);
 	total = mul_add((size_t) train->n_rows, per_row, keys);
 	total = mul_add(1, total, HEADER_SIZE + TRAILER_SIZE + COUNTS_FIXED);
@@ -92,6 +101,9 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	if (config->has_c != !isnan(config->opt.c))
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The constraint flag does not match the bound c.");
+	if (config->weighted != train->weighted || train->finished)
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "The rows do not match the settings, or have been handed to the solver.");
 
 	fg_le_writer_init(&w, buf, len);
 	fg_le_put_u32(&w, FG_STATE_MAGIC);
@@ -102,9 +114,11 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 
 	fg_le_put_u8(&w, config->y_kind);
 	fg_le_put_u8(&w, config->s_kind);
+	fg_le_put_u8(&w, config->s_array);
 	fg_le_put_u8(&w, config->strata_kind);
 	fg_le_put_u8(&w, train->uses_strata);
 	fg_le_put_u8(&w, config->has_options);
+	fg_le_put_u8(&w, config->weighted);
 	fg_options_block_write(&config->opt, &w);
 	fg_le_put_i32(&w, config->n_feature_names);
 	for (int j = 0; j < config->n_feature_names; j++)
@@ -133,6 +147,17 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		fg_le_put_u32(&w, 0);
 		fg_le_put_u64(&w, 0);
 	}
+	fg_le_put_u32(&w, train->n_attr);
+	for (uint32_t k = 0; k < train->n_attr; k++)
+	{
+		const fg_strata_dict *d = &train->attrs[k];
+
+		fg_le_put_u32(&w, d->count);
+		fg_le_put_u64(&w, d->bytes_len);
+		for (uint32_t i = 0; i < d->count; i++)
+			fg_le_put_u32(&w, (uint32_t) (d->offsets[i + 1] - d->offsets[i]));
+		fg_le_put_bytes(&w, d->bytes, (size_t) d->bytes_len);
+	}
 
 	/* features chunk by chunk */
 	for (uint64_t r = 0; p > 0 && r < train->n_rows; r += R)
@@ -142,7 +167,13 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		fg_le_put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
 	}
 	fg_le_put_bytes(&w, train->y, (size_t) train->n_rows);
-	fg_le_put_bytes(&w, train->s, (size_t) train->n_rows);
+	if (train->n_attr == 0)
+		fg_le_put_bytes(&w, train->s, (size_t) train->n_rows);
+	else if (fg_host_is_little_endian())
+		fg_le_put_bytes(&w, train->codes, (size_t) train->n_rows * 4 * train->n_attr);
+	else
+		for (uint64_t i = 0; i < train->n_rows * train->n_attr; i++)
+			fg_le_put_u32(&w, train->codes[i]);
 	if (train->uses_strata)
 	{
 		if (fg_host_is_little_endian())
@@ -151,6 +182,8 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 			for (uint64_t l = 0; l < train->n_rows; l++)
 				fg_le_put_u32(&w, train->stratum[l]);
 	}
+	if (train->weighted)
+		fg_le_put_f64_array(&w, train->w, (size_t) train->n_rows);
 	fg_le_put_u32(&w, fg_crc32c(0, buf, len - TRAILER_SIZE));
 
 	/* fg_state_encoded_size and the fields written must agree */
@@ -185,6 +218,8 @@ fg_state_view_release(const fg_env *env, fg_state_view *view)
 		fg_release(env, view->config.feature_names);
 	}
 	fg_release(env, view->key_offsets);
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		fg_release(env, view->attr_offsets[k]);
 	memset(view, 0, sizeof(*view));
 }
 
@@ -193,16 +228,20 @@ decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *
 {
 	fg_state_config *c = &v->config;
 	uint8_t		uses_strata,
-				has_options;
+				has_options,
+				s_array,
+				weighted;
 	int32_t		n_names;
 	fg_error	opt_err;
 	char		why[300];
 
 	c->y_kind = (fg_arg_kind) fg_le_get_u8(r);
 	c->s_kind = (fg_arg_kind) fg_le_get_u8(r);
+	s_array = fg_le_get_u8(r);
 	c->strata_kind = (fg_strata_kind) fg_le_get_u8(r);
 	uses_strata = fg_le_get_u8(r);
 	has_options = fg_le_get_u8(r);
+	weighted = fg_le_get_u8(r);
 	if (r->overrun)
 		return truncated(err);
 	if (fg_options_block_read(r, &c->opt, why, sizeof(why)) != FG_OK)
@@ -211,16 +250,19 @@ decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *
 	if (r->overrun)
 		return truncated(err);
 
-	if (uses_strata > 1 || has_options > 1)
+	if (uses_strata > 1 || has_options > 1 || s_array > 1 || weighted > 1)
 		return corrupt(err, "A flag of the settings is neither 0 nor 1.");
+	c->s_array = s_array;
+	c->weighted = weighted;
 	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT ||
-		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_INT ||
+		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_TEXT ||
 		c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
 		return corrupt(err, "An argument type code is unknown.");
 	if ((bool) uses_strata != fg_method_uses_strata(c->opt.method))
 		return corrupt(err, "The strata flag does not match the method.");
 	c->has_c = !isnan(c->opt.c);
 	c->has_options = has_options;
+
 	if (fg_options_check(&c->opt, &opt_err) != FG_OK)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
 					   "The settings are invalid: %s.", opt_err.message);
@@ -331,6 +373,79 @@ decode_strata(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *er
 }
 
 /*
+ * The coded attributes' dictionaries: counts against the bytes present,
+ * label lengths by kind, no label twice.  How many attributes there may be
+ * follows from the sensitive argument's type.
+ */
+static fg_status
+decode_attrs(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *err)
+{
+	const fg_state_config *c = &v->config;
+	uint32_t	max_attr = c->s_array ? FG_MAX_ATTRIBUTES : c->s_kind == FG_ARG_BOOL ? 0 : 1;
+
+	v->n_attr = fg_le_get_u32(r);
+	if (r->overrun)
+		return truncated(err);
+	if (v->n_attr > max_attr)
+		return corrupt(err, "The number of sensitive attributes is out of range.");
+	if (v->n_attr == 0 && v->n_rows > 0 && (c->s_array || c->s_kind == FG_ARG_TEXT))
+		return corrupt(err, "Rows of a coded sensitive attribute have no codes.");
+	for (uint32_t k = 0; k < v->n_attr; k++)
+	{
+		uint32_t	n = fg_le_get_u32(r);
+		uint64_t	key_bytes = fg_le_get_u64(r);
+		const uint8_t *lens;
+		fg_strata_dict seen;
+		fg_status	st = FG_OK;
+
+		if (r->overrun)
+			return truncated(err);
+		if (n > FG_MAX_CATEGORIES || n > v->n_rows)
+			return corrupt(err, "The number of categories of a sensitive attribute is out of range.");
+		if ((uint64_t) n * 4 > fg_le_left(r) || key_bytes > fg_le_left(r) - (uint64_t) n * 4)
+			return corrupt(err, "The category labels extend past the end of the state.");
+		lens = fg_le_take(r, (size_t) n * 4);
+		v->attr_keys[k] = fg_le_take(r, (size_t) key_bytes);
+		v->n_cats[k] = n;
+		v->attr_offsets[k] = fg_alloc(env, sizeof(uint64_t) * ((size_t) n + 1));
+		if (v->attr_offsets[k] == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t i = 0; i < n; i++)
+		{
+			uint32_t	len = (uint32_t) fg_le_load(lens + 4 * (size_t) i, 4);
+
+			if (c->s_kind == FG_ARG_TEXT ? len > FG_MODEL_MAX_KEY_LEN : len != INT_KEY_LEN)
+				return corrupt(err, "A category label has an invalid length.");
+			if (len > key_bytes - v->attr_offsets[k][i])
+				return corrupt(err, "The category label lengths exceed the label bytes.");
+			v->attr_offsets[k][i + 1] = v->attr_offsets[k][i] + len;
+		}
+		if (v->attr_offsets[k][n] != key_bytes)
+			return corrupt(err, "The category label lengths do not add up to the label bytes.");
+		if ((st = fg_dict_init(&seen, env, err)) != FG_OK)
+		{
+			fg_dict_free(&seen);
+			return st;
+		}
+		for (uint32_t i = 0; i < n && st == FG_OK; i++)
+		{
+			int64_t		idx = fg_dict_intern(&seen, v->attr_keys[k] + v->attr_offsets[k][i],
+											 (size_t) (v->attr_offsets[k][i + 1] - v->attr_offsets[k][i]),
+											 err);
+
+			if (idx < 0)
+				st = err->status;
+			else if ((uint64_t) idx != i)
+				st = corrupt(err, "A category label appears twice.");
+		}
+		fg_dict_free(&seen);
+		if (st != FG_OK)
+			return st;
+	}
+	return FG_OK;
+}
+
+/*
  * Every label and sensitive value 0 or 1, every stratum index in range,
  * every feature finite.  These loops run over hundreds of megabytes in the
  * leader of a parallel fit, so they are written to be cheap: OR-reductions,
@@ -346,11 +461,28 @@ rows_valid(const fg_state_view *v, fg_error *err)
 	uint64_t	nonfinite = 0;
 
 	for (size_t l = 0; l < n; l++)
-		bits |= v->y[l] | v->s[l];
+		bits |= v->y[l] | (v->s != NULL ? v->s[l] : 0);
 	if (bits > 1)
 	{
 		corrupt(err, "A label or sensitive value is neither 0 nor 1.");
 		return false;
+	}
+	for (size_t l = 0; l < n && v->n_attr > 0; l++)
+		for (uint32_t k = 0; k < v->n_attr; k++)
+			if (fg_le_load(v->codes + 4 * (l * v->n_attr + k), 4) >= v->n_cats[k])
+			{
+				corrupt(err, "A row refers to a category that does not exist.");
+				return false;
+			}
+	for (size_t l = 0; v->w != NULL && l < n; l++)
+	{
+		double		w = fg_le_load_f64(v->w + 8 * l);
+
+		if (!(isfinite(w) && w > 0.0))
+		{
+			corrupt(err, "A weight is not a finite positive number.");
+			return false;
+		}
 	}
 	if (v->stratum != NULL)
 	{
@@ -452,20 +584,39 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		goto fail;
 	}
 	out->p = p;
-	if ((st = decode_strata(env, &r, out, err)) != FG_OK)
+	if ((st = decode_strata(env, &r, out, err)) != FG_OK ||
+		(st = decode_attrs(env, &r, out, err)) != FG_OK)
 		goto fail;
 
 	/* the rows must fill the rest exactly */
-	per_row = (size_t) (p > 0 ? p : 0) * 8 + 2 + (out->uses_strata ? 4 : 0);
+	per_row = (size_t) (p > 0 ? p : 0) * 8 + 1 + (out->n_attr > 0 ? 4 * (size_t) out->n_attr : 1) +
+		(out->uses_strata ? 4 : 0) + (out->config.weighted ? 8 : 0);
 	if (out->n_rows > fg_le_left(&r) / per_row || out->n_rows * per_row != fg_le_left(&r))
 	{
 		st = corrupt(err, "The row data do not match the row count.");
 		goto fail;
 	}
-	out->x = fg_le_take(&r, fg_le_left(&r));
-	out->y = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
-	out->s = out->y + out->n_rows;
-	out->stratum = out->uses_strata ? out->s + out->n_rows : NULL;
+	{
+		const uint8_t *next;
+
+		out->x = fg_le_take(&r, fg_le_left(&r));
+		out->y = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
+		next = out->y + out->n_rows;
+		if (out->n_attr == 0)
+		{
+			out->s = next;
+			next += out->n_rows;
+		}
+		else
+		{
+			out->codes = next;
+			next += (size_t) out->n_rows * 4 * out->n_attr;
+		}
+		out->stratum = out->uses_strata ? next : NULL;
+		if (out->uses_strata)
+			next += (size_t) out->n_rows * 4;
+		out->w = out->config.weighted ? next : NULL;
+	}
 
 	if (!rows_valid(out, err))
 	{
@@ -492,7 +643,8 @@ fg_state_config_check_equal(const fg_state_config *a, const fg_state_config *b, 
 			: (differs->flags & FG_OPTION_ARGUMENT) ? "rho or lambda" : "options";
 	else if (a->has_c != b->has_c)
 		what = "options";
-	else if (a->y_kind != b->y_kind || a->s_kind != b->s_kind || a->strata_kind != b->strata_kind)
+	else if (a->y_kind != b->y_kind || a->s_kind != b->s_kind || a->strata_kind != b->strata_kind ||
+			 a->s_array != b->s_array || a->weighted != b->weighted)
 		what = "argument types";
 	else if (a->has_options != b->has_options || a->options_len != b->options_len ||
 			 (a->options_len > 0 && memcmp(a->options, b->options, a->options_len) != 0))
@@ -526,18 +678,28 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 	if (view->uses_strata && view->n_strata > 0)
 		bytes += fg_dict_growth_bound(&train->dict, view->n_strata,
 									  view->key_offsets[view->n_strata]);
+	/* codes instead of the binary column, and the labels' dictionaries */
+	if (view->n_attr > 0 && train->n_attr == 0)
+		bytes += (size_t) (probe.n_rows + view->n_rows) * 4 * view->n_attr;
+	for (uint32_t k = 0; k < view->n_attr; k++)
+		bytes += fg_dict_growth_bound(&train->attrs[k], view->n_cats[k],
+									  view->attr_offsets[k][view->n_cats[k]]) + 1024;
 	return bytes;
 }
 
 fg_status
 fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 {
+	uint32_t   *attr_remap[FG_MAX_ATTRIBUTES];
 	uint32_t   *remap = NULL;
 	uint64_t	base = train->n_rows;
 	fg_status	st;
 
 	if (train->uses_strata != view->uses_strata)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different methods",
+					   NULL, NULL);
+	if (train->weighted != view->config.weighted)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge weighted and unweighted training states",
 					   NULL, NULL);
 	if (view->p < 0 || view->n_rows == 0)
 	{
@@ -565,10 +727,51 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 			remap[i] = (uint32_t) idx;
 		}
 	}
-	if ((st = fg_train_reserve(train, view->n_rows, err)) != FG_OK)
+	if (view->n_attr > 0 && (st = fg_train_use_codes(train, view->n_attr, err)) != FG_OK)
 	{
 		fg_release(train->env, remap);
 		return st;
+	}
+	memset(attr_remap, 0, sizeof(attr_remap));
+	st = FG_OK;
+	for (uint32_t k = 0; k < view->n_attr; k++)
+	{
+		attr_remap[k] = fg_alloc(train->env, sizeof(uint32_t) * (view->n_cats[k] ? view->n_cats[k] : 1));
+		if (attr_remap[k] == NULL)
+			st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t i = 0; st == FG_OK && i < view->n_cats[k]; i++)
+		{
+			int64_t		idx = fg_train_intern_label(train, k, view->attr_keys[k] + view->attr_offsets[k][i],
+													(size_t) (view->attr_offsets[k][i + 1] - view->attr_offsets[k][i]),
+													err);
+
+			if (idx < 0)
+				st = err->status;
+			else
+				attr_remap[k][i] = (uint32_t) idx;
+		}
+		if (st != FG_OK)
+			break;
+	}
+	if (st == FG_OK)
+		st = fg_train_reserve(train, view->n_rows, err);
+	if (st == FG_OK)
+		st = fg_train_put_sensitive(train, base, view->n_rows, view->n_attr, view->s, NULL,
+									view->codes, attr_remap, err);
+	for (uint32_t k = 0; k < view->n_attr; k++)
+		fg_release(train->env, attr_remap[k]);
+	if (st != FG_OK)
+	{
+		fg_release(train->env, remap);
+		return st;
+	}
+	if (view->w != NULL)
+	{
+		if (fg_host_is_little_endian())
+			memcpy(train->w + base, view->w, (size_t) view->n_rows * 8);
+		else
+			for (uint64_t l = 0; l < view->n_rows; l++)
+				train->w[base + l] = fg_le_load_f64(view->w + 8 * l);
 	}
 
 	if (view->p > 0)
@@ -596,7 +799,6 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 		}
 	}
 	memcpy(train->y + base, view->y, (size_t) view->n_rows);
-	memcpy(train->s + base, view->s, (size_t) view->n_rows);
 	if (view->uses_strata)
 		for (uint64_t l = 0; l < view->n_rows; l++)
 			train->stratum[base + l] = remap[fg_le_load(view->stratum + 4 * l, 4)];

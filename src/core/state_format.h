@@ -24,11 +24,17 @@
 #define FG_STATE_MAGIC		0x54534746u	/* "FGST" read as little-endian u32 */
 #define FG_STATE_VERSION	2
 
-/* How the SQL arguments were typed; part of the settings that must agree. */
+/*
+ * How the SQL arguments were typed; part of the settings that must agree.
+ * y is boolean or integer; sensitive (or each element of an array
+ * sensitive) any of the four.
+ */
 typedef enum fg_arg_kind
 {
 	FG_ARG_BOOL = 1,			/* y or sensitive given as boolean */
-	FG_ARG_INT = 2				/* ... as integer 0/1 */
+	FG_ARG_INT = 2,				/* ... as smallint or integer */
+	FG_ARG_INT8 = 3,			/* sensitive as bigint */
+	FG_ARG_TEXT = 4				/* sensitive as text or varchar */
 } fg_arg_kind;
 
 typedef enum fg_strata_kind
@@ -53,6 +59,8 @@ typedef struct fg_state_config
 	char	  **feature_names;		/* n_feature_names NUL-terminated names */
 	fg_arg_kind y_kind;
 	fg_arg_kind s_kind;
+	bool		s_array;		/* sensitive is an array of attributes of kind s_kind */
+	bool		weighted;		/* the call has a weight argument */
 	fg_strata_kind strata_kind;
 	bool		has_options;
 	const uint8_t *options;		/* options argument bytes, options_len of them */
@@ -92,8 +100,15 @@ typedef struct fg_state_view
 	uint64_t   *key_offsets;	/* n_strata + 1 */
 	const uint8_t *x;			/* n_rows * p little-endian doubles */
 	const uint8_t *y;			/* n_rows bytes, 0 or 1 */
-	const uint8_t *s;			/* n_rows bytes, 0 or 1 */
+	const uint8_t *s;			/* n_rows bytes, 0 or 1 (n_attr == 0), else NULL */
 	const uint8_t *stratum;		/* n_rows little-endian u32 < n_strata, or NULL */
+	/* coded sensitive attributes (n_attr > 0) and weights */
+	uint32_t	n_attr;
+	uint32_t	n_cats[FG_MAX_ATTRIBUTES];
+	const uint8_t *attr_keys[FG_MAX_ATTRIBUTES];	/* as keys, per attribute */
+	uint64_t   *attr_offsets[FG_MAX_ATTRIBUTES];	/* n_cats + 1 each */
+	const uint8_t *codes;		/* n_rows x n_attr little-endian u32 < n_cats */
+	const uint8_t *w;			/* n_rows little-endian f64, finite and > 0; or NULL */
 } fg_state_view;
 
 /* Decode and validate; FG_ERR_CORRUPT with a precise detail on bad bytes. */

@@ -20,6 +20,8 @@
  * itself.  Past the end of the region chunks come from alloc_uninit again.
  */
 #include "train_state.h"
+#include "le_bytes.h"
+#include "model_format.h"
 
 #include <string.h>
 
@@ -46,9 +48,16 @@ shift_for(int p)
 }
 
 static size_t
+column_bytes_for(const fg_train *t, uint32_t n_attr)
+{
+	return 1 + (n_attr > 0 ? sizeof(uint32_t) * n_attr : 1) +
+		(t->uses_strata ? sizeof(uint32_t) : 0) + (t->weighted ? sizeof(double) : 0);
+}
+
+static size_t
 column_bytes(const fg_train *t)
 {
-	return 2 + (t->uses_strata ? sizeof(uint32_t) : 0);
+	return column_bytes_for(t, t->n_attr);
 }
 
 fg_status
@@ -232,6 +241,8 @@ plan_memory(const fg_train *t, const plan *pl)
 	bytes += (size_t) pl->col_cap * column_bytes(t);
 	if (t->uses_strata)
 		bytes += fg_dict_memory(&t->dict);
+	for (uint32_t k = 0; k < t->n_attr; k++)
+		bytes += fg_dict_memory(&t->attrs[k]);
 	return bytes;
 }
 
@@ -284,9 +295,29 @@ fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
 		if (y == NULL)
 			return nomem(err, "labels");
 		t->y = y;
-		if ((y = regrow(t->env, t->s, n, pl.col_cap)) == NULL)
-			return nomem(err, "sensitive attribute");
-		t->s = y;
+		if (t->n_attr == 0)
+		{
+			if ((y = regrow(t->env, t->s, n, pl.col_cap)) == NULL)
+				return nomem(err, "sensitive attribute");
+			t->s = y;
+		}
+		else
+		{
+			uint32_t   *c = regrow(t->env, t->codes, n * sizeof(uint32_t) * t->n_attr,
+								   pl.col_cap * sizeof(uint32_t) * t->n_attr);
+
+			if (c == NULL)
+				return nomem(err, "sensitive attributes");
+			t->codes = c;
+		}
+		if (t->weighted)
+		{
+			double	   *w = regrow(t->env, t->w, n * sizeof(double), pl.col_cap * sizeof(double));
+
+			if (w == NULL)
+				return nomem(err, "weights");
+			t->w = w;
+		}
 		if (t->uses_strata)
 		{
 			uint32_t   *g = regrow(t->env, t->stratum, n * sizeof(uint32_t),
@@ -340,8 +371,126 @@ fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
 }
 
 fg_status
+fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err)
+{
+	if (t->weighted == weighted)
+		return FG_OK;
+	if (t->col_cap > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot add weights to training rows", NULL,
+					   "Weights must be chosen before the first row.");
+	t->weighted = weighted;
+	return FG_OK;
+}
+
+size_t
+fg_train_memory_codes(const fg_train *t, uint32_t n_attr)
+{
+	size_t		now = fg_train_memory(t);
+
+	if (n_attr == t->n_attr)
+		return now;
+	return now + (size_t) t->col_cap * (column_bytes_for(t, n_attr) - column_bytes(t)) +
+		n_attr * 1024;
+}
+
+static fg_status
+lengths_differ(fg_error *err, uint32_t now, uint32_t before)
+{
+	return fg_fail(err, FG_ERR_INVALID, "sensitive arrays have different lengths",
+				   "Every row of one fit needs the same sensitive attributes in the same order.",
+				   "A row has %u sensitive attributes; earlier rows had %u.", now, before);
+}
+
+fg_status
+fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
+{
+	uint32_t   *codes = NULL;
+	int64_t		idx[2] = {-1, -1};
+
+	if (t->n_attr == n_attr)
+		return FG_OK;
+	if (t->n_attr > 0)
+		return lengths_differ(err, n_attr, t->n_attr);
+	if (n_attr < 1 || n_attr > FG_MAX_ATTRIBUTES)
+		return fg_fail(err, FG_ERR_INVALID, "too many sensitive attributes",
+					   NULL, "A row has %u; at most %d are supported.", n_attr, FG_MAX_ATTRIBUTES);
+	if (t->n_rows > 0 && n_attr != 1)
+		return lengths_differ(err, n_attr, 1);
+	for (uint32_t k = 0; k < n_attr; k++)
+	{
+		fg_status	st = fg_dict_init(&t->attrs[k], t->env, err);
+
+		if (st != FG_OK)
+		{
+			for (uint32_t j = 0; j <= k; j++)
+				fg_dict_free(&t->attrs[j]);
+			return st;
+		}
+	}
+	if (t->col_cap > 0)
+	{
+		codes = fg_alloc_uninit(t->env, (size_t) t->col_cap * sizeof(uint32_t) * n_attr);
+		if (codes == NULL)
+		{
+			for (uint32_t k = 0; k < n_attr; k++)
+				fg_dict_free(&t->attrs[k]);
+			return nomem(err, "sensitive attributes");
+		}
+	}
+	t->n_attr = n_attr;
+	/* binary rows so far: their values become the integer labels 0 and 1 */
+	for (uint64_t l = 0; l < t->n_rows; l++)
+	{
+		uint8_t		v = t->s[l];
+
+		if (idx[v] < 0)
+		{
+			uint8_t		key[8];
+
+			fg_key_from_int64(v, key);
+			if ((idx[v] = fg_dict_intern(&t->attrs[0], key, 8, err)) < 0)
+				return err ? err->status : FG_ERR_NOMEM;
+		}
+		codes[l] = (uint32_t) idx[v];
+	}
+	fg_release(t->env, t->s);
+	t->s = NULL;
+	t->codes = codes;
+	return FG_OK;
+}
+
+static fg_status
+too_many_categories(fg_error *err, uint32_t attr)
+{
+	return fg_fail(err, FG_ERR_DATA, "a sensitive attribute has too many categories",
+				   "Group the categories, or pass the attribute as a feature instead.",
+				   "Sensitive attribute %u has more than %d distinct values.",
+				   attr + 1, FG_MAX_CATEGORIES);
+}
+
+int64_t
+fg_train_intern_label(fg_train *t, uint32_t k, const uint8_t *key, size_t len, fg_error *err)
+{
+	int64_t		idx = fg_dict_intern(&t->attrs[k], key, len, err);
+
+	if (idx >= FG_MAX_CATEGORIES)
+	{
+		too_many_categories(err, k);
+		return -1;
+	}
+	return idx;
+}
+
+fg_status
 fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 				 const uint8_t *key, size_t key_len, fg_error *err)
+{
+	return fg_train_add_row_ex(t, x, y, 1.0, s, NULL, key, key_len, err);
+}
+
+fg_status
+fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s,
+					const fg_attr_key *attrs, const uint8_t *key, size_t key_len, fg_error *err)
 {
 	fg_status	st;
 	uint64_t	r = t->n_rows;
@@ -358,25 +507,142 @@ fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 			return err ? err->status : FG_ERR_INVALID;
 		t->stratum[r] = (uint32_t) idx;
 	}
+	if (t->n_attr > 0)
+	{
+		if (attrs == NULL)
+			return fg_fail(err, FG_ERR_INVALID, "a coded sensitive attribute needs labels", NULL, NULL);
+		for (uint32_t k = 0; k < t->n_attr; k++)
+		{
+			int64_t		idx = fg_dict_intern(&t->attrs[k], attrs[k].bytes, attrs[k].len, err);
+
+			if (idx < 0)
+				return err ? err->status : FG_ERR_INVALID;
+			if (idx >= FG_MAX_CATEGORIES)
+				return too_many_categories(err, k);
+			t->codes[r * t->n_attr + k] = (uint32_t) idx;
+		}
+	}
+	else
+		t->s[r] = s;
 	if (t->p > 0)
 		memcpy(fg_train_row(t, r), x, sizeof(double) * t->p);
 	t->y[r] = y;
-	t->s[r] = s;
+	if (t->weighted)
+		t->w[r] = w;
 	t->n_rows = r + 1;
+	return FG_OK;
+}
+
+fg_status
+fg_train_put_sensitive(fg_train *t, uint64_t base, uint64_t n, uint32_t src_n_attr,
+					   const uint8_t *s, const uint32_t *codes, const uint8_t *codes_le,
+					   uint32_t *const *remap, fg_error *err)
+{
+	fg_status	st;
+
+	if (n == 0)
+		return FG_OK;
+	if (src_n_attr == 0 && t->n_attr == 0)
+	{
+		memcpy(t->s + base, s, (size_t) n);
+		return FG_OK;
+	}
+	if (src_n_attr > 0 && (st = fg_train_use_codes(t, src_n_attr, err)) != FG_OK)
+		return st;
+	if (src_n_attr == 0)
+	{
+		/* binary rows into a coded state: labels 0 and 1 of its one attribute */
+		int64_t		idx[2] = {-1, -1};
+
+		if (t->n_attr != 1)
+			return lengths_differ(err, 1, t->n_attr);
+		for (uint64_t l = 0; l < n; l++)
+		{
+			uint8_t		v = s[l] & 1;
+
+			if (idx[v] < 0)
+			{
+				uint8_t		key[8];
+
+				fg_key_from_int64(v, key);
+				if ((idx[v] = fg_dict_intern(&t->attrs[0], key, 8, err)) < 0)
+					return err ? err->status : FG_ERR_NOMEM;
+				if (idx[v] >= FG_MAX_CATEGORIES)
+					return too_many_categories(err, 0);
+			}
+			t->codes[base + l] = (uint32_t) idx[v];
+		}
+		return FG_OK;
+	}
+	for (uint64_t l = 0; l < n; l++)
+		for (uint32_t k = 0; k < src_n_attr; k++)
+		{
+			size_t		i = (size_t) l * src_n_attr + k;
+			uint32_t	c = codes != NULL ? codes[i] : (uint32_t) fg_le_load(codes_le + 4 * i, 4);
+
+			t->codes[(base + l) * src_n_attr + k] = remap[k][c];
+		}
 	return FG_OK;
 }
 
 /* ---------- merging ---------- */
 
+/*
+ * remap[k][i]: dst's index of src attribute k's label i, interned into dst
+ * (which is switched to codes first).  NULL entries when src is binary.
+ */
+static fg_status
+remap_attrs(fg_train *dst, uint32_t n_attr, const fg_strata_dict *src_attrs,
+			uint32_t *remap[FG_MAX_ATTRIBUTES], fg_error *err)
+{
+	fg_status	st;
+
+	memset(remap, 0, sizeof(uint32_t *) * FG_MAX_ATTRIBUTES);
+	if (n_attr == 0)
+		return FG_OK;
+	if ((st = fg_train_use_codes(dst, n_attr, err)) != FG_OK)
+		return st;
+	for (uint32_t k = 0; k < n_attr; k++)
+	{
+		remap[k] = fg_alloc(dst->env, sizeof(uint32_t) * (src_attrs[k].count ? src_attrs[k].count : 1));
+		if (remap[k] == NULL)
+			return nomem(err, "category map");
+		for (uint32_t i = 0; i < src_attrs[k].count; i++)
+		{
+			size_t		len;
+			const uint8_t *key = fg_dict_key(&src_attrs[k], i, &len);
+			int64_t		idx = fg_dict_intern(&dst->attrs[k], key, len, err);
+
+			if (idx < 0)
+				return err ? err->status : FG_ERR_INVALID;
+			if (idx >= FG_MAX_CATEGORIES)
+				return too_many_categories(err, k);
+			remap[k][i] = (uint32_t) idx;
+		}
+	}
+	return FG_OK;
+}
+
+static void
+free_remap(const fg_env *env, uint32_t *remap[FG_MAX_ATTRIBUTES])
+{
+	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
+		fg_release(env, remap[k]);
+}
+
 fg_status
 fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 {
 	uint32_t   *remap = NULL;
+	uint32_t   *attr_remap[FG_MAX_ATTRIBUTES];
 	fg_status	st;
 	uint64_t	base = dst->n_rows;
 
 	if (dst->uses_strata != src->uses_strata)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different methods",
+					   NULL, NULL);
+	if (dst->weighted != src->weighted)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge weighted and unweighted training states",
 					   NULL, NULL);
 	if (src->p < 0 || src->n_rows == 0)
 	{
@@ -385,6 +651,11 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	}
 	if ((st = fg_train_set_p(dst, src->p, err)) != FG_OK)
 		return st;
+	if ((st = remap_attrs(dst, src->n_attr, src->attrs, attr_remap, err)) != FG_OK)
+	{
+		free_remap(dst->env, attr_remap);
+		return st;
+	}
 
 	if (src->uses_strata)
 	{
@@ -400,16 +671,23 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 			if (idx < 0)
 			{
 				fg_release(dst->env, remap);
+				free_remap(dst->env, attr_remap);
 				return err ? err->status : FG_ERR_INVALID;
 			}
 			remap[i] = (uint32_t) idx;
 		}
 	}
-	if ((st = fg_train_reserve(dst, src->n_rows, err)) != FG_OK)
+	if ((st = fg_train_reserve(dst, src->n_rows, err)) != FG_OK ||
+		(st = fg_train_put_sensitive(dst, base, src->n_rows, src->n_attr, src->s, src->codes,
+									 NULL, attr_remap, err)) != FG_OK)
 	{
 		fg_release(dst->env, remap);
+		free_remap(dst->env, attr_remap);
 		return st;
 	}
+	free_remap(dst->env, attr_remap);
+	if (src->weighted)
+		memcpy(dst->w + base, src->w, (size_t) src->n_rows * sizeof(double));
 
 	/* features, one memcpy per stretch that is contiguous on both sides */
 	if (src->p > 0)
@@ -433,7 +711,6 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 		}
 	}
 	memcpy(dst->y + base, src->y, (size_t) src->n_rows);
-	memcpy(dst->s + base, src->s, (size_t) src->n_rows);
 	if (src->uses_strata)
 		for (uint64_t l = 0; l < src->n_rows; l++)
 			dst->stratum[base + l] = remap[src->stratum[l]];
@@ -449,7 +726,7 @@ fg_status
 fg_train_data(fg_train *t, fg_data *data, fg_error *err)
 {
 	memset(data, 0, sizeof(*data));
-	if (t->uses_strata)
+	if (!t->finished && t->uses_strata)
 	{
 		uint32_t   *rank;
 		fg_status	st = fg_dict_sort(&t->dict, &rank, err);
@@ -462,10 +739,54 @@ fg_train_data(fg_train *t, fg_data *data, fg_error *err)
 		data->stratum = t->stratum;
 		data->n_strata = t->dict.count;
 	}
+	if (t->uses_strata)
+	{
+		data->stratum = t->stratum;
+		data->n_strata = t->dict.count;
+	}
+	if (!t->finished)
+	{
+		for (uint32_t k = 0; k < t->n_attr; k++)
+		{
+			uint32_t   *rank;
+			fg_status	st = fg_dict_sort(&t->attrs[k], &rank, err);
+
+			if (st != FG_OK)
+				return st;
+			for (uint64_t l = 0; l < t->n_rows; l++)
+				t->codes[l * t->n_attr + k] = rank[t->codes[l * t->n_attr + k]];
+			fg_release(t->env, rank);
+			t->n_cats[k] = t->attrs[k].count;
+		}
+		if (t->n_attr == 1 && t->n_cats[0] <= 2)
+		{
+			/*
+			 * Two categories are the binary case: s = 1 for the second.  The
+			 * bytes go over the codes in place; byte l lies in code l / 4,
+			 * which has been read by then.
+			 */
+			uint8_t    *s = (uint8_t *) t->codes;
+
+			for (uint64_t l = 0; l < t->n_rows; l++)
+				s[l] = (uint8_t) t->codes[l];
+			t->codes_as_s = true;
+		}
+		t->finished = true;
+	}
 	data->n_rows = (size_t) t->n_rows;
 	data->p = t->p < 0 ? 0 : t->p;
 	data->y = t->y;
-	data->s = t->s;
+	data->w = t->weighted ? t->w : NULL;
+	if (t->n_attr == 0)
+		data->s = t->s;
+	else if (t->codes_as_s)
+		data->s = (const uint8_t *) t->codes;
+	else
+	{
+		data->n_attr = t->n_attr;
+		data->codes = t->codes;
+		data->n_cats = t->n_cats;
+	}
 	if (t->p > 0 && t->n_chunks > 0)
 	{
 		data->x_chunks = (const double *const *) t->chunks;

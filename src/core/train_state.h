@@ -9,8 +9,19 @@
  * aggregate), and a state can be written to and read from bytes (see
  * state_format.h).
  *
- * Memory: a state holds 8p + 2 (+ 4 with strata) bytes a row, plus at most
- * about a fifth on top while it grows, plus the dictionary.
+ * The sensitive attribute is kept in one of two ways.  A single binary
+ * attribute (boolean, or integers that are all 0 or 1) is one byte a row in
+ * s, exactly as fairglmm 1.0 kept it.  Anything else (text, other integers,
+ * arrays of K attributes) is kept as codes: per attribute a dictionary of
+ * category labels (keys as for strata: fg_key_from_int64 for integers and
+ * booleans, raw bytes for text) and per row K indices into them.  An integer
+ * column that shows a value other than 0 or 1 moves from s to codes then.
+ * fg_train_data sorts every dictionary, so the codes do not depend on the
+ * order of the rows.  Weighted fits also keep one double a row.
+ *
+ * Memory: a state holds 8p + 2 (+ 4 with strata, + 8 with weights, + 4K - 1
+ * with K coded attributes) bytes a row, plus at most about a fifth on top
+ * while it grows, plus the dictionaries.
  */
 #ifndef FG_TRAIN_STATE_H
 #define FG_TRAIN_STATE_H
@@ -46,12 +57,30 @@ typedef struct fg_train
 
 	/* per-row columns, capacity col_cap rows */
 	uint8_t    *y;
-	uint8_t    *s;
+	uint8_t    *s;				/* the binary attribute (n_attr == 0), else NULL */
 	uint32_t   *stratum;		/* dictionary index; NULL without strata */
+	double	   *w;				/* weights (weighted only) */
+	uint32_t   *codes;			/* n_attr per row (n_attr > 0), else NULL */
 	uint64_t	col_cap;
 
 	fg_strata_dict dict;
+
+	bool		weighted;		/* set before the first row */
+	uint32_t	n_attr;			/* 0: binary s; else attributes coded */
+	fg_strata_dict attrs[FG_MAX_ATTRIBUTES];	/* the first n_attr in use */
+
+	/* set by fg_train_data */
+	bool		finished;
+	bool		codes_as_s;		/* one attribute of <= 2 categories, handed over as s */
+	uint32_t	n_cats[FG_MAX_ATTRIBUTES];
 } fg_train;
+
+/* One row's label of one attribute. */
+typedef struct fg_attr_key
+{
+	const uint8_t *bytes;
+	size_t		len;
+} fg_attr_key;
 
 /* An empty state.  p may be -1 (set by the first row or merge). */
 fg_status	fg_train_init(fg_train *t, const fg_env *env, bool uses_strata, int p,
@@ -85,10 +114,36 @@ fg_train_free(fg_train *t)
 	fg_release(t->env, t->y);
 	fg_release(t->env, t->s);
 	fg_release(t->env, t->stratum);
+	fg_release(t->env, t->w);
+	fg_release(t->env, t->codes);
 	if (t->uses_strata)
 		fg_dict_free(&t->dict);
+	for (uint32_t k = 0; k < t->n_attr; k++)
+		fg_dict_free(&t->attrs[k]);
 	memset(t, 0, sizeof(*t));
 }
+
+/* Keep a weight per row (before any row is added). */
+fg_status	fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err);
+
+/*
+ * Keep the sensitive attribute as codes of n_attr attributes (1 ..
+ * FG_MAX_ATTRIBUTES).  A state that holds binary rows converts them (its
+ * values become the integer labels 0 and 1), which needs n_attr == 1.  A
+ * state already coded must have the same n_attr.
+ */
+fg_status	fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err);
+
+/*
+ * Index of label key in attribute k's dictionary of a coded state, adding
+ * it when new; -1 with *err filled on failure (FG_ERR_DATA beyond
+ * FG_MAX_CATEGORIES labels).
+ */
+int64_t		fg_train_intern_label(fg_train *t, uint32_t k, const uint8_t *key, size_t len,
+								  fg_error *err);
+
+/* Bytes the state would hold after fg_train_use_codes(t, n_attr). */
+size_t		fg_train_memory_codes(const fg_train *t, uint32_t n_attr);
 
 /* Fix the number of features (once; the first row usually does it). */
 fg_status	fg_train_set_p(fg_train *t, int p, fg_error *err);
@@ -112,6 +167,27 @@ fg_status	fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err);
  */
 fg_status	fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 							 const uint8_t *key, size_t key_len, fg_error *err);
+
+/*
+ * The same with a weight (stored only when the state is weighted) and, for
+ * a coded state, the row's n_attr labels in attrs (s is then ignored).  A
+ * label beyond FG_MAX_CATEGORIES distinct ones of an attribute fails with
+ * FG_ERR_DATA.
+ */
+fg_status	fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s,
+								const fg_attr_key *attrs, const uint8_t *key, size_t key_len,
+								fg_error *err);
+
+/*
+ * Append n rows' sensitive values and weights at row base (room reserved,
+ * n_rows not yet advanced): from binary values s (src_n_attr == 0) or from
+ * codes (n x src_n_attr little-endian u32 at codes_le, or host u32 at
+ * codes) whose attribute k maps through remap[k].  Used by merging.
+ */
+fg_status	fg_train_put_sensitive(fg_train *t, uint64_t base, uint64_t n, uint32_t src_n_attr,
+								   const uint8_t *s, const uint32_t *codes,
+								   const uint8_t *codes_le, uint32_t *const *remap,
+								   fg_error *err);
 
 /* True when one more row fits without growing (no allocation needed). */
 static inline bool
@@ -140,10 +216,14 @@ fg_train_row(const fg_train *t, uint64_t l)
 fg_status	fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err);
 
 /*
- * Sort the dictionary (so stratum numbers do not depend on row order),
- * renumber the rows' strata, and describe the rows in *data for the solver.
- * The view stays valid while t is not changed.  After this the state must
- * not receive more rows.
+ * Sort the dictionaries (so stratum numbers and category codes do not
+ * depend on row order), renumber the rows, and describe the rows in *data
+ * for the solver.  A single coded attribute with at most two categories is
+ * handed over as the binary s (1 for the second category in sorted order),
+ * rewritten in place over its codes.  data->w is the weights as stored (the
+ * caller rescales them).  The view stays valid while t is not changed;
+ * after this the state must not receive more rows.  A second call gives
+ * the same view.
  */
 fg_status	fg_train_data(fg_train *t, fg_data *data, fg_error *err);
 

@@ -39,12 +39,12 @@
 /* byte offsets of a few body fields of version 2, for the near-valid seeds */
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_P			251
-#define OFF_N_STRATA	255
-#define OFF_KEY_TYPE	259
-#define OFF_HAS_NAMES	260
-#define OFF_INTERCEPT	261
-#define OFF_BETA		269
+#define OFF_P			408
+#define OFF_N_STRATA	412
+#define OFF_KEY_TYPE	416
+#define OFF_HAS_NAMES	417
+#define OFF_INTERCEPT	418
+#define OFF_BETA		426
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
 #define V1_OFF_P		82
@@ -238,6 +238,8 @@ static const seed_spec specs[] = {
 };
 
 /* Build the model of a spec with calloc'd arrays (freed by the caller). */
+static void add_attributes(fg_model *m);
+
 static fg_model
 build_model(const seed_spec *sp)
 {
@@ -354,12 +356,94 @@ build_model(const seed_spec *sp)
 	}
 	else
 		m.opt.l2 = sp->p > 1 ? 0.01 : 0.0;
+	add_attributes(&m);
 	return m;
+}
+
+/* attribute k: n labels, integer keys 10, 20, ... or text "a", "b", ... */
+static void
+set_attr(fg_model_attr *a, fg_key_type type, uint32_t n)
+{
+	a->key_type = type;
+	a->n_cats = n;
+	a->key_offsets = calloc(n + 1, sizeof(uint64_t));
+	a->keys = calloc(8 * (size_t) n + 1, 1);
+	for (uint32_t i = 0; i < n; i++)
+	{
+		size_t		len = type == FG_KEY_TEXT ? 1 : 8;
+
+		if (type == FG_KEY_TEXT)
+			a->keys[a->key_offsets[i]] = (uint8_t) ('a' + i);
+		else
+			fg_key_from_int64(type == FG_KEY_BOOL ? (int64_t) i : 10 * (int64_t) i - 5, a->keys + a->key_offsets[i]);
+		a->key_offsets[i + 1] = a->key_offsets[i] + len;
+	}
+}
+
+/*
+ * The fairness part: fair methods get an integer attribute of three
+ * categories and a text one of two, weights and a term per category (the
+ * second attribute bounded); others one boolean attribute and no terms.
+ */
+static void
+add_attributes(fg_model *m)
+{
+	bool		fair = fg_method_is_fair(m->opt.method);
+
+	m->n_attr = fair ? 2 : 1;
+	m->attrs = calloc(m->n_attr, sizeof(fg_model_attr));
+	m->n_attr_di = m->n_attr;
+	m->attr_di = calloc(m->n_attr, sizeof(double));
+	m->weight_sum = (double) m->rows_used;
+	if (!fair)
+	{
+		set_attr(&m->attrs[0], FG_KEY_BOOL, 2);
+		m->attr_di[0] = 0.75;
+		return;
+	}
+	set_attr(&m->attrs[0], FG_KEY_INT, 3);
+	set_attr(&m->attrs[1], FG_KEY_TEXT, 2);
+	m->attr_di[0] = 0.5;
+	m->attr_di[1] = NAN;
+	m->weighted = true;
+	m->weight_sum = 123.5;
+	m->n_terms = 4;
+	m->terms = calloc(4, sizeof(fg_term_fit));
+	for (uint32_t t = 0; t < 4; t++)
+	{
+		m->terms[t].attr = t < 3 ? 0 : 1;
+		m->terms[t].category = t < 3 ? t : 1;
+		m->terms[t].outcome = t == 1 ? 1 : t == 2 ? 0 : -1;
+		m->terms[t].weight = 100.0 + t;
+		m->terms[t].share = 0.25;
+		m->terms[t].cov = 0.01 * t - 0.015;
+		m->terms[t].bound = t < 3 ? INFINITY : 0.0;
+		m->terms[t].multiplier = t < 3 ? 0.0 : 1.5;
+	}
+}
+
+/* Bytes of the fairness part of m's encoding. */
+static size_t
+fairness_size(const fg_model *m)
+{
+	size_t		n = 1 + 8 + 4 + 4 + 4 + (4 + 4 + 1 + 40) * (size_t) m->n_terms + 8 * (size_t) m->n_attr_di;
+
+	for (uint32_t k = 0; k < m->n_attr; k++)
+		n += 1 + 4 + 4 * (size_t) m->attrs[k].n_cats + (size_t) m->attrs[k].key_offsets[m->attrs[k].n_cats];
+	return n;
 }
 
 static void
 free_model(fg_model *m)
 {
+	for (uint32_t k = 0; k < m->n_attr; k++)
+	{
+		free(m->attrs[k].keys);
+		free(m->attrs[k].key_offsets);
+	}
+	free(m->attrs);
+	free(m->terms);
+	free(m->attr_di);
 	if (m->feature_names != NULL)
 		for (int j = 0; j < m->p; j++)
 			free(m->feature_names[j]);
@@ -442,7 +526,8 @@ fuzz_write_seeds(const char *dir)
 		size_t		names,
 					strata,
 					tail,
-					separation;
+					separation,
+					fairness;
 		uint8_t		byte;
 		char		what[64];
 
@@ -450,7 +535,8 @@ fuzz_write_seeds(const char *dir)
 			fuzz_die("seed %s does not encode: %s: %s", sp->name, err.message, err.detail);
 		layout(&m, &names, &strata, &tail);
 		separation = tail + STATS_SIZE + (m.selected ? 4 * (size_t) m.p : 0);
-		if (separation + SEPARATION_SIZE + 4 * (size_t) m.n_unidentified + TRAILER_SIZE != len)
+		fairness = separation + SEPARATION_SIZE + 4 * (size_t) m.n_unidentified;
+		if (fairness + fairness_size(&m) + TRAILER_SIZE != len)
 			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
 
 		/* the valid encoding */
@@ -465,6 +551,21 @@ fuzz_write_seeds(const char *dir)
 		byte = bytes[len / 3] ^ 0x5A;
 		variant(dir, sp->name, "flip", bytes, len, len / 3, &byte, 1, false);
 		variant(dir, sp->name, "flip-sealed", bytes, len, len / 3, &byte, 1, true);
+
+		/* the fairness part: counts beyond their limits, a term out of range */
+		u32_variant(dir, sp->name, "attrs-huge", bytes, len, fairness + 9, UINT32_MAX);
+		u32_variant(dir, sp->name, "attrs-limit", bytes, len, fairness + 9, FG_MAX_ATTRIBUTES + 1);
+		u32_variant(dir, sp->name, "cats-zero", bytes, len, fairness + 14, 0);
+		u32_variant(dir, sp->name, "cats-limit", bytes, len, fairness + 14, FG_MAX_CATEGORIES + 1);
+		if (m.n_terms > 0)
+		{
+			size_t		terms = fairness + fairness_size(&m) - 8 * (size_t) m.n_attr_di - 4 -
+				(4 + 4 + 1 + 40) * (size_t) m.n_terms;
+
+			u32_variant(dir, sp->name, "terms-limit", bytes, len, terms - 4, FG_MAX_TERMS + 1);
+			u32_variant(dir, sp->name, "term-attr", bytes, len, terms, m.n_attr);
+			u32_variant(dir, sp->name, "term-category", bytes, len, terms + 4, 3);
+		}
 
 		/* huge and swapped counts */
 		u32_variant(dir, sp->name, "p-huge", bytes, len, OFF_P, UINT32_MAX);

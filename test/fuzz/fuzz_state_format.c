@@ -53,13 +53,15 @@
 #define OFF_FLAGS		8
 #define OFF_Y_KIND		20
 #define OFF_S_KIND		21
-#define OFF_STRATA_KIND	22
-#define OFF_USES_STRATA	23
-#define OFF_HAS_OPTIONS	24
-#define OFF_OPTIONS		25
-#define OFF_METHOD		35
-#define OFF_N_NAMES		240
-#define OFF_NAMES		244
+#define OFF_S_ARRAY		22
+#define OFF_STRATA_KIND	23
+#define OFF_USES_STRATA	24
+#define OFF_HAS_OPTIONS	25
+#define OFF_WEIGHTED	26
+#define OFF_OPTIONS		27
+#define OFF_METHOD		37
+#define OFF_N_NAMES		399
+#define OFF_NAMES		403
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -111,7 +113,7 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 		v->uses_strata != fg_method_uses_strata(c->opt.method))
 		fuzz_die("accepted method %d with strata flag %d", (int) c->opt.method, v->uses_strata);
 	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT || c->s_kind < FG_ARG_BOOL ||
-		c->s_kind > FG_ARG_INT || c->strata_kind < FG_STRATA_INT4 ||
+		c->s_kind > FG_ARG_TEXT || c->strata_kind < FG_STRATA_INT4 ||
 		c->strata_kind > FG_STRATA_TEXT)
 		fuzz_die("accepted argument kinds %d, %d, %d", (int) c->y_kind, (int) c->s_kind,
 				 (int) c->strata_kind);
@@ -592,7 +594,8 @@ locate(const uint8_t *buf, const fg_state_config *c, const fg_train *t)
 	L.key_bytes = o + 24;
 	L.key_lens = o + 32;
 	L.keys = L.key_lens + 4 * (size_t) get_le(buf + L.n_strata, 4);
-	L.x = L.keys + get_le(buf + L.key_bytes, 8);
+	/* the seeds have no coded attributes: a zero count */
+	L.x = L.keys + get_le(buf + L.key_bytes, 8) + 4;
 	L.y = L.x + 8 * p * n;
 	L.s = L.y + n;
 	L.stratum = L.s + n;

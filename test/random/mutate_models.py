@@ -72,7 +72,10 @@ def layout(model):
         elif kind == 2:                         # integer
             lay['u64'].append(pos)
             pos += 8
-        else:                                   # boolean, method
+        elif kind == 7:                         # bounds per attribute: 16 doubles
+            lay['doubles'] += [pos + 8 * k for k in range(16)]
+            pos += 128
+        else:                                   # boolean, method, enumeration
             lay['bytes'].append(pos)
             pos += 1
     counts = pos
@@ -106,7 +109,34 @@ def layout(model):
     lay['lengths'].append(pos + 8)
     n_unidentified = u32(pos + 8)
     lay['lengths'] += [pos + 12 + 4 * k for k in range(n_unidentified)]
-    if pos + 12 + 4 * n_unidentified + TRAILER != len(model):
+    pos += 12 + 4 * n_unidentified
+    # weights, sensitive attributes (key type, labels), fairness terms, disparate impacts
+    lay['bytes'].append(pos)
+    lay['doubles'].append(pos + 1)
+    lay['lengths'].append(pos + 9)
+    n_attr = u32(pos + 9)
+    pos += 13
+    for _ in range(n_attr):
+        lay['bytes'].append(pos)
+        lay['lengths'].append(pos + 1)
+        n_cats = u32(pos + 1)
+        pos += 5
+        for _ in range(n_cats):
+            lay['lengths'].append(pos)
+            pos += 4 + u32(pos)
+    lay['lengths'].append(pos)
+    n_terms = u32(pos)
+    pos += 4
+    for _ in range(n_terms):
+        lay['lengths'] += [pos, pos + 4]
+        lay['bytes'].append(pos + 8)
+        lay['doubles'] += [pos + 9 + 8 * k for k in range(5)]
+        pos += 49
+    lay['lengths'].append(pos)
+    n_di = u32(pos)
+    lay['doubles'] += [pos + 4 + 8 * k for k in range(n_di)]
+    pos += 4 + 8 * n_di
+    if pos + TRAILER != len(model):
         raise SystemExit('mutate_models.py: the model layout does not match; update layout()')
     return lay
 

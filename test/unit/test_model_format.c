@@ -15,8 +15,9 @@
 /*
  * Byte offsets of a few fields of format version 2, written out here on
  * purpose: if the layout moves, these tests should notice.  The options
- * block (options.h) holds 15 entries, 215 bytes with its count; the method
- * code is the value of its first entry.
+ * block (options.h) holds 18 entries, 372 bytes with its count; the method
+ * code is the value of its first entry.  The model ends with the fairness
+ * part, FAIR_TAIL bytes for a model without attributes or terms.
  */
 #define OFF_VERSION		4
 #define OFF_BOM			6
@@ -24,13 +25,14 @@
 #define OFF_TOTAL		12
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_COUNTS		235
-#define OFF_P			251
-#define OFF_N_STRATA	255
-#define OFF_KEY_TYPE	259
-#define OFF_HAS_NAMES	260
-#define OFF_INTERCEPT	261
-#define OFF_BETA		269
+#define OFF_COUNTS		392
+#define OFF_P			408
+#define OFF_N_STRATA	412
+#define OFF_KEY_TYPE	416
+#define OFF_HAS_NAMES	417
+#define OFF_INTERCEPT	418
+#define OFF_BETA		426
+#define FAIR_TAIL		21
 #define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
@@ -398,14 +400,15 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
-		/* the options block: 15 entries, the first one the method */
+		/* the options block: 18 entries, the first one the method */
 		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
-		CHECK(get_le(buf + OFF_OPTIONS, 2) == 15);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 18);
 		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
 			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
 		CHECK(option_value_offset(buf, "method") == OFF_METHOD);
-		CHECK(option_value_offset(buf, "exact_trace") == OFF_COUNTS - 1);
+		CHECK(option_value_offset(buf, "exact_trace") + 1 + 1 + 8 + 1 == option_value_offset(buf, "fairness"));
+		CHECK(option_value_offset(buf, "c_attr") + 8 * FG_MAX_ATTRIBUTES == OFF_COUNTS);
 		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
 		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
 		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
@@ -414,9 +417,9 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_N_STRATA, 4) == 0);
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
-		/* header, options, counts, intercept, 2 betas, statistics, separation, checksum */
-		CHECK(len == 20 + 215 + 26 + 8 + 16 + 75 + 12 + 4, "length %zu", len);
-		CHECK(get_le(buf + len - 16, 8) == 0 && get_le(buf + len - 8, 4) == 0);
+		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, checksum */
+		CHECK(len == 20 + 372 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + 4, "length %zu", len);
+		CHECK(get_le(buf + len - 16 - FAIR_TAIL, 8) == 0 && get_le(buf + len - 8 - FAIR_TAIL, 4) == 0);
 	}
 	fg_release(&unit_env, buf);
 	fg_model_release(&unit_env, &m);
@@ -938,7 +941,7 @@ test_forged_options(void)
 		expect_corrupt(c, len, (want)); \
 	} while (0)
 
-	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 15");
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 18");
 	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
 	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
 	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
@@ -1014,7 +1017,7 @@ test_options_block(void)
 	/* one byte short: refused inside the last option */
 	fg_le_reader_init(&r, block, size - 1);
 	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
-	CHECK(strstr(why, "option 15") != NULL, "%s", why);
+	CHECK(strstr(why, "option 18") != NULL, "%s", why);
 	free(block);
 }
 
@@ -1040,8 +1043,8 @@ test_separation(void)
 	buf = encode_ok(&m, &len);
 	if (buf == NULL)
 		return;
-	list = len - 4 - 12;
-	CHECK(get_le(buf + len - 4 - 12 - 12, 8) == m.separated_rows);
+	list = len - 4 - FAIR_TAIL - 12;
+	CHECK(get_le(buf + list - 12, 8) == m.separated_rows);
 	CHECK(get_le(buf + list - 4, 4) == 3);
 	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
 	{
@@ -1066,11 +1069,11 @@ test_separation(void)
 	FORGE(list - 4, 5, 4, "5 unidentified terms but has only 4");
 	FORGE(list - 4, UINT32_MAX, 4, "unidentified terms but has only 4");
 	FORGE(list - 4, 4, 4, "ends inside its list of unidentified terms");
-	FORGE(list - 4, 2, 4, "4 unexpected bytes");
+	FORGE(list - 4, 2, 4, "flag weighted has value 3");	/* the third term read as the flag */
 #undef FORGE
 	/* the list cut off, the length field made to agree */
-	memcpy(c, buf, len - 8);
-	memcpy(c + len - 8, buf + len - 4, 4);
+	memcpy(c, buf, list + 8);
+	memcpy(c + list + 8, buf + list + 12, len - list - 12);
 	reseal(c, len - 4);
 	expect_corrupt(c, len - 4, "ends inside its list of unidentified terms");
 	free(c);
@@ -1137,13 +1140,16 @@ test_all_options(void)
 			case FG_OPTION_METHOD:
 				fg_option_set_integer(&m.opt, def, FG_METHOD_GLMM);
 				break;
+			case FG_OPTION_ENUM:
+				fg_option_set_integer(&m.opt, def, (int64_t) def->max);
+				break;
 			default:
 				continue;
 		}
 		changed++;
 		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
 	}
-	CHECK(changed == 15);
+	CHECK(changed == 17);
 	m.has_c = true;
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = 42;
@@ -1158,7 +1164,8 @@ test_all_options(void)
 		const fg_option_def *def = &fg_option_table[i];
 		fg_options	one = dflt;
 
-		if (def->size == 0)
+		/* c_attr aside: it cannot go with c, which is set */
+		if (def->size == 0 || def->type == FG_OPTION_BOUNDS)
 			continue;
 		if (def->type == FG_OPTION_NUMBER)
 			fg_option_set_number(&one, def, fg_option_get_number(&m.opt, def));

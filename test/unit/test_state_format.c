@@ -22,16 +22,19 @@
 #define OFF_FLAGS		8
 #define OFF_TOTAL		12
 #define OFF_Y_KIND		20
-#define OFF_STRATA_KIND	22
-#define OFF_USES_STRATA	23
-#define OFF_HAS_OPTIONS	24
-#define OFF_OPTIONS		25
-#define OFF_METHOD		35
-#define OFF_RHO			41
-#define OFF_C			68
-#define OFF_NU			188
-#define OFF_N_NAMES		240
-#define OFF_NAMES		244
+#define OFF_S_KIND		21
+#define OFF_S_ARRAY		22
+#define OFF_STRATA_KIND	23
+#define OFF_USES_STRATA	24
+#define OFF_HAS_OPTIONS	25
+#define OFF_WEIGHTED	26
+#define OFF_OPTIONS		27
+#define OFF_METHOD		37
+#define OFF_RHO			43
+#define OFF_C			70
+#define OFF_NU			190
+#define OFF_N_NAMES		399
+#define OFF_NAMES		403
 
 static uint64_t rng_state = 4242;
 
@@ -86,7 +89,8 @@ locate(const uint8_t *buf, int p, uint64_t n_rows)
 	n_strata = (uint32_t) get_le(buf + L.n_strata, 4);
 	L.key_lens = o + 32;
 	L.keys = L.key_lens + 4 * (size_t) n_strata;
-	L.x = L.keys + get_le(buf + o + 24, 8);
+	/* then the number of coded attributes (0 in these samples) */
+	L.x = L.keys + get_le(buf + o + 24, 8) + 4;
 	L.y = L.x + 8 * (size_t) p * n_rows;
 	L.s = L.y + n_rows;
 	L.stratum = L.s + n_rows;
@@ -284,6 +288,8 @@ test_every_option_travels(void)
 	c.opt.probes = 7;
 	c.opt.seed = 9;
 	c.opt.exact_trace = true;
+	c.opt.fairness = FG_FAIRNESS_EQUALIZED_ODDS;
+	c.opt.weight_scale = FG_WEIGHTS_AS_GIVEN;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
@@ -413,6 +419,10 @@ test_forgeries(void)
 	forge(buf, len, OFF_OPTIONS + 3, 'n', 1, "not \"method\"");
 	forge(buf, len, OFF_Y_KIND, 0, 1, "argument type");
 	forge(buf, len, OFF_STRATA_KIND, 4, 1, "argument type");
+	forge(buf, len, OFF_S_KIND, 5, 1, "argument type");
+	forge(buf, len, OFF_S_ARRAY, 2, 1, "flag");
+	forge(buf, len, OFF_WEIGHTED, 2, 1, "flag");
+	forge(buf, len, OFF_WEIGHTED, 1, 1, "row data");
 	forge(buf, len, OFF_USES_STRATA, 0, 1, "strata flag");
 	forge(buf, len, OFF_RHO, 0xBFF0000000000000ull, 8, "option \"rho\" is invalid");	/* -1.0 */
 	forge(buf, len, OFF_NU, 0, 8, "option \"nu\" is invalid");
