@@ -114,8 +114,8 @@ for (ds in names(r_design)) {
 
     # 2b. weighted lr against svyglm (nhanes: examination weights, strata and PSUs)
     if (ds == "nhanes") {
-        raw <- read.csv(file.path(datadir, "nhanes.csv"))
-        wd <- merge(design, raw[, c("id", "SDMVPSU", "SDMVSTRA", "WTMEC2YR")], by = "id")
+        nh_raw <- read.csv(file.path(datadir, "nhanes.csv"))
+        wd <- merge(design, nh_raw[, c("id", "SDMVPSU", "SDMVSTRA", "WTMEC2YR")], by = "id")
         sd_design <- svydesign(ids = ~SDMVPSU, strata = ~SDMVSTRA, weights = ~WTMEC2YR,
                                nest = TRUE, data = wd)
         sg <- svyglm(f, design = sd_design, family = quasibinomial(),
