@@ -745,7 +745,7 @@ loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, doubl
 
 			if (d->w != NULL)
 			{
-				/* weighted: each row its own log1p, into lin */
+				/* weighted: each row its own log(1 + u), into lin */
 				double		wl = d->w[l];
 
 				for (int j = 0; j < g; j++)
@@ -753,7 +753,7 @@ loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, doubl
 					double		e = e0 + c0[j] + c1[j] * xr[j] + bg[j];
 
 					lin[j] += wl * (yl * e - (e > 0.0 ? e : 0.0) -
-									log1p(fg_exp_nonpositive(-fabs(e))));
+									fg_log1p_unit(fg_exp_nonpositive(-fabs(e))));
 				}
 				continue;
 			}

@@ -190,12 +190,13 @@ loss_acc_end(const loss_acc *acc)
 
 /*
  * The weighted loss of one row given u = exp(-|e|): weights rule out the
- * product of the factors, so each row takes its own log1p.
+ * product of the factors, so each row takes its own log(1 + u), inline so
+ * that the loop around it vectorizes.
  */
 static inline double
 weighted_row_loss(double e, double u, uint8_t y, double w)
 {
-	return w * (log1p(u) + (e > 0.0 ? e : 0.0) - (y ? e : 0.0));
+	return w * (fg_log1p_unit(u) + (e > 0.0 ? e : 0.0) - (y ? e : 0.0));
 }
 
 /* The loss of the block of rows from r0 whose linear predictors are e0 + t de. */

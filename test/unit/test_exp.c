@@ -2,13 +2,15 @@
  * test_exp.c -- fg_exp_nonpositive, the inline exponential of the Newton
  * passes, against libm: within one unit in the last place over [-708, 0]
  * (random points, powers of two, multiples of ln 2 / 2 where the range
- * reduction switches), exact at 0, and the documented clamp below -708.
+ * reduction switches), exact at 0, and the documented clamp below -708;
+ * fg_log1p_unit against log1p over [0, 1].
  */
 #include "exp_nonpositive.h"
 #include "unit.h"
 
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 
 /* Distance of a from b in units of b's last place. */
 static double
@@ -32,6 +34,30 @@ check_point(double x)
 		worst = e;
 		worst_at = x;
 	}
+}
+
+/* fg_log1p_unit against libm's log1p over [0, 1]: worst error in ulps */
+static double
+log1p_worst(void)
+{
+	uint64_t	state = UINT64_C(2463534242);
+	double		w = 0.0;
+
+	for (long i = 0; i < 2000000; i++)
+	{
+		double		u;
+
+		state ^= state << 13;
+		state ^= state >> 7;
+		state ^= state << 17;
+		u = (double) (state >> 11) * (1.0 / 9007199254740992.0);
+		/* uniform, and small values down to 1e-300 */
+		if (i % 2)
+			u = pow(10.0, -300.0 * u);
+		w = fmax(w, ulps(fg_log1p_unit(u), log1p(u)));
+	}
+	w = fmax(w, ulps(fg_log1p_unit(1.0), log1p(1.0)));
+	return w;
 }
 
 int
@@ -78,5 +104,13 @@ main(void)
 	CHECK(fg_exp_nonpositive(-INFINITY) == fg_exp_nonpositive(-708.0));
 	CHECK(fg_exp_nonpositive(-708.0) >= DBL_MIN);
 	CHECK(isnan(fg_exp_nonpositive(NAN)));
+
+	{
+		double		w = log1p_worst();
+
+		CHECK(w <= 4.0, "fg_log1p_unit: %.3f ulp from log1p", w);
+		printf("fg_log1p_unit: worst %.2f ulp from libm's log1p over [0, 1]\n", w);
+	}
+	CHECK(fg_log1p_unit(0.0) == 0.0);
 	return unit_summary("exp");
 }
