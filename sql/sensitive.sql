@@ -175,4 +175,17 @@ SELECT fairglmm_info(fairglmm_fit(y, x, g, race, 0.8, 1, '{"method": "crlr", "fa
        -> 'options' ->> 'fairness' AS recorded FROM sens;
 SELECT name, type, default_value, valid_values FROM fairglmm_options()
 WHERE name IN ('c', 'fairness', 'weights') ORDER BY name;
+\set VERBOSITY default
+-- settings that would otherwise do nothing are errors
+SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr", "weights": "as_given"}') FROM sens;
+SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "fair_crlr", "c": {}}') FROM sens;
+-- a category without rows in its notion's group gives a term that is
+-- identically zero: a WARNING says so (here category 'other' has no y = 1 row)
+SELECT jsonb_path_query_array(fairglmm_info(fairglmm_fit(y, x, g, race, 0.8, 1,
+           '{"method": "fair_crlr", "fairness": "equal_opportunity"}')) -> 'fairness_terms', '$[*].share') AS shares
+FROM sens WHERE NOT (race = 'other' AND y);
+-- several terms: no single top-level multiplier or covariance (see the terms)
+SELECT fairglmm_info(m) ->> 'multiplier' AS multiplier, fairglmm_info(m) ->> 'train_covariance' AS covariance,
+       jsonb_array_length(fairglmm_info(m) -> 'fairness_terms') AS terms
+FROM (SELECT fairglmm_fit(y, x, g, race, 0, 1, '{"method": "fair_crlr", "c": 0.01}') AS m FROM sens) AS q;
 RESET ALL;

@@ -21,6 +21,7 @@
 #include "utils/memutils.h"
 
 #include "boosting.h"
+#include "fairness.h"
 #include "fit_state.h"
 #include "memory_limit.h"
 #include "model_format.h"
@@ -128,6 +129,12 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 		st->options = options;
 	}
 	fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+	if (!st->weighted && st->settings.opt.weight_scale == FG_WEIGHTS_AS_GIVEN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"weights\" needs the weight argument"),
+				 errdetail("\"weights\": \"as_given\" says how to take row weights, and this call passes none."),
+				 errhint("Pass the weights as the fifth argument: fairglmm_fit(y, x, strata, sensitive, weight, rho, lambda, options).")));
 	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
 	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
 		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
@@ -519,6 +526,7 @@ solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 
 	if (fg_method_is_boosting(st->settings.opt.method))
 		newton += fg_boost_memory(data->n_rows, data->p, (uint32) n, &st->settings.opt);
+	newton += fg_terms_memory(data, &st->settings.opt, st->uses_strata);
 	return newton;
 }
 
@@ -737,6 +745,32 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 				 fit.n_unidentified > 0
 				 ? errhint("The coefficients of the named terms are not identified (fairglmm_info lists them under \"unidentified\"); a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")
 				 : errhint("A small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
+
+	/*
+	 * A term whose group has no row of its category (or only such rows) is
+	 * identically zero: the notion cannot act on that category there.
+	 */
+	{
+		uint32		blind = 0,
+					first = 0;
+
+		for (uint32 t = 0; t < fit.n_terms; t++)
+			if (fit.terms[t].share <= 0.0 || fit.terms[t].share >= 1.0)
+			{
+				if (blind++ == 0)
+					first = t;
+			}
+		if (blind > 0)
+			ereport(WARNING,
+					(errmsg_plural("%u fairness term constrains nothing",
+								   "%u fairness terms constrain nothing", blind, blind),
+					 errdetail("Attribute %u, category %u in sorted order, has %s of the rows with %s, so its covariance is zero whatever the model; fairglmm_info lists every term under \"fairness_terms\" (share 0 or 1).",
+							   fit.terms[first].attr + 1, fit.terms[first].category + 1,
+							   fit.terms[first].share <= 0.0 ? "none" : "all",
+							   fit.terms[first].outcome < 0 ? "any outcome" :
+							   fit.terms[first].outcome == 1 ? "y = 1" : "y = 0"),
+					 errhint("Merge rare categories, or use demographic_parity, whose terms cover every row.")));
+	}
 
 	MemoryContextSwitchTo(old);
 	result = encode_model(st, &data, &fit, &env);

@@ -146,6 +146,7 @@ parse_c_object(const fg_option_def *def, const JsonbValue *v, fgsql_fit_settings
 	JsonbValue	elem;
 	JsonbIteratorToken tok;
 	int			attr = -1;
+	int			given = 0;
 
 	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
 		wrong_type(def, "a number or an object", v);
@@ -189,8 +190,15 @@ parse_c_object(const fg_option_def *def, const JsonbValue *v, fgsql_fit_settings
 						 errdetail("The bound of attribute %d is %g.", attr + 1, d),
 						 errhint("%s", option_hint(def))));
 			settings->opt.c_attr[attr] = d;
+			given++;
 		}
 	}
+	if (given == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"c\" is an empty object"),
+				 errdetail("An object \"c\" must bound at least one attribute."),
+				 errhint("%s", option_hint(def))));
 }
 
 static void

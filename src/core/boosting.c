@@ -246,9 +246,11 @@ fair_prepare_step(boost *bs)
 				k = bs->prob->k;
 	int			T = (int) bs->T;
 
-	bs->fair_ready = true;
 	if (T == 0)
+	{
+		bs->fair_ready = true;
 		return true;
+	}
 	memset(bs->R, 0, sizeof(double) * T * T);
 	for (int t = 0; t < T; t++)
 	{
@@ -275,7 +277,9 @@ fair_prepare_step(boost *bs)
 			for (int t = s; t < T; t++)
 				bs->R[s * T + t] += e * ai[s] * ai[t];
 	}
-	return LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', T, bs->R, T) == 0;
+	/* M >= I: only non-finite sums can make this fail */
+	bs->fair_ready = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', T, bs->R, T) == 0;
+	return bs->fair_ready;
 }
 
 /*
@@ -903,20 +907,6 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	bs.p = data->p;
 	bs.n = prob->n;
 	bs.T = prob->n_terms;
-	bs.pen = fg_alloc(env, sizeof(double) * (bs.T ? bs.T : 1));
-	if (bs.pen == NULL)
-		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-	for (uint32_t t = 0; t < bs.T; t++)
-		bs.pen[t] = 2.0 * prob->kappa[t];
-	/* terms without weight (rho = 0) change nothing: leave them out */
-	{
-		bool		any = false;
-
-		for (uint32_t t = 0; t < bs.T; t++)
-			any |= bs.pen[t] > 0.0;
-		if (!any)
-			bs.T = 0;
-	}
 	log_n = log((double) bs.n);
 
 	if (bs.p < 1)
@@ -938,6 +928,24 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		 bs.poll_mask /= 2)
 		;
 	bs.poll_mask -= 1;
+
+	bs.pen = fg_alloc(env, sizeof(double) * (bs.T ? bs.T : 1));
+	if (bs.pen == NULL)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto done;
+	}
+	for (uint32_t t = 0; t < bs.T; t++)
+		bs.pen[t] = 2.0 * prob->kappa[t];
+	/* terms without weight (rho = 0) change nothing: leave them out */
+	{
+		bool		any = false;
+
+		for (uint32_t t = 0; t < bs.T; t++)
+			any |= bs.pen[t] > 0.0;
+		if (!any)
+			bs.T = 0;
+	}
 
 	/* the canonical order first: its sort keys are gone before the probes take their memory */
 	bs.rank = fg_alloc(env, sizeof(uint32_t) * (bs.N ? bs.N : 1));
@@ -1098,6 +1106,14 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 				}
 			}
 		}
+		if (best < 0 && bs.T > 0 && !bs.fair_ready)
+		{
+			st = fg_fail(err, FG_ERR_NUMERIC, "the fairness terms are not finite",
+						 "Lower rho, or rescale the features.",
+						 "The capacitance matrix of the fairness terms could not be factored at boosting step %d.",
+						 step + 1);
+			goto done;
+		}
 		if (best < 0)
 		{
 			st = fg_fail(err, FG_ERR_NUMERIC, "no covariate could be updated",
@@ -1106,8 +1122,8 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 			goto done;
 		}
 
-		/* take the step of the best covariate */
-		arrow_prepare(&bs, best, true);
+		/* take the step of the best covariate (prepared once already: it succeeds) */
+		(void) arrow_prepare(&bs, best, true);
 		update_probes(&bs, best, opt->nu);
 		delta[0] += bs.best_step[0];
 		delta[1 + best] += opt->nu * bs.best_step[1];

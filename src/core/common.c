@@ -102,29 +102,6 @@ fg_sigmoid(double eta)
 	}
 }
 
-static const char *const fairness_names[] = {
-	[FG_FAIRNESS_DEMOGRAPHIC_PARITY] = "demographic_parity",
-	[FG_FAIRNESS_EQUAL_OPPORTUNITY] = "equal_opportunity",
-	[FG_FAIRNESS_EQUALIZED_ODDS] = "equalized_odds",
-};
-
-const char *
-fg_fairness_name(fg_fairness_notion fairness)
-{
-	if (fairness < FG_FAIRNESS_DEMOGRAPHIC_PARITY || fairness > FG_FAIRNESS_EQUALIZED_ODDS)
-		return NULL;
-	return fairness_names[fairness];
-}
-
-int
-fg_fairness_from_name(const char *name)
-{
-	for (int f = FG_FAIRNESS_DEMOGRAPHIC_PARITY; f <= FG_FAIRNESS_EQUALIZED_ODDS; f++)
-		if (strcmp(name, fairness_names[f]) == 0)
-			return f;
-	return -1;
-}
-
 bool
 fg_options_constrained(const fg_options *opt)
 {

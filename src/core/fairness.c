@@ -50,6 +50,33 @@ group_outcome(const fg_options *opt, int gi)
 	}
 }
 
+size_t
+fg_terms_memory(const fg_data *data, const fg_options *opt, bool with_strata)
+{
+	size_t		k = 1 + (size_t) data->p;
+	size_t		m = k + (with_strata ? data->n_strata : 0);
+	uint32_t	n_attr = data->n_attr == 0 ? 1 : data->n_attr;
+	size_t		T = 0,
+				max_cats = 0;
+
+	if (!fg_method_is_fair(opt->method))
+		return 0;
+	for (uint32_t a = 0; a < n_attr; a++)
+	{
+		size_t		c = categories_of(data, a);
+
+		T += (size_t) terms_per_group((uint32_t) c) * group_count(opt);
+		max_cats = c > max_cats ? c : max_cats;
+	}
+	/*
+	 * A and the building's per-category sums; the Newton fold (k x T twice,
+	 * n x T, T x T); boosting's n x T and 2 x T; the training metrics' rows
+	 */
+	return sizeof(double) * (T * m + max_cats * m + 2 * k * T + m * T + T * T + 4 * T) +
+		(fg_method_is_boosting(opt->method) ? sizeof(double) * (m + 2) * T : 0) +
+		data->n_rows;
+}
+
 void
 fg_terms_free(const fg_env *env, fg_terms *terms)
 {

@@ -9,7 +9,8 @@
  *         = a_t'delta / W_t
  *
  * where W_t is the weight of the rows R_t, share_t the weighted share of
- * category j_t among them, and
+ * category j_t among them (a category with no rows in a group gives a term
+ * that is identically zero: that notion cannot see it there), and
  *
  *   a_t = sum_{l in R_t} w_l (1[s_l = j_t] - share_t) [1, x_l, e_g(l)].
  *
@@ -40,13 +41,20 @@ typedef struct fg_terms
 /*
  * The terms of the data under opt->fairness.  sum is the summary of
  * fg_summarize (its a and means are used where they apply).  Fails with
- * FG_ERR_DATA, naming the attribute, when a term's group has no rows or its
- * category has none or all of them (the term would be identically zero).
+ * FG_ERR_DATA, naming the attribute, when an attribute has fewer than two
+ * categories, and with FG_ERR_INVALID when there are too many terms.
  */
 fg_status	fg_terms_build(const fg_env *env, const fg_data *data, const fg_options *opt,
 						   const fg_summary *sum, bool with_strata, fg_terms *terms,
 						   fg_error *err);
 void		fg_terms_free(const fg_env *env, fg_terms *terms);
+
+/*
+ * Bytes the fairness terms of a fair method will take during the fit: the
+ * vectors, their workspace in the Newton solver and in boosting; 0 when
+ * the method has no terms.  For the memory limit, before fitting.
+ */
+size_t		fg_terms_memory(const fg_data *data, const fg_options *opt, bool with_strata);
 
 /* The attribute's category of row l. */
 static inline uint32_t

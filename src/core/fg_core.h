@@ -104,8 +104,7 @@ typedef enum fg_fairness_notion
 	FG_FAIRNESS_EQUALIZED_ODDS = 2
 } fg_fairness_notion;
 
-const char *fg_fairness_name(fg_fairness_notion fairness);	/* NULL if unknown */
-int			fg_fairness_from_name(const char *name);	/* -1 if unknown */
+const char *fg_fairness_name(fg_fairness_notion fairness);	/* NULL if unknown (options.c) */
 
 /* How row weights are taken (option "weights"). */
 typedef enum fg_weight_scale

@@ -82,6 +82,14 @@ fg_option_find(const char *name, size_t len)
 static const char *const fairness_names[] = {"demographic_parity", "equal_opportunity", "equalized_odds"};
 static const char *const weight_names[] = {"mean_one", "as_given"};
 
+const char *
+fg_fairness_name(fg_fairness_notion fairness)
+{
+	if (fairness < FG_FAIRNESS_DEMOGRAPHIC_PARITY || fairness > FG_FAIRNESS_EQUALIZED_ODDS)
+		return NULL;
+	return fairness_names[fairness];
+}
+
 const char *const *
 fg_option_enum_names(const fg_option_def *def, int *count)
 {
@@ -458,7 +466,7 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 			if (isnan(value) || (isfinite(value) && value >= 0.0))
 				return FG_OK;
 			return fg_fail(err, FG_ERR_INVALID, "option \"c\" must give finite numbers >= 0",
-						   "", "A bound is %g.", value);
+						   NULL, "A bound is %g.", value);
 
 		case FG_OPTION_METHOD:
 			if (value == floor(value) && value >= def->min && value <= def->max)
@@ -519,7 +527,7 @@ fg_options_check(const fg_options *opt, fg_error *err)
 		for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
 			if (!isnan(opt->c_attr[k]))
 				return fg_fail(err, FG_ERR_INVALID,
-							   "option \"c\" is either one number or an object of bounds", "",
+							   "option \"c\" is either one number or an object of bounds", NULL,
 							   "Both a bound for every term and a bound for attribute %d are set.", k + 1);
 
 	/* the combinations */

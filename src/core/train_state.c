@@ -437,7 +437,6 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 			return nomem(err, "sensitive attributes");
 		}
 	}
-	t->n_attr = n_attr;
 	/* binary rows so far: their values become the integer labels 0 and 1 */
 	for (uint64_t l = 0; l < t->n_rows; l++)
 	{
@@ -449,10 +448,17 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 
 			fg_key_from_int64(v, key);
 			if ((idx[v] = fg_dict_intern(&t->attrs[0], key, 8, err)) < 0)
+			{
+				/* leave the state binary, as it was */
+				fg_release(t->env, codes);
+				for (uint32_t k = 0; k < n_attr; k++)
+					fg_dict_free(&t->attrs[k]);
 				return err ? err->status : FG_ERR_NOMEM;
+			}
 		}
 		codes[l] = (uint32_t) idx[v];
 	}
+	t->n_attr = n_attr;
 	fg_release(t->env, t->s);
 	t->s = NULL;
 	t->codes = codes;
