@@ -619,15 +619,6 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, const fg_fit *fit, 
 
 	model.weighted = st->weighted;
 	model.weight_sum = fit->weight_sum;
-	if (!(model.weight_sum > 0.0))
-	{
-		/* the sum of the weights as the solver saw them */
-		double		sum = 0.0;
-
-		for (size_t l = 0; l < data->n_rows; l++)
-			sum += data->w != NULL ? data->w[l] : 1.0;
-		model.weight_sum = sum;
-	}
 	describe_attributes(st, &model);
 	model.n_terms = fit->n_terms;
 	model.terms = fit->terms;

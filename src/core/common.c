@@ -137,6 +137,12 @@ pairwise_sum(const double *w, size_t n)
 }
 
 double
+fg_data_weight(const fg_data *data)
+{
+	return data->w ? pairwise_sum(data->w, data->n_rows) : (double) data->n_rows;
+}
+
+double
 fg_weights_rescale(double *w, size_t n)
 {
 	double		total = pairwise_sum(w, n);

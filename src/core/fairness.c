@@ -107,11 +107,7 @@ fg_terms_build(const fg_env *env, const fg_data *data, const fg_options *opt,
 	terms->m = m;
 	terms->n_attr = n_attr;
 	terms->n_cats = data->n_attr == 0 ? NULL : data->n_cats;
-	if (data->w == NULL)
-		terms->weight_sum = (double) N;
-	else
-		for (size_t l = 0; l < N; l++)
-			terms->weight_sum += data->w[l];
+	terms->weight_sum = fg_data_weight(data);
 
 	for (uint32_t a = 0; a < n_attr; a++)
 	{

@@ -231,6 +231,9 @@ fg_data_run(const fg_data *data, size_t l, size_t max)
  */
 double		fg_weights_rescale(double *w, size_t n);
 
+/* The weight of the rows: sum of w, or the number of rows when unweighted. */
+double		fg_data_weight(const fg_data *data);
+
 /* ---------- fit result ---------- */
 
 /*

@@ -347,13 +347,7 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 
 	fit->p = data->p;
 	fit->n_strata = prob.n;
-	fit->weight_sum = terms.n_terms ? terms.weight_sum : (double) data->n_rows;
-	if (data->w != NULL && terms.n_terms == 0)
-	{
-		fit->weight_sum = 0.0;
-		for (size_t l = 0; l < data->n_rows; l++)
-			fit->weight_sum += data->w[l];
-	}
+	fit->weight_sum = terms.n_terms ? terms.weight_sum : fg_data_weight(data);
 	fit->intercept = delta[0];
 	memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
 	memcpy(fit->b, delta + prob.k, sizeof(double) * prob.n);
