@@ -193,13 +193,10 @@ key_equals(const fg_strata_dict *dict, uint32_t i, const uint8_t *key, size_t le
 	return memcmp(k, key, len) == 0;
 }
 
-static fg_status
-rehash(fg_strata_dict *dict, uint32_t n_slots, fg_error *err)
+/* Hash every key into slots (n_slots of them, zeroed), which replace the old. */
+static void
+fill_slots(fg_strata_dict *dict, uint32_t *slots, uint32_t n_slots)
 {
-	uint32_t   *slots = fg_alloc(dict->env, sizeof(uint32_t) * n_slots);
-
-	if (slots == NULL)
-		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	for (uint32_t i = 0; i < dict->count; i++)
 	{
 		size_t		len;
@@ -213,6 +210,16 @@ rehash(fg_strata_dict *dict, uint32_t n_slots, fg_error *err)
 	fg_release(dict->env, dict->slots);
 	dict->slots = slots;
 	dict->n_slots = n_slots;
+}
+
+static fg_status
+rehash(fg_strata_dict *dict, uint32_t n_slots, fg_error *err)
+{
+	uint32_t   *slots = fg_alloc(dict->env, sizeof(uint32_t) * n_slots);
+
+	if (slots == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	fill_slots(dict, slots, n_slots);
 	return FG_OK;
 }
 
@@ -305,15 +312,20 @@ fg_dict_sort(fg_strata_dict *dict, uint32_t **rank_out, fg_error *err)
 	uint32_t   *rank = fg_alloc(dict->env, sizeof(uint32_t) * (n ? n : 1));
 	uint64_t   *offsets = fg_alloc(dict->env, sizeof(uint64_t) * ((size_t) n + 1));
 	uint8_t    *bytes = fg_alloc(dict->env, dict->bytes_len ? dict->bytes_len : 1);
+	/*
+	 * The new hash slots too, before anything changes: a failure after the
+	 * keys were reordered leaked rank and left slots that index the old order.
+	 */
+	uint32_t   *slots = fg_alloc(dict->env, sizeof(uint32_t) * dict->n_slots);
 	uint64_t	pos = 0;
-	fg_status	st;
 
-	if (!order || !rank || !offsets || !bytes)
+	if (!order || !rank || !offsets || !bytes || !slots)
 	{
 		fg_release(dict->env, order);
 		fg_release(dict->env, rank);
 		fg_release(dict->env, offsets);
 		fg_release(dict->env, bytes);
+		fg_release(dict->env, slots);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -340,8 +352,7 @@ fg_dict_sort(fg_strata_dict *dict, uint32_t **rank_out, fg_error *err)
 	dict->offsets_cap = n;
 	dict->bytes = bytes;
 	dict->bytes_cap = dict->bytes_len ? dict->bytes_len : 1;
-	if ((st = rehash(dict, dict->n_slots, err)) != FG_OK)
-		return st;
+	fill_slots(dict, slots, dict->n_slots);
 	direct_fill(dict);
 	*rank_out = rank;
 	return FG_OK;

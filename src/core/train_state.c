@@ -667,7 +667,11 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	{
 		remap = fg_alloc(dst->env, sizeof(uint32_t) * (src->dict.count ? src->dict.count : 1));
 		if (remap == NULL)
+		{
+			/* the category maps are already allocated (they leaked here before) */
+			free_remap(dst->env, attr_remap);
 			return nomem(err, "strata map");
+		}
 		for (uint32_t i = 0; i < src->dict.count; i++)
 		{
 			size_t		len;

@@ -18,8 +18,10 @@
  *     against the bytes present before anything is sized from them;
  *   - an accepted view is what state_format.h describes: row data inside the
  *     input and filling it exactly, labels and sensitive values 0 or 1,
- *     stratum indices below n_strata, finite features, key offsets that add
- *     up, as many feature names as features;
+ *     codes below their attribute's number of categories, label lengths
+ *     valid for the argument type, weights finite and positive, stratum
+ *     indices below n_strata, finite features, key offsets that add up, as
+ *     many feature names as features;
  *   - an accepted state appends to an empty training state (and a second
  *     time to the result, as the combine of two workers does) without
  *     error, row for row, within fg_state_append_memory's estimate;
@@ -161,13 +163,48 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 			fuzz_die("the stratum keys are not inside the input");
 	}
 
+	/* the coded attributes' dictionaries */
+	if (v->n_attr > (c->s_array ? FG_MAX_ATTRIBUTES : c->s_kind == FG_ARG_BOOL ? 0 : 1))
+		fuzz_die("accepted %u attributes (array %d, kind %d)", v->n_attr, c->s_array,
+				 (int) c->s_kind);
+	if (v->n_attr == 0 && n > 0 && (c->s_array || c->s_kind == FG_ARG_TEXT))
+		fuzz_die("accepted rows of a coded attribute without codes");
+	for (uint32_t k = 0; k < FG_MAX_ATTRIBUTES; k++)
+	{
+		if (k >= v->n_attr)
+		{
+			if (v->attr_offsets[k] != NULL || v->n_cats[k] != 0)
+				fuzz_die("attribute %u of %u has a dictionary", k, v->n_attr);
+			continue;
+		}
+		if (v->n_cats[k] > FG_MAX_CATEGORIES || v->n_cats[k] > n)
+			fuzz_die("accepted %u categories for %zu rows", v->n_cats[k], n);
+		if (v->attr_offsets[k] == NULL || v->attr_offsets[k][0] != 0)
+			fuzz_die("the label offsets of attribute %u do not start at 0", k);
+		for (uint32_t i = 0; i < v->n_cats[k]; i++)
+		{
+			uint64_t	llen = v->attr_offsets[k][i + 1] - v->attr_offsets[k][i];
+
+			if (v->attr_offsets[k][i + 1] < v->attr_offsets[k][i] ||
+				(c->s_kind == FG_ARG_TEXT ? llen > FG_MODEL_MAX_KEY_LEN : llen != 8))
+				fuzz_die("label %u of attribute %u has length %lld", i, k, (long long) llen);
+		}
+		if (v->attr_offsets[k][v->n_cats[k]] > 0 &&
+			!inside(v->attr_keys[k], (size_t) v->attr_offsets[k][v->n_cats[k]], bytes,
+					len - TRAILER_SIZE))
+			fuzz_die("the labels of attribute %u are not inside the input", k);
+	}
+
 	/* the rows fill the rest of the input exactly */
 	if (v->n_rows > len)
 		fuzz_die("accepted %llu rows in %zu bytes", (unsigned long long) v->n_rows, len);
-	if (!inside(v->x, n * p * 8, bytes, len - TRAILER_SIZE) || v->y != v->x + n * p * 8 ||
-		v->s != v->y + n)
+	if (!inside(v->x, n * p * 8, bytes, len - TRAILER_SIZE) || v->y != v->x + n * p * 8)
 		fuzz_die("the row arrays are not where they belong");
-	rows_end = v->s + n;
+	rows_end = v->y + n;
+	if (v->n_attr == 0 ? v->s != rows_end || v->codes != NULL
+		: v->codes != rows_end || v->s != NULL)
+		fuzz_die("the sensitive values are not where they belong");
+	rows_end += v->n_attr == 0 ? n : 4 * n * v->n_attr;
 	if (v->uses_strata)
 	{
 		if (v->stratum != rows_end)
@@ -176,16 +213,38 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	}
 	else if (v->stratum != NULL)
 		fuzz_die("a state without strata has stratum indices");
+	if (c->weighted)
+	{
+		if (v->w != rows_end)
+			fuzz_die("the weights are not where they belong");
+		rows_end += 8 * n;
+	}
+	else if (v->w != NULL)
+		fuzz_die("a state without weights has weights");
 	if (rows_end != end)
 		fuzz_die("the rows end %lld bytes before the trailer", (long long) (end - rows_end));
 
 	for (size_t l = 0; l < n; l++)
 	{
-		if (v->y[l] > 1 || v->s[l] > 1)
-			fuzz_die("row %zu has y = %u, s = %u", l, v->y[l], v->s[l]);
+		if (v->y[l] > 1 || (v->s != NULL && v->s[l] > 1))
+			fuzz_die("row %zu has y = %u, s = %u", l, v->y[l], v->s ? v->s[l] : 0);
 		if (v->uses_strata && get_le(v->stratum + 4 * l, 4) >= v->n_strata)
 			fuzz_die("row %zu refers to stratum %llu of %u", l,
 					 (unsigned long long) get_le(v->stratum + 4 * l, 4), v->n_strata);
+		for (uint32_t k = 0; k < v->n_attr; k++)
+			if (get_le(v->codes + 4 * (l * v->n_attr + k), 4) >= v->n_cats[k])
+				fuzz_die("row %zu refers to category %llu of %u", l,
+						 (unsigned long long) get_le(v->codes + 4 * (l * v->n_attr + k), 4),
+						 v->n_cats[k]);
+		if (v->w != NULL)
+		{
+			uint64_t	bits = get_le(v->w + 8 * l, 8);
+			double		w;
+
+			memcpy(&w, &bits, 8);
+			if (!(isfinite(w) && w > 0))
+				fuzz_die("row %zu has weight %g", l, w);
+		}
 	}
 	for (size_t i = 0; i < n * p; i++)
 	{
@@ -245,8 +304,26 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 			(la > 0 && memcmp(a->keys + a->key_offsets[i], b->keys + b->key_offsets[i], la) != 0))
 			fuzz_die("re-decoded stratum key %u differs", i);
 	}
+	/*
+	 * A state without rows appends nothing, not even its (empty)
+	 * dictionaries, so it may come back binary.
+	 */
+	if (a->n_attr != b->n_attr && n > 0)
+		fuzz_die("re-decoded attributes differ: %u/%u", a->n_attr, b->n_attr);
+	for (uint32_t k = 0; k < a->n_attr && n > 0; k++)
+	{
+		if (a->n_cats[k] != b->n_cats[k] ||
+			a->attr_offsets[k][a->n_cats[k]] != b->attr_offsets[k][b->n_cats[k]] ||
+			memcmp(a->attr_offsets[k], b->attr_offsets[k], 8 * ((size_t) a->n_cats[k] + 1)) != 0 ||
+			(a->attr_offsets[k][a->n_cats[k]] > 0 &&
+			 memcmp(a->attr_keys[k], b->attr_keys[k], (size_t) a->attr_offsets[k][a->n_cats[k]]) != 0))
+			fuzz_die("re-decoded labels of attribute %u differ", k);
+	}
 	if ((n * p > 0 && memcmp(a->x, b->x, n * p * 8) != 0) ||
-		(n > 0 && (memcmp(a->y, b->y, n) != 0 || memcmp(a->s, b->s, n) != 0)) ||
+		(n > 0 && memcmp(a->y, b->y, n) != 0) ||
+		(n > 0 && a->s != NULL && (b->s == NULL || memcmp(a->s, b->s, n) != 0)) ||
+		(n > 0 && a->codes != NULL && memcmp(a->codes, b->codes, 4 * n * a->n_attr) != 0) ||
+		(n > 0 && a->w != NULL && memcmp(a->w, b->w, 8 * n) != 0) ||
 		(a->uses_strata && n > 0 && memcmp(a->stratum, b->stratum, 4 * n) != 0))
 		fuzz_die("re-decoded rows differ");
 }
@@ -271,11 +348,31 @@ append(fg_train *t, const fg_state_view *v)
 		return;
 	if (t->p != v->p || (v->uses_strata && t->dict.count != v->n_strata))
 		fuzz_die("appending gave p = %d and %u strata", t->p, t->dict.count);
+	/* t starts empty and gets the same view twice: it is coded when the view is */
+	if (t->n_attr != v->n_attr)
+		fuzz_die("appending gave %u attributes, the view has %u", t->n_attr, v->n_attr);
+	for (uint32_t k = 0; k < v->n_attr; k++)
+		if (t->attrs[k].count != v->n_cats[k])
+			fuzz_die("appending gave %u labels of attribute %u, the view has %u",
+					 t->attrs[k].count, k, v->n_cats[k]);
 	for (uint64_t l = 0; l < v->n_rows; l++)
 	{
 		if ((p > 0 && memcmp(fg_train_row(t, base + l), v->x + 8 * p * l, 8 * p) != 0) ||
-			t->y[base + l] != v->y[l] || t->s[base + l] != v->s[l])
+			t->y[base + l] != v->y[l] || (v->s != NULL && t->s[base + l] != v->s[l]) ||
+			(v->w != NULL && memcmp(&t->w[base + l], v->w + 8 * l, 8) != 0))
 			fuzz_die("appended row %llu differs", (unsigned long long) l);
+		for (uint32_t k = 0; k < v->n_attr; k++)
+		{
+			uint64_t	i = get_le(v->codes + 4 * (l * v->n_attr + k), 4);
+			size_t		llen;
+			const uint8_t *lab = fg_dict_key(&t->attrs[k], t->codes[(base + l) * t->n_attr + k],
+											 &llen);
+
+			if (llen != v->attr_offsets[k][i + 1] - v->attr_offsets[k][i] ||
+				(llen > 0 && memcmp(lab, v->attr_keys[k] + v->attr_offsets[k][i], llen) != 0))
+				fuzz_die("appended row %llu has another label of attribute %u",
+						 (unsigned long long) l, k);
+		}
 		if (v->uses_strata)
 		{
 			uint64_t	g = get_le(v->stratum + 4 * l, 4);
@@ -303,7 +400,8 @@ exercise(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	check_view(v, bytes, len);
 
 	/* a collecting state starts with p unknown, as state_from_config's */
-	if (fg_train_init(&t, &fuzz_env, v->uses_strata, -1, &err) != FG_OK)
+	if (fg_train_init(&t, &fuzz_env, v->uses_strata, -1, &err) != FG_OK ||
+		fg_train_set_weighted(&t, v->config.weighted, &err) != FG_OK)
 		fuzz_die("cannot make a training state: %s", err.message);
 	append(&t, v);
 
@@ -400,35 +498,63 @@ typedef struct seed_spec
 	int			options;		/* -1: no options; else that many option bytes */
 	fg_arg_kind y_kind;
 	fg_arg_kind s_kind;
+	/*
+	 * coded sensitive attributes: n_attr 0 keeps s binary; a scalar integer
+	 * attribute (n_attr 1, !s_array) starts binary and switches to codes
+	 * half-way, as the SQL layer does at the first value not 0 or 1
+	 */
+	uint32_t	n_attr;
+	bool		s_array;
+	uint32_t	n_cats;			/* distinct labels per attribute, cycled */
+	bool		weighted;
 } seed_spec;
 
 #define B FG_ARG_BOOL
 #define I FG_ARG_INT
+#define I8 FG_ARG_INT8
+#define T FG_ARG_TEXT
 #define K4 FG_STRATA_INT4
 #define K8 FG_STRATA_INT8
 #define KT FG_STRATA_TEXT
 static const seed_spec specs[] = {
-	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B},
-	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B},
-	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I},
-	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I},
-	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I},
-	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B},
-	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B},
-	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B},
-	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B},
-	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I},
-	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B},
-	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B},
-	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I},
-	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B},
-	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B},
-	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B},
-	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B},
-	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B},
+	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
+	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B, 0, false, 0, false},
+	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I, 0, false, 0, false},
+	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I, 0, false, 0, false},
+	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I, 0, false, 0, false},
+	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
+	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B, 0, false, 0, false},
+	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B, 0, false, 0, false},
+	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B, 0, false, 0, false},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I, 0, false, 0, false},
+	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B, 0, false, 0, false},
+	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B, 0, false, 0, false},
+	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I, 0, false, 0, false},
+	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B, 0, false, 0, false},
+	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B, 0, false, 0, false},
+	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
+	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
+	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B, 0, false, 0, false},
+	/* coded sensitive attributes and weights */
+	{"weighted_binary", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, B, I, 0, false, 0, true},
+	{"weighted_crlr", FG_METHOD_CRLR, 1, 9, K8, 3, 0, 1, 0, false, -1, I, B, 0, false, 0, true},
+	{"int_switched", FG_METHOD_FAIR_LR, 2, 16, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 4, false},
+	{"int_switched_weighted", FG_METHOD_FAIR_CRLR, 1, 20, K8, 4, 0, -1, 0, false, 24, B, I, 1, false, 5, true},
+	{"int8_codes", FG_METHOD_FAIR_GLMM, 2, 10, KT, 3, 0, 2, 0, false, -1, B, I8, 1, false, 3, false},
+	{"text_two", FG_METHOD_FAIR_LR, 1, 8, K4, 0, 0, -1, 0, true, -1, I, T, 1, false, 2, true},
+	{"text_many", FG_METHOD_FAIR_CRLR, 2, 40, KT, 5, 0, -1, 0, false, -1, B, T, 1, false, 12, true},
+	{"text_long_label", FG_METHOD_FAIR_LR, 1, 4, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 2, false},
+	{"array_text3", FG_METHOD_FAIR_CRLR, 1, 15, K4, 3, 0, -1, 0, false, -1, B, T, 3, true, 4, true},
+	{"array_int2", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, 16, B, I, 2, true, 3, false},
+	{"array_bool1", FG_METHOD_FAIR_LR, 1, 6, K4, 0, 0, -1, 0, false, -1, B, B, 1, true, 2, true},
+	{"array_int8_16", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, B, I8, 16, true, 2, false},
+	{"coded_no_rows", FG_METHOD_FAIR_LR, 2, 0, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 0, true},
+	{"many_categories", FG_METHOD_FAIR_LR, 1, 300, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 250, false},
 };
 #undef B
 #undef I
+#undef I8
+#undef T
 #undef K4
 #undef K8
 #undef KT
@@ -498,12 +624,23 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 		c->options_len = (uint32_t) sp->options;
 	}
 
-	if (fg_train_init(t, &fuzz_env, strata, sp->p, &err) != FG_OK)
+	c->s_array = sp->s_array;
+	c->weighted = sp->weighted;
+	if (fg_train_init(t, &fuzz_env, strata, sp->p, &err) != FG_OK ||
+		fg_train_set_weighted(t, sp->weighted, &err) != FG_OK)
+		fuzz_die("seed %s: %s", sp->name, err.message);
+	/* text and arrays are coded from the start, a scalar integer half-way */
+	if (sp->n_attr > 0 && (sp->s_array || sp->s_kind == FG_ARG_TEXT) &&
+		fg_train_use_codes(t, sp->n_attr, &err) != FG_OK)
 		fuzz_die("seed %s: %s", sp->name, err.message);
 	for (uint32_t l = 0; l < sp->n_rows; l++)
 	{
 		uint32_t	g = sp->n_keys > 0 ? l % sp->n_keys : 0;
 		size_t		key_len = 0;
+		uint8_t		labels[FG_MAX_ATTRIBUTES][FG_MODEL_MAX_KEY_LEN];
+		fg_attr_key attrs[FG_MAX_ATTRIBUTES];
+		/* the smallest subnormal, a huge one, then ordinary weights */
+		double		w = l == 0 ? 4.9e-324 : l == 1 ? 1e300 : 0.25 + (double) (l % 4);
 
 		for (int j = 0; j < sp->p; j++)
 			x[j] = l == 0 && j == 0 ? -0.0 : l == 1 && j == 0 ? 1e300 :
@@ -537,8 +674,40 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 				key_len = 3;
 			}
 		}
-		if (fg_train_add_row(t, x, (uint8_t) (splitmix_next(&rng_state) % 2), (uint8_t) (l % 3 == 1), key,
-							 key_len, &err) != FG_OK)
+		if (sp->n_attr > 0 && t->n_attr == 0 && l >= sp->n_rows / 2 &&
+			fg_train_use_codes(t, sp->n_attr, &err) != FG_OK)
+			fuzz_die("seed %s: %s", sp->name, err.message);
+		for (uint32_t k = 0; k < t->n_attr; k++)
+		{
+			/* category i of attribute k, spread over the rows */
+			uint32_t	i = (l * (k + 1) + k + l / 3) % sp->n_cats;
+
+			if (sp->s_kind == FG_ARG_TEXT)
+			{
+				/* "", "c1", "c2é", ... and in one seed a label of the longest length */
+				size_t		n = i == 0 ? 0 : (size_t) snprintf((char *) labels[k], 16, i % 2 ? "c%u" : "c%u\xc3\xa9", i);
+
+				if (strcmp(sp->name, "text_long_label") == 0 && i == 1)
+				{
+					memset(labels[k], 'L', FG_MODEL_MAX_KEY_LEN);
+					n = FG_MODEL_MAX_KEY_LEN;
+				}
+				attrs[k].len = n;
+			}
+			else
+			{
+				/* the switched integers keep 0 and 1 among their values */
+				int64_t		v = i < 2 ? (int64_t) i : i == 2 ? (sp->s_kind == FG_ARG_INT8 ? INT64_MIN : -7)
+					: i == 3 ? (sp->s_kind == FG_ARG_INT8 ? INT64_MAX : 1000) : (int64_t) i * 31 - 500;
+
+				fg_key_from_int64(v, labels[k]);
+				attrs[k].len = 8;
+			}
+			attrs[k].bytes = labels[k];
+		}
+		if (fg_train_add_row_ex(t, x, (uint8_t) (splitmix_next(&rng_state) % 2), w,
+								(uint8_t) (l % 3 == 1), t->n_attr > 0 ? attrs : NULL, key,
+								key_len, &err) != FG_OK)
 			fuzz_die("seed %s: row %u: %s", sp->name, l, err.message);
 	}
 	t->n_skipped = sp->n_rows % 4;
@@ -567,10 +736,16 @@ typedef struct layout
 	size_t		key_bytes;
 	size_t		key_lens;		/* n_strata u32 */
 	size_t		keys;
+	size_t		n_attr;			/* coded attributes */
+	size_t		n_cats;			/* of the first (when n_attr > 0) */
+	size_t		label_bytes;
+	size_t		label_lens;
+	size_t		labels;
 	size_t		x;				/* the rows */
 	size_t		y;
-	size_t		s;
+	size_t		s;				/* or the codes */
 	size_t		stratum;
+	size_t		w;
 	size_t		end;			/* the trailer */
 } layout;
 
@@ -594,12 +769,27 @@ locate(const uint8_t *buf, const fg_state_config *c, const fg_train *t)
 	L.key_bytes = o + 24;
 	L.key_lens = o + 32;
 	L.keys = L.key_lens + 4 * (size_t) get_le(buf + L.n_strata, 4);
-	/* the seeds have no coded attributes: a zero count */
-	L.x = L.keys + get_le(buf + L.key_bytes, 8) + 4;
+	L.n_attr = L.keys + get_le(buf + L.key_bytes, 8);
+	o = L.n_attr + 4;
+	L.n_cats = o;
+	L.label_bytes = o + 4;
+	L.label_lens = o + 12;
+	L.labels = L.label_lens;
+	for (uint32_t k = 0; k < t->n_attr; k++)
+	{
+		size_t		lens = o + 12;
+		size_t		labels = lens + 4 * (size_t) get_le(buf + o, 4);
+
+		if (k == 0)
+			L.labels = labels;
+		o = labels + get_le(buf + o + 4, 8);
+	}
+	L.x = o;
 	L.y = L.x + 8 * p * n;
 	L.s = L.y + n;
-	L.stratum = L.s + n;
-	L.end = L.stratum + (t->uses_strata ? 4 * n : 0);
+	L.stratum = L.s + n * (t->n_attr > 0 ? 4 * (size_t) t->n_attr : 1);
+	L.w = L.stratum + (t->uses_strata ? 4 * n : 0);
+	L.end = L.w + (t->weighted ? 8 * n : 0);
 	return L;
 }
 
@@ -911,6 +1101,81 @@ fuzz_write_seeds(const char *dir)
 				field(dir, nm, "x-minus-inf", bytes, len, L.y - 8,
 					  inf_bits | UINT64_C(0x8000000000000000), 8);
 			}
+		}
+
+		/* the coded attributes and the weights */
+		field(dir, nm, "attrs-17", bytes, len, L.n_attr, FG_MAX_ATTRIBUTES + 1, 4);
+		field(dir, nm, "attrs-huge", bytes, len, L.n_attr, UINT32_MAX, 4);
+		field(dir, nm, "attrs-plus1", bytes, len, L.n_attr, t.n_attr + 1, 4);
+		field(dir, nm, "s-array-toggled", bytes, len, OFF_S_ARRAY, !c.s_array, 1);
+		field(dir, nm, "s-kind-bool", bytes, len, OFF_S_KIND, FG_ARG_BOOL, 1);
+		field(dir, nm, "s-kind-text", bytes, len, OFF_S_KIND, FG_ARG_TEXT, 1);
+		field(dir, nm, "weighted-toggled", bytes, len, OFF_WEIGHTED, !c.weighted, 1);
+		if (t.n_attr > 0)
+		{
+			uint32_t	cats = (uint32_t) get_le(bytes + L.n_cats, 4);
+			uint64_t	label_bytes = get_le(bytes + L.label_bytes, 8);
+
+			field(dir, nm, "attrs-zero", bytes, len, L.n_attr, 0, 4);
+			if (t.n_attr > 1)
+				field(dir, nm, "attrs-minus1", bytes, len, L.n_attr, t.n_attr - 1, 4);
+			field(dir, nm, "cats-huge", bytes, len, L.n_cats, UINT32_MAX, 4);
+			field(dir, nm, "cats-limit-plus1", bytes, len, L.n_cats, FG_MAX_CATEGORIES + 1, 4);
+			field(dir, nm, "cats-rows-plus1", bytes, len, L.n_cats, (uint32_t) n_rows + 1, 4);
+			field(dir, nm, "cats-plus1", bytes, len, L.n_cats, cats + 1, 4);
+			field(dir, nm, "cats-zero", bytes, len, L.n_cats, 0, 4);
+			if (cats > 0)
+				field(dir, nm, "cats-minus1", bytes, len, L.n_cats, cats - 1, 4);
+			field(dir, nm, "label-bytes-huge", bytes, len, L.label_bytes, UINT64_MAX, 8);
+			field(dir, nm, "label-bytes-plus1", bytes, len, L.label_bytes, label_bytes + 1, 8);
+			if (label_bytes > 0)
+				field(dir, nm, "label-bytes-minus1", bytes, len, L.label_bytes, label_bytes - 1, 8);
+			swapped(dir, nm, "rows-label-bytes-swapped", bytes, len, L.n_rows, L.label_bytes, 8);
+			if (cats > 0)
+			{
+				uint32_t	l0 = (uint32_t) get_le(bytes + L.label_lens, 4);
+
+				field(dir, nm, "label-len-huge", bytes, len, L.label_lens, UINT32_MAX, 4);
+				field(dir, nm, "label-len-limit-plus1", bytes, len, L.label_lens,
+					  FG_MODEL_MAX_KEY_LEN + 1, 4);
+				field(dir, nm, "label-len-plus1", bytes, len, L.label_lens, l0 + 1, 4);
+				field(dir, nm, "label-len-7", bytes, len, L.label_lens, 7, 4);
+				field(dir, nm, "label-len-all", bytes, len, L.label_lens, (uint32_t) label_bytes, 4);
+			}
+			if (cats > 1)
+			{
+				uint32_t	l0 = (uint32_t) get_le(bytes + L.label_lens, 4);
+				uint32_t	l1 = (uint32_t) get_le(bytes + L.label_lens + 4, 4);
+
+				swapped(dir, nm, "label-lens-swapped", bytes, len, L.label_lens, L.label_lens + 4, 4);
+				if (l0 == l1 && l0 > 0)
+				{
+					uint8_t    *two = malloc(2 * (size_t) l0);
+
+					/* the first two labels exchanged (a valid state), and a duplicate */
+					memcpy(two, bytes + L.labels + l0, l0);
+					memcpy(two + l0, bytes + L.labels, l0);
+					variant(dir, nm, "labels-swapped", bytes, len, len, L.labels, two, 2 * (size_t) l0);
+					variant(dir, nm, "label-duplicate", bytes, len, len, L.labels + l0,
+							bytes + L.labels, l0);
+					free(two);
+				}
+			}
+			if (n_rows > 0)
+			{
+				field(dir, nm, "code-past", bytes, len, L.s + 4 * ((size_t) n_rows * t.n_attr - 1),
+					  t.attrs[t.n_attr - 1].count, 4);
+				field(dir, nm, "code-huge", bytes, len, L.s, UINT32_MAX, 4);
+				field(dir, nm, "code-limit", bytes, len, L.s, FG_MAX_CATEGORIES, 4);
+			}
+		}
+		if (t.weighted && n_rows > 0)
+		{
+			field(dir, nm, "w-negative", bytes, len, L.w, UINT64_C(0xBFF0000000000000), 8);
+			field(dir, nm, "w-nan", bytes, len, L.w + 8 * (n_rows - 1), nan_bits, 8);
+			field(dir, nm, "w-zero", bytes, len, L.w, 0, 8);
+			field(dir, nm, "w-minus-zero", bytes, len, L.w, UINT64_C(0x8000000000000000), 8);
+			field(dir, nm, "w-inf", bytes, len, L.w, inf_bits, 8);
 		}
 
 		free_seed(&c, &t);

@@ -2,7 +2,10 @@
  * test_state_format.c -- the serialised training state: round trips, and
  * refusal of every truncation, every flipped bit and forged fields (with a
  * valid checksum), counts bounded before allocation, random edits, failing
- * allocations, and the settings comparison of the combine step.
+ * allocations, and the settings comparison of the combine step.  Coded
+ * sensitive attributes and weights: round trips, the combine through the
+ * bytes equal to one state of every row, forged counts, labels, codes and
+ * weights, random edits and failing allocations.
  */
 #include "model_format.h"
 #include "options.h"
@@ -10,6 +13,8 @@
 #include "unit.h"
 #include "../le_bytes.h"
 #include "../splitmix.h"
+#include "../coded_rows.h"
+#include "train_compare.h"
 
 #include <string.h>
 
@@ -594,6 +599,594 @@ test_config_equal(void)
 #undef DIFFERS
 }
 
+/* ---------- coded sensitive attributes and weights ---------- */
+
+static const int64_t sf_bin[] = {0, 1};
+static const int64_t sf_mixed[] = {0, 1, 5, -2};
+static const int64_t sf_ints_a[] = {10, -3, 2, 1000};
+static const int64_t sf_ints_b[] = {2, -100, 10, 77};
+static const char *const sf_texts_a[] = {"M", "F", "x", "\xc3\xa9t\xc3\xa9"};
+static const char *const sf_texts_b[] = {"", "F", "zz", "M", "a"};
+
+static const crow_vals SF_BIN = {sf_bin, NULL, 2};
+static const crow_vals SF_MIXED = {sf_mixed, NULL, 4};
+static const crow_vals SF_INTS_A = {sf_ints_a, NULL, 4};
+static const crow_vals SF_INTS_B = {sf_ints_b, NULL, 4};
+static const crow_vals SF_TEXT_A = {NULL, sf_texts_a, 4};
+static const crow_vals SF_TEXT_B = {NULL, sf_texts_b, 5};
+
+/* One kind of coded state: its argument types and where its rows' labels come from. */
+typedef struct coded_case
+{
+	const char *what;
+	crow_kind	kind;
+	fg_arg_kind s_kind;
+	bool		strata;
+	bool		weighted;
+	const crow_vals *va;		/* worker a's values */
+	const crow_vals *vb;		/* worker b's */
+} coded_case;
+
+static const coded_case coded_cases[] = {
+	{"integers switched to codes, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_MIXED, &SF_BIN},
+	{"binary then coded, weighted", {false, 0}, FG_ARG_INT, false, true, &SF_BIN, &SF_INTS_A},
+	{"binary, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_BIN, &SF_BIN},
+	{"bigint codes", {false, 0}, FG_ARG_INT8, true, false, &SF_INTS_A, &SF_INTS_B},
+	{"text", {true, 0}, FG_ARG_TEXT, false, false, &SF_TEXT_A, &SF_TEXT_B},
+	{"text, weighted", {true, 0}, FG_ARG_TEXT, true, true, &SF_TEXT_B, &SF_TEXT_A},
+	{"array of three text", {true, 3}, FG_ARG_TEXT, true, true, &SF_TEXT_A, &SF_TEXT_B},
+	{"array of two integers", {false, 2}, FG_ARG_INT, false, true, &SF_INTS_B, &SF_INTS_A},
+	{"array of two booleans", {false, 2}, FG_ARG_BOOL, true, false, &SF_BIN, &SF_BIN},
+};
+
+static void
+coded_config(fg_state_config *c, const coded_case *cc)
+{
+	sample_config(c);
+	c->opt.method = cc->strata ? FG_METHOD_FAIR_CRLR : FG_METHOD_FAIR_LR;
+	c->n_feature_names = -1;
+	c->feature_names = NULL;
+	c->s_kind = cc->s_kind;
+	c->s_array = cc->kind.n_attr > 0;
+	c->weighted = cc->weighted;
+	c->strata_kind = FG_STRATA_INT8;
+}
+
+/* Rows [from, from + n) of a case, each taking its labels from vals. */
+static void
+coded_train(fg_train *t, const coded_case *cc, uint64_t from, uint64_t n, const crow_vals *vals)
+{
+	fg_error	err;
+
+	CHECK(fg_train_init(t, &unit_env, cc->strata, -1, &err) == FG_OK);
+	CHECK(fg_train_set_weighted(t, cc->weighted, &err) == FG_OK);
+	CHECK(crow_add_rows(t, cc->kind, NULL, from, n, vals, &err) == FG_OK, "%s: %s", cc->what,
+		  err.message);
+}
+
+/* Decode buf and append it to t as the combine step does; false on failure. */
+static bool
+append_bytes(fg_train *t, const uint8_t *buf, size_t len, const char *what)
+{
+	fg_state_view v;
+	fg_error	err;
+	size_t		estimate;
+	bool		ok;
+
+	if (!CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s: %s", what, err.detail))
+		return false;
+	estimate = fg_state_append_memory(t, &v);
+	ok = CHECK(fg_state_append(t, &v, &err) == FG_OK, "%s: %s", what, err.message);
+	CHECK(fg_train_memory(t) <= estimate, "%s: appending took %zu bytes, estimated %zu", what,
+		  fg_train_memory(t), estimate);
+	fg_state_view_release(&unit_env, &v);
+	return ok;
+}
+
+/*
+ * Round trips of coded and weighted states: the view describes the
+ * dictionaries and rows, and appended to an empty state the rows come back
+ * as they were.  Then the parallel combine through the bytes: two workers'
+ * states (binary and coded, or coded with different dictionaries) appended
+ * in either order to an empty state equal one state that got every row,
+ * and so does fg_train_merge of the two.
+ */
+static void
+test_coded_round_trip(void)
+{
+	uint64_t	na = 37,
+				nb = 52;
+
+	for (size_t i = 0; i < sizeof(coded_cases) / sizeof(coded_cases[0]); i++)
+	{
+		const coded_case *cc = &coded_cases[i];
+		fg_state_config c;
+		fg_train	a,
+					b,
+					whole,
+					back,
+					ab,
+					ba,
+					merged;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len_a,
+					len_b;
+		uint8_t    *buf_a,
+				   *buf_b;
+
+		coded_config(&c, cc);
+		coded_train(&a, cc, 0, na, cc->va);
+		coded_train(&b, cc, na, nb, cc->vb);
+		coded_train(&whole, cc, 0, na, cc->va);
+		CHECK(crow_add_rows(&whole, cc->kind, NULL, na, nb, cc->vb, &err) == FG_OK);
+		a.n_skipped = 2;
+		b.n_skipped = 5;
+		whole.n_skipped = 7;
+		buf_a = encode(&c, &a, &len_a);
+		buf_b = encode(&c, &b, &len_b);
+
+		/* the view of a */
+		if (CHECK(fg_state_decode(&unit_env, buf_a, len_a, &v, &err) == FG_OK, "%s: %s", cc->what,
+				  err.detail))
+		{
+			CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK);
+			CHECK(v.n_attr == a.n_attr && v.n_rows == na && v.n_skipped == 2 && v.p == CROW_P);
+			CHECK((v.w != NULL) == cc->weighted && (v.s != NULL) == (a.n_attr == 0) &&
+				  (v.codes != NULL) == (a.n_attr > 0));
+			for (uint32_t k = 0; k < v.n_attr; k++)
+			{
+				CHECK(v.n_cats[k] == a.attrs[k].count);
+				for (uint32_t j = 0; j < v.n_cats[k]; j++)
+				{
+					size_t		len;
+					const uint8_t *key = fg_dict_key(&a.attrs[k], j, &len);
+
+					CHECK(v.attr_offsets[k][j + 1] - v.attr_offsets[k][j] == len &&
+						  (len == 0 || memcmp(v.attr_keys[k] + v.attr_offsets[k][j], key, len) == 0),
+						  "%s: label %u of attribute %u", cc->what, j, k);
+				}
+			}
+			for (uint64_t l = 0; l < na; l++)
+			{
+				if (cc->weighted)
+					CHECK(fg_le_load_f64(v.w + 8 * l) == a.w[l]);
+				for (uint32_t k = 0; k < v.n_attr; k++)
+					CHECK(get_le(v.codes + 4 * (l * v.n_attr + k), 4) == a.codes[l * a.n_attr + k]);
+			}
+			fg_state_view_release(&unit_env, &v);
+		}
+
+		/* a's rows back from its bytes */
+		CHECK(fg_train_init(&back, &unit_env, cc->strata, -1, &err) == FG_OK);
+		CHECK(fg_train_set_weighted(&back, cc->weighted, &err) == FG_OK);
+		CHECK(append_bytes(&back, buf_a, len_a, cc->what));
+		CHECK(back.n_skipped == 2);
+		/* the combine of workers a and b, in both orders, and a merge */
+		CHECK(fg_train_init(&ab, &unit_env, cc->strata, -1, &err) == FG_OK);
+		CHECK(fg_train_set_weighted(&ab, cc->weighted, &err) == FG_OK);
+		CHECK(append_bytes(&ab, buf_a, len_a, cc->what) && append_bytes(&ab, buf_b, len_b, cc->what));
+		CHECK(ab.n_rows == na + nb && ab.n_skipped == 7);
+		CHECK(fg_train_init(&ba, &unit_env, cc->strata, -1, &err) == FG_OK);
+		CHECK(fg_train_set_weighted(&ba, cc->weighted, &err) == FG_OK);
+		CHECK(append_bytes(&ba, buf_b, len_b, cc->what) && append_bytes(&ba, buf_a, len_a, cc->what));
+		coded_train(&merged, cc, 0, na, cc->va);
+		CHECK(fg_train_merge(&merged, &b, &err) == FG_OK, "%s: %s", cc->what, err.message);
+		/* a state that went through the bytes encodes again, and the same */
+		{
+			size_t		len;
+			uint8_t    *again = encode(&c, &ab, &len);
+			fg_train	twice;
+
+			CHECK(fg_train_init(&twice, &unit_env, cc->strata, -1, &err) == FG_OK);
+			CHECK(fg_train_set_weighted(&twice, cc->weighted, &err) == FG_OK);
+			CHECK(append_bytes(&twice, again, len, cc->what));
+			CHECK(same_data(&twice, &whole, cc->what));
+			fg_train_free(&twice);
+			free(again);
+		}
+		CHECK(same_data(&back, &a, cc->what));
+		CHECK(same_data(&ab, &whole, cc->what));
+		CHECK(same_data(&merged, &whole, cc->what));
+		/* b's rows first: rows differ in order, the dictionaries do not */
+		CHECK(ba.n_rows == na + nb && ba.n_attr == whole.n_attr);
+		{
+			fg_data		d;
+
+			CHECK(fg_train_data(&ba, &d, &err) == FG_OK);
+			for (uint32_t k = 0; k < ba.n_attr; k++)
+				CHECK(same_dict(&ba.attrs[k], &whole.attrs[k]));
+		}
+
+		fg_train_free(&a);
+		fg_train_free(&b);
+		fg_train_free(&whole);
+		fg_train_free(&back);
+		fg_train_free(&ab);
+		fg_train_free(&ba);
+		fg_train_free(&merged);
+		free(buf_a);
+		free(buf_b);
+		CHECK(unit_live_allocs == 0, "%s: %ld allocations leaked", cc->what, unit_live_allocs);
+	}
+
+	/* states of different kinds do not combine */
+	{
+		fg_state_config c;
+		fg_train	weighted,
+					plain,
+					two;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len;
+		uint8_t    *buf;
+
+		coded_config(&c, &coded_cases[0]);
+		coded_train(&weighted, &coded_cases[0], 0, 20, &SF_MIXED);
+		buf = encode(&c, &weighted, &len);
+		CHECK(fg_train_init(&plain, &unit_env, true, -1, &err) == FG_OK);
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK);
+		CHECK(fg_state_append(&plain, &v, &err) == FG_ERR_INVALID);
+		CHECK(plain.n_rows == 0);
+		fg_state_view_release(&unit_env, &v);
+		free(buf);
+
+		/* two attributes into a state of one */
+		coded_config(&c, &coded_cases[6]);
+		coded_train(&two, &coded_cases[6], 0, 20, &SF_TEXT_A);
+		buf = encode(&c, &two, &len);
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK);
+		CHECK(fg_state_append(&weighted, &v, &err) == FG_ERR_INVALID);
+		CHECK(weighted.n_rows == 20 && weighted.n_attr == 1);
+		fg_state_view_release(&unit_env, &v);
+		free(buf);
+		fg_train_free(&weighted);
+		fg_train_free(&plain);
+		fg_train_free(&two);
+		CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+	}
+}
+
+/* Where the parts of a coded state lie, found by walking it. */
+typedef struct coded_layout
+{
+	size_t		n_strata;
+	size_t		n_attr;
+	size_t		n_cats[FG_MAX_ATTRIBUTES];
+	size_t		label_bytes[FG_MAX_ATTRIBUTES];
+	size_t		label_lens[FG_MAX_ATTRIBUTES];
+	size_t		labels[FG_MAX_ATTRIBUTES];
+	size_t		x;
+	size_t		y;
+	size_t		codes;			/* or s */
+	size_t		stratum;
+	size_t		w;
+	size_t		end;
+} coded_layout;
+
+static coded_layout
+locate_coded(const uint8_t *buf, const fg_train *t)
+{
+	coded_layout L;
+	layout		base = locate(buf, 0, 0);
+	size_t		o = base.keys + get_le(buf + base.n_strata + 4, 8);
+	size_t		n = (size_t) t->n_rows;
+	uint32_t	n_attr;
+
+	memset(&L, 0, sizeof(L));
+	L.n_strata = base.n_strata;
+	L.n_attr = o;
+	n_attr = (uint32_t) get_le(buf + o, 4);
+	o += 4;
+	for (uint32_t k = 0; k < n_attr; k++)
+	{
+		L.n_cats[k] = o;
+		L.label_bytes[k] = o + 4;
+		L.label_lens[k] = o + 12;
+		L.labels[k] = L.label_lens[k] + 4 * (size_t) get_le(buf + o, 4);
+		o = L.labels[k] + get_le(buf + L.label_bytes[k], 8);
+	}
+	L.x = o;
+	L.y = L.x + 8 * (size_t) (t->p > 0 ? t->p : 0) * n;
+	L.codes = L.y + n;
+	L.stratum = L.codes + n * (n_attr > 0 ? 4 * (size_t) n_attr : 1);
+	L.w = L.stratum + (t->uses_strata ? 4 * n : 0);
+	L.end = L.w + (t->weighted ? 8 * n : 0);
+	return L;
+}
+
+static uint64_t
+f64_bits(double d)
+{
+	uint64_t	u;
+
+	memcpy(&u, &d, 8);
+	return u;
+}
+
+/*
+ * Corrupt counts, label lengths, labels, codes and weights of coded and
+ * weighted states (with a valid checksum): FG_ERR_CORRUPT saying what.
+ * Then every truncation and flipped bit, random edits (whatever passes
+ * must append), and failing allocations in decoding and appending.
+ */
+static void
+test_coded_damage(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	size_t		len;
+	uint8_t    *buf;
+	coded_layout L;
+	uint32_t	n = 23;
+
+	/* integers switched to codes, weighted, with strata */
+	coded_config(&c, &coded_cases[0]);
+	coded_train(&t, &coded_cases[0], 0, n, &SF_MIXED);
+	CHECK(t.n_attr == 1 && t.attrs[0].count == 4);
+	buf = encode(&c, &t, &len);
+	L = locate_coded(buf, &t);
+	CHECK(L.end + 4 == len, "layout %zu + 4 != %zu", L.end, len);
+	CHECK(get_le(buf + L.n_attr, 4) == 1 && get_le(buf + L.n_cats[0], 4) == 4);
+
+	forge(buf, len, L.n_attr, 2, 4, "number of sensitive attributes is out of range");
+	forge(buf, len, L.n_attr, 17, 4, "out of range");
+	forge(buf, len, L.n_attr, 0xFFFFFFFF, 4, "out of range");
+	forge(buf, len, OFF_S_KIND, FG_ARG_BOOL, 1, "number of sensitive attributes is out of range");
+	forge(buf, len, L.n_cats[0], FG_MAX_CATEGORIES + 1, 4, "categories of a sensitive attribute");
+	forge(buf, len, L.n_cats[0], n + 1, 4, "categories of a sensitive attribute");
+	forge(buf, len, L.n_cats[0], 0xFFFFFFFF, 4, "categories of a sensitive attribute");
+	forge(buf, len, L.n_cats[0], 3, 4, "");
+	forge(buf, len, L.n_cats[0], 5, 4, "");
+	forge(buf, len, L.label_bytes[0], UINT64_MAX, 8, "extend past the end");
+	forge(buf, len, L.label_bytes[0], len, 8, "extend past the end");
+	forge(buf, len, L.label_bytes[0], 33, 8, "");
+	forge(buf, len, L.label_bytes[0], 31, 8, "");
+	forge(buf, len, L.label_lens[0], 7, 4, "label has an invalid length");
+	forge(buf, len, L.label_lens[0] + 4, 9, 4, "label has an invalid length");
+	forge(buf, len, L.label_lens[0], 0, 4, "invalid length");
+	/* label 1 a copy of label 0 */
+	forge(buf, len, L.labels[0] + 8, get_le(buf + L.labels[0], 8), 8, "appears twice");
+	forge(buf, len, L.codes, 4, 4, "category that does not exist");
+	forge(buf, len, L.codes + 4 * (n - 1), 0xFFFFFFFF, 4, "category that does not exist");
+	forge(buf, len, L.codes + 4 * 7, 0x100, 4, "category that does not exist");
+	forge(buf, len, L.w, f64_bits(-1.0), 8, "not a finite positive number");
+	forge(buf, len, L.w + 8 * 5, f64_bits(NAN), 8, "not a finite positive number");
+	forge(buf, len, L.w + 8 * (n - 1), f64_bits(0.0), 8, "not a finite positive number");
+	forge(buf, len, L.w + 8 * 3, f64_bits(-0.0), 8, "not a finite positive number");
+	forge(buf, len, L.w + 8 * 2, f64_bits(INFINITY), 8, "not a finite positive number");
+	forge(buf, len, L.w + 8 * 2, f64_bits(-INFINITY), 8, "not a finite positive number");
+	forge(buf, len, OFF_WEIGHTED, 0, 1, "row data");
+	forge(buf, len, L.y + 4, 2, 1, "neither 0 nor 1");
+	forge(buf, len, L.stratum, 7, 4, "stratum that does not exist");
+
+	/* every truncation, every flipped bit */
+	{
+		uint8_t    *copy = malloc(len);
+		fg_error	err;
+
+		for (size_t m = 0; m < len; m++)
+			CHECK(decode(buf, m, &err) == FG_ERR_CORRUPT, "truncated to %zu bytes", m);
+		for (size_t i = 0; i < len; i++)
+			for (int bit = 0; bit < 8; bit++)
+			{
+				memcpy(copy, buf, len);
+				copy[i] ^= (uint8_t) (1u << bit);
+				if (!CHECK(decode(copy, len, &err) == FG_ERR_CORRUPT, "bit %d of byte %zu", bit, i))
+					i = len;
+			}
+		free(copy);
+	}
+	free(buf);
+	fg_train_free(&t);
+
+	/* text labels, an array of three */
+	coded_config(&c, &coded_cases[6]);
+	coded_train(&t, &coded_cases[6], 0, n, &SF_TEXT_A);
+	buf = encode(&c, &t, &len);
+	L = locate_coded(buf, &t);
+	CHECK(L.end + 4 == len, "layout %zu + 4 != %zu", L.end, len);
+	CHECK(get_le(buf + L.n_attr, 4) == 3);
+	forge(buf, len, L.n_attr, 17, 4, "number of sensitive attributes is out of range");
+	forge(buf, len, L.n_attr, 2, 4, "");
+	forge(buf, len, L.n_attr, 0, 4, "");
+	forge(buf, len, OFF_S_ARRAY, 0, 1, "number of sensitive attributes is out of range");
+	forge(buf, len, L.label_lens[1], FG_MODEL_MAX_KEY_LEN + 1, 4, "label has an invalid length");
+	forge(buf, len, L.label_lens[2], 0xFFFFFFFF, 4, "label has an invalid length");
+	forge(buf, len, L.label_lens[0], get_le(buf + L.label_lens[0], 4) + 1, 4, "label");
+	forge(buf, len, L.label_bytes[2], get_le(buf + L.label_bytes[2], 8) + 1, 8, "");
+	forge(buf, len, L.n_cats[1], n + 1, 4, "categories of a sensitive attribute");
+	forge(buf, len, L.codes + 4 * 2, get_le(buf + L.n_cats[2], 4), 4, "category that does not exist");
+	forge(buf, len, L.codes + 4 * (3 * n - 1), 0x80000000, 4, "category that does not exist");
+	forge(buf, len, L.w + 8 * 4, f64_bits(-2.5), 8, "not a finite positive number");
+	/* a duplicate label: one of attribute 1 over a later one of the same length */
+	{
+		uint32_t	cats = (uint32_t) get_le(buf + L.n_cats[1], 4);
+		size_t		at = L.labels[1];
+		bool		done = false;
+
+		for (uint32_t a = 0; a < cats && !done; a++)
+		{
+			size_t		la = get_le(buf + L.label_lens[1] + 4 * a, 4);
+			size_t		bt = at + la;
+
+			for (uint32_t b = a + 1; b < cats && !done; b++)
+			{
+				size_t		lb = get_le(buf + L.label_lens[1] + 4 * b, 4);
+
+				if (la == lb && la > 0 && la <= 8)
+				{
+					forge(buf, len, bt, get_le(buf + at, (int) la), (int) la, "appears twice");
+					done = true;
+				}
+				bt += lb;
+			}
+			at += la;
+		}
+		CHECK(done, "no two labels of one length");
+	}
+	free(buf);
+	fg_train_free(&t);
+
+	/* text (or array) arguments whose rows have no codes */
+	{
+		coded_case	bc = coded_cases[4];
+
+		bc.kind = (crow_kind) {false, 0};
+		coded_config(&c, &coded_cases[4]);
+		coded_train(&t, &bc, 0, n, &SF_BIN);
+		CHECK(t.n_attr == 0);
+		buf = encode(&c, &t, &len);
+		forge(buf, len, 0, FG_STATE_MAGIC, 4, "have no codes");
+		{
+			/* integers may stay binary */
+			uint8_t    *copy = malloc(len);
+			fg_error	err;
+
+			memcpy(copy, buf, len);
+			copy[OFF_S_KIND] = FG_ARG_INT;
+			reseal(copy, len);
+			CHECK(decode(copy, len, &err) == FG_OK);
+			free(copy);
+		}
+		forge(buf, len, OFF_S_ARRAY, 1, 1, "have no codes");
+		free(buf);
+		fg_train_free(&t);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/* Random edits of coded, weighted states: refused, or usable by the combine step. */
+static void
+test_coded_random_edits(void)
+{
+	int			accepted = 0;
+
+	for (size_t i = 0; i < sizeof(coded_cases) / sizeof(coded_cases[0]); i++)
+	{
+		const coded_case *cc = &coded_cases[i];
+		fg_state_config c;
+		fg_train	t;
+		size_t		len;
+		uint8_t    *buf,
+				   *copy;
+		coded_layout L;
+
+		coded_config(&c, cc);
+		coded_train(&t, cc, 0, 19, cc->va);
+		buf = encode(&c, &t, &len);
+		L = locate_coded(buf, &t);
+		copy = malloc(len);
+		for (int it = 0; it < 2000; it++)
+		{
+			fg_state_view v;
+			fg_error	err;
+			fg_status	st;
+			int			edits = 1 + (int) (splitmix_next(&rng_state) % 3);
+
+			memcpy(copy, buf, len);
+			for (int e = 0; e < edits; e++)
+			{
+				/* mostly in the counts, labels and rows of the new sections */
+				size_t		off = splitmix_next(&rng_state) % 4 == 0
+					? splitmix_next(&rng_state) % (len - 4)
+					: L.n_strata + splitmix_next(&rng_state) % (len - 4 - L.n_strata);
+				uint64_t	r = splitmix_next(&rng_state);
+
+				copy[off] = r % 3 == 0 ? (uint8_t) r : (uint8_t) (copy[off] + (r % 5) - 2);
+			}
+			reseal(copy, len);
+			st = fg_state_decode(&unit_env, copy, len, &v, &err);
+			CHECK(st == FG_OK || st == FG_ERR_CORRUPT, "%s: status %d", cc->what, st);
+			if (st == FG_OK)
+			{
+				fg_train	back;
+				fg_data		d;
+
+				accepted++;
+				fg_train_init(&back, &unit_env, v.uses_strata, -1, &err);
+				fg_train_set_weighted(&back, v.config.weighted, &err);
+				CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s: %s", cc->what, err.message);
+				CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s: %s", cc->what, err.message);
+				CHECK(fg_train_data(&back, &d, &err) == FG_OK);
+				for (size_t l = 0; l < d.n_rows && d.codes != NULL; l++)
+					for (uint32_t k = 0; k < d.n_attr; k++)
+						CHECK(d.codes[l * d.n_attr + k] < d.n_cats[k]);
+				fg_train_free(&back);
+			}
+			fg_state_view_release(&unit_env, &v);
+		}
+		free(copy);
+		free(buf);
+		fg_train_free(&t);
+	}
+	CHECK(accepted > 0, "no edit kept a state valid; the test does not test acceptance");
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/*
+ * Each allocation failing in turn while a coded, weighted state is decoded
+ * and appended: to an empty state, to binary rows (which switch to codes)
+ * and to coded rows with other labels.  FG_ERR_NOMEM or success, never a
+ * leak, and the state can still be freed.
+ */
+static void
+test_coded_failing_allocations(void)
+{
+	for (size_t i = 0; i < sizeof(coded_cases) / sizeof(coded_cases[0]); i++)
+	{
+		const coded_case *cc = &coded_cases[i];
+		fg_state_config c;
+		fg_train	src;
+		size_t		len;
+		uint8_t    *buf;
+
+		coded_config(&c, cc);
+		coded_train(&src, cc, 100, 30, cc->vb);
+		buf = encode(&c, &src, &len);
+		for (int into = 0; into < 3; into++)
+		{
+			bool		finished = false;
+			long		k;
+
+			for (k = 0; k < 500 && !finished; k++)
+			{
+				fg_train	t;
+				fg_state_view v;
+				fg_error	err;
+				fg_status	st;
+				long		before = unit_live_allocs;
+
+				/* the destination, built before allocations fail */
+				coded_train(&t, cc, 0, into == 0 ? 0 : 25, into == 1 && cc->kind.n_attr == 0 &&
+							!cc->kind.text ? &SF_BIN : cc->va);
+				unit_fail_after = k;
+				st = fg_state_decode(&unit_env, buf, len, &v, &err);
+				if (st == FG_OK)
+				{
+					st = fg_state_append(&t, &v, &err);
+					fg_state_view_release(&unit_env, &v);
+				}
+				unit_fail_after = -1;
+				if (st == FG_OK)
+				{
+					finished = true;
+					CHECK(t.n_rows == (into == 0 ? 30u : 55u));
+				}
+				else
+					CHECK(st == FG_ERR_NOMEM, "%s, allocation %ld: status %d", cc->what, k, st);
+				fg_train_free(&t);
+				CHECK(unit_live_allocs == before, "%s, allocation %ld: %ld leaked", cc->what, k,
+					  unit_live_allocs - before);
+			}
+			CHECK(finished, "%s: still failing after %ld allocations", cc->what, k);
+		}
+		free(buf);
+		fg_train_free(&src);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
 int
 main(void)
 {
@@ -604,5 +1197,9 @@ main(void)
 	test_random_edits();
 	test_failing_allocations();
 	test_config_equal();
+	test_coded_round_trip();
+	test_coded_damage();
+	test_coded_random_edits();
+	test_coded_failing_allocations();
 	return unit_summary("state_format");
 }

@@ -132,6 +132,54 @@ run_scenario(const char *name, const key_list *kl, int expect_direct)
 	fg_dict_free(&dict);
 }
 
+/*
+ * Sorting with each of its allocations failing in turn: FG_ERR_NOMEM, no
+ * leak, and the dictionary as it was (every key at its first index), or
+ * sorted when nothing failed.  (A failure after the keys had been
+ * reordered once leaked the ranks and left hash slots of the old order.)
+ */
+static void
+test_sort_failing_allocations(void)
+{
+	for (long k = 0; k < 10; k++)
+	{
+		fg_strata_dict dict;
+		fg_error	err;
+		uint32_t   *rank = NULL;
+		fg_status	st;
+		int64_t		codes[] = {40, -7, 1000003, 3, 12, -99999};
+		int			n = 6;
+		long		before = unit_live_allocs;
+
+		CHECK(fg_dict_init(&dict, &unit_env, &err) == FG_OK);
+		for (int i = 0; i < n; i++)
+		{
+			uint8_t		key[8];
+
+			fg_key_from_int64(codes[i], key);
+			CHECK(fg_dict_intern(&dict, key, 8, &err) == i);
+		}
+		CHECK(fg_dict_intern(&dict, (const uint8_t *) "text", 4, &err) == n);
+		unit_fail_after = k;
+		st = fg_dict_sort(&dict, &rank, &err);
+		unit_fail_after = -1;
+		CHECK(st == FG_OK || st == FG_ERR_NOMEM, "allocation %ld: status %d", k, st);
+		for (int i = 0; i < n; i++)
+		{
+			uint8_t		key[8];
+
+			fg_key_from_int64(codes[i], key);
+			CHECK(fg_dict_intern(&dict, key, 8, &err) == (st == FG_OK ? (int64_t) rank[i] : (int64_t) i),
+				  "allocation %ld: key %d", k, i);
+		}
+		CHECK(dict.count == (uint32_t) n + 1);
+		if (st == FG_OK)
+			fg_release(&unit_env, rank);
+		fg_dict_free(&dict);
+		CHECK(unit_live_allocs == before, "allocation %ld: %ld leaked", k, unit_live_allocs - before);
+	}
+}
+
 int
 main(void)
 {
@@ -196,6 +244,7 @@ main(void)
 		}
 	}
 	run_scenario("mixed", &kl, -1);
+	test_sort_failing_allocations();
 
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 	return unit_summary("strata_dict");

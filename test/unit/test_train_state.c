@@ -3,11 +3,17 @@
  * memory stays within about 1.2 times the rows, the bulk is not copied once
  * the state is large, merging re-interns strata, allocation failures are
  * clean, the solver gives the same fit on chunked and contiguous rows, and
- * rows in a reserved region are never moved.
+ * rows in a reserved region are never moved.  Categorical sensitive
+ * attributes and weights: the switch from binary rows to codes, the
+ * solver's view (sorted categories, two categories handed over as s),
+ * merging every combination of binary, coded and weighted states, row
+ * order invariance, and failing allocations in all of it.
  */
 #include "model_format.h"
 #include "train_state.h"
 #include "unit.h"
+#include "../coded_rows.h"
+#include "train_compare.h"
 
 #include <string.h>
 
@@ -354,6 +360,669 @@ test_region(void)
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 }
 
+/* ---------- categorical sensitive attributes and weights ---------- */
+
+static const int64_t bin_ints[] = {0, 1};
+static const int64_t mixed_ints[] = {0, 1, 5, -2};
+static const int64_t ints_a[] = {10, -3, 2, 1000};
+static const int64_t ints_b[] = {2, -100, 10, 77, 1000};
+static const int64_t two_ints[] = {7, 3};
+static const char *const texts_a[] = {"M", "F", "x", "\xc3\xa9t\xc3\xa9"};
+static const char *const texts_b[] = {"", "F", "zz", "M", "a"};
+static const char *const texts_fm[] = {"M", "F"};
+
+static const crow_vals V_BIN = {bin_ints, NULL, 2};
+static const crow_vals V_MIXED = {mixed_ints, NULL, 4};
+static const crow_vals V_INTS_A = {ints_a, NULL, 4};
+static const crow_vals V_INTS_B = {ints_b, NULL, 5};
+static const crow_vals V_TWO_INTS = {two_ints, NULL, 2};
+static const crow_vals V_TEXT_A = {NULL, texts_a, 4};
+static const crow_vals V_TEXT_B = {NULL, texts_b, 5};
+static const crow_vals V_TEXT_FM = {NULL, texts_fm, 2};
+
+static const crow_kind K_INT = {false, 0};
+static const crow_kind K_TEXT = {true, 0};
+
+static int	crow_chunk_shift;	/* > 0: small chunks, so rows cross many boundaries */
+
+/* A state of CROW_P features for coded rows. */
+static fg_status
+crow_init(fg_train *t, bool strata, bool weighted, fg_error *err)
+{
+	fg_status	st = fg_train_init(t, &unit_env, strata, CROW_P, err);
+
+	if (st == FG_OK)
+		st = fg_train_set_weighted(t, weighted, err);
+	if (crow_chunk_shift > 0)
+		t->chunk_shift = crow_chunk_shift;
+	return st;
+}
+
+/* The label key of row l's attribute k after fg_train_data, into *len. */
+static const uint8_t *
+label_of(const fg_train *t, const fg_data *d, uint64_t l, uint32_t k, size_t *len)
+{
+	uint32_t	code = d->n_attr > 0 ? d->codes[l * d->n_attr + k] : d->s[l];
+
+	return fg_dict_key(&t->attrs[k], code, len);
+}
+
+/*
+ * Every row of t (after fg_train_data) carries the content and labels
+ * crow_add gave its id, and its codes index the sorted dictionaries.
+ */
+static bool
+rows_as_added(fg_train *t, crow_kind kind, const crow_vals *vals, const char *what)
+{
+	fg_data		d;
+	fg_error	err;
+	uint32_t	n = kind.n_attr > 0 ? kind.n_attr : 1;
+
+	if (!CHECK(fg_train_data(t, &d, &err) == FG_OK, "%s: %s", what, err.message))
+		return false;
+	for (size_t l = 0; l < d.n_rows; l++)
+	{
+		double		x[CROW_P],
+					w;
+		uint8_t		y,
+					key[8];
+		uint64_t	id = (uint64_t) fg_data_row(&d, l)[0];
+		size_t		len;
+		const uint8_t *k;
+
+		crow_content(id, x, &y, &w, key);
+		if (!CHECK(memcmp(fg_data_row(&d, l), x, sizeof(x)) == 0 && d.y[l] == y &&
+				   (d.w == NULL || d.w[l] == w), "%s: row %zu (id %llu)", what, l,
+				   (unsigned long long) id))
+			return false;
+		if (t->uses_strata)
+		{
+			k = fg_dict_key(&t->dict, d.stratum[l], &len);
+			if (!CHECK(len == 8 && memcmp(k, key, 8) == 0, "%s: stratum of row %zu", what, l))
+				return false;
+		}
+		for (uint32_t a = 0; a < n; a++)
+		{
+			uint32_t	i = crow_pick(id, a, vals);
+			uint8_t		ik[8];
+			const uint8_t *want = ik;
+			size_t		want_len = 8;
+
+			if (kind.text)
+			{
+				want = (const uint8_t *) vals->texts[i];
+				want_len = strlen(vals->texts[i]);
+			}
+			else
+				fg_key_from_int64(vals->ints[i], ik);
+			if (t->n_attr == 0)
+			{
+				/* still binary: s is the value itself */
+				if (!CHECK(!kind.text && d.s[l] == vals->ints[i], "%s: s of row %zu", what, l))
+					return false;
+				continue;
+			}
+			k = label_of(t, &d, l, a, &len);
+			if (!CHECK(len == want_len && (len == 0 || memcmp(k, want, len) == 0),
+					   "%s: label %u of row %zu", what, a, l))
+				return false;
+		}
+	}
+	for (uint32_t a = 0; a < t->n_attr; a++)
+		if (!CHECK(dict_sorted(&t->attrs[a]), "%s: attribute %u unsorted", what, a))
+			return false;
+	return true;
+}
+
+static void
+test_switch_to_codes(void)
+{
+	for (int variant = 0; variant < 4; variant++)
+	{
+		bool		strata = variant & 1,
+					weighted = variant & 2;
+		fg_train	t;
+		fg_data		d;
+		fg_error	err;
+		uint8_t		key[8];
+		size_t		len,
+					predicted;
+		/* binary rows: 1 first, so label 1 is interned before 0 */
+		int64_t		values[] = {1, 0, 1, 1, 0, 5, 0, -2, 5, 1};
+		uint32_t	first_seen[] = {0, 1, 0, 0, 1, 2, 1, 3, 2, 0};
+		/* sorted numerically: -2, 0, 1, 5 */
+		uint32_t	sorted[] = {2, 1, 2, 2, 1, 3, 1, 0, 3, 2};
+
+		CHECK(crow_init(&t, strata, weighted, &err) == FG_OK);
+		for (int l = 0; l < 10; l++)
+		{
+			crow_vals	one = {&values[l], NULL, 1};
+
+			if (l == 5)
+			{
+				/* five binary rows so far */
+				CHECK(t.n_attr == 0 && t.s != NULL && t.codes == NULL);
+				for (int j = 0; j < 5; j++)
+					CHECK(t.s[j] == values[j]);
+				predicted = fg_train_memory_codes(&t, 1);
+				CHECK(predicted > fg_train_memory(&t));
+			}
+			CHECK(crow_add(&t, K_INT, (uint64_t) l, &one, &err) == FG_OK, "row %d: %s", l,
+				  err.message);
+			if (l == 5)
+			{
+				CHECK(fg_train_memory(&t) <= predicted, "%zu > %zu", fg_train_memory(&t), predicted);
+				CHECK(t.n_attr == 1 && t.s == NULL && t.codes != NULL);
+			}
+		}
+		CHECK(t.n_rows == 10 && t.attrs[0].count == 4);
+		for (int l = 0; l < 10; l++)
+		{
+			CHECK(t.codes[l] == first_seen[l], "row %d: code %u", l, t.codes[l]);
+			fg_key_from_int64(values[l], key);
+			CHECK(memcmp(fg_dict_key(&t.attrs[0], t.codes[l], &len), key, 8) == 0 && len == 8);
+			CHECK(fg_train_row(&t, (uint64_t) l)[0] == l);
+		}
+		/* the other columns came through the switch */
+		for (int l = 0; l < 10; l++)
+		{
+			double		x[CROW_P],
+						w;
+			uint8_t		y;
+
+			crow_content((uint64_t) l, x, &y, &w, key);
+			CHECK(t.y[l] == y && (!weighted || t.w[l] == w));
+			if (strata)
+				CHECK(memcmp(fg_dict_key(&t.dict, t.stratum[l], &len), key, 8) == 0);
+		}
+
+		/* a binary row is refused now that the state is coded */
+		{
+			double		x[CROW_P] = {0, 0};
+
+			CHECK(fg_train_add_row(&t, x, 0, 1, key, 8, &err) == FG_ERR_INVALID);
+			CHECK(fg_train_use_codes(&t, 2, &err) == FG_ERR_INVALID);
+			CHECK(strstr(err.message, "different lengths") != NULL);
+			CHECK(fg_train_use_codes(&t, 1, &err) == FG_OK);
+		}
+
+		CHECK(fg_train_data(&t, &d, &err) == FG_OK);
+		CHECK(d.n_attr == 1 && d.s == NULL && d.codes != NULL && d.n_cats[0] == 4);
+		CHECK((d.w != NULL) == weighted && (d.stratum != NULL) == strata);
+		for (int l = 0; l < 10; l++)
+			CHECK(d.codes[l] == sorted[l], "row %d: sorted code %u", l, d.codes[l]);
+		CHECK(dict_sorted(&t.attrs[0]));
+		fg_key_from_int64(-2, key);
+		CHECK(memcmp(fg_dict_key(&t.attrs[0], 0, &len), key, 8) == 0);
+		/* a second call gives the same view */
+		{
+			fg_data		again;
+
+			CHECK(fg_train_data(&t, &again, &err) == FG_OK);
+			CHECK(again.codes == d.codes && again.n_cats[0] == 4 && again.n_attr == 1);
+			for (int l = 0; l < 10; l++)
+				CHECK(again.codes[l] == sorted[l]);
+		}
+		fg_train_free(&t);
+	}
+
+	/* the switch needs one attribute when rows exist, and a sane count */
+	{
+		fg_train	t;
+		fg_error	err;
+
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		/* 0 attributes is what a binary state has: nothing to do */
+		CHECK(fg_train_use_codes(&t, 0, &err) == FG_OK && t.n_attr == 0);
+		CHECK(fg_train_use_codes(&t, FG_MAX_ATTRIBUTES + 1, &err) == FG_ERR_INVALID);
+		CHECK(crow_add_rows(&t, K_INT, NULL, 0, 4, &V_BIN, &err) == FG_OK);
+		CHECK(fg_train_use_codes(&t, 2, &err) == FG_ERR_INVALID);
+		CHECK(t.n_attr == 0 && t.n_rows == 4);
+		fg_train_free(&t);
+
+		/* an empty state may take any number of attributes */
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(fg_train_use_codes(&t, 3, &err) == FG_OK && t.n_attr == 3);
+		CHECK(crow_add_rows(&t, (crow_kind) {true, 3}, NULL, 0, 50, &V_TEXT_A, &err) == FG_OK);
+		CHECK(rows_as_added(&t, (crow_kind) {true, 3}, &V_TEXT_A, "three text attributes"));
+		fg_train_free(&t);
+
+		/* weights must be chosen before the first row */
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(crow_add_rows(&t, K_INT, NULL, 0, 1, &V_BIN, &err) == FG_OK);
+		CHECK(fg_train_set_weighted(&t, true, &err) == FG_ERR_INVALID);
+		fg_train_free(&t);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/*
+ * One attribute of two categories is handed over as the binary s (1 for the
+ * second category in sorted order), exactly what a boolean state gives.
+ */
+static void
+test_two_categories_as_s(void)
+{
+	struct
+	{
+		const char *what;
+		crow_kind	kind;
+		const crow_vals *vals;
+		int64_t		second;		/* the value that sorts second */
+		const char *second_text;
+	}			cases[] = {
+		{"text F/M", K_TEXT, &V_TEXT_FM, 0, "M"},
+		{"integers {7, 3}", K_INT, &V_TWO_INTS, 7, NULL},
+		{"array of one text", {true, 1}, &V_TEXT_FM, 0, "M"},
+		{"array of one integer", {false, 1}, &V_TWO_INTS, 7, NULL},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (int variant = 0; variant < 4; variant++)
+		{
+			bool		strata = variant & 1,
+						weighted = variant & 2;
+			fg_train	coded,
+						binary;
+			fg_data		dc,
+						db;
+			fg_error	err;
+			uint64_t	N = 300;
+
+			CHECK(crow_init(&coded, strata, weighted, &err) == FG_OK);
+			CHECK(crow_init(&binary, strata, weighted, &err) == FG_OK);
+			CHECK(crow_add_rows(&coded, cases[c].kind, NULL, 0, N, cases[c].vals, &err) == FG_OK);
+			CHECK(coded.n_attr == 1 && coded.attrs[0].count == 2, "%s", cases[c].what);
+			/* the same rows with s = 1 where the value sorts second */
+			for (uint64_t id = 0; id < N; id++)
+			{
+				uint32_t	i = crow_pick(id, 0, cases[c].vals);
+				int64_t		s = cases[c].second_text != NULL
+					? strcmp(cases[c].vals->texts[i], cases[c].second_text) == 0
+					: cases[c].vals->ints[i] == cases[c].second;
+				crow_vals	one = {&s, NULL, 1};
+
+				/* crow_pick of a one-element table is 0: the row takes s */
+				CHECK(crow_add(&binary, K_INT, id, &one, &err) == FG_OK);
+			}
+			CHECK(binary.n_attr == 0);
+			CHECK(same_data(&coded, &binary, cases[c].what));
+			CHECK(coded.codes_as_s);
+			CHECK(fg_train_data(&coded, &dc, &err) == FG_OK && fg_train_data(&binary, &db, &err) == FG_OK);
+			CHECK(dc.n_attr == 0 && dc.codes == NULL && dc.n_cats == NULL && dc.s != NULL);
+			CHECK(dc.s == (const uint8_t *) coded.codes);
+			fg_train_free(&coded);
+			fg_train_free(&binary);
+		}
+
+	/* one category: s is 0 throughout; two attributes of two: codes */
+	{
+		fg_train	t;
+		fg_data		d;
+		fg_error	err;
+		static const char *const only[] = {"only"};
+		crow_vals	one = {NULL, only, 1};
+
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(crow_add_rows(&t, K_TEXT, NULL, 0, 20, &one, &err) == FG_OK);
+		CHECK(fg_train_data(&t, &d, &err) == FG_OK);
+		CHECK(d.n_attr == 0 && d.s != NULL);
+		for (size_t l = 0; l < d.n_rows; l++)
+			CHECK(d.s[l] == 0);
+		fg_train_free(&t);
+
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(crow_add_rows(&t, (crow_kind) {true, 2}, NULL, 0, 40, &V_TEXT_FM, &err) == FG_OK);
+		CHECK(fg_train_data(&t, &d, &err) == FG_OK);
+		CHECK(d.n_attr == 2 && d.s == NULL && d.n_cats[0] == 2 && d.n_cats[1] == 2);
+		CHECK(rows_as_added(&t, (crow_kind) {true, 2}, &V_TEXT_FM, "two attributes of two"));
+		fg_train_free(&t);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/*
+ * Merging: a holds ids [0, na), b ids [na, na + nb), each drawing labels
+ * from its own values; the merge must equal one state that got every row.
+ */
+typedef struct merge_case
+{
+	const char *what;
+	crow_kind	kind;
+	const crow_vals *va;
+	const crow_vals *vb;
+} merge_case;
+
+static fg_status
+build_split(fg_train *t, const merge_case *mc, bool strata, bool weighted, uint64_t from,
+			uint64_t n, const crow_vals *vals, fg_error *err)
+{
+	fg_status	st = crow_init(t, strata, weighted, err);
+
+	if (st == FG_OK)
+		st = crow_add_rows(t, mc->kind, NULL, from, n, vals, err);
+	return st;
+}
+
+/* The reference: every row in one state, each run with its own values. */
+static fg_status
+build_whole(fg_train *t, const merge_case *mc, bool strata, bool weighted, uint64_t na,
+			uint64_t nb, fg_error *err)
+{
+	fg_status	st = crow_init(t, strata, weighted, err);
+
+	if (st == FG_OK)
+		st = crow_add_rows(t, mc->kind, NULL, 0, na, mc->va, err);
+	if (st == FG_OK)
+		st = crow_add_rows(t, mc->kind, NULL, na, nb, mc->vb, err);
+	return st;
+}
+
+static const merge_case merge_cases[] = {
+	{"coded + binary", {false, 0}, &V_MIXED, &V_BIN},
+	{"binary + coded", {false, 0}, &V_BIN, &V_MIXED},
+	{"binary + binary", {false, 0}, &V_BIN, &V_BIN},
+	{"coded + coded, integers", {false, 0}, &V_INTS_A, &V_INTS_B},
+	{"coded + coded, text", {true, 0}, &V_TEXT_A, &V_TEXT_B},
+	{"coded + coded, three text attributes", {true, 3}, &V_TEXT_B, &V_TEXT_A},
+	{"coded + coded, two integer attributes", {false, 2}, &V_INTS_B, &V_INTS_A},
+	{"two categories + two others", {true, 0}, &V_TEXT_FM, &V_TEXT_B},
+};
+
+static void
+test_merge_codes(void)
+{
+	uint64_t	na = 157,
+				nb = 203;
+
+	for (size_t c = 0; c < sizeof(merge_cases) / sizeof(merge_cases[0]); c++)
+		for (int variant = 0; variant < 4; variant++)
+		{
+			const merge_case *mc = &merge_cases[c];
+			bool		strata = variant & 1,
+						weighted = variant & 2;
+			fg_train	a,
+						b,
+						whole,
+						empty;
+			fg_error	err;
+			char		what[128];
+
+			snprintf(what, sizeof(what), "%s%s%s", mc->what, strata ? ", strata" : "",
+					 weighted ? ", weighted" : "");
+			/* small chunks in a and b, of another size in the merged states */
+			crow_chunk_shift = 5;
+			CHECK(build_split(&a, mc, strata, weighted, 0, na, mc->va, &err) == FG_OK, "%s", what);
+			CHECK(build_split(&b, mc, strata, weighted, na, nb, mc->vb, &err) == FG_OK, "%s", what);
+			crow_chunk_shift = 4;
+			CHECK(build_whole(&whole, mc, strata, weighted, na, nb, &err) == FG_OK, "%s", what);
+			b.n_skipped = 3;
+
+			/* merging into an empty state first, as a combine of nothing and a does */
+			CHECK(crow_init(&empty, strata, weighted, &err) == FG_OK);
+			CHECK(fg_train_merge(&empty, &a, &err) == FG_OK, "%s: %s", what, err.message);
+			CHECK(fg_train_merge(&empty, &b, &err) == FG_OK, "%s: %s", what, err.message);
+			crow_chunk_shift = 0;
+			CHECK(fg_train_merge(&a, &b, &err) == FG_OK, "%s: %s", what, err.message);
+			CHECK(a.n_rows == na + nb && a.n_skipped == 3, "%s", what);
+			/* src is left as it was */
+			CHECK(b.n_rows == nb);
+			CHECK(same_data(&a, &whole, what));
+			CHECK(same_data(&empty, &whole, what));
+			fg_train_free(&a);
+			fg_train_free(&b);
+			fg_train_free(&whole);
+			fg_train_free(&empty);
+		}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/* States that cannot merge fail cleanly and stay usable. */
+static void
+test_merge_incompatible(void)
+{
+	struct
+	{
+		const char *what;
+		bool		dst_weighted,
+					src_weighted;
+		crow_kind	dst_kind,
+					src_kind;
+		const crow_vals *dst_vals,
+				   *src_vals;
+	}			cases[] = {
+		{"weighted into unweighted", false, true, K_INT, K_INT, &V_BIN, &V_BIN},
+		{"unweighted into weighted", true, false, K_TEXT, K_TEXT, &V_TEXT_A, &V_TEXT_A},
+		{"two attributes into one", false, false, K_TEXT, {true, 2}, &V_TEXT_A, &V_TEXT_A},
+		{"one attribute into two", false, false, {true, 2}, K_TEXT, &V_TEXT_A, &V_TEXT_A},
+		{"binary into two", false, false, {false, 2}, K_INT, &V_INTS_A, &V_BIN},
+		{"two into binary", false, false, K_INT, {false, 2}, &V_BIN, &V_INTS_A},
+		{"three into two", true, true, {false, 2}, {false, 3}, &V_INTS_A, &V_INTS_B},
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		for (int strata = 0; strata < 2; strata++)
+		{
+			fg_train	dst,
+						src,
+						ref;
+			fg_error	err;
+			fg_status	st;
+
+			CHECK(crow_init(&dst, strata, cases[c].dst_weighted, &err) == FG_OK);
+			CHECK(crow_init(&ref, strata, cases[c].dst_weighted, &err) == FG_OK);
+			CHECK(crow_init(&src, strata, cases[c].src_weighted, &err) == FG_OK);
+			CHECK(crow_add_rows(&dst, cases[c].dst_kind, NULL, 0, 40, cases[c].dst_vals, &err) == FG_OK);
+			CHECK(crow_add_rows(&ref, cases[c].dst_kind, NULL, 0, 40, cases[c].dst_vals, &err) == FG_OK);
+			CHECK(crow_add_rows(&src, cases[c].src_kind, NULL, 40, 30, cases[c].src_vals, &err) == FG_OK);
+			memset(&err, 0, sizeof(err));
+			st = fg_train_merge(&dst, &src, &err);
+			CHECK(st == FG_ERR_INVALID && err.status == FG_ERR_INVALID && err.message[0] != '\0',
+				  "%s: status %d", cases[c].what, st);
+			/* the rows dst had are still all it has */
+			CHECK(dst.n_rows == 40 && dst.n_skipped == 0, "%s", cases[c].what);
+			CHECK(same_data(&dst, &ref, cases[c].what));
+			fg_train_free(&dst);
+			fg_train_free(&src);
+			fg_train_free(&ref);
+			CHECK(unit_live_allocs == 0, "%s: %ld allocations leaked", cases[c].what,
+				  unit_live_allocs);
+		}
+}
+
+/* The same rows in two orders: each row gets the same codes and stratum. */
+static void
+test_row_order_codes(void)
+{
+	uint64_t	N = 400;
+	uint64_t   *ids = malloc(sizeof(uint64_t) * N);
+	crow_kind	kinds[] = {K_INT, K_TEXT, {true, 3}, {false, 2}};
+	const crow_vals *vals[] = {&V_MIXED, &V_TEXT_B, &V_TEXT_A, &V_INTS_B};
+
+	/* a permutation that puts other values first (and the switch elsewhere) */
+	for (uint64_t i = 0; i < N; i++)
+		ids[i] = (i * 263 + 17) % N;
+	for (size_t c = 0; c < sizeof(kinds) / sizeof(kinds[0]); c++)
+	{
+		fg_train	fwd,
+					perm;
+		fg_data		df,
+					dp;
+		fg_error	err;
+		uint64_t   *row_of = malloc(sizeof(uint64_t) * N);
+		uint32_t	n = kinds[c].n_attr > 0 ? kinds[c].n_attr : 1;
+
+		CHECK(crow_init(&fwd, true, true, &err) == FG_OK);
+		CHECK(crow_init(&perm, true, true, &err) == FG_OK);
+		CHECK(crow_add_rows(&fwd, kinds[c], NULL, 0, N, vals[c], &err) == FG_OK);
+		CHECK(crow_add_rows(&perm, kinds[c], ids, 0, N, vals[c], &err) == FG_OK);
+		CHECK(rows_as_added(&fwd, kinds[c], vals[c], "in order"));
+		CHECK(rows_as_added(&perm, kinds[c], vals[c], "permuted"));
+		CHECK(fg_train_data(&fwd, &df, &err) == FG_OK && fg_train_data(&perm, &dp, &err) == FG_OK);
+		CHECK(df.n_attr == dp.n_attr && df.n_strata == dp.n_strata);
+		for (uint32_t k = 0; k < df.n_attr; k++)
+			CHECK(df.n_cats[k] == dp.n_cats[k]);
+		for (uint64_t l = 0; l < N; l++)
+			row_of[(uint64_t) fg_data_row(&dp, l)[0]] = l;
+		for (uint64_t id = 0; id < N; id++)
+		{
+			uint64_t	l = row_of[id];
+
+			CHECK(df.stratum[id] == dp.stratum[l]);
+			for (uint32_t k = 0; k < n; k++)
+				CHECK((df.codes ? df.codes[id * n + k] : df.s[id]) ==
+					  (dp.codes ? dp.codes[l * n + k] : dp.s[l]), "id %llu, attribute %u",
+					  (unsigned long long) id, k);
+		}
+		free(row_of);
+		fg_train_free(&fwd);
+		fg_train_free(&perm);
+	}
+
+	/* integers are numbered by value: -100 < -3 < 2 < 10 < 77 < 1000 */
+	{
+		static const int64_t vals6[] = {77, 1000, -3, 2, -100, 10};
+		static const uint32_t rank6[] = {4, 5, 1, 2, 0, 3};
+		crow_vals	v = {vals6, NULL, 6};
+		fg_train	t;
+		fg_data		d;
+		fg_error	err;
+
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(crow_add_rows(&t, K_INT, ids, 0, N, &v, &err) == FG_OK);
+		CHECK(fg_train_data(&t, &d, &err) == FG_OK && d.n_cats[0] == 6);
+		for (uint64_t l = 0; l < N; l++)
+			CHECK(d.codes[l] == rank6[crow_pick((uint64_t) fg_data_row(&d, l)[0], 0, &v)]);
+		fg_train_free(&t);
+	}
+	free(ids);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/*
+ * Every allocation made to fail in turn while rows switch to codes, while
+ * binary and coded states merge, and while the view is made: an error of
+ * FG_ERR_NOMEM, never a leak, and a state that can still be freed.  The
+ * sources are built before allocations start failing.
+ */
+static void
+test_codes_failing_allocations(void)
+{
+	for (int variant = 0; variant < 3; variant++)
+	{
+		bool		strata = variant != 1,
+					weighted = variant != 2;
+		fg_train	src_bin,
+					src_coded,
+					src_text,
+					ref;
+		fg_error	err;
+		bool		finished = false;
+		long		k;
+
+		CHECK(crow_init(&src_bin, strata, weighted, &err) == FG_OK);
+		CHECK(crow_init(&src_coded, strata, weighted, &err) == FG_OK);
+		CHECK(crow_init(&src_text, strata, weighted, &err) == FG_OK);
+		CHECK(crow_add_rows(&src_bin, K_INT, NULL, 100, 50, &V_BIN, &err) == FG_OK);
+		CHECK(crow_add_rows(&src_coded, K_INT, NULL, 150, 60, &V_INTS_B, &err) == FG_OK);
+		CHECK(crow_add_rows(&src_text, (crow_kind) {true, 2}, NULL, 0, 30, &V_TEXT_A, &err) == FG_OK);
+		/* the reference of the sequence below, built without failures */
+		CHECK(crow_init(&ref, strata, weighted, &err) == FG_OK);
+		CHECK(crow_add_rows(&ref, K_INT, NULL, 0, 40, &V_BIN, &err) == FG_OK);
+		CHECK(crow_add_rows(&ref, K_INT, NULL, 40, 60, &V_MIXED, &err) == FG_OK);
+		CHECK(fg_train_merge(&ref, &src_bin, &err) == FG_OK);
+		CHECK(fg_train_merge(&ref, &src_coded, &err) == FG_OK);
+
+		for (k = 0; k < 5000 && !finished; k++)
+		{
+			fg_train	t,
+						b;
+			fg_data		d;
+			fg_status	st;
+			long		before = unit_live_allocs;
+
+			unit_fail_after = k;
+			st = crow_init(&t, strata, weighted, &err);
+			if (st == FG_OK)
+				st = crow_add_rows(&t, K_INT, NULL, 0, 40, &V_BIN, &err);
+			if (st == FG_OK)	/* switches to codes on the first value not 0 or 1 */
+				st = crow_add_rows(&t, K_INT, NULL, 40, 60, &V_MIXED, &err);
+			if (st == FG_OK)
+				st = fg_train_merge(&t, &src_bin, &err);
+			if (st == FG_OK)
+				st = fg_train_merge(&t, &src_coded, &err);
+			if (st == FG_OK)
+				st = fg_train_data(&t, &d, &err);
+			/* a binary state switched to codes by a merge, and a merge refused */
+			if (st == FG_OK)
+				st = crow_init(&b, strata, weighted, &err);
+			else
+				memset(&b, 0, sizeof(b));
+			if (st == FG_OK)
+				st = crow_add_rows(&b, K_INT, NULL, 0, 30, &V_BIN, &err);
+			if (st == FG_OK)
+				st = fg_train_merge(&b, &src_coded, &err);
+			if (st == FG_OK)
+			{
+				/* refused before anything is allocated */
+				fg_error	refused;
+
+				CHECK(fg_train_merge(&b, &src_text, &refused) == FG_ERR_INVALID);
+			}
+			if (st == FG_OK)
+				st = fg_train_merge(&b, &src_bin, &err);
+			unit_fail_after = -1;
+
+			if (st == FG_OK)
+			{
+				finished = true;
+				CHECK(same_data(&t, &ref, "no allocation failed"));
+				CHECK(b.n_rows == 140 && b.n_attr == 1);
+			}
+			else
+				CHECK(st == FG_ERR_NOMEM && err.status == FG_ERR_NOMEM,
+					  "allocation %ld: status %d (%s)", k, st, err.message);
+			fg_train_free(&t);
+			fg_train_free(&b);
+			CHECK(unit_live_allocs == before, "allocation %ld (variant %d): %ld leaked", k,
+				  variant, unit_live_allocs - before);
+		}
+		CHECK(finished, "variant %d: still failing after %ld allocations", variant, k);
+		fg_train_free(&src_bin);
+		fg_train_free(&src_coded);
+		fg_train_free(&src_text);
+		fg_train_free(&ref);
+	}
+
+	/* a failed switch leaves the binary rows as they were */
+	for (long k = 0; k < 40; k++)
+	{
+		fg_train	t;
+		fg_error	err;
+		fg_status	st;
+		long		before = unit_live_allocs;
+
+		CHECK(crow_init(&t, true, true, &err) == FG_OK);
+		CHECK(crow_add_rows(&t, K_INT, NULL, 0, 50, &V_BIN, &err) == FG_OK);
+		unit_fail_after = k;
+		st = fg_train_use_codes(&t, 1, &err);
+		unit_fail_after = -1;
+		CHECK(st == FG_OK || st == FG_ERR_NOMEM);
+		if (st != FG_OK)
+		{
+			CHECK(t.n_attr == 0 && t.s != NULL && t.codes == NULL);
+			CHECK(rows_as_added(&t, K_INT, &V_BIN, "after a failed switch"));
+		}
+		else
+		{
+			CHECK(t.n_attr == 1);
+			CHECK(rows_as_added(&t, K_INT, &V_BIN, "after the switch"));
+		}
+		fg_train_free(&t);
+		CHECK(unit_live_allocs == before, "allocation %ld: %ld leaked", k, unit_live_allocs - before);
+	}
+}
+
 int
 main(void)
 {
@@ -361,5 +1030,11 @@ main(void)
 	test_errors();
 	test_merge();
 	test_region();
+	test_switch_to_codes();
+	test_two_categories_as_s();
+	test_merge_codes();
+	test_merge_incompatible();
+	test_row_order_codes();
+	test_codes_failing_allocations();
 	return unit_summary("train_state");
 }
