@@ -1147,10 +1147,14 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		Q_new = fmax(Q_new / bs.n, FG_Q_FLOOR);
 		if (fabs(Q_new - Q) / Q_new <= opt->tol_q)
 		{
+			fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g (settled)",
+						step + 1, best + 1, best_bic, Q_new);
 			Q = Q_new;
 			fit->stop_reason = 1;	/* FG_STOP_TOL_Q */
 			break;
 		}
+		fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g",
+					step + 1, best + 1, best_bic, Q_new);
 		Q = Q_new;
 	}
 	fit->q = Q;

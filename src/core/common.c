@@ -153,3 +153,17 @@ fg_weights_rescale(double *w, size_t n)
 			w[i] *= factor;
 	return factor;
 }
+
+void
+fg_progress(const fg_env *env, const fg_options *opt, const char *fmt,...)
+{
+	char		line[256];
+	va_list		ap;
+
+	if (!opt->verbose || env->progress == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	env->progress(env->ctx, line);
+}

@@ -37,6 +37,8 @@ typedef struct fg_env
 	 */
 	void	   *(*reserve) (void *ctx, size_t *size, void **handle);
 	void		(*unreserve) (void *ctx, void *handle);
+	/* Optional: one line of progress (option "verbose"); NULL: none. */
+	void		(*progress) (void *ctx, const char *message);
 } fg_env;
 
 typedef enum fg_status
@@ -113,6 +115,14 @@ typedef enum fg_weight_scale
 	FG_WEIGHTS_AS_GIVEN = 1		/* frequency weights: a weight of 2 is the row twice */
 } fg_weight_scale;
 
+/* The fixed effects' covariance stored with the model (option "vcov"). */
+typedef enum fg_vcov_type
+{
+	FG_VCOV_MODEL = 0,			/* inverse Hessian of the minimised objective */
+	FG_VCOV_ROBUST = 1,			/* sandwich clustered by stratum */
+	FG_VCOV_NONE = 2			/* not computed (saves a pass over the rows) */
+} fg_vcov_type;
+
 /* Limits of the sensitive attributes. */
 #define FG_MAX_ATTRIBUTES	16
 #define FG_MAX_CATEGORIES	1000	/* per attribute */
@@ -147,6 +157,9 @@ typedef struct fg_options
 	 * set, else c (NAN: that attribute is not constrained).
 	 */
 	double		c_attr[FG_MAX_ATTRIBUTES];
+
+	int			vcov;			/* fg_vcov_type */
+	bool		verbose;		/* progress messages through env->progress */
 } fg_options;
 
 /* Does opt ask for the constrained form (c, or a bound for some attribute)? */
@@ -294,6 +307,22 @@ typedef struct fg_fit
 	uint32_t	n_attr;
 	double	   *attr_di;
 
+	/*
+	 * Inference (inference.h): vcov_type as computed (FG_VCOV_NONE: vcov
+	 * and b_se NULL); vcov the (1 + p) x (1 + p) covariance of
+	 * (intercept, beta), row-major; b_se the conditional standard errors of
+	 * the random intercepts.  loglik is the (weighted) log-likelihood at the
+	 * solution, null_loglik that of the intercept-only model, edf the
+	 * effective degrees of freedom (trace of the penalised fit's hat
+	 * matrix; boosting: the trace its BIC uses).
+	 */
+	int			vcov_type;
+	double	   *vcov;
+	double	   *b_se;
+	double		loglik;
+	double		null_loglik;
+	double		edf;
+
 	/* boosting only */
 	double		q;				/* final random-intercept variance */
 	int			steps;
@@ -323,6 +352,13 @@ typedef struct fg_fit
  */
 fg_status	fg_fit_model(const fg_env *env, const fg_data *data,
 						 const fg_options *opt, fg_fit *fit, fg_error *err);
+
+/* Print one line of progress when opt->verbose (printf-style). */
+void		fg_progress(const fg_env *env, const fg_options *opt, const char *fmt,...)
+#ifdef __GNUC__
+			__attribute__((format(printf, 3, 4)))
+#endif
+			;
 
 /* Release the arrays of a fit filled by fg_fit_model and zero it. */
 void		fg_fit_release(const fg_env *env, fg_fit *fit);

@@ -7,6 +7,7 @@
 #include "boosting.h"
 #include "constrained.h"
 #include "fairness.h"
+#include "inference.h"
 #include "separation.h"
 
 #include <math.h>
@@ -384,6 +385,10 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 		goto done;
 	for (uint32_t t = 0; t < fit->n_terms; t++)
 		fit->terms[t].multiplier = constrained ? mu[t] : 0.0;
+	/* standard errors and likelihoods at the solution (boosting: with its Q) */
+	if ((st = fg_inference(env, &prob, &ws, delta, opt, constrained ? mu : NULL,
+						   fg_method_is_boosting(opt->method) ? fit->df : -1.0, fit, err)) != FG_OK)
+		goto done;
 
 done:
 	fg_summary_free(env, &sum);
@@ -408,5 +413,7 @@ fg_fit_release(const fg_env *env, fg_fit *fit)
 	fg_release(env, fit->unidentified);
 	fg_release(env, fit->terms);
 	fg_release(env, fit->attr_di);
+	fg_release(env, fit->vcov);
+	fg_release(env, fit->b_se);
 	memset(fit, 0, sizeof(*fit));
 }

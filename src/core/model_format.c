@@ -33,6 +33,9 @@
  *               n_terms u32 (<= 1024) | n_terms x (attr u32 | category u32 |
  *               outcome i8 | weight, share, cov, bound, multiplier f64) |
  *               n_attr_di u32 (0 or n_attr) | n_attr_di x f64
+ *   inference   vcov_type u8 | has_vcov u8 | [(1 + p)^2 x f64, row-major] |
+ *               has_b_se u8 | [n_strata x f64] | loglik, null_loglik, edf f64 |
+ *               created_at i64 | version length u8 (<= 32) | version bytes
  *   trailer     CRC-32C u32 of everything before it
  *
  * c is NaN exactly when the constrained form is not used (version 1 had a
@@ -65,6 +68,8 @@
 #define SEPARATION_SIZE		(8 + 4)
 /* version 2: weighted, weight_sum, n_attr, n_terms, n_attr_di (the entries come on top) */
 #define FAIRNESS_SIZE		(1 + 8 + 4 + 4 + 4)
+/* version 2: vcov_type, has_vcov, has_b_se, loglik, null_loglik, edf, created_at, version length */
+#define INFERENCE_SIZE		(1 + 1 + 1 + 3 * 8 + 8 + 1)
 /* attr, category, outcome, weight, share, cov, bound, multiplier */
 #define TERM_SIZE			(4 + 4 + 1 + 5 * 8)
 /* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
@@ -189,6 +194,8 @@ fg_model_release(const fg_env *env, fg_model *model)
 	}
 	fg_release(env, model->terms);
 	fg_release(env, model->attr_di);
+	fg_release(env, model->vcov);
+	fg_release(env, model->b_se);
 	memset(model, 0, sizeof(*model));
 }
 
@@ -399,6 +406,51 @@ check_fairness(const fg_model *m, fg_status status, fg_error *err)
 }
 
 /*
+ * The inference part: a known covariance type with a matrix exactly when
+ * it is not "none", finite, symmetric, with a non-negative diagonal;
+ * standard errors finite and >= 0; log-likelihoods <= 0 and the degrees of
+ * freedom >= 0 where known (NaN); a printable version.
+ */
+static fg_status
+check_inference(const fg_model *m, fg_status status, fg_error *err)
+{
+	int			k = m->p + 1;
+
+	if (m->vcov_type < FG_VCOV_MODEL || m->vcov_type > FG_VCOV_NONE)
+		return reject(err, status, "Covariance type %d is not known.", m->vcov_type);
+	if ((m->vcov != NULL) != (m->vcov_type != FG_VCOV_NONE))
+		return reject(err, status, "The covariance type and the covariance matrix disagree.");
+	if (m->b_se != NULL && (m->vcov == NULL || m->n_strata == 0))
+		return reject(err, status, "The model has random-intercept standard errors without a covariance or strata.");
+	for (int i = 0; m->vcov != NULL && i < k; i++)
+	{
+		if (!(m->vcov[i * k + i] >= 0.0) || !isfinite(m->vcov[i * k + i]))
+			return reject(err, status, "Variance %d of the covariance matrix is %g.", i + 1,
+						  m->vcov[i * k + i]);
+		for (int j = 0; j < i; j++)
+			if (!isfinite(m->vcov[i * k + j]) || m->vcov[i * k + j] != m->vcov[j * k + i])
+				return reject(err, status,
+							  "The covariance matrix is not finite and symmetric at (%d, %d).",
+							  i + 1, j + 1);
+	}
+	for (uint32_t i = 0; m->b_se != NULL && i < m->n_strata; i++)
+		if (!(m->b_se[i] >= 0.0) || !isfinite(m->b_se[i]))
+			return reject(err, status, "The standard error of random intercept %u is %g.",
+						  i + 1, m->b_se[i]);
+	if (!(isnan(m->loglik) || m->loglik <= 0.0) || !(isnan(m->null_loglik) || m->null_loglik <= 0.0) ||
+		isinf(m->loglik) || isinf(m->null_loglik))
+		return reject(err, status, "The log-likelihoods %g and %g are not both <= 0.",
+					  m->loglik, m->null_loglik);
+	if (!(isnan(m->edf) || (m->edf >= 0.0 && isfinite(m->edf))))
+		return reject(err, status, "The degrees of freedom are %g.", m->edf);
+	for (size_t i = 0; i < sizeof(m->ext_version) && m->ext_version[i] != '\0'; i++)
+		if (m->ext_version[i] < 0x20 || m->ext_version[i] > 0x7e)
+			return reject(err, status, "The extension version has a byte 0x%02X that is not printable.",
+						  (unsigned) (uint8_t) m->ext_version[i]);
+	return FG_OK;
+}
+
+/*
  * What version 2 adds to check_model: every option in its range, the
  * constraint flag agreeing with c, and the separation report (terms
  * strictly increasing, each one of intercept, x1 .. xp).  The array of
@@ -448,7 +500,13 @@ check_model_v2(const fg_model *m, fg_status status, fg_error *err)
 			return reject(err, status,
 						  "The unidentified terms are not strictly increasing at entry %u.", k + 1);
 	}
-	return check_fairness(m, status, err);
+	{
+		fg_status	st = check_fairness(m, status, err);
+
+		if (st != FG_OK)
+			return st;
+	}
+	return check_inference(m, status, err);
 }
 
 /* ---------- encoding ---------- */
@@ -515,7 +573,10 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	total = HEADER_SIZE + fg_options_block_size() + COUNTS_SIZE + 8 +
 		(uint64_t) 8 * m->p + STATS_SIZE + SEPARATION_SIZE +
 		(uint64_t) 4 * m->n_unidentified + FAIRNESS_SIZE +
-		(uint64_t) TERM_SIZE * m->n_terms + (uint64_t) 8 * m->n_attr_di + TRAILER_SIZE;
+		(uint64_t) TERM_SIZE * m->n_terms + (uint64_t) 8 * m->n_attr_di + INFERENCE_SIZE +
+		(m->vcov ? (uint64_t) 8 * (m->p + 1) * (m->p + 1) : 0) +
+		(m->b_se ? (uint64_t) 8 * m->n_strata : 0) +
+		strnlen(m->ext_version, sizeof(m->ext_version)) + TRAILER_SIZE;
 	for (uint32_t k = 0; k < m->n_attr; k++)
 		total += 1 + 4 + (uint64_t) 4 * m->attrs[k].n_cats +
 			m->attrs[k].key_offsets[m->attrs[k].n_cats];
@@ -660,6 +721,25 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	fg_le_put_u32(&w, m->n_attr_di);
 	for (uint32_t k = 0; k < m->n_attr_di; k++)
 		fg_le_put_f64(&w, m->attr_di[k]);
+
+	/* inference */
+	fg_le_put_u8(&w, (uint8_t) m->vcov_type);
+	put_bool(&w, m->vcov != NULL);
+	for (size_t i = 0; m->vcov != NULL && i < (size_t) (m->p + 1) * (m->p + 1); i++)
+		fg_le_put_f64(&w, m->vcov[i]);
+	put_bool(&w, m->b_se != NULL);
+	for (uint32_t i = 0; m->b_se != NULL && i < m->n_strata; i++)
+		fg_le_put_f64(&w, m->b_se[i]);
+	fg_le_put_f64(&w, m->loglik);
+	fg_le_put_f64(&w, m->null_loglik);
+	fg_le_put_f64(&w, m->edf);
+	fg_le_put_u64(&w, (uint64_t) m->created_at);
+	{
+		size_t		vlen = strnlen(m->ext_version, sizeof(m->ext_version));
+
+		fg_le_put_u8(&w, (uint8_t) vlen);
+		fg_le_put_bytes(&w, m->ext_version, vlen);
+	}
 
 	fg_le_put_u32(&w, fg_crc32c(0, buf, w.pos));
 
@@ -956,7 +1036,11 @@ decode_body_v1(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model body is %zu bytes, shorter than the %d bytes of the smallest model.",
 					  fg_le_left(r), V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE);
+	/* 1.0 stored no inference */
+	m->vcov_type = FG_VCOV_NONE;
+	m->loglik = m->null_loglik = m->edf = NAN;
 	TRY(decode_v1_options(r, m, err));
+	m->opt.vcov = FG_VCOV_NONE;
 	TRY(decode_fit(env, r, m, V1_TAIL_SIZE, err));
 	TRY(decode_statistics(env, r, m, V1_BOOST_OPTIONS_SIZE, err));
 	m->opt.q0 = fg_le_get_f64(r);
@@ -1077,6 +1161,57 @@ decode_fairness(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	return FG_OK;
 }
 
+/* The inference part of a version-2 body (checked by check_inference). */
+static fg_status
+decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
+{
+	size_t		kk = (size_t) (m->p + 1) * (size_t) (m->p + 1);
+	bool		has_vcov = false,
+				has_b_se = false;
+	uint8_t		vlen;
+
+	if (fg_le_left(r) < INFERENCE_SIZE)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its standard errors.");
+	m->vcov_type = fg_le_get_u8(r);
+	TRY(get_bool(r, &has_vcov, "has_vcov", err));
+	if (has_vcov)
+	{
+		if ((uint64_t) kk * 8 + INFERENCE_SIZE - 2 > fg_le_left(r))
+			return reject(err, FG_ERR_CORRUPT, "The model ends inside its covariance matrix.");
+		ALLOC_OR_FAIL(m->vcov, kk * sizeof(double));
+		for (size_t i = 0; i < kk; i++)
+			m->vcov[i] = fg_le_get_f64(r);
+	}
+	TRY(get_bool(r, &has_b_se, "has_b_se", err));
+	if (has_b_se)
+	{
+		if ((uint64_t) m->n_strata * 8 + INFERENCE_SIZE - 3 > fg_le_left(r))
+			return reject(err, FG_ERR_CORRUPT, "The model ends inside its random-intercept standard errors.");
+		if (m->n_strata > 0)
+			ALLOC_OR_FAIL(m->b_se, (size_t) m->n_strata * sizeof(double));
+		for (uint32_t i = 0; i < m->n_strata; i++)
+			m->b_se[i] = fg_le_get_f64(r);
+	}
+	if (fg_le_left(r) < INFERENCE_SIZE - 3)
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its likelihoods.");
+	m->loglik = fg_le_get_f64(r);
+	m->null_loglik = fg_le_get_f64(r);
+	m->edf = fg_le_get_f64(r);
+	m->created_at = (int64_t) fg_le_get_u64(r);
+	vlen = fg_le_get_u8(r);
+	if (vlen > FG_MODEL_MAX_VERSION_LEN || vlen > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The extension version is %u bytes; at most %d fit.",
+					  vlen, FG_MODEL_MAX_VERSION_LEN);
+	{
+		const uint8_t *v = fg_le_take(r, vlen);
+
+		if (v != NULL && vlen > 0)
+			memcpy(m->ext_version, v, vlen);
+		m->ext_version[vlen] = '\0';
+	}
+	return r->overrun ? reject(err, FG_ERR_CORRUPT, "The model ends inside its inference part.") : FG_OK;
+}
+
 /* The same for a version-2 body, with the checks version 2 adds. */
 static fg_status
 decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
@@ -1112,6 +1247,7 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 			m->unidentified[k] = fg_le_get_u32(r);
 	}
 	TRY(decode_fairness(env, r, m, err));
+	TRY(decode_inference(env, r, m, err));
 	TRY(decode_end(r, err));
 	TRY(check_model(m, FG_ERR_CORRUPT, err));
 	return check_model_v2(m, FG_ERR_CORRUPT, err);

@@ -25,6 +25,7 @@
 #define FG_MODEL_MAX_STRATA		100000000u
 #define FG_MODEL_MAX_NAME_LEN	1024	/* feature name bytes */
 #define FG_MODEL_MAX_KEY_LEN	4096	/* stratum key bytes */
+#define FG_MODEL_MAX_VERSION_LEN 32		/* extension version text */
 
 typedef enum fg_key_type
 {
@@ -127,6 +128,24 @@ typedef struct fg_model
 	fg_term_fit *terms;			/* n_terms */
 	uint32_t	n_attr_di;
 	double	   *attr_di;		/* n_attr_di; NaN where undefined */
+
+	/*
+	 * Inference (version 2; a version-1 model has vcov_type FG_VCOV_NONE,
+	 * the likelihoods and edf NaN, created_at 0 and an empty version):
+	 * vcov the (1 + p) x (1 + p) covariance of (intercept, beta),
+	 * row-major and symmetric, NULL for FG_VCOV_NONE; b_se the conditional
+	 * standard errors of the random intercepts (NULL without strata or
+	 * vcov); created_at microseconds since 1970-01-01 UTC; ext_version the
+	 * extension version that fitted it.
+	 */
+	int			vcov_type;
+	double	   *vcov;
+	double	   *b_se;
+	double		loglik;
+	double		null_loglik;
+	double		edf;
+	int64_t		created_at;
+	char		ext_version[FG_MODEL_MAX_VERSION_LEN + 1];
 } fg_model;
 
 /* Encode into env-allocated *out, *out_len bytes.  Fails only on NOMEM/INVALID. */

@@ -1046,6 +1046,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		if (finishing)
 			stats->converged = true;
 		accept_trial(prob, delta, ws);
+		fg_progress(env, opt, "Newton iteration %d: objective %.10g, decrement %.3g, step %g",
+					it + 1, Jt, dec, t);
 		J = Jt;
 		last_dec = fresh && t == 1.0 ? dec : 0.0;
 		fresh = hessian;

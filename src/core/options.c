@@ -61,6 +61,10 @@ const fg_option_def fg_option_table[] = {
 	{"c_attr", FG_OPTION_BOUNDS, FG_OPTION_INTERNAL | FG_OPTION_UNSET, NAN, 0.0, INFINITY, false, false,
 		FIELD(c_attr),
 	"the bounds per sensitive attribute, given as option \"c\" with an object"},
+	{"vcov", FG_OPTION_ENUM, 0, FG_VCOV_MODEL, FG_VCOV_MODEL, FG_VCOV_NONE, false, false, FIELD(vcov),
+	"the covariance of the coefficients stored with the model: the inverse Hessian (model), the sandwich clustered by stratum (robust), or none"},
+	{"verbose", FG_OPTION_BOOLEAN, 0, 0, 0, 1, false, false, FIELD(verbose),
+	"the switch for progress NOTICEs: rows collected, Newton iterations, boosting steps"},
 	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
 	"the names of the features, a text array of length p"},
 };
@@ -81,6 +85,7 @@ fg_option_find(const char *name, size_t len)
 
 static const char *const fairness_names[] = {"demographic_parity", "equal_opportunity", "equalized_odds"};
 static const char *const weight_names[] = {"mean_one", "as_given"};
+static const char *const vcov_names[] = {"model", "robust", "none"};
 
 const char *
 fg_fairness_name(fg_fairness_notion fairness)
@@ -104,6 +109,11 @@ fg_option_enum_names(const fg_option_def *def, int *count)
 	{
 		*count = (int) (sizeof(weight_names) / sizeof(weight_names[0]));
 		return weight_names;
+	}
+	if (def->offset == offsetof(fg_options, vcov))
+	{
+		*count = (int) (sizeof(vcov_names) / sizeof(vcov_names[0]));
+		return vcov_names;
 	}
 	return NULL;
 }

@@ -1,0 +1,39 @@
+/*
+ * inference.h -- standard errors, likelihoods and degrees of freedom of a
+ * fitted model (core-internal).
+ *
+ * Everything is computed once, at fit time, from the Hessian H of the
+ * minimised objective J at the solution (newton.h), through the arrow
+ * structure: the fixed effects' covariance is the inverse Schur complement
+ * S^-1 ((1 + p) x (1 + p)), a random intercept's conditional variance the
+ * diagonal entry of H^-1's stratum block, neither ever forming H^-1.  Both
+ * are model-based and conditional on rho, lambda (or boosting's Q) and l2.
+ *
+ * With the constrained form the active constraints a_t'delta = W_t r_t take
+ * dimensions away: the covariance is the projected inverse
+ * H^-1 - H^-1 A (A'H^-1 A)^+ A'H^-1 over the active terms (a pseudo-inverse:
+ * the one-vs-rest terms of one attribute are dependent).
+ *
+ * vcov "robust" is the sandwich V M V clustered by stratum,
+ * M = G / (G - 1) sum_g s_g s_g', s_g the log-likelihood's score summed over
+ * cluster g's rows (weighted with weights), V the model-based covariance:
+ * R's sandwich::vcovCL(type = "HC0") with its default cluster adjustment.
+ */
+#ifndef FG_INFERENCE_H
+#define FG_INFERENCE_H
+
+#include "newton.h"
+
+/*
+ * Fill fit's vcov, b_se, loglik, null_loglik and edf for the solution
+ * delta of prob (for boosting, prob->lambda already 1 / (2 Q)).  mu holds
+ * the multipliers of the constrained form (NULL when unconstrained): the
+ * terms with mu_t != 0 are active.  Builds and factors H at delta with one
+ * pass over the rows (a second for "robust").  edf_given >= 0 replaces the
+ * effective degrees of freedom (boosting's hat-matrix trace).
+ */
+fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
+						 const double *delta, const fg_options *opt, const double *mu,
+						 double edf_given, fg_fit *fit, fg_error *err);
+
+#endif							/* FG_INFERENCE_H */
