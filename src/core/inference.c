@@ -140,7 +140,8 @@ stratum_block(infer *in, fg_error *err)
 
 /*
  * The active constraints: H^-1 a_t for each, and the pseudo-inverse of
- * C = A'H^-1 A (eigenvalues below 1e-12 of the largest count as zero).
+ * C = A'H^-1 A (eigenvalues below 1e-8 of the largest count as zero: the
+ * one-vs-rest terms of an attribute are dependent, which rounding blurs).
  */
 static fg_status
 active_constraints(infer *in, const double *mu, fg_error *err)
@@ -191,7 +192,7 @@ active_constraints(infer *in, const double *mu, fg_error *err)
 	in->rank = 0;
 	for (int e = 0; e < na; e++)
 	{
-		if (!(ev[e] > 1e-12 * ev[na - 1]))
+		if (!(ev[e] > 1e-8 * ev[na - 1]))
 			continue;
 		in->rank++;
 		for (int a = 0; a < na; a++)
