@@ -159,6 +159,10 @@ main(void)
 		opt.method = methods[m].method;
 		opt.rho = methods[m].rho;
 		opt.lambda = 1.0;
+		/* VCOV=model|robust|none: the standard errors computed with the fit */
+		if (getenv("VCOV") && *getenv("VCOV"))
+			opt.vcov = strcmp(getenv("VCOV"), "robust") == 0 ? FG_VCOV_ROBUST :
+				strcmp(getenv("VCOV"), "none") == 0 ? FG_VCOV_NONE : FG_VCOV_MODEL;
 		for (int r = 0; r < reps; r++)
 		{
 			t0 = now();

@@ -387,7 +387,9 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		goto done;
 	}
 	fg_progress(env, opt, "standard errors: the Hessian at the solution");
-	if ((st = fg_newton_factor_at(env, prob, delta, ws, err)) != FG_OK ||
+	/* the solve's last factor when it is of this Hessian at the solution; else a pass */
+	if ((!fg_newton_factored_for(prob, ws) &&
+		 (st = fg_newton_factor_at(env, prob, delta, ws, err)) != FG_OK) ||
 		(st = inverse_schur(&in, err)) != FG_OK ||
 		(n > 0 && (st = stratum_block(&in, err)) != FG_OK) ||
 		(mu != NULL && (st = active_constraints(&in, mu, err)) != FG_OK))

@@ -313,6 +313,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 		ws->fair_L = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * T);
 		ws->fair_R = fg_alloc(env, sizeof(double) * T * T);
 		ws->fair_tmp = fg_alloc(env, sizeof(double) * 2 * T);
+		ws->fact_kappa = fg_alloc(env, sizeof(double) * T);
 	}
 	ws->F = fg_alloc(env, sizeof(double) * k * k);
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
@@ -323,7 +324,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->rowbuf || !ws->delta_next ||
 		!ws->grad || !ws->step ||
 		!ws->tmp || !ws->tmp2 || !ws->fair_C || !ws->fair_L || !ws->fair_R ||
-		!ws->fair_tmp || !ws->F || !ws->G || !ws->E || !ws->block)
+		!ws->fair_tmp || !ws->fact_kappa || !ws->F || !ws->G || !ws->E || !ws->block)
 	{
 		fg_newton_ws_free(env, ws);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
@@ -348,6 +349,7 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 	fg_release(env, ws->fair_L);
 	fg_release(env, ws->fair_R);
 	fg_release(env, ws->fair_tmp);
+	fg_release(env, ws->fact_kappa);
 	fg_release(env, ws->F);
 	fg_release(env, ws->G);
 	fg_release(env, ws->E);
@@ -382,6 +384,7 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	double		w_floor = prob->w_floor;
 	double		sqrt_w_floor = sqrt(prob->w_floor);
 
+	ws->factored = false;
 	memset(ws->grad, 0, sizeof(double) * (k + n));
 	if (hessian)
 	{
@@ -703,7 +706,25 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 					   "The Cholesky factorisation of the %d x %d Schur complement failed at column %d.",
 					   k, k, (int) info);
 	}
+	ws->factored = true;
+	ws->fact_lambda = prob->lambda;
+	ws->fact_l2 = prob->l2;
+	ws->fact_w_floor = prob->w_floor;
+	if (prob->n_terms > 0)
+		memcpy(ws->fact_kappa, prob->kappa, sizeof(double) * prob->n_terms);
 	return FG_OK;
+}
+
+bool
+fg_newton_factored_for(const fg_problem *prob, const fg_newton_ws *ws)
+{
+	if (!ws->factored || ws->fact_lambda != prob->lambda || ws->fact_l2 != prob->l2 ||
+		ws->fact_w_floor != prob->w_floor)
+		return false;
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+		if (ws->fact_kappa[t] != prob->kappa[t])
+			return false;
+	return true;
 }
 
 /*
@@ -806,6 +827,8 @@ fg_newton_b_variances(const fg_problem *prob, fg_newton_ws *ws, double *v)
 	 * (1 + ||U^-T Gs_i||^2) / E_i, where Gs_i = G_i / sqrt(E_i) is what
 	 * factor() left in ws->G.  Solve for all strata at once.
 	 */
+	/* G is overwritten: the factorisation cannot be reused after this */
+	ws->factored = false;
 	cblas_dtrsm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
 				(int) n, k, 1.0, ws->F, k, ws->G, k);
 	for (uint32_t i = 0; i < n; i++)

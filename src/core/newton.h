@@ -75,6 +75,16 @@ typedef struct fg_newton_ws
 	double	   *fair_L;
 	double	   *fair_R;
 	double	   *fair_tmp;
+	/*
+	 * F holds the factor of the Hessian at the point of the last pass (no
+	 * pass since factor()), built with these penalties: lets a caller reuse
+	 * it (fg_newton_factored_for).  fact_kappa has n_terms entries.
+	 */
+	bool		factored;
+	double		fact_lambda;
+	double		fact_l2;
+	double		fact_w_floor;
+	double	   *fact_kappa;
 	/* set by fg_newton_start_intercept_only: the next solve needs no first pass */
 	bool		primed;
 	double		primed_objective;
@@ -143,6 +153,12 @@ void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *
  */
 fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const double *delta,
 								fg_newton_ws *ws, fg_error *err);
+
+/*
+ * Does ws->F hold the factor of prob's Hessian at the point of the last
+ * pass (the solution, after fg_newton_solve without final_gradient_only)?
+ */
+bool		fg_newton_factored_for(const fg_problem *prob, const fg_newton_ws *ws);
 
 /*
  * After fg_newton_factor_at without fairness terms: the diagonal of H^-1 in the
