@@ -33,6 +33,7 @@
 # Exits 1 if any assertion fails.
 suppressPackageStartupMessages(library(lme4))
 suppressPackageStartupMessages(library(survey))
+suppressPackageStartupMessages(library(sandwich))
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) != 2) stop("usage: Rscript compare_r.R DATADIR WORKDIR")
 datadir <- args[1]
@@ -77,6 +78,9 @@ check <- function(ok, what) {
 fmt <- function(x, digits = 6) trimws(formatC(x, digits = digits, format = "g"))
 
 lr_rows <- list()
+se_rows <- list()
+glmm_se_rows <- list()
+ll_rows <- list()
 svy_rows <- list()
 glmm_rows <- list()
 design_rows <- list()
@@ -112,6 +116,40 @@ for (ds in names(r_design)) {
                        sprintf("%s lr %s: relative difference %g", ds, term, rel[[term]])))
     }
 
+    # 2a. standard errors, likelihoods, robust standard errors of lr
+    se_r <- sqrt(diag(vcov(g)))
+    names(se_r)[names(se_r) == "(Intercept)"] <- "intercept"
+    os <- ours[ours$fit == "lr_full" & ours$kind == "se", ]
+    se_o <- setNames(as.numeric(os$value), os$name)[names(se_r)]
+    rob_r <- sqrt(diag(vcovCL(g, cluster = ~ stratum, type = "HC0")))
+    names(rob_r)[names(rob_r) == "(Intercept)"] <- "intercept"
+    orb <- ours[ours$fit == "lr_robust" & ours$kind == "se", ]
+    rob_o <- setNames(as.numeric(orb$value), orb$name)[names(rob_r)]
+    for (term in names(se_r)) {
+        rel_se <- abs(se_o[[term]] - se_r[[term]]) / se_r[[term]]
+        rel_rob <- abs(rob_o[[term]] - rob_r[[term]]) / rob_r[[term]]
+        se_rows[[length(se_rows) + 1]] <- data.frame(
+            dataset = ds, term = term, se_fairglmm = fmt(se_o[[term]], 8), se_glm = fmt(se_r[[term]], 8),
+            rel_se = fmt(rel_se, 2),
+            robust_fairglmm = fmt(rob_o[[term]], 8), vcovCL = fmt(rob_r[[term]], 8), rel_robust = fmt(rel_rob, 2),
+            ok = check(is.finite(rel_se) && rel_se <= LR_RTOL && is.finite(rel_rob) && rel_rob <= LR_RTOL,
+                       sprintf("%s lr %s: SE relative difference %g, robust %g", ds, term, rel_se, rel_rob)))
+    }
+    linfo <- function(name) as.numeric(info("lr_full", name))
+    ll_checks <- c(loglik = linfo("loglik") - as.numeric(logLik(g)),
+                   deviance = linfo("deviance") - deviance(g),
+                   null_deviance = linfo("null_deviance") - g$null.deviance,
+                   aic = linfo("aic") - AIC(g), bic = linfo("bic") - BIC(g))
+    for (what in names(ll_checks)) {
+        ref <- switch(what, loglik = as.numeric(logLik(g)), deviance = deviance(g),
+                      null_deviance = g$null.deviance, aic = AIC(g), bic = BIC(g))
+        rel_ll <- abs(ll_checks[[what]]) / abs(ref)
+        ll_rows[[length(ll_rows) + 1]] <- data.frame(
+            dataset = ds, statistic = what, fairglmm = fmt(ref + ll_checks[[what]], 12), R = fmt(ref, 12),
+            rel_diff = fmt(rel_ll, 2),
+            ok = check(is.finite(rel_ll) && rel_ll <= 1e-8, sprintf("%s lr %s: relative difference %g", ds, what, rel_ll)))
+    }
+
     # 2b. weighted lr against svyglm (nhanes: examination weights, strata and PSUs)
     if (ds == "nhanes") {
         nh_raw <- read.csv(file.path(datadir, "nhanes.csv"))
@@ -125,8 +163,13 @@ for (ds in names(r_design)) {
         ow <- ours[ours$fit == "lr_weighted" & ours$kind == "coef", ]
         est_w <- setNames(as.numeric(ow$value), ow$name)[names(theirs_w)]
         rel_w <- abs(est_w - theirs_w) / abs(theirs_w)
+        ows <- ours[ours$fit == "lr_weighted" & ours$kind == "se", ]
+        se_w <- setNames(as.numeric(ows$value), ows$name)[names(theirs_w)]
+        svy_se <- sqrt(diag(vcov(sg)))
+        names(svy_se)[names(svy_se) == "(Intercept)"] <- "intercept"
         for (term in names(theirs_w)) {
             svy_rows[[length(svy_rows) + 1]] <- data.frame(
+                se_fairglmm_model = fmt(se_w[[term]], 6), se_svyglm_design = fmt(svy_se[[term]], 6),
                 dataset = ds, term = term, fairglmm = fmt(est_w[[term]], 10), svyglm = fmt(theirs_w[[term]], 10),
                 unweighted_glm = fmt(theirs[[term]], 6), rel_diff = fmt(rel_w[[term]], 2),
                 ok = check(is.finite(rel_w[[term]]) && rel_w[[term]] <= LR_RTOL,
@@ -163,6 +206,16 @@ for (ds in names(r_design)) {
     names(fe_r)[names(fe_r) == "(Intercept)"] <- "intercept"
     fe_diff <- max(abs(setNames(as.numeric(fe_o$value), fe_o$name)[names(fe_r)] - fe_r))
 
+    # fixed-effect standard errors of glmm next to glmer's (printed, not asserted)
+    ose <- ours[ours$fit == "glmm_full" & ours$kind == "se", ]
+    se_glmer <- sqrt(diag(as.matrix(vcov(full))))
+    names(se_glmer)[names(se_glmer) == "(Intercept)"] <- "intercept"
+    se_glmm <- setNames(as.numeric(ose$value), ose$name)[names(se_glmer)]
+    for (term in names(se_glmer))
+        glmm_se_rows[[length(glmm_se_rows) + 1]] <- data.frame(
+            dataset = ds, term = term, se_glmm = fmt(se_glmm[[term]], 4), se_glmer = fmt(se_glmer[[term]], 4),
+            ratio = fmt(se_glmm[[term]] / se_glmer[[term]], 3))
+
     sd_ok <- (sd_o < SD_SMALL && sd_r < SD_SMALL) ||
         (sd_o > 0 && sd_r > 0 && sd_o / sd_r <= SD_FACTOR && sd_r / sd_o <= SD_FACTOR)
     glmm_rows[[ds]] <- data.frame(
@@ -190,11 +243,17 @@ cat("\n## Design: the SQL views against R's model.matrix\n\n")
 md(do.call(rbind, design_rows))
 cat(sprintf("## lr against glm(family = binomial), relative tolerance %g\n\n", LR_RTOL))
 md(do.call(rbind, lr_rows))
+cat(sprintf("## lr standard errors against summary(glm) and, with vcov robust, sandwich::vcovCL(cluster = ~ stratum, type = \"HC0\"), relative tolerance %g\n\n", LR_RTOL))
+md(do.call(rbind, se_rows))
+cat("## lr log-likelihood, deviances, AIC and BIC against logLik, deviance, AIC and BIC of glm, relative tolerance 1e-8\n\n")
+md(do.call(rbind, ll_rows))
 cat(sprintf("## lr with survey weights against survey::svyglm's point estimates, relative tolerance %g\n\n", LR_RTOL))
 md(do.call(rbind, svy_rows))
 cat(sprintf("## glmm (boosting, default options) against glmer: SD within a factor %g (or both < %g), test accuracy within %g\n\n",
             SD_FACTOR, SD_SMALL, ACC_TOL))
 md(do.call(rbind, glmm_rows))
+cat("## glmm fixed-effect standard errors next to glmer's (not asserted: boosting's estimate and its conditional Hessian are not glmer's Laplace fit)\n\n")
+md(do.call(rbind, glmm_se_rows))
 if (length(failures)) {
     cat("compare_r failures:\n", paste0("  ", failures, "\n"), sep = "")
     quit(status = 1)

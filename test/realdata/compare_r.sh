@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # fairglmm against R on the full real data sets (test/realdata/load.sql):
-#   lr    vs glm(family = binomial): every coefficient within a relative 1e-6;
+#   lr    vs glm(family = binomial): every coefficient and standard error
+#         within a relative 1e-6, log-likelihood, deviances and AIC within
+#         1e-8; with vcov robust, standard errors against
+#         sandwich::vcovCL(cluster = ~ stratum, type = "HC0") within 1e-6;
 #         on nhanes, lr with the survey weights vs survey::svyglm's point
 #         estimates (the same pseudo-likelihood), also within 1e-6
 #   glmm  (boosting, default options) vs lme4::glmer(y ~ x + (1 | stratum),
@@ -67,6 +70,9 @@ UNION ALL
 SELECT 'glmm_train', fairglmm_fit(y, x, stratum, sensitive, 0, 1,
            :'opts_glmm'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds'))) FROM d WHERE train
 UNION ALL
+SELECT 'lr_robust', fairglmm_fit(y, x, stratum, sensitive, 0, 1,
+           :'opts_lr'::jsonb || jsonb_build_object('vcov', 'robust', 'feature_names', realdata.feature_names(:'ds'))) FROM d
+UNION ALL
 -- nhanes carries survey weights: lr with them (NULL model elsewhere, no rows)
 SELECT 'lr_weighted', fairglmm_fit(d.y, d.x, d.stratum, d.sensitive, n.wtmec2yr, 0, 1,
            :'opts_lr'::jsonb || jsonb_build_object('feature_names', realdata.feature_names(:'ds')))
@@ -79,10 +85,13 @@ CREATE TEMP VIEW ours AS
 SELECT f.fit, 'coef' AS kind, c.term AS name, c.estimate::text AS value
 FROM fits AS f, fairglmm_coefficients(f.m) AS c
 UNION ALL
+SELECT f.fit, 'se', c.term, c.std_error::text FROM fits AS f, fairglmm_coefficients(f.m) AS c
+UNION ALL
 SELECT f.fit, 'ranef', r.stratum, r.effect::text FROM fits AS f, fairglmm_random_effects(f.m) AS r
 UNION ALL
 SELECT f.fit, 'info', i.key, i.value FROM fits AS f, jsonb_each_text(fairglmm_info(f.m)) AS i
-WHERE i.key IN ('random_intercept_sd', 'steps', 'stop_reason', 'converged', 'rows_used', 'iterations')
+WHERE i.key IN ('random_intercept_sd', 'steps', 'stop_reason', 'converged', 'rows_used', 'iterations',
+                'loglik', 'aic', 'bic', 'deviance', 'null_deviance', 'df')
 UNION ALL
 SELECT 'glmm_train', 'test', 'accuracy', avg((fairglmm_classify(f.m, d.x, d.stratum) = d.y)::int)::text
 FROM fits AS f, d WHERE f.fit = 'glmm_train' AND NOT d.train
