@@ -303,8 +303,9 @@ fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
 							  kappa, &prob, err)) != FG_OK)
 		goto done;
 	prob.terms = terms.term;
-	/* the constrained search and the standard errors need the final Hessian */
+	/* the constrained search needs every Hessian, the standard errors the last one */
 	prob.final_gradient_only = !constrained && opt->vcov == FG_VCOV_NONE;
+	prob.final_hessian = !constrained && opt->vcov != FG_VCOV_NONE;
 	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
 		goto done;
 

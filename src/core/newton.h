@@ -45,6 +45,13 @@ typedef struct fg_problem
 	 * the last pass then builds the gradient only, not the Hessian.
 	 */
 	bool		final_gradient_only;
+	/*
+	 * Set by callers that need the Hessian at the solution (the standard
+	 * errors) but not at every point: the last pass builds it, while the
+	 * one before may reuse a factor (a chord step) as with
+	 * final_gradient_only.
+	 */
+	bool		final_hessian;
 } fg_problem;
 
 /* Workspace and factorisation of one Newton solve; owned by fg_newton_solve's caller. */
