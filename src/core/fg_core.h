@@ -360,6 +360,21 @@ void		fg_progress(const fg_env *env, const fg_options *opt, const char *fmt,...)
 #endif
 			;
 
+/*
+ * Several fits of the same rows and options at different rho: the checks,
+ * the summary and the fairness terms are made once, and each fit starts
+ * from the previous one's Newton solution (a warm start).  fg_fit_model is
+ * fg_fitter_init, one fg_fitter_fit at opt->rho and fg_fitter_free.  The
+ * data must outlive the fitter.
+ */
+typedef struct fg_fitter fg_fitter;
+
+fg_status	fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
+						   fg_fitter **out, fg_error *err);
+/* One fit at rho (unfair and constrained methods ignore it, as fg_fit_model does). */
+fg_status	fg_fitter_fit(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
+void		fg_fitter_free(fg_fitter *f);
+
 /* Release the arrays of a fit filled by fg_fit_model and zero it. */
 void		fg_fit_release(const fg_env *env, fg_fit *fit);
 

@@ -250,157 +250,252 @@ weighted_start(const fg_data *data, uint32_t m, double *delta)
 	delta[0] = log(wy / (wt - wy));
 }
 
-fg_status
-fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
-			 fg_fit *fit, fg_error *err)
+/*
+ * Everything a fit needs beyond the rows, built once: the summary, the
+ * fairness terms, the problem and the Newton workspace; and the last Newton
+ * solution, from which the next fit at another rho starts.
+ */
+struct fg_fitter
 {
+	const fg_env *env;
+	const fg_data *data;
+	fg_options	opt;
+	bool		strata;
+	bool		fair;
+	bool		constrained;
 	fg_summary	sum;
+	fg_terms	terms;
 	fg_problem	prob;
 	fg_newton_ws ws;
-	fg_solve_stats stats;
-	fg_terms	terms;
-	double	   *delta = NULL;
-	double	   *kappa = NULL;
-	double	   *mu = NULL;
-	bool		strata = fg_method_uses_strata(opt->method);
-	bool		fair = fg_method_is_fair(opt->method);
-	bool		constrained = fg_options_constrained(opt);
-	/* unfair methods ignore rho; constrained ones replace it by c */
-	double		rho = fair && !constrained ? opt->rho : 0.0;
 	uint32_t	m;
+	double	   *delta;
+	double	   *warm;			/* the last Newton (CRLR) solution */
+	bool		has_warm;
+	double	   *kappa_unit;		/* T: kappa_t / rho = (1 / W_t)(N / W_t) */
+	double	   *mu;
+};
+
+void
+fg_fitter_free(fg_fitter *f)
+{
+	const fg_env *env;
+
+	if (f == NULL)
+		return;
+	env = f->env;
+	fg_summary_free(env, &f->sum);
+	fg_release(env, f->delta);
+	fg_release(env, f->warm);
+	fg_release(env, f->kappa_unit);
+	fg_release(env, f->mu);
+	fg_newton_ws_free(env, &f->ws);
+	fg_problem_free(env, &f->prob);
+	fg_terms_free(env, &f->terms);
+	fg_release(env, f);
+}
+
+fg_status
+fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
+			   fg_fitter **out, fg_error *err)
+{
+	fg_fitter  *f;
+	uint32_t	T;
+	fg_status	st;
+
+	*out = NULL;
+	if ((st = check_inputs(data, opt, err)) != FG_OK)
+		return st;
+	f = fg_alloc(env, sizeof(fg_fitter));
+	if (f == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	f->env = env;
+	f->data = data;
+	f->opt = *opt;
+	f->strata = fg_method_uses_strata(opt->method);
+	f->fair = fg_method_is_fair(opt->method);
+	f->constrained = fg_options_constrained(opt);
+
+	/* one pass gives the collinearity check, a, and the first Newton iteration */
+	if ((st = fg_summarize(env, data, f->strata, &f->sum, err)) != FG_OK)
+		goto fail;
+	/* a ridge on the slopes identifies collinear features too */
+	if (opt->l2 == 0.0 && (st = fg_summary_check_collinear(env, data, &f->sum, err)) != FG_OK)
+		goto fail;
+	if (f->fair && (st = fg_terms_build(env, data, opt, &f->sum, f->strata, &f->terms, err)) != FG_OK)
+		goto fail;
+	T = f->terms.n_terms ? f->terms.n_terms : 1;
+	f->kappa_unit = fg_alloc(env, sizeof(double) * T);
+	f->mu = fg_alloc(env, sizeof(double) * T);
+	if (!f->kappa_unit || !f->mu)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto fail;
+	}
+	for (uint32_t t = 0; t < f->terms.n_terms; t++)
+		f->kappa_unit[t] = f->terms.term[t].weight;
+	if ((st = fg_problem_init(env, data, f->strata, opt->lambda, opt->l2, f->terms.n_terms,
+							  f->terms.A, NULL, &f->prob, err)) != FG_OK)
+		goto fail;
+	f->prob.terms = f->terms.term;
+	/* the constrained search needs every Hessian, the standard errors the last one */
+	f->prob.final_gradient_only = !f->constrained && opt->vcov == FG_VCOV_NONE;
+	f->prob.final_hessian = !f->constrained && opt->vcov != FG_VCOV_NONE;
+	if ((st = fg_newton_ws_init(env, &f->prob, &f->ws, err)) != FG_OK)
+		goto fail;
+	f->m = f->prob.k + f->prob.n;
+	f->delta = fg_alloc(env, sizeof(double) * f->m);
+	f->warm = fg_alloc(env, sizeof(double) * f->m);
+	if (!f->delta || !f->warm)
+	{
+		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		goto fail;
+	}
+	*out = f;
+	return FG_OK;
+
+fail:
+	fg_fitter_free(f);
+	return st;
+}
+
+fg_status
+fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
+{
+	const fg_env *env = f->env;
+	const fg_data *data = f->data;
+	fg_options	opt = f->opt;
+	fg_problem *prob = &f->prob;
+	fg_newton_ws *ws = &f->ws;
+	double	   *delta = f->delta;
+	double	   *mu = f->mu;
+	bool		constrained = f->constrained;
+	/* unfair methods ignore rho; constrained ones replace it by c */
+	double		rho = f->fair && !constrained ? rho_arg : 0.0;
+	fg_solve_stats stats;
 	fg_status	st;
 
 	memset(fit, 0, sizeof(*fit));
-	memset(&ws, 0, sizeof(ws));
-	memset(&prob, 0, sizeof(prob));
-	memset(&sum, 0, sizeof(sum));
-	memset(&terms, 0, sizeof(terms));
-	if ((st = check_inputs(data, opt, err)) != FG_OK)
-		return st;
-	/* one pass gives the collinearity check, a, and the first Newton iteration */
-	if ((st = fg_summarize(env, data, strata, &sum, err)) != FG_OK)
-		return st;
-	/* a ridge on the slopes identifies collinear features too */
-	if (opt->l2 == 0.0 && (st = fg_summary_check_collinear(env, data, &sum, err)) != FG_OK)
-		goto done;
-	if (fair && (st = fg_terms_build(env, data, opt, &sum, strata, &terms, err)) != FG_OK)
-		goto done;
-	kappa = fg_alloc(env, sizeof(double) * (terms.n_terms ? terms.n_terms : 1));
-	mu = fg_alloc(env, sizeof(double) * (terms.n_terms ? terms.n_terms : 1));
-	if (!kappa || !mu)
-	{
-		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-		goto done;
-	}
+	memset(&stats, 0, sizeof(stats));
+	opt.rho = rho;
 	/* rho N cov_t^2 = kappa_t (a_t'delta)^2; for W_t = N this is rho / N exactly */
-	for (uint32_t t = 0; t < terms.n_terms; t++)
+	for (uint32_t t = 0; t < f->terms.n_terms; t++)
 	{
-		double		W = terms.term[t].weight;
+		double		W = f->kappa_unit[t];
 
-		kappa[t] = W > 0.0 ? (rho / W) * (terms.weight_sum / W) : 0.0;
+		prob->kappa[t] = W > 0.0 ? (rho / W) * (f->terms.weight_sum / W) : 0.0;
+		prob->lin[t] = 0.0;
+		mu[t] = 0.0;
 	}
-	if ((st = fg_problem_init(env, data, strata, opt->lambda, opt->l2, terms.n_terms, terms.A,
-							  kappa, &prob, err)) != FG_OK)
-		goto done;
-	prob.terms = terms.term;
-	/* the constrained search needs every Hessian, the standard errors the last one */
-	prob.final_gradient_only = !constrained && opt->vcov == FG_VCOV_NONE;
-	prob.final_hessian = !constrained && opt->vcov != FG_VCOV_NONE;
-	if ((st = fg_newton_ws_init(env, &prob, &ws, err)) != FG_OK)
-		goto done;
-
-	m = prob.k + prob.n;
-	delta = fg_alloc(env, sizeof(double) * m);
+	prob->lambda = f->strata ? opt.lambda : 0.0;
 	fit->beta = fg_alloc(env, sizeof(double) * (data->p ? data->p : 1));
-	fit->b = fg_alloc(env, sizeof(double) * (prob.n ? prob.n : 1));
-	fit->stratum_rows = fg_alloc(env, sizeof(uint64_t) * (prob.n ? prob.n : 1));
-	if (!delta || !fit->beta || !fit->b || !fit->stratum_rows)
+	fit->b = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
+	fit->stratum_rows = fg_alloc(env, sizeof(uint64_t) * (prob->n ? prob->n : 1));
+	if (!fit->beta || !fit->b || !fit->stratum_rows)
 	{
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		goto done;
 	}
 
-	/* start from the intercept-only fit: logit of the share of ones */
-	if (data->w == NULL)
-		fg_newton_start_intercept_only(&prob, &sum, delta, &ws);
+	/*
+	 * Start from the last fit's Newton solution, or from the intercept-only
+	 * fit: logit of the share of ones (closed form when unweighted)
+	 */
+	if (f->has_warm)
+		memcpy(delta, f->warm, sizeof(double) * f->m);
+	else if (data->w == NULL)
+		fg_newton_start_intercept_only(prob, &f->sum, delta, ws);
 	else
-		weighted_start(data, m, delta);
+		weighted_start(data, f->m, delta);
 
 	if (constrained)
-		st = fg_solve_constrained(env, &prob, opt, delta, &ws, &stats, &fit->iterations, mu,
+		st = fg_solve_constrained(env, prob, &opt, delta, ws, &stats, &fit->iterations, mu,
 								  &fit->multiplier, err);
 	else
 	{
-		st = fg_newton_solve(env, &prob, opt, delta, &ws, &stats, err);
+		st = fg_newton_solve(env, prob, &opt, delta, ws, &stats, err);
 		fit->iterations = stats.iterations;
+	}
+	if (st == FG_OK)
+	{
+		memcpy(f->warm, delta, sizeof(double) * f->m);
+		f->has_warm = true;
 	}
 	/*
 	 * The last step tells whether the minimum lies at infinity; also when
 	 * max_iter stopped the solve.  With l2 > 0 the objective is coercive:
 	 * there is a finite minimiser, whatever the rows do.
 	 */
-	if (st == FG_OK && opt->l2 == 0.0)
-		st = fg_check_separation(env, &prob, &ws, delta, stats.max_abs_eta, fit, err);
+	if (st == FG_OK && opt.l2 == 0.0)
+		st = fg_check_separation(env, prob, ws, delta, stats.max_abs_eta, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
-	if (st == FG_OK && fg_method_is_boosting(opt->method))
-		st = fg_boost(env, data, opt, &prob, delta, &ws, fit, err);
+	if (st == FG_OK && fg_method_is_boosting(opt.method))
+		st = fg_boost(env, data, &opt, prob, delta, ws, fit, err);
 	if (st != FG_OK)
 		goto done;
 
 	fit->p = data->p;
-	fit->n_strata = prob.n;
-	fit->weight_sum = terms.n_terms ? terms.weight_sum : fg_data_weight(data);
+	fit->n_strata = prob->n;
+	fit->weight_sum = f->terms.n_terms ? f->terms.weight_sum : fg_data_weight(data);
 	fit->intercept = delta[0];
 	memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
-	memcpy(fit->b, delta + prob.k, sizeof(double) * prob.n);
+	memcpy(fit->b, delta + prob->k, sizeof(double) * prob->n);
 	/* the summary counted them (exactly: doubles hold integers up to 2^53) */
-	for (uint32_t g = 0; g < prob.n; g++)
-		fit->stratum_rows[g] = (uint64_t) sum.stratum_rows[g];
+	for (uint32_t g = 0; g < prob->n; g++)
+		fit->stratum_rows[g] = (uint64_t) f->sum.stratum_rows[g];
 	fit->converged = stats.converged;
 	/* after boosting, the warm start's gradient says nothing about the result */
-	fit->grad_norm = fg_method_is_boosting(opt->method) ? NAN : stats.grad_norm;
+	fit->grad_norm = fg_method_is_boosting(opt.method) ? NAN : stats.grad_norm;
 	/*
 	 * Report J itself, without the multipliers' linear terms: the last pass
 	 * computed J at delta with the same blocks fg_objective uses.  For
 	 * boosting the ridge on b is the fitted prior 1 / (2 Q).
 	 */
-	fg_term_dots(&prob, delta, prob.ad);
-	if (fg_method_is_boosting(opt->method))
+	fg_term_dots(prob, delta, prob->ad);
+	if (fg_method_is_boosting(opt.method))
 	{
-		for (uint32_t t = 0; t < prob.n_terms; t++)
-			prob.lin[t] = 0.0;
-		prob.lambda = 0.5 / fit->q;
-		fit->objective = fg_objective(&prob, delta, ws.eta);
+		for (uint32_t t = 0; t < prob->n_terms; t++)
+			prob->lin[t] = 0.0;
+		prob->lambda = 0.5 / fit->q;
+		fit->objective = fg_objective(prob, delta, ws->eta);
 	}
 	else
 	{
 		double		linear = 0.0;
 
-		for (uint32_t t = 0; t < prob.n_terms; t++)
-			linear += prob.lin[t] * prob.ad[t];
+		for (uint32_t t = 0; t < prob->n_terms; t++)
+			linear += prob->lin[t] * prob->ad[t];
 		fit->objective = stats.objective - linear;
 	}
-	for (uint32_t t = 0; t < prob.n_terms; t++)
-		prob.lin[t] = 0.0;
-	if ((st = training_metrics(env, &prob, opt, &terms, delta, ws.eta, fit, err)) != FG_OK)
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+		prob->lin[t] = 0.0;
+	if ((st = training_metrics(env, prob, &opt, &f->terms, delta, ws->eta, fit, err)) != FG_OK)
 		goto done;
 	for (uint32_t t = 0; t < fit->n_terms; t++)
 		fit->terms[t].multiplier = constrained ? mu[t] : 0.0;
 	/* standard errors and likelihoods at the solution (boosting: with its Q) */
-	if ((st = fg_inference(env, &prob, &ws, delta, opt, constrained ? mu : NULL,
-						   fg_method_is_boosting(opt->method) ? fit->df : -1.0, fit, err)) != FG_OK)
-		goto done;
+	st = fg_inference(env, prob, ws, delta, &opt, constrained ? mu : NULL,
+					  fg_method_is_boosting(opt.method) ? fit->df : -1.0, fit, err);
 
 done:
-	fg_summary_free(env, &sum);
-	fg_release(env, delta);
-	fg_release(env, kappa);
-	fg_release(env, mu);
-	fg_newton_ws_free(env, &ws);
-	fg_problem_free(env, &prob);
-	fg_terms_free(env, &terms);
+	/* the next fit solves the method's own problem again */
+	prob->lambda = f->strata ? f->opt.lambda : 0.0;
 	if (st != FG_OK)
 		fg_fit_release(env, fit);
+	return st;
+}
+
+fg_status
+fg_fit_model(const fg_env *env, const fg_data *data, const fg_options *opt,
+			 fg_fit *fit, fg_error *err)
+{
+	fg_fitter  *f;
+	fg_status	st;
+
+	memset(fit, 0, sizeof(*fit));
+	if ((st = fg_fitter_init(env, data, opt, &f, err)) != FG_OK)
+		return st;
+	st = fg_fitter_fit(f, opt->rho, fit, err);
+	fg_fitter_free(f);
 	return st;
 }
 
