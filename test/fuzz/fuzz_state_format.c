@@ -62,8 +62,8 @@
 #define OFF_WEIGHTED	26
 #define OFF_OPTIONS		27
 #define OFF_METHOD		37
-#define OFF_N_NAMES		399
-#define OFF_NAMES		403
+#define OFF_N_NAMES		416
+#define OFF_NAMES		420
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
