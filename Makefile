@@ -14,7 +14,10 @@ OBJS = $(CORE_OBJS) $(SQL_OBJS)
 REGRESS = $(shell cat test/regress_schedule 2>/dev/null)
 REGRESS_OPTS = --load-extension=fairglmm
 
-PG_CPPFLAGS = -Isrc/core $(shell pkg-config --cflags openblas 2>/dev/null)
+# The extension version a model records is the control file's default_version.
+EXTENSION_VERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" fairglmm.control)
+PG_CPPFLAGS = -Isrc/core $(shell pkg-config --cflags openblas 2>/dev/null) \
+	-DFGSQL_EXTENSION_VERSION='"$(EXTENSION_VERSION)"'
 PG_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 # Link exactly the numerical libraries, nothing else the server links.
 SHLIB_LINK = -lopenblas -llapacke
@@ -31,6 +34,7 @@ include $(PGXS)
 # PGXS tracks no header dependencies unless the server was configured with
 # --enable-depend; a changed struct must not leave stale objects behind.
 $(OBJS): $(wildcard src/*.h src/core/*.h)
+src/fit_agg.o: fairglmm.control
 
 # GCC's default -O2 cost model leaves the core's short per-row loops (Hessian
 # blocks, stratum sums, co-moments) scalar because their length is only known

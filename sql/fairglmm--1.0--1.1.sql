@@ -1,7 +1,12 @@
 -- fairglmm 1.0 -> 1.1.  The model format changed (version 2); models stored by
 -- 1.0 (version 1) are still read by every function.  New: the option table and
 -- fairness reporting (disparate_impact over any number of groups and with
--- weights, and the aggregates, functions and support functions below).
+-- weights, and the aggregates, functions and support functions below), and
+-- inference: fairglmm_coefficients and fairglmm_random_effects return
+-- standard errors (their row types change, so they are dropped and created
+-- again: a view that uses either makes this update fail; drop the view
+-- first and create it again afterwards, see CHANGELOG.md), fairglmm_vcov and
+-- fairglmm_summary are new.
 \echo Use "ALTER EXTENSION fairglmm UPDATE TO '1.1'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------
@@ -368,3 +373,36 @@ COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any"
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8) IS 'Fit a Fair GLMM with categorical (text or integer) or several (array) sensitive attributes and return the model as bytea';
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, jsonb) IS 'Fit a fair logistic model with categorical (text or integer) or several (array) sensitive attributes; method and settings in options';
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Fit a fair logistic model with row weights (survey weights, rescaled to mean 1 unless option "weights" is "as_given"); method and settings in options';
+
+-- ---------------------------------------------------------------------------
+-- Inference and reporting: standard errors, the covariance, a summary.
+-- The new row types of fairglmm_coefficients and fairglmm_random_effects
+-- cannot be had with CREATE OR REPLACE; DROP fails (as it should) while a
+-- view or function depends on them.
+-- ---------------------------------------------------------------------------
+DROP FUNCTION fairglmm_coefficients(bytea);
+DROP FUNCTION fairglmm_random_effects(bytea);
+CREATE FUNCTION fairglmm_coefficients(model bytea, level float8 DEFAULT 0.95)
+RETURNS TABLE (term text, estimate float8, std_error float8, z_value float8, p_value float8,
+               conf_low float8, conf_high float8, odds_ratio float8)
+AS 'MODULE_PATHNAME', 'fairglmm_coefficients' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
+
+CREATE FUNCTION fairglmm_random_effects(model bytea)
+RETURNS TABLE (stratum text, effect float8, n bigint, std_error float8)
+AS 'MODULE_PATHNAME', 'fairglmm_random_effects' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+
+CREATE FUNCTION fairglmm_vcov(model bytea)
+RETURNS TABLE (row_term text, col_term text, covariance float8)
+AS 'MODULE_PATHNAME', 'fairglmm_vcov' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+
+CREATE FUNCTION fairglmm_summary(model bytea)
+RETURNS text AS 'MODULE_PATHNAME', 'fairglmm_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION fairglmm_coefficients(bytea, float8) IS 'Fixed effects of a model with Wald standard errors, z values, p-values, intervals at level and odds ratios (NULL inference without a stored covariance)';
+COMMENT ON FUNCTION fairglmm_random_effects(bytea) IS 'Random intercept, training row count and conditional standard error of every stratum of a model';
+COMMENT ON FUNCTION fairglmm_vcov(bytea) IS 'Covariance matrix of the fixed effects, one row per entry; no rows for a model without one';
+COMMENT ON FUNCTION fairglmm_summary(bytea) IS 'A readable multi-line summary of a model: data, fairness terms, coefficient table, random intercepts, fit statistics, convergence and warnings';
+COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method, options, data sizes, coefficients, convergence, training metrics, fit statistics, creation time and version';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';

@@ -219,13 +219,21 @@ RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE P
 CREATE FUNCTION fairglmm_info(model bytea)
 RETURNS jsonb AS 'MODULE_PATHNAME', 'fairglmm_info' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
-CREATE FUNCTION fairglmm_coefficients(model bytea)
-RETURNS TABLE (term text, estimate float8)
+CREATE FUNCTION fairglmm_coefficients(model bytea, level float8 DEFAULT 0.95)
+RETURNS TABLE (term text, estimate float8, std_error float8, z_value float8, p_value float8,
+               conf_low float8, conf_high float8, odds_ratio float8)
 AS 'MODULE_PATHNAME', 'fairglmm_coefficients' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 10;
 
 CREATE FUNCTION fairglmm_random_effects(model bytea)
-RETURNS TABLE (stratum text, effect float8, n bigint)
+RETURNS TABLE (stratum text, effect float8, n bigint, std_error float8)
 AS 'MODULE_PATHNAME', 'fairglmm_random_effects' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+
+CREATE FUNCTION fairglmm_vcov(model bytea)
+RETURNS TABLE (row_term text, col_term text, covariance float8)
+AS 'MODULE_PATHNAME', 'fairglmm_vcov' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 100;
+
+CREATE FUNCTION fairglmm_summary(model bytea)
+RETURNS text AS 'MODULE_PATHNAME', 'fairglmm_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- ---------------------------------------------------------------------------
 -- The option table
@@ -478,19 +486,13 @@ COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], bigint, boolean, float8, fl
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], bigint, integer, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], text, boolean, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], text, integer, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1) for features x in a stratum; unseen or NULL strata get random effect 0';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer, float8) IS 'Predicted class: P(y = 1) >= threshold';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1) for features x in a stratum; unseen or NULL strata get random effect 0';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint, float8) IS 'Predicted class: P(y = 1) >= threshold';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1) for features x in a stratum; unseen or NULL strata get random effect 0';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
 COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text, float8) IS 'Predicted class: P(y = 1) >= threshold';
 COMMENT ON FUNCTION fairglmm_predict(bytea, float8[]) IS 'Population-level P(y = 1): the prediction with random effect 0';
-COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method, options, data sizes, coefficients, convergence and training metrics';
-COMMENT ON FUNCTION fairglmm_coefficients(bytea) IS 'Fixed effects of a model: intercept, then one row per feature';
-COMMENT ON FUNCTION fairglmm_random_effects(bytea) IS 'Random intercept and training row count of every stratum of a model';
 COMMENT ON FUNCTION fairglmm_fit_finalfn(internal) IS 'Internal: support function of a fairglmm aggregate; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
@@ -608,3 +610,15 @@ COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any"
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8) IS 'Fit a Fair GLMM with categorical (text or integer) or several (array) sensitive attributes and return the model as bytea';
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, jsonb) IS 'Fit a fair logistic model with categorical (text or integer) or several (array) sensitive attributes; method and settings in options';
 COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Fit a fair logistic model with row weights (survey weights, rescaled to mean 1 unless option "weights" is "as_given"); method and settings in options';
+
+-- ---------------------------------------------------------------------------
+-- Inference and reporting (standard errors, fit statistics, summary)
+-- ---------------------------------------------------------------------------
+COMMENT ON FUNCTION fairglmm_coefficients(bytea, float8) IS 'Fixed effects of a model with Wald standard errors, z values, p-values, intervals at level and odds ratios (NULL inference without a stored covariance)';
+COMMENT ON FUNCTION fairglmm_random_effects(bytea) IS 'Random intercept, training row count and conditional standard error of every stratum of a model';
+COMMENT ON FUNCTION fairglmm_vcov(bytea) IS 'Covariance matrix of the fixed effects, one row per entry; no rows for a model without one';
+COMMENT ON FUNCTION fairglmm_summary(bytea) IS 'A readable multi-line summary of a model: data, fairness terms, coefficient table, random intercepts, fit statistics, convergence and warnings';
+COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method, options, data sizes, coefficients, convergence, training metrics, fit statistics, creation time and version';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';

@@ -62,7 +62,12 @@ SELECT (SELECT (fairglmm_info(m) ->> 'train_disparate_impact')::float8 FROM mode
 
 -- info: everything the model records
 SELECT jsonb_pretty(fairglmm_info(m) - 'coefficients' - 'objective' - 'gradient_norm'
-                    - 'train_accuracy' - 'train_disparate_impact' - 'train_covariance' - 'iterations')
+                    - 'train_accuracy' - 'train_disparate_impact' - 'train_covariance' - 'iterations'
+                    - 'created_at' - 'fit_statistics')
+FROM models WHERE method = 'fair_crlr' AND rho = 0.8;
+SELECT (fairglmm_info(m) ->> 'created_at')::timestamptz <= now() AS created_before_now,
+       (fairglmm_info(m) #>> '{fit_statistics,loglik}')::float8 < 0 AS loglik_negative,
+       (fairglmm_info(m) #>> '{fit_statistics,df}')::float8 BETWEEN 4 AND 34 AS df_between_p_and_strata
 FROM models WHERE method = 'fair_crlr' AND rho = 0.8;
 SELECT (fairglmm_info(m) -> 'coefficients') ?& ARRAY['intercept', 'x1', 'x2', 'x3'] AS named,
        (fairglmm_info(m) ->> 'iterations')::int BETWEEN 1 AND 20 AS iterations_ok,

@@ -113,12 +113,12 @@ END $$;
 CREATE FUNCTION opt_info_differences(a bytea, b bytea) RETURNS text LANGUAGE sql AS $$
   SELECT coalesce(string_agg(key, ', ' ORDER BY key), 'none')
   FROM (SELECT key FROM jsonb_each(fairglmm_info(a)) UNION SELECT key FROM jsonb_each(fairglmm_info(b))) AS k
-  WHERE NOT opt_same(fairglmm_info(a) -> key, fairglmm_info(b) -> key) $$;
+  WHERE key <> 'created_at' AND NOT opt_same(fairglmm_info(a) -> key, fairglmm_info(b) -> key) $$;
 CREATE FUNCTION opt_coefficient_diff(a bytea, b bytea) RETURNS float8 LANGUAGE sql AS $$
   SELECT greatest(
     (SELECT max(abs(x.estimate - y.estimate))
-     FROM fairglmm_coefficients(a) WITH ORDINALITY AS x(term, estimate, k)
-     FULL JOIN fairglmm_coefficients(b) WITH ORDINALITY AS y(term, estimate, k) USING (k)),
+     FROM fairglmm_coefficients(a) WITH ORDINALITY AS x(term, estimate, se, z, p, lo, hi, odds, k)
+     FULL JOIN fairglmm_coefficients(b) WITH ORDINALITY AS y(term, estimate, se, z, p, lo, hi, odds, k) USING (k)),
     coalesce((SELECT max(abs(x.effect - y.effect) + abs(x.n - y.n))
               FROM fairglmm_random_effects(a) AS x
               FULL JOIN fairglmm_random_effects(b) AS y USING (stratum)), 0)) $$;
@@ -170,7 +170,10 @@ END $$;
 CREATE FUNCTION opt_le(v bigint, n int) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS $$
   SELECT decode(string_agg(lpad(to_hex((v >> (8 * k)) & 255), 2, '0'), '' ORDER BY k), 'hex')
   FROM generate_series(0, n - 1) AS k $$;
--- m with its separation report replaced; m must have none
+-- m with its separation report replaced; m must have none.  After the report
+-- come the fairness part (f bytes) and the inference part: 39 bytes with the
+-- version "1.1", the (1 + p)^2 covariance and the standard errors of the
+-- random intercepts when the model has a covariance.
 CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS bytea LANGUAGE sql AS $$
   SELECT body || opt_le(opt_crc32c(body), 4)
   FROM (SELECT overlay(substr(m, 1, length(m) - 16 - f) PLACING opt_le(length(m) + 4 * cardinality(terms), 8) FROM 13 FOR 8)
@@ -178,7 +181,10 @@ CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS byte
                || coalesce((SELECT string_agg(opt_le(t, 4), ''::bytea ORDER BY k) FROM unnest(terms) WITH ORDINALITY AS u(t, k)), '')
                || substr(m, length(m) - 3 - f, f)
                AS body
-        FROM (SELECT 58 + 49 * jsonb_array_length(fairglmm_info(m) -> 'fairness_terms') AS f) AS t) AS q $$;
+        FROM (SELECT 58 + 49 * jsonb_array_length(i -> 'fairness_terms') + 39
+                     + CASE WHEN i -> 'options' ->> 'vcov' = 'none' THEN 0
+                            ELSE 8 * ((i ->> 'p')::int + 1) * ((i ->> 'p')::int + 1) + 8 * (i ->> 'n_strata')::int END AS f
+              FROM (SELECT fairglmm_info(m) AS i) AS i) AS t) AS q $$;
 SELECT name, fairglmm_info(m) -> 'separated_rows' AS separated_rows, fairglmm_info(m) -> 'unidentified' AS unidentified,
        fairglmm_info(opt_with_report(m, 5, ARRAY[0, 2])) -> 'separated_rows' AS forged_rows,
        fairglmm_info(opt_with_report(m, 5, ARRAY[0, 2])) -> 'unidentified' AS forged_terms

@@ -31,8 +31,8 @@ END $$;
 CREATE FUNCTION model_diff(a bytea, b bytea) RETURNS float8 LANGUAGE sql AS $$
   SELECT greatest(
     (SELECT max(abs(x.estimate - y.estimate))
-     FROM fairglmm_coefficients(a) WITH ORDINALITY AS x(term, estimate, k)
-     FULL JOIN fairglmm_coefficients(b) WITH ORDINALITY AS y(term, estimate, k) USING (k)),
+     FROM fairglmm_coefficients(a) WITH ORDINALITY AS x(term, estimate, se, z, p, lo, hi, odds, k)
+     FULL JOIN fairglmm_coefficients(b) WITH ORDINALITY AS y(term, estimate, se, z, p, lo, hi, odds, k) USING (k)),
     coalesce((SELECT max(abs(x.effect - y.effect) + abs(x.n - y.n))
               FROM fairglmm_random_effects(a) AS x
               FULL JOIN fairglmm_random_effects(b) AS y USING (stratum)), 0),

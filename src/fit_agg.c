@@ -19,6 +19,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "boosting.h"
 #include "fairness.h"
@@ -27,6 +28,11 @@
 #include "model_format.h"
 #include "pg_env.h"
 #include "pg_errors.h"
+
+/* The extension's default version, from fairglmm.control (see the Makefile). */
+#ifndef FGSQL_EXTENSION_VERSION
+#error "FGSQL_EXTENSION_VERSION must be defined (the Makefile takes it from fairglmm.control)"
+#endif
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
@@ -135,7 +141,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 				 errmsg("option \"weights\" needs the weight argument"),
 				 errdetail("\"weights\": \"as_given\" says how to take row weights, and this call passes none."),
 				 errhint("Pass the weights as the fifth argument: fairglmm_fit(y, x, strata, sensitive, weight, rho, lambda, options).")));
-	st->uses_strata = fg_method_uses_strata(st->settings.opt.method);
+	/* lr and fair_lr collect strata too when the robust covariance clusters by them */
+	st->uses_strata = fg_options_collects_strata(&st->settings.opt);
 	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
 		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
 		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
@@ -526,7 +533,7 @@ solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 
 	if (fg_method_is_boosting(st->settings.opt.method))
 		newton += fg_boost_memory(data->n_rows, data->p, (uint32) n, &st->settings.opt);
-	newton += fg_terms_memory(data, &st->settings.opt, st->uses_strata);
+	newton += fg_terms_memory(data, &st->settings.opt, fg_method_uses_strata(st->settings.opt.method));
 	return newton;
 }
 
@@ -567,7 +574,7 @@ describe_attributes(const fgsql_fit_state *st, fg_model *model)
 }
 
 static bytea *
-encode_model(const fgsql_fit_state *st, const fg_data *data, const fg_fit *fit, fg_env *env)
+encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env *env)
 {
 	fg_model	model;
 	uint8	   *bytes;
@@ -582,7 +589,7 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, const fg_fit *fit, 
 		model.opt.rho = 0.0;
 	if (!fg_method_is_fair(model.opt.method))
 		model.opt.fairness = FG_FAIRNESS_DEMOGRAPHIC_PARITY;
-	if (!st->uses_strata)
+	if (!fg_method_uses_strata(model.opt.method))
 		model.opt.lambda = 0.0;
 	model.has_c = st->settings.has_c;
 	model.rows_used = st->train.n_rows;
@@ -628,6 +635,41 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, const fg_fit *fit, 
 		model.attr_di = fit->attr_di;
 	}
 
+	/*
+	 * inference, and when and by which version the model was made.  The
+	 * model format insists on an exactly symmetric covariance with a
+	 * non-negative diagonal; the projection of the constrained form leaves
+	 * rounding-level asymmetry and can leave a variance at -1e-17, so the
+	 * matrix is symmetrised and such a variance taken as 0.
+	 */
+	if (fit->vcov != NULL)
+	{
+		int			k = fit->p + 1;
+
+		for (int i = 0; i < k; i++)
+		{
+			double	   *d = &fit->vcov[(size_t) i * k + i];
+
+			if (*d < 0.0 && *d > -1e-12 * (1.0 + fabs(fit->vcov[0])))
+				*d = 0.0;
+			for (int j = 0; j < i; j++)
+			{
+				double		mean = 0.5 * (fit->vcov[(size_t) i * k + j] + fit->vcov[(size_t) j * k + i]);
+
+				fit->vcov[(size_t) i * k + j] = fit->vcov[(size_t) j * k + i] = mean;
+			}
+		}
+	}
+	model.vcov_type = fit->vcov_type;
+	model.vcov = fit->vcov;
+	model.b_se = fit->n_strata > 0 ? fit->b_se : NULL;
+	model.loglik = fit->loglik;
+	model.null_loglik = fit->null_loglik;
+	model.edf = fit->edf;
+	model.created_at = (int64) GetCurrentTimestamp() +
+		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
+	strlcpy(model.ext_version, FGSQL_EXTENSION_VERSION, sizeof(model.ext_version));
+
 	if (fg_model_encode(env, &model, &bytes, &len, &err) != FG_OK)
 		fgsql_report_error(&err);
 	result = palloc(VARHDRSZ + len);
@@ -663,6 +705,13 @@ check_attributes(const fgsql_fit_state *st)
 					 errdetail("All " UINT64_FORMAT " rows used have the same value of attribute %u, so its fairness terms are identically zero.",
 							   st->train.n_rows, k + 1),
 					 errhint("A fair method needs two categories or more in every sensitive attribute; leave this one out, or use the unfair method.")));
+}
+
+/* env->progress with option "verbose": one NOTICE per line of the core. */
+static void
+progress_notice(void *ctx, const char *message)
+{
+	ereport(NOTICE, (errmsg_internal("fairglmm_fit: %s", message)));
 }
 
 Datum
@@ -713,6 +762,13 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(work);
 	fgsql_env_init(&env, work);
+	/* option "verbose": the core's progress lines as NOTICEs, after the rows collected */
+	if (st->settings.opt.verbose)
+	{
+		env.progress = progress_notice;
+		fg_progress(&env, &st->settings.opt, "collected " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped)",
+					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
+	}
 
 	if (fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
 		fgsql_report_error(&err);

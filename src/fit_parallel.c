@@ -131,7 +131,7 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 		st->options = palloc(c->options_len);
 		memcpy(st->options, c->options, c->options_len);
 	}
-	st->uses_strata = fg_method_uses_strata(c->opt.method);
+	st->uses_strata = fg_options_collects_strata(&c->opt);
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK)

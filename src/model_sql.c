@@ -24,8 +24,11 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "model_index.h"
+#include "module.h"
+#include "normal.h"
 #include "options.h"
 #include "pg_env.h"
 #include "pg_errors.h"
@@ -49,6 +52,11 @@ PG_FUNCTION_INFO_V1(fairglmm_seen);
 PG_FUNCTION_INFO_V1(fairglmm_info);
 PG_FUNCTION_INFO_V1(fairglmm_coefficients);
 PG_FUNCTION_INFO_V1(fairglmm_random_effects);
+PG_FUNCTION_INFO_V1(fairglmm_vcov);
+PG_FUNCTION_INFO_V1(fairglmm_summary);
+
+/* stratum_index's answer for a stratum the model has no random intercept for */
+#define UNSEEN_STRATUM	(-2)
 
 static int
 compare_cstrings(const void *a, const void *b)
@@ -253,10 +261,15 @@ check_finite_features(const double *x, int p)
 					 errdetail("Element %d is %g.", j + 1, x[j])));
 }
 
-/* The model's index of the stratum argument, or -1 (unseen, NULL, no strata). */
+/*
+ * The model's index of the stratum argument; -1 for a NULL stratum or a
+ * model without strata, UNSEEN_STRATUM for a stratum the model has not seen.
+ */
 static int64
 stratum_index(FunctionCallInfo fcinfo, model_cache *cache, int argno)
 {
+	int64		idx;
+
 	const fg_model *model = &cache->model;
 	Oid			type;
 
@@ -276,11 +289,47 @@ stratum_index(FunctionCallInfo fcinfo, model_cache *cache, int argno)
 	{
 		text	   *t = PG_GETARG_TEXT_PP(argno);
 
-		return fg_model_index_find(model, &cache->index, (const uint8 *) VARDATA_ANY(t),
-								   VARSIZE_ANY_EXHDR(t));
+		idx = fg_model_index_find(model, &cache->index, (const uint8 *) VARDATA_ANY(t),
+								  VARSIZE_ANY_EXHDR(t));
 	}
-	return fg_model_index_find_int(model, &cache->index,
-								   type == INT8OID ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno));
+	else
+		idx = fg_model_index_find_int(model, &cache->index,
+									  type == INT8OID ? PG_GETARG_INT64(argno) : PG_GETARG_INT32(argno));
+	return idx >= 0 ? idx : UNSEEN_STRATUM;
+}
+
+/*
+ * A stratum the model has not seen, under fairglmm.unseen_strata: -1 (score
+ * at population level), false (return NULL), or an error naming it.
+ */
+static bool
+unseen_stratum(FunctionCallInfo fcinfo, model_cache *cache, int argno, int64 *idx)
+{
+	char	   *label;
+
+	switch (fgsql_unseen_strata)
+	{
+		case FGSQL_UNSEEN_NULL:
+			return false;
+		case FGSQL_UNSEEN_ERROR:
+			if (cache->strata_type == TEXTOID)
+				label = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+			else
+				label = psprintf(INT64_FORMAT, cache->strata_type == INT8OID
+								 ? PG_GETARG_INT64(argno) : (int64) PG_GETARG_INT32(argno));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("stratum \"%s\" is not in the model", label),
+					 errdetail_plural("The model has a random intercept for %u stratum seen in training, and fairglmm.unseen_strata is \"error\".",
+									  "The model has random intercepts for %u strata seen in training, and fairglmm.unseen_strata is \"error\".",
+									  cache->model.n_strata, cache->model.n_strata),
+					 errhint("Set fairglmm.unseen_strata to \"population\" to score such rows without a random intercept, or to \"null\" to get NULL for them; fairglmm_seen(model, strata) tells which rows they are.")));
+			break;
+		default:
+			break;
+	}
+	*idx = -1;
+	return true;
 }
 
 /* P(y = 1) for one call, or false for a NULL result. */
@@ -291,13 +340,20 @@ predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 	const double *x;
 	short_array_buf buf;
 	double		eta;
+	int64		idx = -1;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return false;
 	cache = get_model_cache(fcinfo, 0);
 	if (!scoring_features(&cache->model, PG_GETARG_DATUM(1), &buf, &x))
 		return false;
-	eta = fg_model_eta(&cache->model, x, with_strata ? stratum_index(fcinfo, cache, 2) : -1);
+	if (with_strata)
+	{
+		idx = stratum_index(fcinfo, cache, 2);
+		if (idx == UNSEEN_STRATUM && !unseen_stratum(fcinfo, cache, 2, &idx))
+			return false;
+	}
+	eta = fg_model_eta(&cache->model, x, idx);
 	/* the features are checked only when the result says something is off */
 	if (!isfinite(eta))
 		check_finite_features(x, cache->model.p);
@@ -312,7 +368,10 @@ predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 	return true;
 }
 
-/* fairglmm_predict(model, x, strata): P(y = 1), b = 0 for unseen strata */
+/*
+ * fairglmm_predict(model, x, strata): P(y = 1); b = 0 for a NULL stratum,
+ * and for an unseen one as fairglmm.unseen_strata says
+ */
 Datum
 fairglmm_predict(PG_FUNCTION_ARGS)
 {
@@ -603,6 +662,20 @@ json_fairness(StringInfo buf, const fg_model *m)
 	appendStringInfoChar(buf, ']');
 }
 
+/* The fit statistics of a model; get_fit_stats is false when it records no likelihood (1.0). */
+typedef struct fit_stats
+{
+	double		loglik,
+				deviance,
+				null_deviance,
+				df,
+				aic,
+				bic;
+} fit_stats;
+
+static bool get_fit_stats(const fg_model *m, fit_stats *f);
+static char *created_text(int64 unix_usec);
+
 /* fairglmm_info(model) returns jsonb */
 Datum
 fairglmm_info(PG_FUNCTION_ARGS)
@@ -711,57 +784,484 @@ fairglmm_info(PG_FUNCTION_ARGS)
 		else
 			appendStringInfoString(&buf, "null");
 	}
+
+	/*
+	 * Fit statistics of every method (null for models of 1.0, df and what
+	 * needs it also for a penalised fit without covariance), in an object of
+	 * their own: the top-level "bic" is boosting's criterion since 1.0.
+	 */
+	{
+		fit_stats	fs;
+		bool		known = get_fit_stats(m, &fs);
+
+		json_key(&buf, "fit_statistics", false);
+		appendStringInfoChar(&buf, '{');
+		json_key(&buf, "loglik", true);
+		json_number(&buf, known ? fs.loglik : NAN);
+		json_key(&buf, "deviance", false);
+		json_number(&buf, known ? fs.deviance : NAN);
+		json_key(&buf, "null_deviance", false);
+		json_number(&buf, known ? fs.null_deviance : NAN);
+		json_key(&buf, "df", false);
+		json_number(&buf, known ? fs.df : NAN);
+		json_key(&buf, "aic", false);
+		json_number(&buf, known ? fs.aic : NAN);
+		json_key(&buf, "bic", false);
+		json_number(&buf, known ? fs.bic : NAN);
+		appendStringInfoChar(&buf, '}');
+	}
+	/* when and by which version: null for models of 1.0 */
+	{
+		char	   *when = m->created_at != 0 ? created_text(m->created_at) : NULL;
+
+		json_key(&buf, "created_at", false);
+		if (when != NULL)
+			escape_json(&buf, when);
+		else
+			appendStringInfoString(&buf, "null");
+		json_key(&buf, "extension_version", false);
+		if (m->ext_version[0] != '\0')
+			escape_json(&buf, m->ext_version);
+		else
+			appendStringInfoString(&buf, "null");
+	}
 	appendStringInfoChar(&buf, '}');
 
 	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
-/* fairglmm_coefficients(model) returns table(term text, estimate float8) */
+/* The standard error of coefficient j of (intercept, beta); NaN without a covariance. */
+static double
+coef_se(const fg_model *m, int j)
+{
+	int			k = m->p + 1;
+
+	return m->vcov != NULL ? sqrt(m->vcov[(size_t) j * k + j]) : NAN;
+}
+
+static const char *
+coef_name(const fg_model *m, int j, char *buf, size_t len)
+{
+	return j == 0 ? "intercept" : feature_name(m, j - 1, buf, len);
+}
+
+/* The level argument of the Wald intervals: strictly between 0 and 1. */
+static double
+wald_level(FunctionCallInfo fcinfo, int argno)
+{
+	double		level = PG_NARGS() > argno ? PG_GETARG_FLOAT8(argno) : 0.95;
+
+	if (!(level > 0.0 && level < 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("level must lie strictly between 0 and 1"),
+				 errdetail("level is %g.", level),
+				 errhint("Pass the confidence level as a fraction, such as 0.95.")));
+	return level;
+}
+
+/*
+ * fairglmm_coefficients(model [, level]) returns table(term, estimate,
+ * std_error, z_value, p_value, conf_low, conf_high, odds_ratio): Wald tests
+ * and intervals from the stored covariance; the inference columns are NULL
+ * when the model has none (vcov "none", models of 1.0), z and p also when a
+ * standard error is 0 (a coefficient an active constraint fixes).  A database
+ * still at extension version 1.0 declares the function with two columns
+ * (term, estimate): the result's row type says which.
+ */
 Datum
 fairglmm_coefficients(PG_FUNCTION_ARGS)
 {
 	const fg_model *m = get_model(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		values[2];
-	bool		nulls[2] = {false, false};
+	Datum		values[8];
+	bool		nulls[8];
 	char		name[32];
+	double		q = 0.0;
+	int			natts;
 
 	InitMaterializedSRF(fcinfo, 0);
-	values[0] = CStringGetTextDatum("intercept");
-	values[1] = Float8GetDatum(m->intercept);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	for (int j = 0; j < m->p; j++)
+	natts = rsinfo->setDesc->natts;
+	if (natts != 2 && natts != 8)
+		elog(ERROR, "fairglmm_coefficients declared with %d columns", natts);
+	if (natts == 8)
+		q = fg_qnorm((1.0 + wald_level(fcinfo, 1)) / 2.0);
+	for (int j = 0; j <= m->p; j++)
 	{
-		values[0] = CStringGetTextDatum(feature_name(m, j, name, sizeof(name)));
-		values[1] = Float8GetDatum(m->beta[j]);
+		double		est = j == 0 ? m->intercept : m->beta[j - 1];
+		double		se = coef_se(m, j);
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = CStringGetTextDatum(coef_name(m, j, name, sizeof(name)));
+		values[1] = Float8GetDatum(est);
+		if (natts == 8)
+		{
+			values[2] = Float8GetDatum(se);
+			values[3] = Float8GetDatum(est / se);
+			values[4] = Float8GetDatum(fg_two_sided_p(est / se));
+			values[5] = Float8GetDatum(est - q * se);
+			values[6] = Float8GetDatum(est + q * se);
+			values[7] = Float8GetDatum(exp(est));
+			nulls[2] = nulls[5] = nulls[6] = isnan(se);
+			nulls[3] = nulls[4] = !(se > 0.0);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
 }
 
-/* fairglmm_random_effects(model) returns table(stratum text, effect float8, n bigint) */
+/*
+ * fairglmm_vcov(model) returns table(row_term, col_term, covariance): the
+ * (1 + p)^2 entries of the fixed effects' covariance, row by row; no rows
+ * for a model without one.
+ */
 Datum
-fairglmm_random_effects(PG_FUNCTION_ARGS)
+fairglmm_vcov(PG_FUNCTION_ARGS)
 {
 	const fg_model *m = get_model(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
+	char		name[32];
+	int			k = m->p + 1;
+	Datum	   *names;
 
 	InitMaterializedSRF(fcinfo, 0);
+	if (m->vcov == NULL)
+		return (Datum) 0;
+	names = palloc(sizeof(Datum) * k);
+	for (int j = 0; j < k; j++)
+		names[j] = CStringGetTextDatum(coef_name(m, j, name, sizeof(name)));
+	for (int i = 0; i < k; i++)
+		for (int j = 0; j < k; j++)
+		{
+			values[0] = names[i];
+			values[1] = names[j];
+			values[2] = Float8GetDatum(m->vcov[(size_t) i * k + j]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	return (Datum) 0;
+}
+
+/* Stratum i's key as text: the integer, or the text label. */
+static char *
+stratum_label(const fg_model *m, uint32 i)
+{
+	const char *key = (const char *) m->keys + m->key_offsets[i];
+	int			len = (int) (m->key_offsets[i + 1] - m->key_offsets[i]);
+
+	if (m->key_type == FG_KEY_INT)
+		return psprintf(INT64_FORMAT, fg_key_to_int64((const uint8 *) key));
+	return pnstrdup(key, len);	/* validated when the model was decoded */
+}
+
+/*
+ * fairglmm_random_effects(model) returns table(stratum text, effect float8,
+ * n bigint, std_error float8): std_error is the conditional standard error
+ * of the random intercept (NULL when the model stores none); a database at
+ * 1.0 declares the first three columns only.
+ */
+Datum
+fairglmm_random_effects(PG_FUNCTION_ARGS)
+{
+	const fg_model *m = get_model(fcinfo, 0);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			natts;
+
+	InitMaterializedSRF(fcinfo, 0);
+	natts = rsinfo->setDesc->natts;
+	if (natts != 3 && natts != 4)
+		elog(ERROR, "fairglmm_random_effects declared with %d columns", natts);
+	nulls[3] = m->b_se == NULL;
 	for (uint32 i = 0; i < m->n_strata; i++)
 	{
-		const char *key = (const char *) m->keys + m->key_offsets[i];
-		int			len = (int) (m->key_offsets[i + 1] - m->key_offsets[i]);
-
-		if (m->key_type == FG_KEY_INT)
-			values[0] = CStringGetTextDatum(psprintf(INT64_FORMAT,
-													 fg_key_to_int64((const uint8 *) key)));
-		else					/* validated when the model was decoded */
-			values[0] = PointerGetDatum(cstring_to_text_with_len(key, len));
+		values[0] = CStringGetTextDatum(stratum_label(m, i));
 		values[1] = Float8GetDatum(m->b[i]);
 		values[2] = Int64GetDatum((int64) m->stratum_rows[i]);
+		values[3] = Float8GetDatum(m->b_se != NULL ? m->b_se[i] : 0.0);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/* ---------- fairglmm_summary ---------- */
+
+/* R's significance stars */
+static const char *
+stars(double p)
+{
+	if (isnan(p))
+		return "";
+	return p < 0.001 ? "***" : p < 0.01 ? "**" : p < 0.05 ? "*" : p < 0.1 ? "." : "";
+}
+
+/* A number in at most width characters and 4 significant digits; "NA" for NaN. */
+static char *
+num(double v)
+{
+	if (isnan(v))
+		return pstrdup("NA");
+	if (isinf(v))
+		return pstrdup(v > 0 ? "Inf" : "-Inf");
+	if (v == 0.0)
+		return pstrdup("0");
+	return psprintf("%.4g", v);
+}
+
+/* A p-value the way R prints one: "< 2e-16" below the double precision epsilon. */
+static char *
+pval(double p)
+{
+	if (isnan(p))
+		return pstrdup("NA");
+	if (p < 2.220446e-16)
+		return pstrdup("< 2e-16");
+	return psprintf("%.3g", p);
+}
+
+static const char *
+vcov_words(int type)
+{
+	return type == FG_VCOV_MODEL ? "model-based"
+		: type == FG_VCOV_ROBUST ? "robust, clustered by stratum" : "none";
+}
+
+/* created_at as "YYYY-MM-DD HH:MM:SS.ffffff+00" (UTC whatever the session's time zone) */
+static char *
+created_text(int64 unix_usec)
+{
+	Timestamp	ts = (Timestamp) (unix_usec -
+								  (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return NULL;
+	return psprintf("%04d-%02d-%02d %02d:%02d:%02d.%06d+00", tm.tm_year, tm.tm_mon, tm.tm_mday,
+					tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+}
+
+
+static bool
+get_fit_stats(const fg_model *m, fit_stats *f)
+{
+	f->loglik = m->loglik;
+	f->deviance = -2.0 * m->loglik;
+	f->null_deviance = -2.0 * m->null_loglik;
+	f->df = m->edf;
+	f->aic = f->deviance + 2.0 * m->edf;
+	f->bic = f->deviance + m->edf * log((double) m->rows_used);
+	return !isnan(m->loglik);
+}
+
+/* Category label i of attribute a as plain text. */
+static char *
+attr_label(const fg_model_attr *a, uint32 i)
+{
+	const uint8 *key = a->keys == NULL ? NULL : a->keys + a->key_offsets[i];
+	size_t		len = (size_t) (a->key_offsets[i + 1] - a->key_offsets[i]);
+
+	if (a->key_type == FG_KEY_TEXT)
+		return pnstrdup((const char *) key, len);
+	if (a->key_type == FG_KEY_BOOL)
+		return pstrdup(fg_key_to_int64(key) ? "true" : "false");
+	return psprintf(INT64_FORMAT, fg_key_to_int64(key));
+}
+
+/* Pad s with spaces to width w, on the left (right-aligned) or right. */
+static void
+cell(StringInfo buf, const char *s, int w, bool right)
+{
+	int			n = pg_mbstrlen(s);
+
+	if (right)
+		appendStringInfoSpaces(buf, Max(w - n, 0));
+	appendStringInfoString(buf, s);
+	if (!right)
+		appendStringInfoSpaces(buf, Max(w - n, 0));
+}
+
+/*
+ * fairglmm_summary(model) returns text: the model as summary(glmer) shows
+ * one, in lines of plain text for psql.
+ */
+Datum
+fairglmm_summary(PG_FUNCTION_ARGS)
+{
+	const fg_model *m = get_model(fcinfo, 0);
+	StringInfoData buf;
+	char		name[32];
+	int			k = m->p + 1;
+	int			w = 9;
+	bool		boosted = fg_method_is_boosting(m->opt.method);
+	fit_stats	fs;
+	char	   *when = m->created_at != 0 ? created_text(m->created_at) : NULL;
+
+	initStringInfo(&buf);
+
+	/* what, by whom and when */
+	appendStringInfo(&buf, "fairglmm model: %s", fg_method_name(m->opt.method));
+	if (fg_method_is_fair(m->opt.method))
+		appendStringInfo(&buf, ", %s", fg_fairness_name((fg_fairness_notion) m->opt.fairness));
+	if (m->ext_version[0] != '\0')
+		appendStringInfo(&buf, "; fitted by fairglmm %s", m->ext_version);
+	if (when != NULL)
+		appendStringInfo(&buf, " at %s", when);
+	appendStringInfo(&buf, " (model format %d)\n", m->format_version);
+
+	/* the data */
+	appendStringInfo(&buf, "Data: " UINT64_FORMAT " rows used, " UINT64_FORMAT " skipped; %d feature%s",
+					 m->rows_used, m->rows_skipped, m->p, m->p == 1 ? "" : "s");
+	if (m->n_strata > 0)
+		appendStringInfo(&buf, "; %u strata (%s keys)", m->n_strata,
+						 m->key_type == FG_KEY_TEXT ? "text" : "integer");
+	if (m->weighted)
+		appendStringInfo(&buf, "; weighted (%s, weight sum %s)",
+						 m->opt.weight_scale == FG_WEIGHTS_AS_GIVEN ? "as_given" : "mean_one",
+						 num(m->weight_sum));
+	appendStringInfoString(&buf, "\n");
+	appendStringInfo(&buf, "Settings: rho %s, lambda %s, l2 %s", num(m->opt.rho), num(m->opt.lambda),
+					 num(m->opt.l2));
+	if (m->has_c)
+		appendStringInfo(&buf, ", c %s", num(m->opt.c));
+	appendStringInfo(&buf, ", threshold %s\n", num(m->opt.threshold));
+
+	/* the fairness terms */
+	if (m->n_terms > 0)
+	{
+		appendStringInfoString(&buf, "\nFairness terms (covariance of the category's indicator with the linear predictor):\n");
+		appendStringInfoString(&buf, "  attribute  category              notion              rows    covariance     bound  multiplier\n");
+		for (uint32 t = 0; t < m->n_terms; t++)
+		{
+			const fg_term_fit *term = &m->terms[t];
+			char	   *label = attr_label(&m->attrs[term->attr], term->category);
+
+			appendStringInfoString(&buf, "  ");
+			cell(&buf, psprintf("%u", term->attr + 1), 9, true);
+			appendStringInfoString(&buf, "  ");
+			cell(&buf, label, 20, false);
+			appendStringInfoString(&buf, "  ");
+			cell(&buf, term->outcome < 0 ? "demographic_parity"
+				 : m->opt.fairness == FG_FAIRNESS_EQUALIZED_ODDS ? "equalized_odds" : "equal_opportunity",
+				 18, false);
+			cell(&buf, term->outcome < 0 ? "all" : term->outcome == 1 ? "y = 1" : "y = 0", 6, true);
+			cell(&buf, num(term->cov), 14, true);
+			cell(&buf, isinf(term->bound) ? "none" : num(term->bound), 10, true);
+			cell(&buf, num(term->multiplier), 12, true);
+			appendStringInfoString(&buf, "\n");
+		}
+	}
+
+	/* the fixed effects */
+	for (int j = 0; j < k; j++)
+		w = Max(w, pg_mbstrlen(coef_name(m, j, name, sizeof(name))));
+	appendStringInfo(&buf, "\nFixed effects (standard errors: %s", vcov_words(m->vcov_type));
+	if (m->vcov != NULL)
+		appendStringInfoString(&buf, ", given rho, lambda or Q, and l2");
+	appendStringInfoString(&buf, "):\n");
+	cell(&buf, "", w, false);
+	appendStringInfoString(&buf, "    Estimate  Std. Error   z value  Pr(>|z|)\n");
+	for (int j = 0; j < k; j++)
+	{
+		double		est = j == 0 ? m->intercept : m->beta[j - 1];
+		double		se = coef_se(m, j);
+		double		z = se > 0.0 ? est / se : NAN;
+		double		p = fg_two_sided_p(z);
+
+		cell(&buf, coef_name(m, j, name, sizeof(name)), w, false);
+		cell(&buf, num(est), 12, true);
+		cell(&buf, num(se), 12, true);
+		cell(&buf, isnan(z) ? "NA" : psprintf("%.3f", z), 10, true);
+		cell(&buf, pval(p), 10, true);
+		if (stars(p)[0] != '\0')
+			appendStringInfo(&buf, " %s", stars(p));
+		appendStringInfoString(&buf, "\n");
+	}
+	if (m->vcov != NULL)
+		appendStringInfoString(&buf, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+	else
+		appendStringInfoString(&buf, "(no covariance stored: fit with option \"vcov\" \"model\" or \"robust\" for standard errors)\n");
+
+	/* the random intercepts */
+	if (m->n_strata > 0)
+	{
+		double		lo = INFINITY,
+					hi = -INFINITY;
+
+		for (uint32 i = 0; i < m->n_strata; i++)
+		{
+			lo = Min(lo, m->b[i]);
+			hi = Max(hi, m->b[i]);
+		}
+		appendStringInfo(&buf, "\nRandom intercepts: %u strata, from %s to %s\n", m->n_strata, num(lo), num(hi));
+		if (boosted)
+			appendStringInfo(&buf, "  variance Q %s (SD %s), estimated by boosting\n",
+							 num(m->q), num(sqrt(m->q)));
+		else
+			appendStringInfo(&buf, "  ridge lambda %s: the penalty of a normal prior with variance 1/(2 lambda) = %s (SD %s); fixed, not estimated\n",
+							 num(m->opt.lambda), num(1.0 / (2.0 * m->opt.lambda)),
+							 num(sqrt(1.0 / (2.0 * m->opt.lambda))));
+	}
+
+	/* fit statistics */
+	if (get_fit_stats(m, &fs))
+		appendStringInfo(&buf, "\nFit: log-likelihood %s, deviance %s (null %s), AIC %s, BIC %s, df %s\n",
+						 num(fs.loglik), num(fs.deviance), num(fs.null_deviance),
+						 num(fs.aic), num(fs.bic), num(fs.df));
+	else
+		appendStringInfoString(&buf, "\nFit: no likelihood recorded (a model of fairglmm 1.0)\n");
+	appendStringInfo(&buf, "Training: accuracy %s, disparate impact %s (threshold %s)\n",
+					 num(m->train_accuracy), num(m->train_di), num(m->opt.threshold));
+
+	/* convergence, separation, warnings */
+	if (boosted)
+		appendStringInfo(&buf, "Convergence: %d boosting step%s, stopped by %s; Newton warm start %s after %d iteration%s\n",
+						 m->steps, m->steps == 1 ? "" : "s",
+						 m->stop_reason == FG_STOP_TOL_Q ? "tol_q" : "max_steps",
+						 m->converged ? "converged" : "did not converge",
+						 m->iterations, m->iterations == 1 ? "" : "s");
+	else
+		appendStringInfo(&buf, "Convergence: %s after %d Newton iteration%s (gradient norm %s)\n",
+						 m->converged ? "converged" : "did not converge",
+						 m->iterations, m->iterations == 1 ? "" : "s", num(m->grad_norm));
+	if (m->separated_rows > 0)
+	{
+		appendStringInfo(&buf, "Separation: " UINT64_FORMAT " training row%s predicted with probability 0 or 1",
+						 m->separated_rows, m->separated_rows == 1 ? "" : "s");
+		for (uint32 t = 0; t < m->n_unidentified; t++)
+			appendStringInfo(&buf, "%s%s", t == 0 ? "; not identified: " : ", ",
+							 coef_name(m, (int) m->unidentified[t], name, sizeof(name)));
+		appendStringInfoString(&buf, "\n");
+	}
+	else
+		appendStringInfoString(&buf, "Separation: none\n");
+	{
+		bool		any = false;
+
+		if (!m->converged)
+		{
+			appendStringInfoString(&buf, "Warning: Newton's method did not converge (raise \"max_iter\")\n");
+			any = true;
+		}
+		if (boosted && m->stop_reason == FG_STOP_MAX_STEPS)
+		{
+			appendStringInfoString(&buf, "Warning: boosting stopped at \"max_steps\" before Q settled\n");
+			any = true;
+		}
+		for (uint32 t = 0; t < m->n_terms; t++)
+			if (m->terms[t].share <= 0.0 || m->terms[t].share >= 1.0)
+			{
+				appendStringInfo(&buf, "Warning: fairness term %u constrains nothing (share %s)\n",
+								 t + 1, num(m->terms[t].share));
+				any = true;
+			}
+		if (!any)
+			appendStringInfoString(&buf, "Warnings: none\n");
+	}
+	/* no final newline: psql shows the text as it is */
+	if (buf.len > 0 && buf.data[buf.len - 1] == '\n')
+		buf.data[--buf.len] = '\0';
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }

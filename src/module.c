@@ -1,7 +1,7 @@
 /*
  * module.c -- module initialisation: the magic block, the settings
- * (fairglmm.max_training_memory, fairglmm.blas_threads) and OpenBLAS's
- * threads.
+ * (fairglmm.max_training_memory, fairglmm.blas_threads,
+ * fairglmm.unseen_strata) and OpenBLAS's threads.
  */
 #include "postgres.h"
 
@@ -16,6 +16,14 @@
 PG_MODULE_MAGIC;
 
 int			fgsql_max_training_memory_kb = 1024 * 1024;	/* 1 GB */
+int			fgsql_unseen_strata = FGSQL_UNSEEN_POPULATION;
+
+static const struct config_enum_entry unseen_strata_options[] = {
+	{"population", FGSQL_UNSEEN_POPULATION, false},
+	{"error", FGSQL_UNSEEN_ERROR, false},
+	{"null", FGSQL_UNSEEN_NULL, false},
+	{NULL, 0, false}
+};
 
 /* fairglmm.blas_threads; only its assign hook acts on it */
 static int	blas_threads = 1;
@@ -66,6 +74,13 @@ _PG_init(void)
 							1, 1, 64,
 							PGC_USERSET, 0,
 							NULL, assign_blas_threads, NULL);
+	DefineCustomEnumVariable("fairglmm.unseen_strata",
+							 "What fairglmm_predict and fairglmm_classify do with a stratum the model has no random intercept for.",
+							 "population (the default) scores it without a random intercept, error raises an error, null returns NULL.",
+							 &fgsql_unseen_strata,
+							 FGSQL_UNSEEN_POPULATION, unseen_strata_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("fairglmm");
 	apply_blas_threads(blas_threads);
 }

@@ -46,7 +46,8 @@ options_block_value_offset(const uint8_t *block, const char *name)
 
 		if (n == strlen(name) && memcmp(block + pos + 1, name, n) == 0)
 			return pos + 2 + n;
-		pos += 2 + n + (type == 1 || type == 2 ? 8 : 1);
+		/* numbers and integers 8 bytes, bounds (type 7) 16 doubles, the rest 1 */
+		pos += 2 + n + (type == 1 || type == 2 ? 8 : type == 7 ? 8 * 16 : 1);
 	}
 	return 0;
 }

@@ -190,8 +190,22 @@ models_identical(const fg_model *a, const fg_model *b)
 		a->stop_reason != b->stop_reason || !same_bits(a->bic, b->bic) ||
 		(a->selected == NULL) != (b->selected == NULL) ||
 		a->separated_rows != b->separated_rows ||
-		a->n_unidentified != b->n_unidentified)
+		a->n_unidentified != b->n_unidentified ||
+		a->vcov_type != b->vcov_type ||
+		(a->vcov == NULL) != (b->vcov == NULL) ||
+		(a->b_se == NULL) != (b->b_se == NULL) ||
+		!same_bits(a->loglik, b->loglik) ||
+		!same_bits(a->null_loglik, b->null_loglik) ||
+		!same_bits(a->edf, b->edf) ||
+		a->created_at != b->created_at ||
+		strcmp(a->ext_version, b->ext_version) != 0)
 		return false;
+	for (size_t i = 0; a->vcov != NULL && i < (size_t) (a->p + 1) * (a->p + 1); i++)
+		if (!same_bits(a->vcov[i], b->vcov[i]))
+			return false;
+	for (uint32_t i = 0; a->b_se != NULL && i < a->n_strata; i++)
+		if (!same_bits(a->b_se[i], b->b_se[i]))
+			return false;
 	for (int j = 0; j < a->p; j++)
 	{
 		if (!same_bits(a->beta[j], b->beta[j]))

@@ -103,6 +103,12 @@ fg_sigmoid(double eta)
 }
 
 bool
+fg_options_collects_strata(const fg_options *opt)
+{
+	return fg_method_uses_strata(opt->method) || opt->vcov == FG_VCOV_ROBUST;
+}
+
+bool
 fg_options_constrained(const fg_options *opt)
 {
 	if (!isnan(opt->c))

@@ -165,6 +165,13 @@ typedef struct fg_options
 /* Does opt ask for the constrained form (c, or a bound for some attribute)? */
 bool		fg_options_constrained(const fg_options *opt);
 
+/*
+ * Does a fit with opt need a stratum per row?  Its method's random
+ * intercepts, or the robust covariance, which clusters by stratum also for
+ * lr and fair_lr.
+ */
+bool		fg_options_collects_strata(const fg_options *opt);
+
 /* The bound on abs(cov) of attribute k's terms; INFINITY when unconstrained. */
 double		fg_options_bound(const fg_options *opt, uint32_t attr);
 

@@ -1183,6 +1183,9 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 			m->vcov[i] = fg_le_get_f64(r);
 	}
 	TRY(get_bool(r, &has_b_se, "has_b_se", err));
+	if (has_b_se && m->n_strata == 0)
+		return reject(err, FG_ERR_CORRUPT,
+					  "The model has random-intercept standard errors without strata.");
 	if (has_b_se)
 	{
 		if ((uint64_t) m->n_strata * 8 + INFERENCE_SIZE - 3 > fg_le_left(r))
@@ -1199,12 +1202,16 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	m->edf = fg_le_get_f64(r);
 	m->created_at = (int64_t) fg_le_get_u64(r);
 	vlen = fg_le_get_u8(r);
-	if (vlen > FG_MODEL_MAX_VERSION_LEN || vlen > fg_le_left(r))
+	if (vlen > FG_MODEL_MAX_VERSION_LEN)
 		return reject(err, FG_ERR_CORRUPT, "The extension version is %u bytes; at most %d fit.",
 					  vlen, FG_MODEL_MAX_VERSION_LEN);
+	if (vlen > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its extension version.");
 	{
 		const uint8_t *v = fg_le_take(r, vlen);
 
+		if (v != NULL && vlen > 0 && memchr(v, 0, vlen) != NULL)
+			return reject(err, FG_ERR_CORRUPT, "The extension version has a zero byte.");
 		if (v != NULL && vlen > 0)
 			memcpy(m->ext_version, v, vlen);
 		m->ext_version[vlen] = '\0';
@@ -1237,7 +1244,7 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model lists %u unidentified terms but has only %d.",
 					  m->n_unidentified, m->p + 1);
-	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified + FAIRNESS_SIZE)
+	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified + FAIRNESS_SIZE + INFERENCE_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its list of unidentified terms.");
 	if (m->n_unidentified > 0)

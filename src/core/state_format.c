@@ -258,8 +258,8 @@ decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *
 		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_TEXT ||
 		c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
 		return corrupt(err, "An argument type code is unknown.");
-	if ((bool) uses_strata != fg_method_uses_strata(c->opt.method))
-		return corrupt(err, "The strata flag does not match the method.");
+	if ((bool) uses_strata != fg_options_collects_strata(&c->opt))
+		return corrupt(err, "The strata flag does not match the method and the covariance.");
 	c->has_c = !isnan(c->opt.c);
 	c->has_options = has_options;
 

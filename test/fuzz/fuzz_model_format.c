@@ -19,6 +19,9 @@
  *     is refused as invalid by the encoder (version 1 stored options
  *     unchecked);
  *   - the list of unidentified terms is strictly increasing and in range;
+ *   - a covariance is there exactly when its type is not "none", finite,
+ *     symmetric with a non-negative diagonal; random-intercept standard
+ *     errors only with strata and a covariance; the version printable;
  *   - every stratum of an accepted model is found at its own index;
  *   - when allocation number k fails, the decoder returns FG_ERR_NOMEM and
  *     leaks nothing.
@@ -39,12 +42,12 @@
 /* byte offsets of a few body fields of version 2, for the near-valid seeds */
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_P			408
-#define OFF_N_STRATA	412
-#define OFF_KEY_TYPE	416
-#define OFF_HAS_NAMES	417
-#define OFF_INTERCEPT	418
-#define OFF_BETA		426
+#define OFF_P			425
+#define OFF_N_STRATA	429
+#define OFF_KEY_TYPE	433
+#define OFF_HAS_NAMES	434
+#define OFF_INTERCEPT	435
+#define OFF_BETA		443
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
 #define V1_OFF_P		82
@@ -111,6 +114,31 @@ exercise(const fg_model *m, const uint8_t *bytes, size_t len)
 			fuzz_die("unidentified term %u is %u with p = %d", k, m->unidentified[k], m->p);
 	if (m->format_version == FG_MODEL_VERSION_1 && (m->n_unidentified > 0 || m->opt.l2 != 0))
 		fuzz_die("a version-1 model with fields version 1 does not have");
+	if ((m->vcov != NULL) != (m->vcov_type != FG_VCOV_NONE) ||
+		(m->b_se != NULL && (m->vcov == NULL || m->n_strata == 0)))
+		fuzz_die("covariance type %d with a matrix %d and standard errors %d",
+				 m->vcov_type, m->vcov != NULL, m->b_se != NULL);
+	if (m->format_version == FG_MODEL_VERSION_1 &&
+		(m->vcov_type != FG_VCOV_NONE || !isnan(m->loglik) || m->created_at != 0 || m->ext_version[0] != '\0'))
+		fuzz_die("a version-1 model with an inference part");
+	for (int i = 0; m->vcov != NULL && i <= m->p; i++)
+	{
+		double		d = m->vcov[(size_t) i * (m->p + 1) + i];
+
+		if (!(d >= 0.0) || !isfinite(d))
+			fuzz_die("variance %d is %g", i, d);
+		for (int j = 0; j < i; j++)
+			if (m->vcov[(size_t) i * (m->p + 1) + j] != m->vcov[(size_t) j * (m->p + 1) + i])
+				fuzz_die("the covariance is not symmetric at (%d, %d)", i, j);
+	}
+	for (uint32_t i = 0; m->b_se != NULL && i < m->n_strata; i++)
+		if (!(m->b_se[i] >= 0.0) || !isfinite(m->b_se[i]))
+			fuzz_die("random-intercept standard error %u is %g", i, m->b_se[i]);
+	if (strlen(m->ext_version) > FG_MODEL_MAX_VERSION_LEN)
+		fuzz_die("a version of %zu bytes", strlen(m->ext_version));
+	for (const char *v = m->ext_version; *v != '\0'; v++)
+		if (*v < 0x20 || *v > 0x7e)
+			fuzz_die("an unprintable version byte 0x%02x", (unsigned) (uint8_t) *v);
 
 	zeros = calloc((size_t) m->p + 1, sizeof(double));
 	if (zeros == NULL)
@@ -241,7 +269,7 @@ static const seed_spec specs[] = {
 static void add_attributes(fg_model *m);
 
 static fg_model
-build_model(const seed_spec *sp)
+build_model(const seed_spec *sp, fg_vcov_type vcov_type)
 {
 	fg_model	m;
 	uint64_t	off = 0;
@@ -357,7 +385,42 @@ build_model(const seed_spec *sp)
 	else
 		m.opt.l2 = sp->p > 1 ? 0.01 : 0.0;
 	add_attributes(&m);
+	/* the inference part: a covariance of the given type, standard errors with strata */
+	m.vcov_type = vcov_type;
+	m.opt.vcov = vcov_type;
+	if (vcov_type != FG_VCOV_NONE)
+	{
+		size_t		k = (size_t) sp->p + 1;
+
+		m.vcov = calloc(k * k, sizeof(double));
+		for (size_t i = 0; i < k; i++)
+		{
+			m.vcov[i * k + i] = 0.25 + 0.125 * splitmix_signed_unit(&rng_state);
+			for (size_t j = 0; j < i; j++)
+				m.vcov[i * k + j] = m.vcov[j * k + i] = 0.01 * splitmix_signed_unit(&rng_state);
+		}
+		if (sp->n_strata > 0)
+		{
+			m.b_se = calloc(sp->n_strata, sizeof(double));
+			for (uint32_t i = 0; i < sp->n_strata; i++)
+				m.b_se[i] = 0.5 + 0.25 * splitmix_signed_unit(&rng_state);
+		}
+	}
+	m.loglik = -600.5;
+	m.null_loglik = vcov_type == FG_VCOV_NONE ? NAN : -700.25;
+	m.edf = sp->p + 1.0;
+	m.created_at = INT64_C(1795000000000000) + (int64_t) (splitmix_next(&rng_state) % 1000000);
+	snprintf(m.ext_version, sizeof(m.ext_version), "%s", vcov_type == FG_VCOV_ROBUST ? "" : "1.1");
 	return m;
+}
+
+/* Bytes of the inference part of m's encoding. */
+static size_t
+inference_size(const fg_model *m)
+{
+	return 1 + 1 + 1 + 3 * 8 + 8 + 1 + strlen(m->ext_version) +
+		(m->vcov != NULL ? 8 * ((size_t) m->p + 1) * ((size_t) m->p + 1) : 0) +
+		(m->b_se != NULL ? 8 * (size_t) m->n_strata : 0);
 }
 
 /* attribute k: n labels, integer keys 10, 20, ... or text "a", "b", ... */
@@ -455,6 +518,8 @@ free_model(fg_model *m)
 	free(m->key_offsets);
 	free(m->selected);
 	free(m->unidentified);
+	free(m->vcov);
+	free(m->b_se);
 }
 
 /* Offsets of the names, the strata and the tail in an encoding of m. */
@@ -519,7 +584,7 @@ fuzz_write_seeds(const char *dir)
 	for (size_t s = 0; s < sizeof(specs) / sizeof(specs[0]); s++)
 	{
 		const seed_spec *sp = &specs[s];
-		fg_model	m = build_model(sp);
+		fg_model	m = build_model(sp, (fg_vcov_type) (s % 3));
 		uint8_t    *bytes;
 		size_t		len;
 		fg_error	err;
@@ -527,7 +592,8 @@ fuzz_write_seeds(const char *dir)
 					strata,
 					tail,
 					separation,
-					fairness;
+					fairness,
+					inference;
 		uint8_t		byte;
 		char		what[64];
 
@@ -536,7 +602,8 @@ fuzz_write_seeds(const char *dir)
 		layout(&m, &names, &strata, &tail);
 		separation = tail + STATS_SIZE + (m.selected ? 4 * (size_t) m.p : 0);
 		fairness = separation + SEPARATION_SIZE + 4 * (size_t) m.n_unidentified;
-		if (fairness + fairness_size(&m) + TRAILER_SIZE != len)
+		inference = fairness + fairness_size(&m);
+		if (inference + inference_size(&m) + TRAILER_SIZE != len)
 			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
 
 		/* the valid encoding */
@@ -565,6 +632,49 @@ fuzz_write_seeds(const char *dir)
 			u32_variant(dir, sp->name, "terms-limit", bytes, len, terms - 4, FG_MAX_TERMS + 1);
 			u32_variant(dir, sp->name, "term-attr", bytes, len, terms, m.n_attr);
 			u32_variant(dir, sp->name, "term-category", bytes, len, terms + 4, 3);
+		}
+
+		/* the inference part: type, flags, matrix, standard errors, likelihoods, version */
+		{
+			size_t		k = (size_t) m.p + 1;
+			size_t		vc = inference + 2;
+			size_t		bse = vc + (m.vcov != NULL ? 8 * k * k : 0) + 1;
+			size_t		ll = bse + (m.b_se != NULL ? 8 * (size_t) m.n_strata : 0);
+			size_t		ver = ll + 32;
+			uint8_t		nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
+			uint8_t		minus_one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0xbf};
+			uint8_t		one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
+
+			byte = 3;
+			variant(dir, sp->name, "vcov-type-3", bytes, len, inference, &byte, 1, true);
+			byte = m.vcov_type == FG_VCOV_NONE ? FG_VCOV_MODEL : FG_VCOV_NONE;
+			variant(dir, sp->name, "vcov-type-toggled", bytes, len, inference, &byte, 1, true);
+			byte = m.vcov != NULL ? 0 : 1;
+			variant(dir, sp->name, "has-vcov-toggled", bytes, len, inference + 1, &byte, 1, true);
+			byte = m.b_se != NULL ? 0 : 1;
+			variant(dir, sp->name, "has-b-se-toggled", bytes, len, bse - 1, &byte, 1, true);
+			if (m.vcov != NULL)
+			{
+				variant(dir, sp->name, "variance-nan", bytes, len, vc, nan_bits, 8, true);
+				variant(dir, sp->name, "variance-negative", bytes, len, vc, minus_one, 8, true);
+				if (k > 1)
+					variant(dir, sp->name, "vcov-asymmetric", bytes, len, vc + 8, one, 8, true);
+				variant(dir, sp->name, "cut-vcov-sealed", bytes, vc + 8 + TRAILER_SIZE, 0, NULL, 0, true);
+			}
+			if (m.b_se != NULL)
+				variant(dir, sp->name, "b-se-negative", bytes, len, bse, minus_one, 8, true);
+			variant(dir, sp->name, "loglik-positive", bytes, len, ll, one, 8, true);
+			variant(dir, sp->name, "edf-negative", bytes, len, ll + 16, minus_one, 8, true);
+			byte = FG_MODEL_MAX_VERSION_LEN + 1;
+			variant(dir, sp->name, "version-long", bytes, len, ver, &byte, 1, true);
+			if (m.ext_version[0] != '\0')
+			{
+				byte = 0x07;
+				variant(dir, sp->name, "version-unprintable", bytes, len, ver + 1, &byte, 1, true);
+				byte = 0;
+				variant(dir, sp->name, "version-zero-byte", bytes, len, ver + 1, &byte, 1, true);
+			}
+			variant(dir, sp->name, "cut-version-sealed", bytes, ver + 1 + TRAILER_SIZE, 0, NULL, 0, true);
 		}
 
 		/* huge and swapped counts */

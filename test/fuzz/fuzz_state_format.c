@@ -62,8 +62,8 @@
 #define OFF_WEIGHTED	26
 #define OFF_OPTIONS		27
 #define OFF_METHOD		37
-#define OFF_N_NAMES		399
-#define OFF_NAMES		403
+#define OFF_N_NAMES		416
+#define OFF_NAMES		420
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -112,7 +112,7 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	const uint8_t *rows_end;
 
 	if (fg_method_name(c->opt.method) == NULL ||
-		v->uses_strata != fg_method_uses_strata(c->opt.method))
+		v->uses_strata != fg_options_collects_strata(&c->opt))
 		fuzz_die("accepted method %d with strata flag %d", (int) c->opt.method, v->uses_strata);
 	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT || c->s_kind < FG_ARG_BOOL ||
 		c->s_kind > FG_ARG_TEXT || c->strata_kind < FG_STRATA_INT4 ||

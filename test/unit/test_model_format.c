@@ -15,9 +15,12 @@
 /*
  * Byte offsets of a few fields of format version 2, written out here on
  * purpose: if the layout moves, these tests should notice.  The options
- * block (options.h) holds 18 entries, 372 bytes with its count; the method
- * code is the value of its first entry.  The model ends with the fairness
- * part, FAIR_TAIL bytes for a model without attributes or terms.
+ * block (options.h) holds 20 entries, 389 bytes with its count; the method
+ * code is the value of its first entry.  The fairness part takes FAIR_TAIL
+ * bytes for a model without attributes or terms; the inference part after it
+ * INFER_TAIL bytes for a model without covariance and with an empty version
+ * (drop_inference), plus 8 (1 + p)^2 for the covariance, 8 n_strata for the
+ * random intercepts' standard errors and the version's bytes.
  */
 #define OFF_VERSION		4
 #define OFF_BOM			6
@@ -25,14 +28,15 @@
 #define OFF_TOTAL		12
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_COUNTS		392
-#define OFF_P			408
-#define OFF_N_STRATA	412
-#define OFF_KEY_TYPE	416
-#define OFF_HAS_NAMES	417
-#define OFF_INTERCEPT	418
-#define OFF_BETA		426
+#define OFF_COUNTS		409
+#define OFF_P			425
+#define OFF_N_STRATA	429
+#define OFF_KEY_TYPE	433
+#define OFF_HAS_NAMES	434
+#define OFF_INTERCEPT	435
+#define OFF_BETA		443
 #define FAIR_TAIL		21
+#define INFER_TAIL		36
 #define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
@@ -57,6 +61,62 @@ put_double(uint8_t *p, double d)
 
 	memcpy(&bits, &d, 8);
 	put_le(p, bits, 8);
+}
+
+/* The covariance type make_model gives its next model (cycling). */
+static int	next_vcov = 0;
+
+/*
+ * The inference part: a symmetric covariance with a positive diagonal
+ * (none for type "none" or when (1 + p)^2 would be huge), standard errors of
+ * the random intercepts with strata, likelihoods, degrees of freedom, a time
+ * and a version.
+ */
+static void
+add_inference(fg_model *m, fg_vcov_type type)
+{
+	int			k = m->p + 1;
+
+	if (m->p > 1000)
+		type = FG_VCOV_NONE;
+	fg_release(&unit_env, m->vcov);
+	fg_release(&unit_env, m->b_se);
+	m->vcov = NULL;
+	m->b_se = NULL;
+	m->vcov_type = type;
+	m->opt.vcov = type;
+	if (type != FG_VCOV_NONE)
+	{
+		m->vcov = fg_alloc(&unit_env, sizeof(double) * k * k);
+		for (int i = 0; i < k; i++)
+		{
+			m->vcov[i * k + i] = 0.5 + splitmix_signed_unit(&rng_state) * 0.25;
+			for (int j = 0; j < i; j++)
+				m->vcov[i * k + j] = m->vcov[j * k + i] = splitmix_signed_unit(&rng_state) * 0.01;
+		}
+		if (m->n_strata > 0)
+		{
+			m->b_se = fg_alloc(&unit_env, sizeof(double) * m->n_strata);
+			for (uint32_t i = 0; i < m->n_strata; i++)
+				m->b_se[i] = 0.125 + 0.5 * (splitmix_signed_unit(&rng_state) + 1);
+			m->b_se[0] = 0.0;	/* zero is allowed */
+		}
+	}
+	m->loglik = -1234.5 - m->p;
+	m->null_loglik = -2000.25;
+	m->edf = m->p + 1.5;
+	m->created_at = INT64_C(1795000000123456);
+	snprintf(m->ext_version, sizeof(m->ext_version), "1.1");
+}
+
+/* No inference part to speak of: the layout of a 1.0-era fit, version empty. */
+static void
+drop_inference(fg_model *m)
+{
+	add_inference(m, FG_VCOV_NONE);
+	m->loglik = m->null_loglik = m->edf = NAN;
+	m->created_at = 0;
+	m->ext_version[0] = '\0';
 }
 
 /*
@@ -174,6 +234,7 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 		m.unidentified[0] = 0;
 		m.unidentified[1] = (uint32_t) p;
 	}
+	add_inference(&m, (fg_vcov_type) (next_vcov++ % 3));
 	return m;
 }
 
@@ -386,7 +447,8 @@ test_layout(void)
 	size_t		len;
 	uint8_t    *buf;
 
-	/* no separation report, so that the length below is fixed */
+	/* no separation report nor covariance, so that the length below is fixed */
+	drop_inference(&m);
 	fg_release(&unit_env, m.unidentified);
 	m.unidentified = NULL;
 	m.n_unidentified = 0;
@@ -400,15 +462,17 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
-		/* the options block: 18 entries, the first one the method */
+		/* the options block: 20 entries, the first one the method */
 		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
-		CHECK(get_le(buf + OFF_OPTIONS, 2) == 18);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 20);
 		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
 			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
 		CHECK(option_value_offset(buf, "method") == OFF_METHOD);
 		CHECK(option_value_offset(buf, "exact_trace") + 1 + 1 + 8 + 1 == option_value_offset(buf, "fairness"));
-		CHECK(option_value_offset(buf, "c_attr") + 8 * FG_MAX_ATTRIBUTES == OFF_COUNTS);
+		CHECK(option_value_offset(buf, "c_attr") + 8 * FG_MAX_ATTRIBUTES + 1 + 4 + 1 == option_value_offset(buf, "vcov"));
+		CHECK(buf[option_value_offset(buf, "vcov")] == FG_VCOV_NONE);
+		CHECK(option_value_offset(buf, "verbose") + 1 == OFF_COUNTS);
 		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
 		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
 		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
@@ -417,9 +481,15 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_N_STRATA, 4) == 0);
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
-		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, checksum */
-		CHECK(len == 20 + 372 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + 4, "length %zu", len);
-		CHECK(get_le(buf + len - 16 - FAIR_TAIL, 8) == 0 && get_le(buf + len - 8 - FAIR_TAIL, 4) == 0);
+		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, inference, checksum */
+		CHECK(len == 20 + 389 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + 4, "length %zu", len);
+		CHECK(get_le(buf + len - 16 - FAIR_TAIL - INFER_TAIL, 8) == 0 &&
+			  get_le(buf + len - 8 - FAIR_TAIL - INFER_TAIL, 4) == 0);
+		/* the inference part: type none, no matrix, no standard errors, NaN, 0, "" */
+		CHECK(buf[len - 4 - INFER_TAIL] == FG_VCOV_NONE && buf[len - 3 - INFER_TAIL] == 0 &&
+			  buf[len - 2 - INFER_TAIL] == 0);
+		CHECK(get_le(buf + len - 4 - INFER_TAIL + 3, 8) == UINT64_C(0x7FF8000000000000));
+		CHECK(get_le(buf + len - 4 - 9, 8) == 0 && buf[len - 5] == 0);
 	}
 	fg_release(&unit_env, buf);
 	fg_model_release(&unit_env, &m);
@@ -817,8 +887,9 @@ test_out_of_memory(void)
 		CHECK(strcmp(err.message, "out of memory") == 0);
 		CHECK(unit_live_allocs == live, "leak after failing allocation %d", k);
 	}
-	/* beta, names array, 3 names, b, rows, offsets, keys, selected, [unidentified] */
-	CHECK(k == 10 + (m.n_unidentified > 0), "decode needed %d allocations", k);
+	/* beta, names array, 3 names, b, rows, offsets, keys, selected, [unidentified, vcov, b_se] */
+	CHECK(k == 10 + (m.n_unidentified > 0) + (m.vcov != NULL) + (m.b_se != NULL),
+		  "decode needed %d allocations", k);
 
 	{
 		uint8_t    *out = NULL;
@@ -941,7 +1012,7 @@ test_forged_options(void)
 		expect_corrupt(c, len, (want)); \
 	} while (0)
 
-	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 18");
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 20");
 	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
 	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
 	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
@@ -1017,7 +1088,7 @@ test_options_block(void)
 	/* one byte short: refused inside the last option */
 	fg_le_reader_init(&r, block, size - 1);
 	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
-	CHECK(strstr(why, "option 18") != NULL, "%s", why);
+	CHECK(strstr(why, "option 20") != NULL, "%s", why);
 	free(block);
 }
 
@@ -1033,6 +1104,7 @@ test_separation(void)
 	uint8_t    *c;
 	size_t		list;
 
+	drop_inference(&m);
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = UINT64_C(12345678901);
 	m.n_unidentified = 3;
@@ -1043,7 +1115,7 @@ test_separation(void)
 	buf = encode_ok(&m, &len);
 	if (buf == NULL)
 		return;
-	list = len - 4 - FAIR_TAIL - 12;
+	list = len - 4 - INFER_TAIL - FAIR_TAIL - 12;
 	CHECK(get_le(buf + list - 12, 8) == m.separated_rows);
 	CHECK(get_le(buf + list - 4, 4) == 3);
 	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
@@ -1149,7 +1221,7 @@ test_all_options(void)
 		changed++;
 		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
 	}
-	CHECK(changed == 17);
+	CHECK(changed == 19);
 	m.has_c = true;
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = 42;
@@ -1191,6 +1263,192 @@ test_all_options(void)
 	fg_model_release(&unit_env, &m);
 }
 
+/*
+ * The inference part: round trips of each covariance type, and every forged
+ * field refused: the type, the flags, the matrix (NaN, asymmetric, negative
+ * variance), standard errors without strata or negative, log-likelihoods
+ * above 0, the degrees of freedom, the version's length and bytes, and a
+ * model cut short inside each piece (length and checksum made to agree;
+ * the checks look ahead, so a cut is refused at the earliest piece that
+ * cannot be followed by the fixed size of the rest).
+ */
+static void
+test_inference(void)
+{
+	fg_model	m = make_model(2, 3, FG_KEY_INT, false, false);
+	fg_model	mn = make_model(2, 0, FG_KEY_NONE, false, false);
+	fg_model	d;
+	fg_error	err;
+	size_t		len,
+				lenn;
+	uint8_t    *buf,
+			   *bufn,
+			   *c;
+	size_t		inf,
+				vc,
+				bse,
+				ll,
+				ver,
+				infn;
+	const int	k = 3;
+
+	for (int t = FG_VCOV_MODEL; t <= FG_VCOV_NONE; t++)
+	{
+		add_inference(&m, (fg_vcov_type) t);
+		buf = encode_ok(&m, &len);
+		if (buf != NULL &&
+			CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
+		{
+			CHECK(models_equal(&m, &d), "type %d", t);
+			CHECK(d.vcov_type == t && (d.vcov != NULL) == (t != FG_VCOV_NONE) &&
+				  (d.b_se != NULL) == (t != FG_VCOV_NONE));
+			CHECK(strcmp(d.ext_version, "1.1") == 0 && d.created_at == m.created_at);
+			fg_model_release(&unit_env, &d);
+		}
+		fg_release(&unit_env, buf);
+	}
+	add_inference(&m, FG_VCOV_ROBUST);
+	add_inference(&mn, FG_VCOV_MODEL);
+	buf = encode_ok(&m, &len);
+	bufn = encode_ok(&mn, &lenn);
+	if (buf == NULL || bufn == NULL)
+		return;
+	/* where the pieces lie: type, has_vcov, matrix, has_b_se, b_se, likelihoods, version */
+	inf = len - 4 - (INFER_TAIL + 8 * k * k + 8 * 3 + 3);
+	vc = inf + 2;
+	bse = vc + 8 * k * k + 1;
+	ll = bse + 8 * 3;
+	ver = ll + 32;
+	infn = lenn - 4 - (INFER_TAIL + 8 * k * k + 3);
+	CHECK(buf[inf] == FG_VCOV_ROBUST && buf[inf + 1] == 1 && buf[bse - 1] == 1);
+	CHECK(buf[ver] == 3 && memcmp(buf + ver + 1, "1.1", 3) == 0);
+	CHECK(bufn[infn] == FG_VCOV_MODEL && bufn[infn + 1] == 1 && bufn[infn + 2 + 8 * k * k] == 0);
+	c = malloc(len + lenn);
+
+#define FORGE(off, value, n, want) \
+	do { \
+		memcpy(c, buf, len); \
+		put_le(c + (off), (value), (n)); \
+		reseal(c, len); \
+		expect_corrupt(c, len, (want)); \
+	} while (0)
+#define FORGE_D(off, value, want) \
+	do { \
+		memcpy(c, buf, len); \
+		put_double(c + (off), (value)); \
+		reseal(c, len); \
+		expect_corrupt(c, len, (want)); \
+	} while (0)
+	FORGE(inf, 3, 1, "Covariance type 3 is not known");
+	FORGE(inf, 255, 1, "Covariance type 255");
+	FORGE(inf, FG_VCOV_NONE, 1, "covariance type and the covariance matrix disagree");
+	FORGE(inf + 1, 2, 1, "has_vcov");
+	FORGE(bse - 1, 7, 1, "has_b_se");
+	FORGE_D(vc, NAN, "Variance 1 of the covariance matrix");
+	FORGE_D(vc + 8 * (k + 1), -0.5, "Variance 2 of the covariance matrix");
+	FORGE_D(vc + 8 * (k * k - 1), INFINITY, "Variance 3");
+	FORGE_D(vc + 8 * 1, 0.75, "not finite and symmetric at (2, 1)");
+	FORGE_D(vc + 8 * (2 * k + 1), NAN, "not finite and symmetric at (3, 2)");
+	FORGE_D(bse + 8, -1.0, "standard error of random intercept 2");
+	FORGE_D(bse + 16, NAN, "standard error of random intercept 3");
+	FORGE_D(ll, 0.5, "log-likelihoods");
+	FORGE_D(ll + 8, 1e-300, "log-likelihoods");
+	FORGE_D(ll, -INFINITY, "log-likelihoods");
+	FORGE_D(ll + 16, -1.0, "degrees of freedom");
+	FORGE_D(ll + 16, INFINITY, "degrees of freedom");
+	FORGE(ver, 33, 1, "The extension version is 33 bytes; at most 32 fit");
+	FORGE(ver, 4, 1, "");	/* the checksum read as a version byte: too short then */
+	FORGE(ver + 2, 0x0A, 1, "byte 0x0A that is not printable");
+	FORGE(ver + 2, 0x80, 1, "byte 0x80 that is not printable");
+	FORGE(ver + 2, 0x00, 1, "zero byte");
+#undef FORGE
+#undef FORGE_D
+
+	/* standard errors without strata: the flag of a strata-less model set */
+	memcpy(c, bufn, lenn);
+	c[infn + 2 + 8 * k * k] = 1;
+	reseal(c, lenn);
+	expect_corrupt(c, lenn, "random-intercept standard errors without strata");
+	/* a matrix flagged under type none, and no matrix under type model */
+	memcpy(c, bufn, lenn);
+	c[infn] = FG_VCOV_NONE;
+	reseal(c, lenn);
+	expect_corrupt(c, lenn, "disagree");
+	memcpy(c, bufn, infn + 1);
+	c[infn + 1] = 0;
+	memcpy(c + infn + 2, bufn + infn + 2 + 8 * k * k, lenn - (infn + 2 + 8 * k * k));
+	reseal(c, lenn - 8 * k * k);
+	expect_corrupt(c, lenn - 8 * k * k, "disagree");
+
+	/* cut short inside each piece */
+	{
+		static const struct
+		{
+			int			piece;
+			size_t		extra;
+			const char *want;
+		}			cuts[] = {
+			/* each check looks ahead to the fixed size of what follows */
+			{0, 0, "ends inside its list of unidentified terms"},
+			{0, 1, "ends inside its list of unidentified terms"},
+			{1, 8, "ends inside its list of unidentified terms"},
+			{1, 8 * 9 - 1, "ends inside its covariance matrix"},
+			{2, 8, "ends inside its covariance matrix"},
+			{3, 10, "ends inside its random-intercept standard errors"},
+			{3, 31, "ends inside its random-intercept standard errors"},
+			{4, 1, "ends inside its extension version"},
+			{4, 3, "ends inside its extension version"},
+		};
+
+		for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++)
+		{
+			size_t		base = cuts[i].piece == 0 ? inf : cuts[i].piece == 1 ? vc :
+				cuts[i].piece == 2 ? bse : cuts[i].piece == 3 ? ll : ver;
+			size_t		cut = base + cuts[i].extra;
+
+			memcpy(c, buf, cut);
+			reseal(c, cut + 4);
+			expect_corrupt(c, cut + 4, cuts[i].want);
+		}
+	}
+
+	/* the encoder refuses what the decoder would */
+	m.vcov[1] = 0.75;
+	expect_invalid(&m, "symmetric");
+	m.vcov[1] = m.vcov[k];
+	m.loglik = 1.0;
+	expect_invalid(&m, "log-likelihoods");
+	m.loglik = -1.0;
+	m.edf = -2.0;
+	expect_invalid(&m, "degrees of freedom");
+	m.edf = 2.0;
+	m.vcov_type = FG_VCOV_NONE;
+	expect_invalid(&m, "disagree");
+	m.vcov_type = 7;
+	expect_invalid(&m, "Covariance type 7");
+	m.vcov_type = FG_VCOV_ROBUST;
+	m.ext_version[0] = '\x01';
+	expect_invalid(&m, "not printable");
+	memset(m.ext_version, 'v', FG_MODEL_MAX_VERSION_LEN);
+	m.ext_version[FG_MODEL_MAX_VERSION_LEN] = '\0';
+	{
+		uint8_t    *out = encode_ok(&m, &len);	/* 32 bytes fit */
+
+		if (out != NULL &&
+			CHECK(fg_model_decode(&unit_env, out, len, &d, &err) == FG_OK, "%s", err.detail))
+		{
+			CHECK(models_equal(&m, &d));
+			fg_model_release(&unit_env, &d);
+		}
+		fg_release(&unit_env, out);
+	}
+	free(c);
+	fg_release(&unit_env, buf);
+	fg_release(&unit_env, bufn);
+	fg_model_release(&unit_env, &m);
+	fg_model_release(&unit_env, &mn);
+}
+
 /* A model in version 1 decodes exactly as fairglmm 1.0 decoded it. */
 static void
 v1_model_decodes(fg_model *m)
@@ -1201,8 +1459,9 @@ v1_model_decodes(fg_model *m)
 	uint8_t    *buf;
 	long		live;
 
-	/* version 1 has neither l2 nor a separation report */
+	/* version 1 has neither l2, a separation report nor inference */
 	m->opt.l2 = 0.0;
+	drop_inference(m);
 	fg_release(&unit_env, m->unidentified);
 	m->unidentified = NULL;
 	m->n_unidentified = 0;
@@ -1347,6 +1606,7 @@ main(void)
 	test_options_block();
 	test_forged_options();
 	test_separation();
+	test_inference();
 	test_all_options();
 	test_version_1();
 	CHECK(unit_live_allocs == live, "%ld allocations never released",

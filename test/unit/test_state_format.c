@@ -20,7 +20,7 @@
 
 /*
  * Offsets of the fixed fields, written out so that a layout change is
- * noticed.  The options block (options.h) starts at 25 and takes 215 bytes;
+ * noticed.  The options block (options.h) starts at 27 and takes 389 bytes;
  * the values of method, rho, c and nu lie where its entries put them.
  */
 #define OFF_VERSION		4
@@ -38,8 +38,8 @@
 #define OFF_RHO			43
 #define OFF_C			70
 #define OFF_NU			190
-#define OFF_N_NAMES		399
-#define OFF_NAMES		403
+#define OFF_N_NAMES		416
+#define OFF_NAMES		420
 
 static uint64_t rng_state = 4242;
 
@@ -295,6 +295,8 @@ test_every_option_travels(void)
 	c.opt.exact_trace = true;
 	c.opt.fairness = FG_FAIRNESS_EQUALIZED_ODDS;
 	c.opt.weight_scale = FG_WEIGHTS_AS_GIVEN;
+	c.opt.vcov = FG_VCOV_ROBUST;
+	c.opt.verbose = true;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
@@ -317,7 +319,8 @@ test_every_option_travels(void)
 	{
 		CHECK(fg_options_first_difference(&c.opt, &v.config.opt) == NULL);
 		CHECK(v.config.opt.nu == 0.3 && v.config.opt.max_steps == 3 && v.config.opt.l2 == 0.25 &&
-			  v.config.opt.exact_trace && v.config.opt.seed == 9 && !v.config.has_c);
+			  v.config.opt.exact_trace && v.config.opt.seed == 9 && !v.config.has_c &&
+			  v.config.opt.vcov == FG_VCOV_ROBUST && v.config.opt.verbose);
 		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK, "%s", err.detail);
 		fg_state_view_release(&unit_env, &v);
 	}
