@@ -635,31 +635,7 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 		model.attr_di = fit->attr_di;
 	}
 
-	/*
-	 * inference, and when and by which version the model was made.  The
-	 * model format insists on an exactly symmetric covariance with a
-	 * non-negative diagonal; the projection of the constrained form leaves
-	 * rounding-level asymmetry and can leave a variance at -1e-17, so the
-	 * matrix is symmetrised and such a variance taken as 0.
-	 */
-	if (fit->vcov != NULL)
-	{
-		int			k = fit->p + 1;
-
-		for (int i = 0; i < k; i++)
-		{
-			double	   *d = &fit->vcov[(size_t) i * k + i];
-
-			if (*d < 0.0 && *d > -1e-12 * (1.0 + fabs(fit->vcov[0])))
-				*d = 0.0;
-			for (int j = 0; j < i; j++)
-			{
-				double		mean = 0.5 * (fit->vcov[(size_t) i * k + j] + fit->vcov[(size_t) j * k + i]);
-
-				fit->vcov[(size_t) i * k + j] = fit->vcov[(size_t) j * k + i] = mean;
-			}
-		}
-	}
+	/* inference (the core leaves the covariance exactly symmetric), and when and by which version */
 	model.vcov_type = fit->vcov_type;
 	model.vcov = fit->vcov;
 	model.b_se = fit->n_strata > 0 ? fit->b_se : NULL;

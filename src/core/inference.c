@@ -453,6 +453,27 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		st = robust(&in, fit->vcov, err);
 	}
 
+	/*
+	 * The projection and the sandwich are symmetric only up to rounding;
+	 * the stored matrix is exactly symmetric, and a variance that rounding
+	 * took below zero (a coefficient pinned by the constraints) is zero.
+	 */
+	if (st == FG_OK)
+	{
+		double		top = 0.0;
+
+		for (int i = 0; i < k; i++)
+			top = fmax(top, fabs(fit->vcov[i * k + i]));
+		for (int i = 0; i < k; i++)
+		{
+			for (int j = 0; j < i; j++)
+				fit->vcov[i * k + j] = fit->vcov[j * k + i] =
+					0.5 * (fit->vcov[i * k + j] + fit->vcov[j * k + i]);
+			if (fit->vcov[i * k + i] < 0.0 && fit->vcov[i * k + i] >= -1e-12 * top)
+				fit->vcov[i * k + i] = 0.0;
+		}
+	}
+
 done:
 	infer_free(&in);
 	if (st != FG_OK)
