@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # mlmRev and carData packages (the real-data corpus) and lme4 (the comparison
 # with glmer) serve test/realdata
 FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev \
-    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4" bash tools/setup.sh \
+    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4 r-cran-sandwich" bash tools/setup.sh \
     || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0

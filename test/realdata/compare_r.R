@@ -135,7 +135,7 @@ for (ds in names(r_design)) {
             ok = check(is.finite(rel_se) && rel_se <= LR_RTOL && is.finite(rel_rob) && rel_rob <= LR_RTOL,
                        sprintf("%s lr %s: SE relative difference %g, robust %g", ds, term, rel_se, rel_rob)))
     }
-    linfo <- function(name) as.numeric(info("lr_full", name))
+    linfo <- function(name) as.numeric(ours$value[ours$fit == "lr_full" & ours$kind == "info" & ours$name == name])
     ll_checks <- c(loglik = linfo("loglik") - as.numeric(logLik(g)),
                    deviance = linfo("deviance") - deviance(g),
                    null_deviance = linfo("null_deviance") - g$null.deviance,

@@ -90,8 +90,10 @@ UNION ALL
 SELECT f.fit, 'ranef', r.stratum, r.effect::text FROM fits AS f, fairglmm_random_effects(f.m) AS r
 UNION ALL
 SELECT f.fit, 'info', i.key, i.value FROM fits AS f, jsonb_each_text(fairglmm_info(f.m)) AS i
-WHERE i.key IN ('random_intercept_sd', 'steps', 'stop_reason', 'converged', 'rows_used', 'iterations',
-                'loglik', 'aic', 'bic', 'deviance', 'null_deviance', 'df')
+WHERE i.key IN ('random_intercept_sd', 'steps', 'stop_reason', 'converged', 'rows_used', 'iterations')
+UNION ALL
+SELECT f.fit, 'info', i.key, i.value
+FROM fits AS f, jsonb_each_text(fairglmm_info(f.m) -> 'fit_statistics') AS i
 UNION ALL
 SELECT 'glmm_train', 'test', 'accuracy', avg((fairglmm_classify(f.m, d.x, d.stratum) = d.y)::int)::text
 FROM fits AS f, d WHERE f.fit = 'glmm_train' AND NOT d.train
