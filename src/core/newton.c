@@ -1021,7 +1021,7 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		 */
 		finishing = dec / 2.0 <= opt->tol * fmax(1.0, fabs(J));
 		hessian = !(finishing && prob->final_gradient_only) &&
-			!((prob->final_gradient_only || prob->final_hessian) && fresh &&
+			!((prob->final_gradient_only || (prob->final_hessian && !finishing)) && fresh &&
 			  chord_will_finish(dec, last_dec, opt->tol * fmax(1.0, fabs(J))));
 		for (uint32_t j = 0; j < m; j++)
 			ws->delta_next[j] = delta[j] + ws->step[j];

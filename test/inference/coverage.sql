@@ -1,7 +1,9 @@
 -- Coverage of fairglmm's 95 % Wald intervals in simulations with known
 -- coefficients: per replicate a fresh data set, fitted by lr (rows
 -- independent) and by crlr (40 strata with random intercepts, many rows per
--- stratum), and for the fair methods at a moderate rho; for each
+-- stratum; with lambda = 1, and with lambda = 1/(2 Q) = 2 matching the true
+-- random-intercept variance Q = 0.25), and for the fair methods at a moderate
+-- rho; for each
 -- coefficient, whether the interval contains the truth.  The fair methods
 -- estimate a shrunk, fairer target, not the data-generating coefficients,
 -- so their coverage of the truth is reported, not expected to be 95 %.
@@ -45,6 +47,8 @@ CREATE TEMP TABLE cov_fits AS
 SELECT r, 'lr' AS method, fairglmm_fit(y_lr, x, g, s, 0, 1, '{"method": "lr"}') AS m FROM cov_rows GROUP BY r
 UNION ALL
 SELECT r, 'crlr', fairglmm_fit(y_crlr, x, g, s, 0, 1, '{"method": "crlr"}') FROM cov_rows GROUP BY r
+UNION ALL
+SELECT r, 'crlr, lambda 2 = 1/(2 Q)', fairglmm_fit(y_crlr, x, g, s, 0, 2, '{"method": "crlr"}') FROM cov_rows GROUP BY r
 UNION ALL
 SELECT r, 'fair_lr (rho 1)', fairglmm_fit(y_lr, x, g, s, 1, 1, '{"method": "fair_lr"}') FROM cov_rows GROUP BY r
 UNION ALL
