@@ -127,8 +127,8 @@ SELECT bool_and(abs(a.covariance - b.covariance) <= 1e-8 * abs(a.covariance) + 1
 FROM fairglmm_vcov((SELECT m FROM inf_par)) AS a
 JOIN fairglmm_vcov((SELECT m FROM inf_models WHERE name = 'lr_robust')) AS b USING (row_term, col_term);
 
--- fairglmm_info: the new keys, and no key repeated except the documented
--- top-level rho, lambda and c of 1.0
+-- fairglmm_info: the new keys, and no key repeated (1.0's top-level method,
+-- rho, lambda and c are not in "options")
 SELECT name, jsonb_typeof(i -> 'created_at') AS created_at, i ->> 'extension_version' AS version,
        (i ->> 'created_at')::timestamptz BETWEEN now() - interval '1 hour' AND now() AS created_now,
        (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(i -> 'fit_statistics') AS k) AS statistics,

@@ -26,7 +26,8 @@ INSERT INTO opt_fits VALUES
 ('lr', 0, 0, '{"method": "lr", "l2": 0.5, "threshold": 0.6}');
 
 -- Which fits set each option away from its default (the defaults as
--- fairglmm_info prints them): every option is covered.
+-- fairglmm_info prints them; method, rho, lambda and c at its top level):
+-- every option is covered.
 CREATE TABLE opt_defaults AS
 SELECT * FROM jsonb_each('{"method": "fair_glmm", "rho": 0, "lambda": 1, "c": null, "tol": 1e-10,
   "max_iter": 100, "threshold": 0.5, "l2": 0, "q0": 2, "tol_q": 0.001, "max_steps": 100,
@@ -39,7 +40,8 @@ FROM opt_fits AS f;
 SELECT name, jsonb_pretty(fairglmm_info(m) -> 'options') AS options FROM opt_serial ORDER BY name;
 SELECT o.key AS option, string_agg(s.name, '; ' ORDER BY s.name) AS set_by
 FROM opt_defaults AS o
-LEFT JOIN opt_serial AS s ON fairglmm_info(s.m) -> 'options' -> o.key IS DISTINCT FROM o.value
+LEFT JOIN opt_serial AS s
+  ON coalesce(fairglmm_info(s.m) -> 'options' -> o.key, fairglmm_info(s.m) -> o.key) IS DISTINCT FROM o.value
 GROUP BY o.key ORDER BY o.key;
 
 -- Now as parallel aggregates: workers scan and serialise their rows, the

@@ -479,7 +479,7 @@ json_c(StringInfo buf, const fg_model *m)
 	appendStringInfoString(buf, any ? "}" : "null");
 }
 
-/* rho, lambda and c (null when unused): in the options and at the top level */
+/* rho, lambda and c (null when unused), at the top level as in 1.0 */
 static void
 json_rho_lambda_c(StringInfo buf, const fg_model *m, bool first)
 {
@@ -500,19 +500,30 @@ feature_name(const fg_model *model, int j, char *buf, size_t len)
 	return buf;
 }
 
-/* The "options" object: every row of the core's option table. */
+/* Options shown at the top level of fairglmm_info (where 1.0 had them), not in "options". */
+static bool
+top_level_option(const fg_option_def *def)
+{
+	return strcmp(def->name, "method") == 0 || strcmp(def->name, "rho") == 0 ||
+		strcmp(def->name, "lambda") == 0 || strcmp(def->name, "c") == 0;
+}
+
+/* The "options" object: every other row of the core's option table. */
 static void
 json_options(StringInfo buf, const fg_model *m)
 {
+	bool		first = true;
+
 	appendStringInfoChar(buf, '{');
 	for (int i = 0; i < fg_option_count; i++)
 	{
 		const fg_option_def *def = &fg_option_table[i];
 
 		/* the per-attribute bounds appear as option "c" */
-		if (def->flags & FG_OPTION_INTERNAL)
+		if ((def->flags & FG_OPTION_INTERNAL) || top_level_option(def))
 			continue;
-		json_key(buf, def->name, i == 0);
+		json_key(buf, def->name, first);
+		first = false;
 		switch (def->type)
 		{
 			case FG_OPTION_NUMBER:
