@@ -65,6 +65,7 @@ reseal(uint8_t *buf, size_t len)
 typedef struct layout
 {
 	size_t		options_len;	/* offset of the options length */
+	size_t		n_rhos;			/* offset of the number of rhos */
 	size_t		p;				/* offset of p */
 	size_t		n_rows;
 	size_t		n_strata;
@@ -88,6 +89,8 @@ locate(const uint8_t *buf, int p, uint64_t n_rows)
 		o += 4 + get_le(buf + o, 4);
 	L.options_len = o;
 	o += 4 + get_le(buf + o, 4);
+	L.n_rhos = o;
+	o += 4 + 8 * get_le(buf + o, 4);
 	L.p = o;
 	L.n_rows = o + 4;
 	L.n_strata = o + 20;
@@ -106,6 +109,7 @@ locate(const uint8_t *buf, int p, uint64_t n_rows)
 
 static char *sample_names[] = {"age", "income", "sex"};
 static const uint8_t sample_options[] = "{\"method\": \"fair_crlr\"} as jsonb bytes";
+static double sample_rhos[] = {0.0, 1.5, 0.25};
 
 static void
 sample_config(fg_state_config *c)
@@ -123,6 +127,8 @@ sample_config(fg_state_config *c)
 	c->has_options = true;
 	c->options = sample_options;
 	c->options_len = sizeof(sample_options) - 1;
+	c->n_rhos = 3;
+	c->rhos = sample_rhos;
 }
 
 static const char *sample_keys[] = {"north", "south", "", "east-west", "z"};
@@ -443,6 +449,10 @@ test_forgeries(void)
 	forge(buf, len, OFF_NAMES + 4, 0, 1, "NUL");
 	forge(buf, len, OFF_NAMES + 7 + 10 + 4, text_le("age"), 3, "twice");	/* "sex" -> "age" */
 	forge(buf, len, L.options_len, 0x10000000, 4, "");
+	forge(buf, len, L.n_rhos, 0x10000000, 4, "number of rhos");
+	forge(buf, len, L.n_rhos, 4, 4, "");
+	forge(buf, len, L.n_rhos + 4 + 8, nan_bits, 8, "rho of the path");
+	forge(buf, len, L.n_rhos + 4 + 16, 0xBFF0000000000000ull, 8, "rho of the path");	/* -1.0 */
 	forge(buf, len, L.p, 4, 4, "");
 	forge(buf, len, L.p, 0xFFFFFFFF, 4, "no number of features");
 	forge(buf, len, L.p, 100001, 4, "out of range");
