@@ -157,6 +157,11 @@ check_path_settings(const fgsql_fit_state *st)
 				 errmsg("fairglmm_path cannot be used with option \"c\""),
 				 errdetail("Option \"c\" replaces the rho penalty by a constraint, so rho has no effect."),
 				 errhint("Fit the constrained form with fairglmm_fit, one bound at a time.")));
+	if (!isnan(opt->target))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fairglmm_path cannot be used with option \"target\""),
+				 errhint("Use fairglmm_fit with option \"target\" to search for rho.")));
 }
 
 static fgsql_fit_state *
@@ -746,6 +751,7 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 	model.loglik = fit->loglik;
 	model.null_loglik = fit->null_loglik;
 	model.edf = fit->edf;
+	model.target_reached = fit->target_reached;
 	model.created_at = (int64) GetCurrentTimestamp() +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 	strlcpy(model.ext_version, FGSQL_EXTENSION_VERSION, sizeof(model.ext_version));
@@ -926,6 +932,7 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	MemoryContext work,
 				old;
 	bytea	   *result;
+	double		rho;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -934,12 +941,16 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 	if (!prepare_fit(st, "fairglmm_fit", &data, &env, &work))
 		PG_RETURN_NULL();
 
-	if (fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
+	rho = st->settings.opt.rho;
+	/* option "target": the smallest rho reaching it, searched with warm starts */
+	if (!isnan(st->settings.opt.target)
+		? fg_fit_target(&env, &data, &st->settings.opt, &fit, &rho, &err) != FG_OK
+		: fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
 		fgsql_report_error(&err);
 	warn_about_fit(&fit, "fairglmm_fit");
 
 	MemoryContextSwitchTo(old);
-	result = encode_model(st, &data, &fit, &env, st->settings.opt.rho);
+	result = encode_model(st, &data, &fit, &env, rho);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
 }

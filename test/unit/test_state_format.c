@@ -38,8 +38,8 @@
 #define OFF_RHO			43
 #define OFF_C			70
 #define OFF_NU			190
-#define OFF_N_NAMES		416
-#define OFF_NAMES		420
+#define OFF_N_NAMES		448
+#define OFF_NAMES		452
 
 static uint64_t rng_state = 4242;
 
@@ -303,6 +303,7 @@ test_every_option_travels(void)
 	c.opt.weight_scale = FG_WEIGHTS_AS_GIVEN;
 	c.opt.vcov = FG_VCOV_ROBUST;
 	c.opt.verbose = true;
+	c.opt.target_metric = FG_TARGET_EQUALIZED_ODDS;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
