@@ -21,9 +21,9 @@ COMMENT ON FUNCTION fairglmm_options() IS 'The settings of fairglmm_fit: name, a
 -- The aggregates' support functions say that they are internal
 -- ---------------------------------------------------------------------------
 COMMENT ON FUNCTION fairglmm_fit_finalfn(internal) IS 'Internal: support function of a fairglmm aggregate; not for direct use';
-COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
-COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
-COMMENT ON FUNCTION fairglmm_fit_combinefn(internal, internal) IS 'Internal: support function of fairglmm_fit (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Internal: support function of fairglmm_fit and fairglmm_path (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Internal: support function of fairglmm_fit and fairglmm_path (parallel aggregation); not for direct use';
+COMMENT ON FUNCTION fairglmm_fit_combinefn(internal, internal) IS 'Internal: support function of fairglmm_fit and fairglmm_path (parallel aggregation); not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], integer, boolean, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], integer, integer, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, boolean, float8[], bigint, boolean, float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
@@ -406,3 +406,36 @@ COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method,
 COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
 COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
 COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+
+-- ---------------------------------------------------------------------------
+-- Choosing rho: the path over several rhos, and its report
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8[], float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_path_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8, float8[], float8, jsonb)
+RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_path_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_path_finalfn(internal)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_path_finalfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+
+CREATE AGGREGATE fairglmm_path(y "any", x float8[], strata "any", sensitive "any", rhos float8[], lambda float8, options jsonb) (
+    SFUNC = fairglmm_path_transfn, STYPE = internal,
+    FINALFUNC = fairglmm_path_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_path(y "any", x float8[], strata "any", sensitive "any", weight float8, rhos float8[], lambda float8, options jsonb) (
+    SFUNC = fairglmm_path_transfn, STYPE = internal,
+    FINALFUNC = fairglmm_path_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_fit_combinefn, SERIALFUNC = fairglmm_fit_serialfn,
+    DESERIALFUNC = fairglmm_fit_deserialfn, PARALLEL = SAFE);
+
+CREATE FUNCTION fairglmm_path_report(path bytea)
+RETURNS TABLE (rho float8, model bytea, objective float8, loglik float8, train_accuracy float8,
+               train_disparate_impact float8, covariances jsonb, iterations integer)
+AS 'MODULE_PATHNAME', 'fairglmm_path_report' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
+
+COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8[], float8, jsonb) IS 'Internal: support function of fairglmm_path; not for direct use';
+COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Internal: support function of fairglmm_path; not for direct use';
+COMMENT ON FUNCTION fairglmm_path_finalfn(internal) IS 'Internal: support function of fairglmm_path; not for direct use';
+COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8[], float8, jsonb) IS 'Fit a fair model at every rho of an array with warm starts, collecting the rows once; returns the path of models as bytea';
+COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Fit a fair model with row weights at every rho of an array with warm starts; returns the path of models as bytea';
+COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path: rho, the model, objective, log-likelihood, training accuracy and disparate impact, fairness covariances, Newton iterations';

@@ -173,7 +173,7 @@ CREATE FUNCTION opt_le(v bigint, n int) RETURNS bytea LANGUAGE sql IMMUTABLE STR
   SELECT decode(string_agg(lpad(to_hex((v >> (8 * k)) & 255), 2, '0'), '' ORDER BY k), 'hex')
   FROM generate_series(0, n - 1) AS k $$;
 -- m with its separation report replaced; m must have none.  After the report
--- come the fairness part (f bytes) and the inference part: 39 bytes with the
+-- come the fairness part (f bytes) and the inference part: 47 bytes with the
 -- version "1.1", the (1 + p)^2 covariance and the standard errors of the
 -- random intercepts when the model has a covariance.
 CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS bytea LANGUAGE sql AS $$
@@ -183,7 +183,7 @@ CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS byte
                || coalesce((SELECT string_agg(opt_le(t, 4), ''::bytea ORDER BY k) FROM unnest(terms) WITH ORDINALITY AS u(t, k)), '')
                || substr(m, length(m) - 3 - f, f)
                AS body
-        FROM (SELECT 58 + 49 * jsonb_array_length(i -> 'fairness_terms') + 39
+        FROM (SELECT 58 + 49 * jsonb_array_length(i -> 'fairness_terms') + 47
                      + CASE WHEN i -> 'options' ->> 'vcov' = 'none' THEN 0
                             ELSE 8 * ((i ->> 'p')::int + 1) * ((i ->> 'p')::int + 1) + 8 * (i ->> 'n_strata')::int END AS f
               FROM (SELECT fairglmm_info(m) AS i) AS i) AS t) AS q $$;

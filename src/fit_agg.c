@@ -26,6 +26,7 @@
 #include "fit_state.h"
 #include "memory_limit.h"
 #include "model_format.h"
+#include "path_format.h"
 #include "pg_env.h"
 #include "pg_errors.h"
 
@@ -36,6 +37,8 @@
 
 PG_FUNCTION_INFO_V1(fairglmm_fit_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
+PG_FUNCTION_INFO_V1(fairglmm_path_transfn);
+PG_FUNCTION_INFO_V1(fairglmm_path_finalfn);
 
 /* y: boolean or an integer type (0/1). */
 static void
@@ -98,8 +101,71 @@ set_sensitive_type(fgsql_fit_state *st, Oid type)
 				 errdetail("sensitive must be boolean, smallint, integer, bigint, text or varchar, or an array of one of these with one element per attribute.")));
 }
 
+/*
+ * The rhos argument of fairglmm_path: a one-dimensional float8 array of 1
+ * to FG_PATH_MAX_MODELS finite numbers >= 0, kept with its bytes.
+ */
+static void
+read_rhos(fgsql_fit_state *st, ArrayType *arr)
+{
+	int			n;
+	const double *v;
+
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("rhos must be a one-dimensional array")));
+	n = ARR_NDIM(arr) == 0 ? 0 : ARR_DIMS(arr)[0];
+	if (n < 1 || n > FG_PATH_MAX_MODELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rhos must have 1 to %d elements", FG_PATH_MAX_MODELS),
+				 errdetail("The array has %d.", n)));
+	if (array_contains_nulls(arr))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("rhos must not contain NULL")));
+	v = (const double *) ARR_DATA_PTR(arr);
+	for (int i = 0; i < n; i++)
+		if (!isfinite(v[i]) || v[i] < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rhos must be finite numbers >= 0"),
+					 errdetail("Element %d is %g.", i + 1, v[i])));
+	st->rhos_arg = arr;
+	st->n_rhos = (uint32) n;
+	st->rhos = palloc(sizeof(double) * n);
+	memcpy(st->rhos, v, sizeof(double) * n);
+}
+
+/* What a path needs of the settings: a fair method with the rho penalty. */
+static void
+check_path_settings(const fgsql_fit_state *st)
+{
+	const fg_options *opt = &st->settings.opt;
+
+	if (!fg_method_is_fair(opt->method))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fairglmm_path needs a fair method"),
+				 errdetail("Method \"%s\" ignores rho, so every model of the path would be the same.",
+						   fg_method_name(opt->method)),
+				 errhint("Use fair_lr, fair_crlr or fair_glmm.")));
+	if (fg_options_constrained(opt))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fairglmm_path cannot be used with option \"c\""),
+				 errdetail("Option \"c\" replaces the rho penalty by a constraint, so rho has no effect."),
+				 errhint("Fit the constrained form with fairglmm_fit, one bound at a time.")));
+	if (!isnan(opt->target))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("fairglmm_path cannot be used with option \"target\""),
+				 errhint("Use fairglmm_fit with option \"target\" to search for rho.")));
+}
+
 static fgsql_fit_state *
-create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
+create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
 	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
@@ -109,8 +175,9 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 
 	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
+	st->path = path;
 	fgsql_env_init(&st->env, aggcxt);
-	/* (y, x, strata, sensitive [, weight], rho, lambda [, options]) */
+	/* (y, x, strata, sensitive [, weight], rho or rhos, lambda [, options]) */
 	st->weighted = PG_NARGS() == 9;
 	st->rho_arg = a = st->weighted ? 6 : 5;
 	st->y_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
@@ -119,7 +186,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 		!OidIsValid(get_fn_expr_argtype(fcinfo->flinfo, 4)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("could not determine the argument types of fairglmm_fit")));
+				 errmsg("could not determine the argument types of %s",
+						path ? "fairglmm_path" : "fairglmm_fit")));
 	check_y_type(st->y_type);
 	check_strata_type(st->strata_type);
 	set_sensitive_type(st, get_fn_expr_argtype(fcinfo->flinfo, 4));
@@ -127,14 +195,23 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt)
 	if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("rho and lambda must not be null"),
-				 errhint("Pass 0 where a method does not use them.")));
+				 path ? errmsg("rhos and lambda must not be null")
+				 : errmsg("rho and lambda must not be null"),
+				 path ? 0 : errhint("Pass 0 where a method does not use them.")));
 	if (PG_NARGS() > a + 2 && !PG_ARGISNULL(a + 2))
 	{
 		options = PG_GETARG_JSONB_P_COPY(a + 2);
 		st->options = options;
 	}
-	fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+	if (path)
+	{
+		read_rhos(st, PG_GETARG_ARRAYTYPE_P_COPY(a));
+		/* the settings as for rho = 0; each fit of the path sets its own */
+		fgsql_parse_fit_settings(0.0, PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+		check_path_settings(st);
+	}
+	else
+		fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
 	if (!st->weighted && st->settings.opt.weight_scale == FG_WEIGHTS_AS_GIVEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -168,8 +245,16 @@ check_constant_args(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 	if (st->settings_stable)
 		return;
 	same = !PG_ARGISNULL(a) && !PG_ARGISNULL(a + 1) &&
-		PG_GETARG_FLOAT8(a) == st->settings.opt.rho &&
 		PG_GETARG_FLOAT8(a + 1) == st->settings.opt.lambda;
+	if (same && st->path)
+	{
+		ArrayType  *r = PG_GETARG_ARRAYTYPE_P(a);
+
+		same = VARSIZE(r) == VARSIZE(st->rhos_arg) &&
+			memcmp(r, st->rhos_arg, VARSIZE(r)) == 0;
+	}
+	else if (same)
+		same = PG_GETARG_FLOAT8(a) == st->settings.opt.rho;
 
 	if (same && PG_NARGS() > a + 2)
 	{
@@ -183,6 +268,11 @@ check_constant_args(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 				memcmp(o, st->options, VARSIZE(o)) == 0;
 		}
 	}
+	if (!same && st->path)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("rhos, lambda and options must be the same for every row of a path"),
+				 errhint("Use GROUP BY to fit several paths with different settings.")));
 	if (!same)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -432,9 +522,10 @@ read_sensitive(fgsql_fit_state *st, Datum d, uint8 *s, fg_attr_key *labels,
 
 /*
  * fairglmm_fit_transfn(state, y, x, strata, sensitive [, weight], rho, lambda [, options])
+ * fairglmm_path_transfn(state, y, x, strata, sensitive [, weight], rhos, lambda, options)
  */
-Datum
-fairglmm_fit_transfn(PG_FUNCTION_ARGS)
+static Datum
+transfn(FunctionCallInfo fcinfo, bool path)
 {
 	MemoryContext aggcxt,
 				old;
@@ -454,13 +545,17 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("fairglmm_fit_transfn called in a non-aggregate context")));
+				 errmsg("%s called in a non-aggregate context",
+						path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn")));
 
 	if (PG_ARGISNULL(0))
-		st = create_state(fcinfo, aggcxt);
+		st = create_state(fcinfo, aggcxt, path);
 	else
 	{
 		st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
+		if (st->tag != FGSQL_FIT_STATE_TAG || st->path != path)
+			elog(ERROR, "%s called with a foreign state",
+				 path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn");
 		check_constant_args(fcinfo, st);
 	}
 
@@ -513,6 +608,18 @@ fairglmm_fit_transfn(PG_FUNCTION_ARGS)
 	if (status != FG_OK)
 		fgsql_report_error(&err);
 	PG_RETURN_POINTER(st);
+}
+
+Datum
+fairglmm_fit_transfn(PG_FUNCTION_ARGS)
+{
+	return transfn(fcinfo, false);
+}
+
+Datum
+fairglmm_path_transfn(PG_FUNCTION_ARGS)
+{
+	return transfn(fcinfo, true);
 }
 
 /* The strata argument's key type in a model. */
@@ -574,7 +681,8 @@ describe_attributes(const fgsql_fit_state *st, fg_model *model)
 }
 
 static bytea *
-encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env *env)
+encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env *env,
+			 double rho)
 {
 	fg_model	model;
 	uint8	   *bytes;
@@ -584,6 +692,7 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 
 	memset(&model, 0, sizeof(model));
 	model.opt = st->settings.opt;
+	model.opt.rho = rho;
 	/* record what the fit used: unfair methods ignore rho and the notion, strata-free ones lambda */
 	if (!fg_method_is_fair(model.opt.method) || fg_options_constrained(&model.opt))
 		model.opt.rho = 0.0;
@@ -642,6 +751,7 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 	model.loglik = fit->loglik;
 	model.null_loglik = fit->null_loglik;
 	model.edf = fit->edf;
+	model.target_reached = fit->target_reached;
 	model.created_at = (int64) GetCurrentTimestamp() +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 	strlcpy(model.ext_version, FGSQL_EXTENSION_VERSION, sizeof(model.ext_version));
@@ -690,82 +800,32 @@ progress_notice(void *ctx, const char *message)
 	ereport(NOTICE, (errmsg_internal("fairglmm_fit: %s", message)));
 }
 
-Datum
-fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
+/*
+ * Warnings about one fit: not converged, boosting at its step limit,
+ * separation, fairness terms that constrain nothing.  what names the fit in
+ * the messages ("fairglmm_fit", "fairglmm_path at rho 0.5").
+ */
+static void
+warn_about_fit(const fg_fit *fit, const char *what)
 {
-	fgsql_fit_state *st;
-	fg_data		data;
-	fg_fit		fit;
-	fg_error	err;
-	fg_env		env;
-	MemoryContext work,
-				old;
-	bytea	   *result;
-	fg_status	status;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
-	if (st->tag != FGSQL_FIT_STATE_TAG)
-		elog(ERROR, "fairglmm_fit_finalfn called with a foreign state");
-	if (st->train.n_rows == 0)
-	{
-		ereport(NOTICE,
-				(errmsg("fairglmm_fit found no usable rows"),
-				 st->weighted
-				 ? errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive, strata or weight, or a weight of 0.",
-							 st->train.n_skipped)
-				 : errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
-							 st->train.n_skipped)));
-		PG_RETURN_NULL();
-	}
-
-	/* strata are numbered by sorted key so that row order does not matter */
-	old = MemoryContextSwitchTo(st->mcxt);
-	status = fg_train_data(&st->train, &data, &err);
-	MemoryContextSwitchTo(old);
-	if (status != FG_OK)
-		fgsql_report_error(&err);
-	data.feature_names = st->settings.n_feature_names >= 0
-		? (const char *const *) st->settings.feature_names : NULL;
-	check_attributes(st);
-	/* the weights as the solver takes them: mean 1 unless given as frequencies */
-	if (data.w != NULL && st->settings.opt.weight_scale == FG_WEIGHTS_MEAN_ONE)
-		fg_weights_rescale((double *) data.w, data.n_rows);
-	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, &data), NULL, 0,
-								"training data and solver workspace");
-
-	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(work);
-	fgsql_env_init(&env, work);
-	/* option "verbose": the core's progress lines as NOTICEs, after the rows collected */
-	if (st->settings.opt.verbose)
-	{
-		env.progress = progress_notice;
-		fg_progress(&env, &st->settings.opt, "collected " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped)",
-					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
-	}
-
-	if (fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
-		fgsql_report_error(&err);
-	if (!fit.converged)
+	if (!fit->converged)
 		ereport(WARNING,
-				(errmsg("fairglmm_fit did not converge"),
-				 errdetail("Newton's method stopped after %d iterations.", fit.iterations),
+				(errmsg("%s did not converge", what),
+				 errdetail("Newton's method stopped after %d iterations.", fit->iterations),
 				 errhint("Raise option \"max_iter\" or loosen \"tol\"; fairglmm_info shows \"converged\": false for this model.")));
-	if (fit.stop_reason == FG_STOP_MAX_STEPS)
+	if (fit->stop_reason == FG_STOP_MAX_STEPS)
 		ereport(WARNING,
-				(errmsg("fairglmm_fit boosting did not converge"),
+				(errmsg("%s boosting did not converge", what),
 				 errdetail_plural("Boosting stopped at its limit of %d step before the random-intercept variance settled to option \"tol_q\".",
 								  "Boosting stopped at its limit of %d steps before the random-intercept variance settled to option \"tol_q\".",
-								  fit.steps, fit.steps),
+								  fit->steps, fit->steps),
 				 errhint("Raise option \"max_steps\" or loosen \"tol_q\"; fairglmm_info shows \"stop_reason\": \"max_steps\" for this model.")));
 	/* quasi-complete separation: the core names the terms in separation_detail */
-	if (fit.separated_rows > 0)
+	if (fit->separated_rows > 0)
 		ereport(WARNING,
 				(errmsg("some training rows are predicted with probability 0 or 1"),
-				 fit.separation_detail[0] != '\0' ? errdetail("%s", fit.separation_detail) : 0,
-				 fit.n_unidentified > 0
+				 fit->separation_detail[0] != '\0' ? errdetail("%s", fit->separation_detail) : 0,
+				 fit->n_unidentified > 0
 				 ? errhint("The coefficients of the named terms are not identified (fairglmm_info lists them under \"unidentified\"); a small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")
 				 : errhint("A small ridge penalty such as option \"l2\" = 0.01 gives finite estimates.")));
 
@@ -777,8 +837,8 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		uint32		blind = 0,
 					first = 0;
 
-		for (uint32 t = 0; t < fit.n_terms; t++)
-			if (fit.terms[t].share <= 0.0 || fit.terms[t].share >= 1.0)
+		for (uint32 t = 0; t < fit->n_terms; t++)
+			if (fit->terms[t].share <= 0.0 || fit->terms[t].share >= 1.0)
 			{
 				if (blind++ == 0)
 					first = t;
@@ -788,15 +848,196 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 					(errmsg_plural("%u fairness term constrains nothing",
 								   "%u fairness terms constrain nothing", blind, blind),
 					 errdetail("Attribute %u, category %u in sorted order, has %s of the rows with %s, so its covariance is zero whatever the model; fairglmm_info lists every term under \"fairness_terms\" (share 0 or 1).",
-							   fit.terms[first].attr + 1, fit.terms[first].category + 1,
-							   fit.terms[first].share <= 0.0 ? "none" : "all",
-							   fit.terms[first].outcome < 0 ? "any outcome" :
-							   fit.terms[first].outcome == 1 ? "y = 1" : "y = 0"),
+							   fit->terms[first].attr + 1, fit->terms[first].category + 1,
+							   fit->terms[first].share <= 0.0 ? "none" : "all",
+							   fit->terms[first].outcome < 0 ? "any outcome" :
+							   fit->terms[first].outcome == 1 ? "y = 1" : "y = 0"),
 					 errhint("Merge rare categories, or use demographic_parity, whose terms cover every row.")));
 	}
+}
+
+/*
+ * The final function's preparation: the rows as the solver takes them, the
+ * memory check, and a work context with its environment, which the caller
+ * switches back from and deletes.  false (after a NOTICE) when no row was
+ * usable.
+ */
+static bool
+prepare_fit(fgsql_fit_state *st, const char *name, fg_data *data, fg_env *env,
+			MemoryContext *work)
+{
+	fg_error	err;
+	fg_status	status;
+	MemoryContext old;
+
+	if (st->train.n_rows == 0)
+	{
+		ereport(NOTICE,
+				(errmsg("%s found no usable rows", name),
+				 st->weighted
+				 ? errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive, strata or weight, or a weight of 0.",
+							 st->train.n_skipped)
+				 : errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
+							 st->train.n_skipped)));
+		return false;
+	}
+
+	/* strata are numbered by sorted key so that row order does not matter */
+	old = MemoryContextSwitchTo(st->mcxt);
+	status = fg_train_data(&st->train, data, &err);
+	MemoryContextSwitchTo(old);
+	if (status != FG_OK)
+		fgsql_report_error(&err);
+	data->feature_names = st->settings.n_feature_names >= 0
+		? (const char *const *) st->settings.feature_names : NULL;
+	check_attributes(st);
+	/* the weights as the solver takes them: mean 1 unless given as frequencies */
+	if (data->w != NULL && st->settings.opt.weight_scale == FG_WEIGHTS_MEAN_ONE)
+		fg_weights_rescale((double *) data->w, data->n_rows);
+	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, data), NULL, 0,
+								"training data and solver workspace");
+
+	*work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(*work);
+	fgsql_env_init(env, *work);
+	/* option "verbose": the core's progress lines as NOTICEs, after the rows collected */
+	if (st->settings.opt.verbose)
+	{
+		env->progress = progress_notice;
+		fg_progress(env, &st->settings.opt, "collected " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped)",
+					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
+	}
+	return true;
+}
+
+static fgsql_fit_state *
+final_state(FunctionCallInfo fcinfo, bool path)
+{
+	fgsql_fit_state *st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
+
+	if (st->tag != FGSQL_FIT_STATE_TAG || st->path != path)
+		elog(ERROR, "%s called with a foreign state",
+			 path ? "fairglmm_path_finalfn" : "fairglmm_fit_finalfn");
+	return st;
+}
+
+Datum
+fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
+{
+	fgsql_fit_state *st;
+	fg_data		data;
+	fg_fit		fit;
+	fg_error	err;
+	fg_env		env;
+	MemoryContext work,
+				old;
+	bytea	   *result;
+	double		rho;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = final_state(fcinfo, false);
+	old = CurrentMemoryContext;
+	if (!prepare_fit(st, "fairglmm_fit", &data, &env, &work))
+		PG_RETURN_NULL();
+
+	rho = st->settings.opt.rho;
+	/* option "target": the smallest rho reaching it, searched with warm starts */
+	if (!isnan(st->settings.opt.target)
+		? fg_fit_target(&env, &data, &st->settings.opt, &fit, &rho, &err) != FG_OK
+		: fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
+		fgsql_report_error(&err);
+	warn_about_fit(&fit, "fairglmm_fit");
 
 	MemoryContextSwitchTo(old);
-	result = encode_model(st, &data, &fit, &env);
+	result = encode_model(st, &data, &fit, &env, rho);
+	MemoryContextDelete(work);
+	PG_RETURN_BYTEA_P(result);
+}
+
+typedef struct path_context_arg
+{
+	const fgsql_fit_state *st;
+	uint32		fit;
+} path_context_arg;
+
+static void
+path_context(void *arg)
+{
+	const path_context_arg *c = arg;
+
+	errcontext("fit %u of the path, at rho %g", c->fit + 1, c->st->rhos[c->fit]);
+}
+
+/*
+ * fairglmm_path_finalfn: every rho in the order given, with one fitter (the
+ * checks, summary and fairness terms made once; each fit starts from the
+ * previous one), the models in a path container.
+ */
+Datum
+fairglmm_path_finalfn(PG_FUNCTION_ARGS)
+{
+	fgsql_fit_state *st;
+	fg_data		data;
+	fg_error	err;
+	fg_env		env;
+	fg_fitter  *fitter;
+	MemoryContext work,
+				old;
+	bytea	  **models;
+	const uint8 **bytes;
+	size_t	   *lengths;
+	size_t		len;
+	bytea	   *result;
+	path_context_arg context;
+	ErrorContextCallback callback;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = final_state(fcinfo, true);
+	old = CurrentMemoryContext;
+	if (!prepare_fit(st, "fairglmm_path", &data, &env, &work))
+		PG_RETURN_NULL();
+
+	models = palloc(sizeof(bytea *) * st->n_rhos);
+	bytes = palloc(sizeof(uint8 *) * st->n_rhos);
+	lengths = palloc(sizeof(size_t) * st->n_rhos);
+	if (fg_fitter_init(&env, &data, &st->settings.opt, &fitter, &err) != FG_OK)
+		fgsql_report_error(&err);
+	/* errors and warnings of a fit say which rho it had */
+	context.st = st;
+	context.fit = 0;
+	callback.callback = path_context;
+	callback.arg = &context;
+	callback.previous = error_context_stack;
+	error_context_stack = &callback;
+	for (uint32 i = 0; i < st->n_rhos; i++)
+	{
+		fg_fit		fit;
+
+		context.fit = i;
+		if (fg_fitter_fit(fitter, st->rhos[i], &fit, &err) != FG_OK)
+			fgsql_report_error(&err);
+		warn_about_fit(&fit, "fairglmm_path");
+		models[i] = encode_model(st, &data, &fit, &env, st->rhos[i]);
+		bytes[i] = (const uint8 *) VARDATA(models[i]);
+		lengths[i] = VARSIZE(models[i]) - VARHDRSZ;
+		fg_fit_release(&env, &fit);
+	}
+	error_context_stack = callback.previous;
+	fg_fitter_free(fitter);
+
+	len = fg_path_encoded_size(st->n_rhos, lengths);
+	if (len == 0 || len > MaxAllocSize - VARHDRSZ)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the path of %u models exceeds 1 GB", st->n_rhos),
+				 errhint("Fit fewer rhos at a time.")));
+	MemoryContextSwitchTo(old);
+	result = palloc(VARHDRSZ + len);
+	SET_VARSIZE(result, VARHDRSZ + len);
+	if (fg_path_encode(st->n_rhos, bytes, lengths, (uint8 *) VARDATA(result), len, &err) != FG_OK)
+		fgsql_report_error(&err);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
 }

@@ -201,6 +201,71 @@ parse_c_object(const fg_option_def *def, const JsonbValue *v, fgsql_fit_settings
 				 errhint("%s", option_hint(def))));
 }
 
+/*
+ * Option "target": an object of one metric name and a level in (0, 1], such
+ * as {"disparate_impact": 0.8}.
+ */
+static void
+parse_target(const fg_option_def *def, const JsonbValue *v, fgsql_fit_settings *settings)
+{
+	const fg_option_def *metric_def = fg_option_find("target_metric", 13);
+	JsonbIterator *it;
+	JsonbValue	elem;
+	JsonbIteratorToken tok;
+	int			given = 0;
+	int			metric = -1;
+	char		names[128];
+	int			n = 0;
+	const char *const *list = fg_option_enum_names(metric_def, &n);
+
+	snprintf(names, sizeof(names), "%s, %s or %s", list[0], list[1], list[2]);
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		wrong_type(def, "an object", v);
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &elem, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+		{
+			metric = fg_option_enum_value(metric_def, elem.val.string.val, elem.val.string.len);
+			if (metric < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown metric \"%s\" of option \"target\"",
+								pnstrdup(elem.val.string.val, elem.val.string.len)),
+						 errdetail("Valid metrics are: %s.", names),
+						 errhint("%s", option_hint(def))));
+		}
+		else if (tok == WJB_VALUE)
+		{
+			double		d;
+
+			if (elem.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("option \"target\" must map a metric to a number"),
+						 errdetail("The level given is %s.", jsonb_type_name(&elem)),
+						 errhint("%s", option_hint(def))));
+			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow,
+												   NumericGetDatum(elem.val.numeric)));
+			if (!(d > 0.0 && d <= 1.0))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the level of option \"target\" must be in (0, 1]"),
+						 errdetail("The level given is %g.", d),
+						 errhint("%s", option_hint(def))));
+			settings->opt.target = d;
+			fg_option_set_integer(&settings->opt, metric_def, metric);
+			given++;
+		}
+	}
+	if (given != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"target\" must name exactly one metric"),
+				 errdetail("The object has %d entries.", given),
+				 errhint("%s", option_hint(def))));
+}
+
 static void
 parse_feature_names(const JsonbValue *v, fgsql_fit_settings *settings)
 {
@@ -268,6 +333,8 @@ parse_option(const char *key, int key_len, const JsonbValue *v, fgsql_fit_settin
 			/* c may also bound each attribute on its own */
 			if (def->offset == offsetof(fg_options, c) && v->type == jbvBinary)
 				parse_c_object(def, v, settings);
+			else if (def->offset == offsetof(fg_options, target))
+				parse_target(def, v, settings);
 			else
 				fg_option_set_number(&settings->opt, def, number_value(def, v));
 			break;

@@ -131,6 +131,14 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 		st->options = palloc(c->options_len);
 		memcpy(st->options, c->options, c->options_len);
 	}
+	if (c->n_rhos > 0)
+	{
+		/* a path: the final function needs only the values */
+		st->path = true;
+		st->n_rhos = c->n_rhos;
+		st->rhos = palloc(sizeof(double) * c->n_rhos);
+		memcpy(st->rhos, c->rhos, sizeof(double) * c->n_rhos);
+	}
 	st->uses_strata = fg_options_collects_strata(&c->opt);
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||

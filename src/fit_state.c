@@ -33,4 +33,6 @@ fgsql_fit_state_fill_config(fgsql_fit_state *st)
 	c->has_options = st->options != NULL;
 	c->options = st->options ? (const uint8_t *) st->options : NULL;
 	c->options_len = st->options ? VARSIZE(st->options) : 0;
+	c->n_rhos = st->path ? st->n_rhos : 0;
+	c->rhos = st->path ? st->rhos : NULL;
 }

@@ -8,6 +8,7 @@
 
 #include "postgres.h"
 
+#include "utils/array.h"
 #include "utils/jsonb.h"
 
 #include "fit_options.h"
@@ -31,6 +32,11 @@ typedef struct fgsql_fit_state
 	bool		s_array;		/* sensitive is an array of attributes */
 	bool		weighted;		/* the call has a weight argument */
 	int			rho_arg;		/* argument number of rho (lambda, options follow) */
+	/* fairglmm_path: the rhos argument (its bytes, to compare rows) and its values */
+	bool		path;
+	ArrayType  *rhos_arg;
+	uint32		n_rhos;
+	double	   *rhos;
 
 	fgsql_fit_settings settings;
 	Jsonb	   *options;		/* copy, to check every row passes the same */

@@ -508,6 +508,24 @@ top_level_option(const fg_option_def *def)
 		strcmp(def->name, "lambda") == 0 || strcmp(def->name, "c") == 0;
 }
 
+/* target: an object of the metric and its level, or null */
+static void
+json_target(StringInfo buf, const fg_model *m)
+{
+	const fg_option_def *def = fg_option_find("target_metric", 13);
+
+	if (isnan(m->opt.target))
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	appendStringInfoChar(buf, '{');
+	escape_json(buf, fg_option_enum_name(def, m->opt.target_metric));
+	appendStringInfoString(buf, ": ");
+	json_number(buf, m->opt.target);
+	appendStringInfoChar(buf, '}');
+}
+
 /* The "options" object: every other row of the core's option table. */
 static void
 json_options(StringInfo buf, const fg_model *m)
@@ -533,7 +551,9 @@ json_options(StringInfo buf, const fg_model *m)
 				 * number (in version 2 exactly when c is not NaN), and it
 				 * may have been given as an object of bounds instead.
 				 */
-				if (def->flags & FG_OPTION_UNSET)
+				if (def->offset == offsetof(fg_options, target))
+					json_target(buf, m);
+				else if (def->flags & FG_OPTION_UNSET)
 					json_c(buf, m);
 				else
 					json_number(buf, fg_option_get_number(&m->opt, def));
@@ -745,6 +765,14 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	json_number(&buf, m->train_di);
 	json_key(&buf, "train_covariance", false);
 	json_number(&buf, m->train_cov);
+	/* option "target": the rho the search found and the level it reached */
+	if (!isnan(m->opt.target))
+	{
+		json_key(&buf, "target_rho", false);
+		json_number(&buf, m->opt.rho);
+		json_key(&buf, "target_reached", false);
+		json_number(&buf, m->target_reached);
+	}
 	json_fairness(&buf, m);
 
 	/* the separation report: terms by name, 0 being the intercept */

@@ -123,6 +123,20 @@ typedef enum fg_vcov_type
 	FG_VCOV_NONE = 2			/* not computed (saves a pass over the rows) */
 } fg_vcov_type;
 
+/*
+ * The training fairness metric option "target" asks for (a ratio in [0, 1]
+ * of the lowest to the highest rate over the categories of an attribute,
+ * the lowest over the attributes): the rate of positive predictions
+ * (disparate impact), the true positive rate (equal opportunity), or the
+ * smaller of the true and false positive rate ratios (equalized odds).
+ */
+typedef enum fg_target_metric
+{
+	FG_TARGET_DISPARATE_IMPACT = 0,
+	FG_TARGET_EQUAL_OPPORTUNITY = 1,
+	FG_TARGET_EQUALIZED_ODDS = 2
+} fg_target_metric;
+
 /* Limits of the sensitive attributes. */
 #define FG_MAX_ATTRIBUTES	16
 #define FG_MAX_CATEGORIES	1000	/* per attribute */
@@ -160,6 +174,14 @@ typedef struct fg_options
 
 	int			vcov;			/* fg_vcov_type */
 	bool		verbose;		/* progress messages through env->progress */
+
+	/*
+	 * Option "target": fit the smallest rho whose model reaches target
+	 * (NAN: unused) in target_metric (fg_target_metric) on the training
+	 * rows; see fg_fit_target.
+	 */
+	double		target;
+	int			target_metric;
 } fg_options;
 
 /* Does opt ask for the constrained form (c, or a bound for some attribute)? */
@@ -298,6 +320,8 @@ typedef struct fg_fit
 	double		train_accuracy;
 	double		train_di;		/* NAN when undefined */
 	double		train_cov;		/* (1/N) sum (s - s_bar) eta */
+	/* with option "target": the metric's value reached on the training rows; NAN otherwise */
+	double		target_reached;
 
 	/*
 	 * Every fairness term (fair methods; none otherwise), in the order:
@@ -381,6 +405,27 @@ fg_status	fg_fitter_init(const fg_env *env, const fg_data *data, const fg_option
 /* One fit at rho (unfair and constrained methods ignore it, as fg_fit_model does). */
 fg_status	fg_fitter_fit(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
 void		fg_fitter_free(fg_fitter *f);
+
+/*
+ * The ratio metric of fg_target_metric for fit on the rows of data, the
+ * predictions classified at threshold (weighted when data has weights).
+ * NAN when no attribute has two categories with rows in the groups the
+ * metric compares.
+ */
+double		fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
+							  fg_target_metric metric);
+
+/*
+ * Option "target": the model at the smallest rho reaching opt->target in
+ * opt->target_metric on the training rows, by a search on log rho with warm
+ * starts: rho = 0; then 0.01, growing tenfold up to 1e10; then bisection of
+ * log rho until the bracket is within 1 %.  The fit returned is that of the
+ * bracket's upper end; *rho_found is its rho and fit->target_reached its
+ * metric.  FG_ERR_DATA, naming the best value reached and its rho, when no
+ * rho up to the cap reaches the target.
+ */
+fg_status	fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
+						  fg_fit *fit, double *rho_found, fg_error *err);
 
 /* Release the arrays of a fit filled by fg_fit_model and zero it. */
 void		fg_fit_release(const fg_env *env, fg_fit *fit);

@@ -375,6 +375,7 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	fg_status	st;
 
 	memset(fit, 0, sizeof(*fit));
+	fit->target_reached = NAN;
 	memset(&stats, 0, sizeof(stats));
 	opt.rho = rho;
 	/* rho N cov_t^2 = kappa_t (a_t'delta)^2; for W_t = N this is rho / N exactly */

@@ -35,7 +35,7 @@
  *               n_attr_di u32 (0 or n_attr) | n_attr_di x f64
  *   inference   vcov_type u8 | has_vcov u8 | [(1 + p)^2 x f64, row-major] |
  *               has_b_se u8 | [n_strata x f64] | loglik, null_loglik, edf f64 |
- *               created_at i64 | version length u8 (<= 32) | version bytes
+ *               target_reached f64 (NaN without option "target") | created_at i64 | version length u8 (<= 32) | version bytes
  *   trailer     CRC-32C u32 of everything before it
  *
  * c is NaN exactly when the constrained form is not used (version 1 had a
@@ -68,8 +68,8 @@
 #define SEPARATION_SIZE		(8 + 4)
 /* version 2: weighted, weight_sum, n_attr, n_terms, n_attr_di (the entries come on top) */
 #define FAIRNESS_SIZE		(1 + 8 + 4 + 4 + 4)
-/* version 2: vcov_type, has_vcov, has_b_se, loglik, null_loglik, edf, created_at, version length */
-#define INFERENCE_SIZE		(1 + 1 + 1 + 3 * 8 + 8 + 1)
+/* version 2: vcov_type, has_vcov, has_b_se, loglik, null_loglik, edf, target_reached, created_at, version length */
+#define INFERENCE_SIZE		(1 + 1 + 1 + 4 * 8 + 8 + 1)
 /* attr, category, outcome, weight, share, cov, bound, multiplier */
 #define TERM_SIZE			(4 + 4 + 1 + 5 * 8)
 /* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
@@ -443,6 +443,8 @@ check_inference(const fg_model *m, fg_status status, fg_error *err)
 					  m->loglik, m->null_loglik);
 	if (!(isnan(m->edf) || (m->edf >= 0.0 && isfinite(m->edf))))
 		return reject(err, status, "The degrees of freedom are %g.", m->edf);
+	if (!(isnan(m->target_reached) || (m->target_reached >= 0.0 && m->target_reached <= 1.0)))
+		return reject(err, status, "The fairness level reached is %g.", m->target_reached);
 	for (size_t i = 0; i < sizeof(m->ext_version) && m->ext_version[i] != '\0'; i++)
 		if (m->ext_version[i] < 0x20 || m->ext_version[i] > 0x7e)
 			return reject(err, status, "The extension version has a byte 0x%02X that is not printable.",
@@ -733,6 +735,7 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 	fg_le_put_f64(&w, m->loglik);
 	fg_le_put_f64(&w, m->null_loglik);
 	fg_le_put_f64(&w, m->edf);
+	fg_le_put_f64(&w, m->target_reached);
 	fg_le_put_u64(&w, (uint64_t) m->created_at);
 	{
 		size_t		vlen = strnlen(m->ext_version, sizeof(m->ext_version));
@@ -1038,7 +1041,7 @@ decode_body_v1(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 					  fg_le_left(r), V1_OPTIONS_SIZE + COUNTS_SIZE + 8 + V1_TAIL_SIZE);
 	/* 1.0 stored no inference */
 	m->vcov_type = FG_VCOV_NONE;
-	m->loglik = m->null_loglik = m->edf = NAN;
+	m->loglik = m->null_loglik = m->edf = m->target_reached = NAN;
 	TRY(decode_v1_options(r, m, err));
 	m->opt.vcov = FG_VCOV_NONE;
 	TRY(decode_fit(env, r, m, V1_TAIL_SIZE, err));
@@ -1200,6 +1203,7 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	m->loglik = fg_le_get_f64(r);
 	m->null_loglik = fg_le_get_f64(r);
 	m->edf = fg_le_get_f64(r);
+	m->target_reached = fg_le_get_f64(r);
 	m->created_at = (int64_t) fg_le_get_u64(r);
 	vlen = fg_le_get_u8(r);
 	if (vlen > FG_MODEL_MAX_VERSION_LEN)

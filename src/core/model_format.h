@@ -144,6 +144,8 @@ typedef struct fg_model
 	double		loglik;
 	double		null_loglik;
 	double		edf;
+	/* option "target": the metric reached on the training rows (version 2); NaN otherwise */
+	double		target_reached;
 	int64_t		created_at;
 	char		ext_version[FG_MODEL_MAX_VERSION_LEN + 1];
 } fg_model;

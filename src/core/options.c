@@ -65,6 +65,11 @@ const fg_option_def fg_option_table[] = {
 	"the covariance of the coefficients stored with the model: the inverse Hessian (model), the sandwich clustered by stratum (robust), or none"},
 	{"verbose", FG_OPTION_BOOLEAN, 0, 0, 0, 1, false, false, FIELD(verbose),
 	"the switch for progress NOTICEs: rows collected, Newton iterations, boosting steps"},
+	{"target", FG_OPTION_NUMBER, FG_OPTION_UNSET, NAN, 0.0, 1.0, true, false, FIELD(target),
+	"the training fairness level that the smallest rho must reach, such as {\"disparate_impact\": 0.8} (or equal_opportunity_ratio, equalized_odds_ratio)"},
+	{"target_metric", FG_OPTION_ENUM, FG_OPTION_INTERNAL, FG_TARGET_DISPARATE_IMPACT,
+		FG_TARGET_DISPARATE_IMPACT, FG_TARGET_EQUALIZED_ODDS, false, false, FIELD(target_metric),
+	"the metric of option \"target\""},
 	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
 	"the names of the features, a text array of length p"},
 };
@@ -86,6 +91,7 @@ fg_option_find(const char *name, size_t len)
 static const char *const fairness_names[] = {"demographic_parity", "equal_opportunity", "equalized_odds"};
 static const char *const weight_names[] = {"mean_one", "as_given"};
 static const char *const vcov_names[] = {"model", "robust", "none"};
+static const char *const target_names[] = {"disparate_impact", "equal_opportunity_ratio", "equalized_odds_ratio"};
 
 const char *
 fg_fairness_name(fg_fairness_notion fairness)
@@ -109,6 +115,11 @@ fg_option_enum_names(const fg_option_def *def, int *count)
 	{
 		*count = (int) (sizeof(weight_names) / sizeof(weight_names[0]));
 		return weight_names;
+	}
+	if (def->offset == offsetof(fg_options, target_metric))
+	{
+		*count = (int) (sizeof(target_names) / sizeof(target_names[0]));
+		return target_names;
 	}
 	if (def->offset == offsetof(fg_options, vcov))
 	{
@@ -554,6 +565,21 @@ fg_options_check(const fg_options *opt, fg_error *err)
 		return fg_fail(err, FG_ERR_INVALID, "rho and option \"c\" cannot both be used",
 					   "Pass rho = 0 with option \"c\", or drop \"c\" to use the penalty.",
 					   "Option \"c\" replaces the rho penalty by the constraint abs(cov) <= c.");
+	if (!isnan(opt->target))
+	{
+		if (!fg_method_is_fair(opt->method))
+			return fg_fail(err, FG_ERR_INVALID, "option \"target\" needs a fair method",
+						   "Use fair_lr, fair_crlr or fair_glmm with option \"target\".",
+						   "Method \"%s\" has no fairness penalty whose weight could be searched.",
+						   fg_method_name(opt->method));
+		if (constrained)
+			return fg_fail(err, FG_ERR_INVALID, "options \"target\" and \"c\" cannot both be used",
+						   "Drop \"c\": option \"target\" searches the rho penalty.", NULL);
+		if (opt->rho != 0.0)
+			return fg_fail(err, FG_ERR_INVALID, "rho and option \"target\" cannot both be used",
+						   "Pass rho = 0 with option \"target\"; the search chooses rho.",
+						   "rho is %g.", opt->rho);
+	}
 	if (constrained && fg_method_is_boosting(opt->method))
 		return fg_fail(err, FG_ERR_INVALID, "option \"c\" is not available with boosting",
 					   "Use the rho penalty with glmm and fair_glmm, or method fair_crlr with \"c\".",

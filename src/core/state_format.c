@@ -8,7 +8,7 @@
  *             has_options u8 | weighted u8 | the options block of options.h (every option of
  *             the table, method included; c NaN when unused) |
  *             n_feature_names i32 (-1: none) | names (u32 length, bytes) |
- *             options length u32 | options bytes
+ *             options length u32 | options bytes | n_rhos u32 | n_rhos rho f64
  *   counts    p i32 (-1: unknown) | n_rows u64 | n_skipped u64 | n_strata u32 |
  *             key bytes u64 | n_strata key lengths u32 | key bytes |
  *             n_attr u32 | n_attr x (n_cats u32 | key bytes u64 |
@@ -22,6 +22,7 @@
 #include "le_bytes.h"
 #include "model_format.h"
 #include "options.h"
+#include "path_format.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,8 +30,8 @@
 #define HEADER_SIZE		20
 #define TRAILER_SIZE	4
 #define BYTE_ORDER_MARK	0xFEFF
-/* the seven bytes before the options block, n_feature_names, options length */
-#define SETTINGS_FIXED	(7 + 4 + 4)
+/* the seven bytes before the options block, n_feature_names, options length, n_rhos */
+#define SETTINGS_FIXED	(7 + 4 + 4 + 4)
 #define COUNTS_FIXED	(4 + 8 + 8 + 4 + 8 + 4)
 /* n_cats, key bytes of one coded attribute */
 #define ATTR_FIXED		(4 + 8)
@@ -54,7 +55,8 @@ mul_add(size_t a, size_t b, size_t c)
 static size_t
 settings_size(const fg_state_config *config)
 {
-	size_t		n = SETTINGS_FIXED + fg_options_block_size() + config->options_len;
+	size_t		n = SETTINGS_FIXED + fg_options_block_size() + config->options_len +
+		8 * (size_t) config->n_rhos;
 
 	for (int j = 0; j < config->n_feature_names; j++)
 		n += 4 + strlen(config->feature_names[j]);
@@ -94,7 +96,8 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The buffer has %zu bytes; the state needs %zu.",
 					   len, fg_state_encoded_size(config, train));
-	if (config->n_feature_names > FG_MODEL_MAX_P || config->options_len > UINT32_MAX - 1)
+	if (config->n_feature_names > FG_MODEL_MAX_P || config->options_len > UINT32_MAX - 1 ||
+		config->n_rhos > FG_PATH_MAX_MODELS)
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The settings are too large.");
 	/* c is NaN exactly when the constraint is unused: the decoder relies on it */
@@ -130,6 +133,9 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	}
 	fg_le_put_u32(&w, config->options_len);
 	fg_le_put_bytes(&w, config->options, config->options_len);
+	fg_le_put_u32(&w, config->n_rhos);
+	for (uint32_t i = 0; i < config->n_rhos; i++)
+		fg_le_put_f64(&w, config->rhos[i]);
 
 	fg_le_put_i32(&w, train->p);
 	fg_le_put_u64(&w, train->n_rows);
@@ -217,6 +223,7 @@ fg_state_view_release(const fg_env *env, fg_state_view *view)
 			fg_release(env, view->config.feature_names[j]);
 		fg_release(env, view->config.feature_names);
 	}
+	fg_release(env, view->config.rhos);
 	fg_release(env, view->key_offsets);
 	for (int k = 0; k < FG_MAX_ATTRIBUTES; k++)
 		fg_release(env, view->attr_offsets[k]);
@@ -306,6 +313,20 @@ decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *
 		return corrupt(err, "Option bytes are present without the options flag.");
 	if ((c->options = fg_le_take(r, c->options_len)) == NULL && c->options_len > 0)
 		return truncated(err);
+	c->n_rhos = fg_le_get_u32(r);
+	if (r->overrun)
+		return truncated(err);
+	if (c->n_rhos > FG_PATH_MAX_MODELS || c->n_rhos > fg_le_left(r) / 8)
+		return corrupt(err, "The number of rhos is out of range.");
+	if (c->n_rhos > 0)
+	{
+		c->rhos = fg_alloc(env, sizeof(double) * c->n_rhos);
+		if (c->rhos == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t i = 0; i < c->n_rhos; i++)
+			if (!isfinite(c->rhos[i] = fg_le_get_f64(r)) || c->rhos[i] < 0.0)
+				return corrupt(err, "A rho of the path is not a finite number >= 0.");
+	}
 	return FG_OK;
 }
 
@@ -649,6 +670,9 @@ fg_state_config_check_equal(const fg_state_config *a, const fg_state_config *b, 
 	else if (a->has_options != b->has_options || a->options_len != b->options_len ||
 			 (a->options_len > 0 && memcmp(a->options, b->options, a->options_len) != 0))
 		what = "options";
+	else if (a->n_rhos != b->n_rhos ||
+			 (a->n_rhos > 0 && memcmp(a->rhos, b->rhos, sizeof(double) * a->n_rhos) != 0))
+		what = "rhos";
 	else if (a->n_feature_names != b->n_feature_names)
 		what = "feature names";
 	else

@@ -49,7 +49,8 @@ typedef enum fg_strata_kind
  * options as parsed (every option of options.h's table travels, so the
  * leader fits with exactly the settings the workers parsed), the argument
  * types, and the raw bytes of the options argument (compared exactly, as
- * rows of one fit must pass the same value).  has_c must be !isnan(opt.c).
+ * rows of one fit must pass the same value), and the rhos of a path.
+ * has_c must be !isnan(opt.c).
  */
 typedef struct fg_state_config
 {
@@ -65,6 +66,12 @@ typedef struct fg_state_config
 	bool		has_options;
 	const uint8_t *options;		/* options argument bytes, options_len of them */
 	uint32_t	options_len;
+	/*
+	 * fairglmm_path: the rho of every model, in order (finite, >= 0, at
+	 * most FG_PATH_MAX_MODELS); n_rhos 0 for fairglmm_fit.
+	 */
+	uint32_t	n_rhos;
+	double	   *rhos;
 } fg_state_config;
 
 /* FG_OK when a and b agree; otherwise FG_ERR_INVALID saying what differs. */
@@ -84,7 +91,8 @@ fg_status	fg_state_encode(const fg_state_config *config, const fg_train *train,
 							uint8_t *buf, size_t len, fg_error *err);
 
 /*
- * A decoded state.  config.feature_names and key_offsets are env-allocated;
+ * A decoded state.  config.feature_names, config.rhos and key_offsets are
+ * env-allocated;
  * config.options, keys and the row arrays point into the decoded bytes,
  * which must outlive the view.
  */

@@ -42,12 +42,12 @@
 /* byte offsets of a few body fields of version 2, for the near-valid seeds */
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_P			425
-#define OFF_N_STRATA	429
-#define OFF_KEY_TYPE	433
-#define OFF_HAS_NAMES	434
-#define OFF_INTERCEPT	435
-#define OFF_BETA		443
+#define OFF_P			457
+#define OFF_N_STRATA	461
+#define OFF_KEY_TYPE	465
+#define OFF_HAS_NAMES	466
+#define OFF_INTERCEPT	467
+#define OFF_BETA		475
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
 #define V1_OFF_P		82
@@ -409,6 +409,7 @@ build_model(const seed_spec *sp, fg_vcov_type vcov_type)
 	m.loglik = -600.5;
 	m.null_loglik = vcov_type == FG_VCOV_NONE ? NAN : -700.25;
 	m.edf = sp->p + 1.0;
+	m.target_reached = vcov_type == FG_VCOV_MODEL ? 0.8 : NAN;
 	m.created_at = INT64_C(1795000000000000) + (int64_t) (splitmix_next(&rng_state) % 1000000);
 	snprintf(m.ext_version, sizeof(m.ext_version), "%s", vcov_type == FG_VCOV_ROBUST ? "" : "1.1");
 	return m;
@@ -418,7 +419,7 @@ build_model(const seed_spec *sp, fg_vcov_type vcov_type)
 static size_t
 inference_size(const fg_model *m)
 {
-	return 1 + 1 + 1 + 3 * 8 + 8 + 1 + strlen(m->ext_version) +
+	return 1 + 1 + 1 + 4 * 8 + 8 + 1 + strlen(m->ext_version) +
 		(m->vcov != NULL ? 8 * ((size_t) m->p + 1) * ((size_t) m->p + 1) : 0) +
 		(m->b_se != NULL ? 8 * (size_t) m->n_strata : 0);
 }
@@ -640,7 +641,7 @@ fuzz_write_seeds(const char *dir)
 			size_t		vc = inference + 2;
 			size_t		bse = vc + (m.vcov != NULL ? 8 * k * k : 0) + 1;
 			size_t		ll = bse + (m.b_se != NULL ? 8 * (size_t) m.n_strata : 0);
-			size_t		ver = ll + 32;
+			size_t		ver = ll + 40;
 			uint8_t		nan_bits[8] = {0, 0, 0, 0, 0, 0, 0xf8, 0x7f};
 			uint8_t		minus_one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0xbf};
 			uint8_t		one[8] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f};
@@ -665,6 +666,7 @@ fuzz_write_seeds(const char *dir)
 				variant(dir, sp->name, "b-se-negative", bytes, len, bse, minus_one, 8, true);
 			variant(dir, sp->name, "loglik-positive", bytes, len, ll, one, 8, true);
 			variant(dir, sp->name, "edf-negative", bytes, len, ll + 16, minus_one, 8, true);
+			variant(dir, sp->name, "target-reached-negative", bytes, len, ll + 24, minus_one, 8, true);
 			byte = FG_MODEL_MAX_VERSION_LEN + 1;
 			variant(dir, sp->name, "version-long", bytes, len, ver, &byte, 1, true);
 			if (m.ext_version[0] != '\0')

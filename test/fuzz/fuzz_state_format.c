@@ -62,8 +62,8 @@
 #define OFF_WEIGHTED	26
 #define OFF_OPTIONS		27
 #define OFF_METHOD		37
-#define OFF_N_NAMES		416
-#define OFF_NAMES		420
+#define OFF_N_NAMES		448
+#define OFF_NAMES		452
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -762,6 +762,7 @@ locate(const uint8_t *buf, const fg_state_config *c, const fg_train *t)
 		o += 4 + get_le(buf + o, 4);
 	L.options_len = o;
 	o += 4 + get_le(buf + o, 4);
+	o += 4 + 8 * get_le(buf + o, 4);	/* the rhos of a path */
 	L.p = o;
 	L.n_rows = o + 4;
 	L.n_skipped = o + 12;

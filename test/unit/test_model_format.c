@@ -28,15 +28,15 @@
 #define OFF_TOTAL		12
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_COUNTS		409
-#define OFF_P			425
-#define OFF_N_STRATA	429
-#define OFF_KEY_TYPE	433
-#define OFF_HAS_NAMES	434
-#define OFF_INTERCEPT	435
-#define OFF_BETA		443
+#define OFF_COUNTS		441
+#define OFF_P			457
+#define OFF_N_STRATA	461
+#define OFF_KEY_TYPE	465
+#define OFF_HAS_NAMES	466
+#define OFF_INTERCEPT	467
+#define OFF_BETA		475
 #define FAIR_TAIL		21
-#define INFER_TAIL		36
+#define INFER_TAIL		44
 #define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
@@ -462,9 +462,9 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
-		/* the options block: 20 entries, the first one the method */
+		/* the options block: 22 entries, the first one the method */
 		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
-		CHECK(get_le(buf + OFF_OPTIONS, 2) == 20);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 22);
 		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
 			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
@@ -472,7 +472,9 @@ test_layout(void)
 		CHECK(option_value_offset(buf, "exact_trace") + 1 + 1 + 8 + 1 == option_value_offset(buf, "fairness"));
 		CHECK(option_value_offset(buf, "c_attr") + 8 * FG_MAX_ATTRIBUTES + 1 + 4 + 1 == option_value_offset(buf, "vcov"));
 		CHECK(buf[option_value_offset(buf, "vcov")] == FG_VCOV_NONE);
-		CHECK(option_value_offset(buf, "verbose") + 1 == OFF_COUNTS);
+		CHECK(option_value_offset(buf, "verbose") + 1 + 1 + 6 + 1 == option_value_offset(buf, "target"));
+		CHECK(get_le(buf + option_value_offset(buf, "target"), 8) == UINT64_C(0x7FF8000000000000));
+		CHECK(option_value_offset(buf, "target_metric") + 1 == OFF_COUNTS);
 		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
 		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
 		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
@@ -482,7 +484,7 @@ test_layout(void)
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
 		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, inference, checksum */
-		CHECK(len == 20 + 389 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + 4, "length %zu", len);
+		CHECK(len == 20 + 421 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + 4, "length %zu", len);
 		CHECK(get_le(buf + len - 16 - FAIR_TAIL - INFER_TAIL, 8) == 0 &&
 			  get_le(buf + len - 8 - FAIR_TAIL - INFER_TAIL, 4) == 0);
 		/* the inference part: type none, no matrix, no standard errors, NaN, 0, "" */
@@ -1012,7 +1014,7 @@ test_forged_options(void)
 		expect_corrupt(c, len, (want)); \
 	} while (0)
 
-	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 20");
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 22");
 	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
 	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
 	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
@@ -1088,7 +1090,7 @@ test_options_block(void)
 	/* one byte short: refused inside the last option */
 	fg_le_reader_init(&r, block, size - 1);
 	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
-	CHECK(strstr(why, "option 20") != NULL, "%s", why);
+	CHECK(strstr(why, "option 22") != NULL, "%s", why);
 	free(block);
 }
 
@@ -1221,7 +1223,7 @@ test_all_options(void)
 		changed++;
 		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
 	}
-	CHECK(changed == 19);
+	CHECK(changed == 21);
 	m.has_c = true;
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = 42;
@@ -1318,7 +1320,7 @@ test_inference(void)
 	vc = inf + 2;
 	bse = vc + 8 * k * k + 1;
 	ll = bse + 8 * 3;
-	ver = ll + 32;
+	ver = ll + 40;
 	infn = lenn - 4 - (INFER_TAIL + 8 * k * k + 3);
 	CHECK(buf[inf] == FG_VCOV_ROBUST && buf[inf + 1] == 1 && buf[bse - 1] == 1);
 	CHECK(buf[ver] == 3 && memcmp(buf + ver + 1, "1.1", 3) == 0);
@@ -1356,6 +1358,8 @@ test_inference(void)
 	FORGE_D(ll, -INFINITY, "log-likelihoods");
 	FORGE_D(ll + 16, -1.0, "degrees of freedom");
 	FORGE_D(ll + 16, INFINITY, "degrees of freedom");
+	FORGE_D(ll + 24, 1.5, "fairness level reached");
+	FORGE_D(ll + 24, -0.25, "fairness level reached");
 	FORGE(ver, 33, 1, "The extension version is 33 bytes; at most 32 fit");
 	FORGE(ver, 4, 1, "");	/* the checksum read as a version byte: too short then */
 	FORGE(ver + 2, 0x0A, 1, "byte 0x0A that is not printable");
@@ -1394,8 +1398,8 @@ test_inference(void)
 			{1, 8, "ends inside its list of unidentified terms"},
 			{1, 8 * 9 - 1, "ends inside its covariance matrix"},
 			{2, 8, "ends inside its covariance matrix"},
-			{3, 10, "ends inside its random-intercept standard errors"},
-			{3, 31, "ends inside its random-intercept standard errors"},
+			{3, 20, "ends inside its random-intercept standard errors"},
+			{3, 39, "ends inside its random-intercept standard errors"},
 			{4, 1, "ends inside its extension version"},
 			{4, 3, "ends inside its extension version"},
 		};
@@ -1422,6 +1426,9 @@ test_inference(void)
 	m.edf = -2.0;
 	expect_invalid(&m, "degrees of freedom");
 	m.edf = 2.0;
+	m.target_reached = 1.5;
+	expect_invalid(&m, "fairness level reached");
+	m.target_reached = 0.8;
 	m.vcov_type = FG_VCOV_NONE;
 	expect_invalid(&m, "disagree");
 	m.vcov_type = 7;

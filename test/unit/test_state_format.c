@@ -38,8 +38,8 @@
 #define OFF_RHO			43
 #define OFF_C			70
 #define OFF_NU			190
-#define OFF_N_NAMES		416
-#define OFF_NAMES		420
+#define OFF_N_NAMES		448
+#define OFF_NAMES		452
 
 static uint64_t rng_state = 4242;
 
@@ -65,6 +65,7 @@ reseal(uint8_t *buf, size_t len)
 typedef struct layout
 {
 	size_t		options_len;	/* offset of the options length */
+	size_t		n_rhos;			/* offset of the number of rhos */
 	size_t		p;				/* offset of p */
 	size_t		n_rows;
 	size_t		n_strata;
@@ -88,6 +89,8 @@ locate(const uint8_t *buf, int p, uint64_t n_rows)
 		o += 4 + get_le(buf + o, 4);
 	L.options_len = o;
 	o += 4 + get_le(buf + o, 4);
+	L.n_rhos = o;
+	o += 4 + 8 * get_le(buf + o, 4);
 	L.p = o;
 	L.n_rows = o + 4;
 	L.n_strata = o + 20;
@@ -106,6 +109,7 @@ locate(const uint8_t *buf, int p, uint64_t n_rows)
 
 static char *sample_names[] = {"age", "income", "sex"};
 static const uint8_t sample_options[] = "{\"method\": \"fair_crlr\"} as jsonb bytes";
+static double sample_rhos[] = {0.0, 1.5, 0.25};
 
 static void
 sample_config(fg_state_config *c)
@@ -123,6 +127,8 @@ sample_config(fg_state_config *c)
 	c->has_options = true;
 	c->options = sample_options;
 	c->options_len = sizeof(sample_options) - 1;
+	c->n_rhos = 3;
+	c->rhos = sample_rhos;
 }
 
 static const char *sample_keys[] = {"north", "south", "", "east-west", "z"};
@@ -297,6 +303,7 @@ test_every_option_travels(void)
 	c.opt.weight_scale = FG_WEIGHTS_AS_GIVEN;
 	c.opt.vcov = FG_VCOV_ROBUST;
 	c.opt.verbose = true;
+	c.opt.target_metric = FG_TARGET_EQUALIZED_ODDS;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
@@ -443,6 +450,10 @@ test_forgeries(void)
 	forge(buf, len, OFF_NAMES + 4, 0, 1, "NUL");
 	forge(buf, len, OFF_NAMES + 7 + 10 + 4, text_le("age"), 3, "twice");	/* "sex" -> "age" */
 	forge(buf, len, L.options_len, 0x10000000, 4, "");
+	forge(buf, len, L.n_rhos, 0x10000000, 4, "number of rhos");
+	forge(buf, len, L.n_rhos, 4, 4, "");
+	forge(buf, len, L.n_rhos + 4 + 8, nan_bits, 8, "rho of the path");
+	forge(buf, len, L.n_rhos + 4 + 16, 0xBFF0000000000000ull, 8, "rho of the path");	/* -1.0 */
 	forge(buf, len, L.p, 4, 4, "");
 	forge(buf, len, L.p, 0xFFFFFFFF, 4, "no number of features");
 	forge(buf, len, L.p, 100001, 4, "out of range");

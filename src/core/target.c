@@ -1,0 +1,195 @@
+/*
+ * target.c -- option "target": the training fairness ratios of a fit, and
+ * the search for the smallest rho whose model reaches a level of one.
+ */
+#include "fg_core.h"
+#include "fairness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* first rho after 0, growth factor, cap, and the bracket's final width */
+#define TARGET_RHO_START	0.01
+#define TARGET_RHO_GROWTH	10.0
+#define TARGET_RHO_CAP		1e10
+#define TARGET_BRACKET		1.01
+
+/* The fit's linear predictor of row l. */
+static double
+row_eta(const fg_data *data, const fg_fit *fit, size_t l)
+{
+	const double *x = fg_data_row(data, l);
+	double		eta = fit->intercept;
+
+	for (int j = 0; j < data->p; j++)
+		eta += x[j] * fit->beta[j];
+	if (fit->n_strata > 0 && data->stratum != NULL)
+		eta += fit->b[data->stratum[l]];
+	return eta;
+}
+
+/* min over categories of a rate over the max; NAN with fewer than one rate, 1 when all are 0 */
+static double
+ratio(const double *pos, const double *tot, uint32_t n)
+{
+	double		lo = INFINITY,
+				hi = 0.0;
+
+	for (uint32_t j = 0; j < n; j++)
+	{
+		double		r;
+
+		if (!(tot[j] > 0.0))
+			continue;
+		r = pos[j] / tot[j];
+		lo = r < lo ? r : lo;
+		hi = r > hi ? r : hi;
+	}
+	return !(lo <= hi) ? NAN : hi == 0.0 ? 1.0 : lo / hi;
+}
+
+double
+fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
+				  fg_target_metric metric)
+{
+	uint32_t	n_attr = data->n_attr == 0 ? 1 : data->n_attr;
+	double		worst = NAN;
+
+	for (uint32_t a = 0; a < n_attr; a++)
+	{
+		uint32_t	c = data->n_attr == 0 ? 2 : data->n_cats[a];
+		/* per category and outcome group (0: y = 0, 1: y = 1): weight, weight predicted 1 */
+		double		buf[2 * 2 * FG_MAX_CATEGORIES];
+		double	   *tot = buf,
+				   *pos = buf + 2 * c;
+		double		r;
+
+		memset(buf, 0, sizeof(double) * 4 * c);
+		for (size_t l = 0; l < data->n_rows; l++)
+		{
+			double		w = data->w ? data->w[l] : 1.0;
+			uint32_t	j = fg_row_category(data, l, a);
+			int			yhat = fg_sigmoid(row_eta(data, fit, l)) >= threshold;
+			size_t		cell = (size_t) data->y[l] * c + j;
+
+			tot[cell] += w;
+			pos[cell] += yhat ? w : 0.0;
+		}
+		if (metric == FG_TARGET_DISPARATE_IMPACT)
+		{
+			for (uint32_t j = 0; j < c; j++)
+			{
+				tot[j] += tot[c + j];
+				pos[j] += pos[c + j];
+			}
+			r = ratio(pos, tot, c);
+		}
+		else
+		{
+			r = ratio(pos + c, tot + c, c);	/* true positive rates */
+			if (metric == FG_TARGET_EQUALIZED_ODDS)
+			{
+				double		fpr = ratio(pos, tot, c);
+
+				r = isnan(r) || fpr < r ? fpr : r;
+			}
+		}
+		if (!isnan(r) && !(worst <= r))
+			worst = r;
+	}
+	return worst;
+}
+
+static const char *
+metric_name(int metric)
+{
+	return metric == FG_TARGET_EQUAL_OPPORTUNITY ? "equal opportunity ratio"
+		: metric == FG_TARGET_EQUALIZED_ODDS ? "equalized odds ratio" : "disparate impact";
+}
+
+fg_status
+fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
+			  fg_fit *fit, double *rho_found, fg_error *err)
+{
+	fg_fitter  *f;
+	fg_fit		hi_fit,
+				trial;
+	double		lo = 0.0,
+				hi,
+				best = -1.0,
+				best_rho = 0.0,
+				m;
+	fg_status	st;
+
+	memset(fit, 0, sizeof(*fit));
+	memset(&hi_fit, 0, sizeof(hi_fit));
+	if ((st = fg_fitter_init(env, data, opt, &f, err)) != FG_OK)
+		return st;
+
+	/* rho = 0, then tenfold steps until the target is reached */
+	for (hi = 0.0;; hi = hi == 0.0 ? TARGET_RHO_START : hi * TARGET_RHO_GROWTH)
+	{
+		if (hi > TARGET_RHO_CAP * 1.0000001)
+		{
+			fg_fitter_free(f);
+			return fg_fail(err, FG_ERR_DATA, "option \"target\" cannot be reached",
+						   "Lower the target, or check that the sensitive attribute and the features allow it: a model that is nearly constant may classify every row alike.",
+						   "The target %s is %g; the highest reached on the training rows is %g, at rho %g (rho was tried from 0 up to %g).",
+						   metric_name(opt->target_metric), opt->target,
+						   best < 0.0 ? NAN : best, best_rho, TARGET_RHO_CAP);
+		}
+		if ((st = fg_fitter_fit(f, hi, &trial, err)) != FG_OK)
+			goto fail;
+		m = fg_fairness_ratio(data, &trial, opt->threshold, opt->target_metric);
+		fg_progress(env, opt, "target: rho %g gives %s %g", hi, metric_name(opt->target_metric), m);
+		if (!isnan(m) && m > best)
+		{
+			best = m;
+			best_rho = hi;
+		}
+		if (!isnan(m) && m >= opt->target)
+		{
+			hi_fit = trial;
+			hi_fit.target_reached = m;
+			break;
+		}
+		fg_fit_release(env, &trial);
+		lo = hi;
+	}
+
+	/* bisection of log rho while the bracket is wider than 1 % (none when rho = 0 reaches it) */
+	while (hi > 0.0 && (lo == 0.0 || hi > lo * TARGET_BRACKET))
+	{
+		double		mid = lo == 0.0 ? hi / TARGET_RHO_GROWTH : sqrt(lo * hi);
+
+		/* below the first step: go down tenfold until a rho does not reach the target */
+		if (lo == 0.0 && mid < TARGET_RHO_START * 1e-6)
+			break;
+		if ((st = fg_fitter_fit(f, mid, &trial, err)) != FG_OK)
+			goto fail;
+		m = fg_fairness_ratio(data, &trial, opt->threshold, opt->target_metric);
+		fg_progress(env, opt, "target: rho %g gives %s %g", mid, metric_name(opt->target_metric), m);
+		if (!isnan(m) && m >= opt->target)
+		{
+			fg_fit_release(env, &hi_fit);
+			hi_fit = trial;
+			hi_fit.target_reached = m;
+			hi = mid;
+		}
+		else
+		{
+			fg_fit_release(env, &trial);
+			lo = mid;
+		}
+	}
+	fg_fitter_free(f);
+	*fit = hi_fit;
+	*rho_found = hi;
+	return FG_OK;
+
+fail:
+	fg_fit_release(env, &hi_fit);
+	fg_fitter_free(f);
+	return st;
+}
