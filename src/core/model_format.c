@@ -35,7 +35,8 @@
  *               n_attr_di u32 (0 or n_attr) | n_attr_di x f64
  *   inference   vcov_type u8 | has_vcov u8 | [(1 + p)^2 x f64, row-major] |
  *               has_b_se u8 | [n_strata x f64] | loglik, null_loglik, edf f64 |
- *               target_reached f64 (NaN without option "target") | created_at i64 | version length u8 (<= 32) | version bytes
+ *               target_reached f64 (NaN without option "target") | created_at i64 |
+ *               version length u8 (<= 32) | version bytes
  *   trailer     CRC-32C u32 of everything before it
  *
  * c is NaN exactly when the constrained form is not used (version 1 had a

@@ -137,7 +137,7 @@ def layout(model):
     lay['doubles'] += [pos + 4 + 8 * k for k in range(n_di)]
     pos += 4 + 8 * n_di
     # inference: vcov_type u8 | has_vcov u8 | [(p+1)^2 f64] | has_b_se u8 | [n_strata f64] |
-    # loglik, null_loglik, edf f64 | created_at i64 | version length u8 | version
+    # loglik, null_loglik, edf, target_reached f64 | created_at i64 | version length u8 | version
     lay['bytes'] += [pos, pos + 1]
     has_vcov = model[pos + 1]
     pos += 2
@@ -150,10 +150,10 @@ def layout(model):
     if has_b_se:
         lay['doubles'] += [pos + 8 * k for k in range(n_strata)]
         pos += 8 * n_strata
-    lay['doubles'] += [pos, pos + 8, pos + 16]
-    lay['u64'].append(pos + 24)
-    lay['bytes'].append(pos + 32)
-    pos += 33 + model[pos + 32]
+    lay['doubles'] += [pos, pos + 8, pos + 16, pos + 24]
+    lay['u64'].append(pos + 32)
+    lay['bytes'].append(pos + 40)
+    pos += 41 + model[pos + 40]
     if pos + TRAILER != len(model):
         raise SystemExit('mutate_models.py: the model layout does not match; update layout()')
     return lay
