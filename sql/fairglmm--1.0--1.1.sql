@@ -439,3 +439,16 @@ COMMENT ON FUNCTION fairglmm_path_finalfn(internal) IS 'Internal: support functi
 COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8[], float8, jsonb) IS 'Fit a fair model at every rho of an array with warm starts, collecting the rows once; returns the path of models as bytea';
 COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Fit a fair model with row weights at every rho of an array with warm starts; returns the path of models as bytea';
 COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path: rho, the model, objective, log-likelihood, training accuracy and disparate impact, fairness covariances, Newton iterations';
+
+-- Scoring with a stratum reads the setting fairglmm.unseen_strata, so it is
+-- STABLE (1.0 declared it IMMUTABLE, which would let a plan or an index keep
+-- a result computed under another setting).
+ALTER FUNCTION fairglmm_predict(bytea, float8[], integer) STABLE;
+ALTER FUNCTION fairglmm_predict(bytea, float8[], bigint) STABLE;
+ALTER FUNCTION fairglmm_predict(bytea, float8[], text) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], integer) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], integer, float8) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], bigint) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], bigint, float8) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], text) STABLE;
+ALTER FUNCTION fairglmm_classify(bytea, float8[], text, float8) STABLE;

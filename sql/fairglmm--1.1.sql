@@ -193,25 +193,25 @@ CREATE AGGREGATE fairglmm_fit(y integer, x float8[], strata text, sensitive inte
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION fairglmm_predict(model bytea, x float8[], strata integer)
-RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_predict(model bytea, x float8[], strata bigint)
-RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_predict(model bytea, x float8[], strata text)
-RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_predict(model bytea, x float8[])
 RETURNS float8 AS 'MODULE_PATHNAME', 'fairglmm_predict_population' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata integer)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata integer, threshold float8)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata bigint)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata bigint, threshold float8)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata text)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 CREATE FUNCTION fairglmm_classify(model bytea, x float8[], strata text, threshold float8)
-RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+RETURNS boolean AS 'MODULE_PATHNAME', 'fairglmm_classify' LANGUAGE C STABLE PARALLEL SAFE;
 
 -- ---------------------------------------------------------------------------
 -- Introspection

@@ -111,6 +111,22 @@ validate_model_text(const fg_model *m)
 			if (!pg_verifymbstr(key, len, true) || memchr(key, '\0', len) != NULL)
 				corrupt_text("A stratum label is not valid text in the database encoding.");
 		}
+	/* the text categories of the sensitive attributes are handed out too */
+	for (uint32 k = 0; k < m->n_attr; k++)
+	{
+		const fg_model_attr *a = &m->attrs[k];
+
+		if (a->key_type != FG_KEY_TEXT)
+			continue;
+		for (uint32 i = 0; i < a->n_cats; i++)
+		{
+			const char *label = (const char *) a->keys + a->key_offsets[i];
+			int			len = (int) (a->key_offsets[i + 1] - a->key_offsets[i]);
+
+			if (!pg_verifymbstr(label, len, true) || memchr(label, '\0', len) != NULL)
+				corrupt_text("A category of a sensitive attribute is not valid text in the database encoding.");
+		}
+	}
 }
 
 /* Is argument argno of this call a constant in the query text? */

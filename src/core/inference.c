@@ -112,7 +112,8 @@ stratum_block(infer *in, fg_error *err)
 		/* Q = P - L M^-1 (L'P) */
 		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, k, (int) n, 1.0,
 					ws->fair_L, T, in->Q, k, 0.0, W1, k);
-		LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, k, ws->fair_R, T, W1, k);
+		/* R factors M = I + L'L, whose eigenvalues are >= 1: this cannot fail */
+		(void) LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', T, k, ws->fair_R, T, W1, k);
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) n, k, T, -1.0,
 					ws->fair_L, T, W1, k, 1.0, in->Q, k);
 		/* l_i'M^-1 l_i = ||row i of L R^-1||^2 */
@@ -353,8 +354,12 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	for (uint32_t t = 0; t < prob->n_terms; t++)
 		penalised |= prob->kappa[t] > 0.0 || (mu && mu[t] != 0.0);
 
-	/* likelihoods: J less its penalties; the intercept-only model in closed form */
-	fit->loglik = -(fit->objective - penalties(prob, delta));
+	/*
+	 * likelihoods: J less its penalties (at most 0: rounding of a large
+	 * penalty must not make it positive); the intercept-only model in
+	 * closed form
+	 */
+	fit->loglik = fmin(-(fit->objective - penalties(prob, delta)), 0.0);
 	for (size_t l = 0; l < data->n_rows; l++)
 	{
 		double		w = data->w ? data->w[l] : 1.0;
@@ -436,7 +441,8 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 			fg_newton_solve_h(prob, ws, prob->A + (size_t) t * m, h);
 			edf -= 2.0 * prob->kappa[t] * cblas_ddot((int) m, prob->A + (size_t) t * m, 1, h, 1);
 		}
-		fit->edf = edf;
+		/* the trace lies in [0, m]; a huge penalty can round it just outside */
+		fit->edf = fmin(fmax(edf, 0.0), (double) m);
 	}
 
 	if (opt->vcov == FG_VCOV_ROBUST)

@@ -444,6 +444,10 @@ check_inference(const fg_model *m, fg_status status, fg_error *err)
 					  m->loglik, m->null_loglik);
 	if (!(isnan(m->edf) || (m->edf >= 0.0 && isfinite(m->edf))))
 		return reject(err, status, "The degrees of freedom are %g.", m->edf);
+	/* microseconds since 1970: from 0 (unknown) to year 294,000-odd, well inside int64 */
+	if (m->created_at < 0 || m->created_at > INT64_C(1) << 62)
+		return reject(err, status, "The creation time %lld is out of range.",
+					  (long long) m->created_at);
 	if (!(isnan(m->target_reached) || (m->target_reached >= 0.0 && m->target_reached <= 1.0)))
 		return reject(err, status, "The fairness level reached is %g.", m->target_reached);
 	for (size_t i = 0; i < sizeof(m->ext_version) && m->ext_version[i] != '\0'; i++)

@@ -133,11 +133,15 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 		if (hi > TARGET_RHO_CAP * 1.0000001)
 		{
 			fg_fitter_free(f);
+			if (best < 0.0)
+				return fg_fail(err, FG_ERR_DATA, "option \"target\" cannot be reached",
+							   "Check that every group has rows the metric counts (for the ratios of rates: rows with y = 1, and y = 0).",
+							   "The target %s is %g; it was undefined on the training rows at every rho from 0 up to %g.",
+							   metric_name(opt->target_metric), opt->target, TARGET_RHO_CAP);
 			return fg_fail(err, FG_ERR_DATA, "option \"target\" cannot be reached",
 						   "Lower the target, or check that the sensitive attribute and the features allow it: a model that is nearly constant may classify every row alike.",
 						   "The target %s is %g; the highest reached on the training rows is %g, at rho %g (rho was tried from 0 up to %g).",
-						   metric_name(opt->target_metric), opt->target,
-						   best < 0.0 ? NAN : best, best_rho, TARGET_RHO_CAP);
+						   metric_name(opt->target_metric), opt->target, best, best_rho, TARGET_RHO_CAP);
 		}
 		if ((st = fg_fitter_fit(f, hi, &trial, err)) != FG_OK)
 			goto fail;
