@@ -761,6 +761,8 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 	result = palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), bytes, len);
+	/* a path encodes many models: do not keep each one twice */
+	fg_release(env, bytes);
 	return result;
 }
 
