@@ -55,12 +55,19 @@ fairglmm_options(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(def->name);
 		values[1] = CStringGetTextDatum(def->flags & FG_OPTION_ARGUMENT ? "argument" : "options key");
 		values[2] = CStringGetTextDatum(def->offset == offsetof(fg_options, c) && def->size > 0
-										? "number or object" : option_type_name(def->type));
+										? "number or object"
+										: def->offset == offsetof(fg_options, target) && def->size > 0
+										? "object" : option_type_name(def->type));
 		if (fg_option_default_text(def, dflt, sizeof(dflt)))
 			values[3] = CStringGetTextDatum(dflt);
 		else
 			nulls[3] = true;
 		fg_option_range_text(def, range, sizeof(range));
+		/* the target is an object of one metric and its level */
+		if (def->offset == offsetof(fg_options, target) && def->size > 0)
+			snprintf(range, sizeof(range),
+					 "{\"disparate_impact\" | \"equal_opportunity_ratio\" | \"equalized_odds_ratio\": a level %s}",
+					 "in (0, 1]");
 		values[4] = CStringGetTextDatum(range);
 		values[5] = CStringGetTextDatum(def->description);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
