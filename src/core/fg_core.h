@@ -450,4 +450,10 @@ typedef struct fg_di_counts
  */
 double		fg_disparate_impact(const fg_di_counts *counts);
 
+/*
+ * The smallest of the groups' rates pos[j] / tot[j] over the largest, the
+ * groups without weight left out: NAN with none, 1 when every rate is 0.
+ */
+double		fg_rate_ratio(const double *pos, const double *tot, uint32_t n);
+
 #endif							/* FG_CORE_H */

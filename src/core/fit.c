@@ -180,19 +180,8 @@ training_metrics(const fg_env *env, fg_problem *prob, const fg_options *opt,
 		for (uint32_t a = 0, base = 0; a < n_attr; a++)
 		{
 			uint32_t	c = data->n_attr == 0 ? 2 : data->n_cats[a];
-			double		lo = INFINITY,
-						hi = 0.0;
 
-			for (uint32_t j = 0; j < c; j++)
-			{
-				double		r = w_cat[base + j] > 0.0 ? w_pos[base + j] / w_cat[base + j] : NAN;
-
-				if (isnan(r))
-					continue;
-				lo = r < lo ? r : lo;
-				hi = r > hi ? r : hi;
-			}
-			fit->attr_di[a] = !(lo <= hi) ? NAN : hi == 0.0 ? 1.0 : lo / hi;
+			fit->attr_di[a] = fg_rate_ratio(w_pos + base, w_cat + base, c);
 			base += c;
 		}
 		fit->train_di = fit->attr_di[0];

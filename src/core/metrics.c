@@ -25,3 +25,22 @@ fg_disparate_impact(const fg_di_counts *counts)
 		return 0.0;
 	return rate1 < rate0 ? rate1 / rate0 : rate0 / rate1;
 }
+
+double
+fg_rate_ratio(const double *pos, const double *tot, uint32_t n)
+{
+	double		lo = INFINITY,
+				hi = 0.0;
+
+	for (uint32_t j = 0; j < n; j++)
+	{
+		double		r;
+
+		if (!(tot[j] > 0.0))
+			continue;
+		r = pos[j] / tot[j];
+		lo = r < lo ? r : lo;
+		hi = r > hi ? r : hi;
+	}
+	return !(lo <= hi) ? NAN : hi == 0.0 ? 1.0 : lo / hi;
+}

@@ -29,26 +29,6 @@ row_eta(const fg_data *data, const fg_fit *fit, size_t l)
 	return eta;
 }
 
-/* min over categories of a rate over the max; NAN with fewer than one rate, 1 when all are 0 */
-static double
-ratio(const double *pos, const double *tot, uint32_t n)
-{
-	double		lo = INFINITY,
-				hi = 0.0;
-
-	for (uint32_t j = 0; j < n; j++)
-	{
-		double		r;
-
-		if (!(tot[j] > 0.0))
-			continue;
-		r = pos[j] / tot[j];
-		lo = r < lo ? r : lo;
-		hi = r > hi ? r : hi;
-	}
-	return !(lo <= hi) ? NAN : hi == 0.0 ? 1.0 : lo / hi;
-}
-
 double
 fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
 				  fg_target_metric metric)
@@ -83,14 +63,14 @@ fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
 				tot[j] += tot[c + j];
 				pos[j] += pos[c + j];
 			}
-			r = ratio(pos, tot, c);
+			r = fg_rate_ratio(pos, tot, c);
 		}
 		else
 		{
-			r = ratio(pos + c, tot + c, c);	/* true positive rates */
+			r = fg_rate_ratio(pos + c, tot + c, c);	/* true positive rates */
 			if (metric == FG_TARGET_EQUALIZED_ODDS)
 			{
-				double		fpr = ratio(pos, tot, c);
+				double		fpr = fg_rate_ratio(pos, tot, c);
 
 				r = isnan(r) || fpr < r ? fpr : r;
 			}
