@@ -178,6 +178,52 @@ main(void)
 		}
 		printf("%-10s %10.1f %10.2f %6d\n", methods[m].name, best * 1e3, best / t_read, iterations);
 	}
+	/* PATH_RHOS=K: fair_crlr at K log-spaced rho (0.01 .. 560) through one fitter, as fairglmm_path */
+	if (env_number("PATH_RHOS", 0) > 0)
+	{
+		int			K = (int) env_number("PATH_RHOS", 0);
+		fg_options	opt;
+		double		best = INFINITY,
+					one = INFINITY;
+		int			iterations = 0;
+
+		fg_options_default(&opt);
+		opt.method = FG_METHOD_FAIR_CRLR;
+		opt.lambda = 1.0;
+		if (getenv("VCOV") && strcmp(getenv("VCOV"), "none") == 0)
+			opt.vcov = FG_VCOV_NONE;
+		for (int r = 0; r < reps; r++)
+		{
+			fg_fitter  *f;
+			fg_fit		fit;
+
+			t0 = now();
+			opt.rho = 1.0;
+			if (fg_fit_model(&env, &data, &opt, &fit, &err) != FG_OK)
+				return 1;
+			one = fmin(one, now() - t0);
+			fg_fit_release(&env, &fit);
+			t0 = now();
+			iterations = 0;
+			if (fg_fitter_init(&env, &data, &opt, &f, &err) != FG_OK)
+				return 1;
+			for (int i = 0; i < K; i++)
+			{
+				if (fg_fitter_fit(f, pow(10.0, i * 4.75 / (K > 1 ? K - 1 : 1) - 2.0), &fit, &err) != FG_OK)
+				{
+					fprintf(stderr, "path: %s (%s)\n", err.message, err.detail);
+					return 1;
+				}
+				iterations += fit.iterations;
+				sink += fit.intercept;
+				fg_fit_release(&env, &fit);
+			}
+			fg_fitter_free(f);
+			best = fmin(best, now() - t0);
+		}
+		printf("path of %d rho: %.1f ms = %.2f x one fit (%.1f ms), %.2f / read; %.2f iterations per rho\n",
+			   K, best * 1e3, best / one, one * 1e3, best / t_read, (double) iterations / K);
+	}
 	fg_train_free(&train);
 	free(x);
 	return sink == 12345.678;	/* keeps the work from being optimised away */

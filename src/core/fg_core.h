@@ -405,6 +405,8 @@ fg_status	fg_fitter_init(const fg_env *env, const fg_data *data, const fg_option
 /* One fit at rho (unfair and constrained methods ignore it, as fg_fit_model does). */
 fg_status	fg_fitter_fit(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
 void		fg_fitter_free(fg_fitter *f);
+/* The standard errors of the next fits (the target search fits its trials without) */
+void		fg_fitter_set_vcov(fg_fitter *f, fg_vcov_type vcov);
 
 /*
  * The ratio metric of fg_target_metric for fit on the rows of data, the

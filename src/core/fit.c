@@ -260,6 +260,8 @@ struct fg_fitter
 	double	   *delta;
 	double	   *warm;			/* the last Newton (CRLR) solution */
 	bool		has_warm;
+	/* what the next Newton method's solve resumes from: no first pass */
+	fg_newton_resume resume;
 	double	   *kappa_unit;		/* T: kappa_t / rho = (1 / W_t)(N / W_t) */
 	double	   *mu;
 };
@@ -277,6 +279,7 @@ fg_fitter_free(fg_fitter *f)
 	fg_release(env, f->warm);
 	fg_release(env, f->kappa_unit);
 	fg_release(env, f->mu);
+	fg_newton_resume_free(env, &f->resume);
 	fg_newton_ws_free(env, &f->ws);
 	fg_problem_free(env, &f->prob);
 	fg_terms_free(env, &f->terms);
@@ -327,9 +330,10 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 		goto fail;
 	f->prob.terms = f->terms.term;
 	/* the constrained search needs every Hessian, the standard errors the last one */
-	f->prob.final_gradient_only = !f->constrained && opt->vcov == FG_VCOV_NONE;
-	f->prob.final_hessian = !f->constrained && opt->vcov != FG_VCOV_NONE;
+	fg_fitter_set_vcov(f, opt->vcov);
 	if ((st = fg_newton_ws_init(env, &f->prob, &f->ws, err)) != FG_OK)
+		goto fail;
+	if ((st = fg_newton_resume_init(env, &f->prob, &f->resume, err)) != FG_OK)
 		goto fail;
 	f->m = f->prob.k + f->prob.n;
 	f->delta = fg_alloc(env, sizeof(double) * f->m);
@@ -345,6 +349,14 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 fail:
 	fg_fitter_free(f);
 	return st;
+}
+
+void
+fg_fitter_set_vcov(fg_fitter *f, fg_vcov_type vcov)
+{
+	f->opt.vcov = vcov;
+	f->prob.final_gradient_only = !f->constrained && vcov == FG_VCOV_NONE;
+	f->prob.final_hessian = !f->constrained && vcov != FG_VCOV_NONE;
 }
 
 fg_status
@@ -391,7 +403,17 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	 * fit: logit of the share of ones (closed form when unweighted)
 	 */
 	if (f->has_warm)
+	{
 		memcpy(delta, f->warm, sizeof(double) * f->m);
+		/*
+		 * After a Newton method's solve the workspace still holds the
+		 * solution's linear predictor: start there with no pass over the
+		 * rows (boosting moves away from the solve it starts from)
+		 */
+		if (f->resume.valid && !constrained && !fg_method_is_boosting(opt.method) &&
+			(st = fg_newton_resume_load(prob, ws, &f->resume, delta, err)) != FG_OK)
+			goto done;
+	}
 	else if (data->w == NULL)
 		fg_newton_start_intercept_only(prob, &f->sum, delta, ws);
 	else
@@ -402,8 +424,11 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 								  &fit->multiplier, err);
 	else
 	{
+		f->resume.valid = false;
 		st = fg_newton_solve(env, prob, &opt, delta, ws, &stats, err);
 		fit->iterations = stats.iterations;
+		if (st == FG_OK && !fg_method_is_boosting(opt.method))
+			fg_newton_resume_save(prob, ws, &stats, &f->resume);
 	}
 	if (st == FG_OK)
 	{

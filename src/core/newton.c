@@ -29,6 +29,15 @@
 #define FG_SEPARATION_ETA 30.0
 /* predicted next decrement / tolerance below which a chord step may end the solve */
 #define FG_CHORD_MARGIN 0.01
+/*
+ * predicted next decrement / tolerance below which a run of chord steps
+ * ends: their error shrinks by a factor per step, not quadratically, so the
+ * last one must land far below the tolerance to be as close to the optimum
+ * as a solve that ends with an exact Newton step
+ */
+#define FG_CHORD_END_MARGIN 1e-4
+/* chord steps go on while each decrement is at most this share of the last */
+#define FG_CHORD_CONTRACTION 0.1
 /* per-row scratch columns of one block in assemble(): resid, h, inv, w, sqrt(w) */
 #define FG_ROWBUF_COLS 5
 
@@ -316,6 +325,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 		ws->fact_kappa = fg_alloc(env, sizeof(double) * T);
 	}
 	ws->F = fg_alloc(env, sizeof(double) * k * k);
+	ws->S0 = fg_alloc(env, sizeof(double) * k * k);
 	ws->G = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1) * k);
 	ws->E = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));
 	/* also the k x T scratch of fold_terms() */
@@ -324,7 +334,7 @@ fg_newton_ws_init(const fg_env *env, const fg_problem *prob, fg_newton_ws *ws, f
 	if (!ws->eta || !ws->deta || !ws->eta_next || !ws->rowbuf || !ws->delta_next ||
 		!ws->grad || !ws->step ||
 		!ws->tmp || !ws->tmp2 || !ws->fair_C || !ws->fair_L || !ws->fair_R ||
-		!ws->fair_tmp || !ws->fact_kappa || !ws->F || !ws->G || !ws->E || !ws->block)
+		!ws->fair_tmp || !ws->fact_kappa || !ws->F || !ws->S0 || !ws->G || !ws->E || !ws->block)
 	{
 		fg_newton_ws_free(env, ws);
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL,
@@ -351,6 +361,7 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 	fg_release(env, ws->fair_tmp);
 	fg_release(env, ws->fact_kappa);
 	fg_release(env, ws->F);
+	fg_release(env, ws->S0);
 	fg_release(env, ws->G);
 	fg_release(env, ws->E);
 	fg_release(env, ws->block);
@@ -654,6 +665,9 @@ fold_terms(const fg_problem *prob, fg_newton_ws *ws, fg_error *err)
 	return FG_OK;
 }
 
+static fg_status factor_folded(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta,
+							   fg_error *err);
+
 /*
  * The Schur complement of the stratum block and its Cholesky factor, in
  * ws->F; G is left scaled by E^-1/2 (Gs).  The fairness terms are folded in
@@ -664,8 +678,6 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 {
 	int			k = prob->k;
 	uint32_t	n = prob->n;
-	lapack_int	info;
-	fg_status	st;
 
 	if (prob->l2 > 0.0)
 		for (int j = 1; j < k; j++)
@@ -685,6 +697,19 @@ factor(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *e
 		cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) n, -1.0,
 					ws->G, k, 1.0, ws->F, k);
 	}
+	/* kept for a refold at other penalty weights (fg_newton_resume_load) */
+	memcpy(ws->S0, ws->F, sizeof(double) * k * k);
+	return factor_folded(prob, ws, max_abs_eta, err);
+}
+
+/* The end of factor(): fold the fairness terms into S (in ws->F) and factor it. */
+static fg_status
+factor_folded(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_error *err)
+{
+	int			k = prob->k;
+	lapack_int	info;
+	fg_status	st;
+
 	if ((st = fold_terms(prob, ws, err)) != FG_OK)
 		return st;
 	info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', k, ws->F, k);
@@ -725,6 +750,93 @@ fg_newton_factored_for(const fg_problem *prob, const fg_newton_ws *ws)
 		if (ws->fact_kappa[t] != prob->kappa[t])
 			return false;
 	return true;
+}
+
+fg_status
+fg_newton_resume_init(const fg_env *env, const fg_problem *prob, fg_newton_resume *r,
+					  fg_error *err)
+{
+	size_t		k = prob->k;
+	size_t		n = prob->n ? prob->n : 1;
+
+	memset(r, 0, sizeof(*r));
+	r->S0 = fg_alloc(env, sizeof(double) * k * k);
+	r->G = fg_alloc(env, sizeof(double) * n * k);
+	r->E = fg_alloc(env, sizeof(double) * n);
+	r->grad = fg_alloc(env, sizeof(double) * (k + prob->n));
+	r->kappa = fg_alloc(env, sizeof(double) * (prob->n_terms ? prob->n_terms : 1));
+	if (!r->S0 || !r->G || !r->E || !r->grad || !r->kappa)
+	{
+		fg_newton_resume_free(env, r);
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	}
+	return FG_OK;
+}
+
+void
+fg_newton_resume_free(const fg_env *env, fg_newton_resume *r)
+{
+	fg_release(env, r->S0);
+	fg_release(env, r->G);
+	fg_release(env, r->E);
+	fg_release(env, r->grad);
+	fg_release(env, r->kappa);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+fg_newton_resume_save(const fg_problem *prob, const fg_newton_ws *ws,
+					  const fg_solve_stats *stats, fg_newton_resume *r)
+{
+	size_t		k = prob->k;
+	size_t		n = prob->n;
+
+	memcpy(r->S0, ws->S0, sizeof(double) * k * k);
+	memcpy(r->G, ws->G, sizeof(double) * n * k);
+	memcpy(r->E, ws->E, sizeof(double) * n);
+	memcpy(r->grad, ws->grad, sizeof(double) * (k + n));
+	memcpy(r->kappa, prob->kappa, sizeof(double) * prob->n_terms);
+	r->objective = stats->objective;
+	r->max_abs_eta = stats->max_abs_eta;
+	/* no pass since factor(): the factor is of the solution */
+	r->exact = ws->factored;
+	r->valid = true;
+}
+
+fg_status
+fg_newton_resume_load(const fg_problem *prob, fg_newton_ws *ws, const fg_newton_resume *r,
+					  const double *delta, fg_error *err)
+{
+	size_t		k = prob->k;
+	size_t		n = prob->n;
+	size_t		m = k + n;
+	fg_status	st;
+
+	memcpy(ws->S0, r->S0, sizeof(double) * k * k);
+	memcpy(ws->F, r->S0, sizeof(double) * k * k);
+	memcpy(ws->G, r->G, sizeof(double) * n * k);
+	memcpy(ws->E, r->E, sizeof(double) * n);
+	memcpy(ws->grad, r->grad, sizeof(double) * m);
+	/* only the penalty kappa_t (a_t'delta)^2 changed: its gradient and value */
+	ws->primed_objective = r->objective;
+	fg_term_dots(prob, delta, prob->ad);
+	for (uint32_t t = 0; t < prob->n_terms; t++)
+	{
+		double		dk = prob->kappa[t] - r->kappa[t];
+		const double *a = prob->A + (size_t) t * m;
+
+		ws->primed_objective += dk * prob->ad[t] * prob->ad[t];
+		if (dk != 0.0)
+			for (size_t j = 0; j < m; j++)
+				ws->grad[j] += 2.0 * dk * prob->ad[t] * a[j];
+	}
+	if ((st = factor_folded(prob, ws, r->max_abs_eta, err)) != FG_OK)
+		return st;
+	ws->factored = r->exact;
+	ws->primed_max_abs_eta = r->max_abs_eta;
+	ws->resumed = true;
+	ws->resumed_exact = r->exact;
+	return FG_OK;
 }
 
 /*
@@ -958,6 +1070,15 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 	bool		finishing = false;
 	bool		fresh = true;	/* F, G, E were built at delta, not yet factored */
 	double		last_dec = 0.0; /* decrement of the last full exact Newton step */
+	/*
+	 * Resumed at another kappa (fg_newton_resume_load): chord steps on the
+	 * factor while they contract fast.  exact: the factor is of the current
+	 * point; chord_dec: decrement of the last step on the same factor (0
+	 * when unknown).
+	 */
+	bool		resumed = ws->resumed;
+	bool		exact = false;
+	double		chord_dec = 0.0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (ws->primed)
@@ -966,6 +1087,15 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		J = ws->primed_objective;
 		stats->max_abs_eta = ws->primed_max_abs_eta;
 		ws->primed = false;
+	}
+	else if (resumed)
+	{
+		/* fg_newton_resume_load made the gradient and the factor */
+		J = ws->primed_objective;
+		stats->max_abs_eta = ws->primed_max_abs_eta;
+		ws->resumed = false;
+		fresh = false;
+		exact = ws->resumed_exact;
 	}
 	else
 	{
@@ -1023,6 +1153,23 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		hessian = !(finishing && prob->final_gradient_only) &&
 			!((prob->final_gradient_only || (prob->final_hessian && !finishing)) && fresh &&
 			  chord_will_finish(dec, last_dec, opt->tol * fmax(1.0, fabs(J))));
+		if (resumed)
+		{
+			/*
+			 * A chord step's error is the last one's times a contraction
+			 * factor, not its square: it ends the solve only when the
+			 * predicted next decrement is far below the tolerance.  The
+			 * next point gets its own Hessian when the chord steps stall,
+			 * and at the end if the caller wants the Hessian there.
+			 */
+			double		tol_abs = opt->tol * fmax(1.0, fabs(J));
+
+			if (!exact)
+				finishing = chord_dec > 0.0 && dec <= FG_CHORD_CONTRACTION * chord_dec &&
+					dec * (dec / chord_dec) <= FG_CHORD_END_MARGIN * tol_abs;
+			hessian = finishing ? !prob->final_gradient_only :
+				!(exact || (chord_dec > 0.0 && dec <= FG_CHORD_CONTRACTION * chord_dec));
+		}
 		for (uint32_t j = 0; j < m; j++)
 			ws->delta_next[j] = delta[j] + ws->step[j];
 		Jt = counted_pass(env, prob, ws->step, 1.0, hessian, ws, stats);
@@ -1074,6 +1221,8 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		J = Jt;
 		last_dec = fresh && t == 1.0 ? dec : 0.0;
 		fresh = hessian;
+		exact = hessian;
+		chord_dec = hessian ? 0.0 : dec;
 		it++;
 	}
 

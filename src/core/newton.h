@@ -96,7 +96,35 @@ typedef struct fg_newton_ws
 	bool		primed;
 	double		primed_objective;
 	double		primed_max_abs_eta;
+	/* k x k: the Schur complement of the last factor() before the fairness terms */
+	double	   *S0;
+	/*
+	 * set by fg_newton_resume_load: gradient, objective and factor are
+	 * ready for the next solve, whose first step reuses the factor
+	 * (resumed_exact: it is the Hessian of the starting point itself)
+	 */
+	bool		resumed;
+	bool		resumed_exact;
 } fg_newton_ws;
+
+/*
+ * A solution kept to start the next solve at another kappa without a pass
+ * over the rows (a rho path, the target search): the loss part of the
+ * last factorisation (S0, Gs, E), the gradient and objective at the
+ * solution, and the kappa they were computed with.
+ */
+typedef struct fg_newton_resume
+{
+	bool		valid;
+	bool		exact;			/* the factor is of the solution itself */
+	double	   *S0;				/* k x k */
+	double	   *G;				/* n x k */
+	double	   *E;				/* n */
+	double	   *grad;			/* k + n */
+	double	   *kappa;			/* T */
+	double		objective;
+	double		max_abs_eta;
+} fg_newton_resume;
 
 typedef struct fg_solve_stats
 {
@@ -166,6 +194,31 @@ fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const d
  * pass (the solution, after fg_newton_solve without final_gradient_only)?
  */
 bool		fg_newton_factored_for(const fg_problem *prob, const fg_newton_ws *ws);
+
+fg_status	fg_newton_resume_init(const fg_env *env, const fg_problem *prob,
+								  fg_newton_resume *r, fg_error *err);
+void		fg_newton_resume_free(const fg_env *env, fg_newton_resume *r);
+
+/*
+ * Keep what fg_newton_solve left in ws (solution delta's gradient, the
+ * factor's loss part) for fg_newton_resume_load.  Call right after a
+ * successful solve, before anything else uses ws.
+ */
+void		fg_newton_resume_save(const fg_problem *prob, const fg_newton_ws *ws,
+								  const fg_solve_stats *stats, fg_newton_resume *r);
+
+/*
+ * Prepare ws so that the next fg_newton_solve starts at the kept solution
+ * delta with prob's (new) kappa and makes no first pass: the gradient and
+ * objective change only by the penalty terms, and the factor is refolded
+ * with the new kappa.  ws->eta must still be the solution's linear
+ * predictor.  Its first step is Newton's step for the new problem when
+ * the kept factor was exact, a chord step otherwise; then the solve
+ * continues with chord steps while they contract fast.
+ */
+fg_status	fg_newton_resume_load(const fg_problem *prob, fg_newton_ws *ws,
+								  const fg_newton_resume *r, const double *delta,
+								  fg_error *err);
 
 /*
  * After fg_newton_factor_at without fairness terms: the diagonal of H^-1 in the

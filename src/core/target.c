@@ -106,6 +106,8 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 	memset(&hi_fit, 0, sizeof(hi_fit));
 	if ((st = fg_fitter_init(env, data, opt, &f, err)) != FG_OK)
 		return st;
+	/* the trials need no standard errors: the model found gets them at the end */
+	fg_fitter_set_vcov(f, FG_VCOV_NONE);
 
 	/* rho = 0, then tenfold steps until the target is reached */
 	for (hi = 0.0;; hi = hi == 0.0 ? TARGET_RHO_START : hi * TARGET_RHO_GROWTH)
@@ -166,6 +168,20 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 			fg_fit_release(env, &trial);
 			lo = mid;
 		}
+	}
+	/*
+	 * The model at the rho found again, now with its standard errors: from
+	 * the last trial's solution, a few passes (none of the trials needed a
+	 * Hessian at its solution)
+	 */
+	if (opt->vcov != FG_VCOV_NONE)
+	{
+		fg_fitter_set_vcov(f, opt->vcov);
+		if ((st = fg_fitter_fit(f, hi, &trial, err)) != FG_OK)
+			goto fail;
+		fg_fit_release(env, &hi_fit);
+		hi_fit = trial;
+		hi_fit.target_reached = fg_fairness_ratio(data, &hi_fit, opt->threshold, opt->target_metric);
 	}
 	fg_fitter_free(f);
 	*fit = hi_fit;
