@@ -276,7 +276,7 @@ SQL
     ref_args=(--reference "$work/reference.csv")
 fi
 
-subtitle="$rel: train where $train_where; evaluate where $test_where"
+subtitle="$rel; training rows: $train_where; evaluation rows: $test_where"
 $python "$here/tradeoff_plot.py" --points "$points" "${ref_args[@]}" \
     --out "$out" --csv "$csv_out" --subtitle "$subtitle" \
     ${title:+--title "$title"}

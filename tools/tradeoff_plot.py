@@ -212,6 +212,9 @@ def main():
     args = ap.parse_args()
 
     points = read_points(args.points)
+    counts = {int(p["rows"]) for p in points if not math.isnan(p["rows"])}
+    if len(counts) == 1 and args.subtitle:
+        args.subtitle += " (%d rows)" % counts.pop()
     if args.reference:
         levels = set(np.round(np.linspace(0.0, 1.0, 101), 10))
         # also at every method's own DI, so F is read off exactly there
