@@ -8,9 +8,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 # clang and its runtime build the fuzz harnesses (libFuzzer); R, its survey,
 # mlmRev and carData packages (the real-data corpus) and lme4 (the comparison
-# with glmer) serve test/realdata
+# with glmer) serve test/realdata; matplotlib draws for test/tradeoff
 FG_EXTRA_PACKAGES="${FG_EXTRA_PACKAGES:-} clang-14 libclang-rt-14-dev \
-    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4 r-cran-sandwich" bash tools/setup.sh \
+    r-base-core r-cran-survey r-cran-mlmrev r-cran-cardata r-cran-lme4 r-cran-sandwich \
+    python3-matplotlib" bash tools/setup.sh \
     || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
@@ -82,7 +83,7 @@ echo "== server-level tests (test/*/run.sh on the same cluster)"
 export CORPUS_REPLICATES=${CORPUS_REPLICATES:-30}
 for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh \
          test/realdata/corpus.sh test/realdata/compare_r.sh test/upgrade/run.sh \
-         test/packaging/run.sh; do
+         test/packaging/run.sh test/tradeoff/run.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else
