@@ -32,6 +32,13 @@ F is the reference line: no classifier of (x, s, stratum), trained on any
 rows, has an expected accuracy above F at its own DI.  A model's realised
 accuracy can exceed it by sampling noise of the labels only; its expected
 accuracy (column expected_accuracy) cannot.
+
+The CSV has one row per method and rho (line = the method) with the accuracy
+and DI of the evaluation rows, the expected accuracy under the reference
+column, and the training accuracy and DI; with a reference column also the
+row line = bayes (the classifier mu > 1/2: its expected accuracy and DI) and
+the rows line = fair_bayes, F at DI levels 0, 0.01, ..., 1 and at each
+method's DI (disparate_impact = the level, accuracy = F).
 """
 
 import argparse
