@@ -88,6 +88,35 @@ metric_name(int metric)
 		: metric == FG_TARGET_EQUALIZED_ODDS ? "equalized odds ratio" : "disparate impact";
 }
 
+/*
+ * The next trial rho inside the bracket (x_lo, x_hi) of log rho, where the
+ * metric minus the target is g_lo < 0 and g_hi >= 0 (NAN when unknown;
+ * the end that has stayed is already scaled down, see fg_fit_target).
+ * last_side: the end the last trial replaced (-1 lo, 1 hi).
+ */
+static double
+next_trial(double x_lo, double x_hi, double g_lo, double g_hi, int last_side)
+{
+	double		width = x_hi - x_lo;
+	double		step = log(TARGET_BRACKET) * 0.9;
+	double		x;
+
+	if (!(g_lo < 0.0) || !(g_hi >= 0.0))
+		return exp(x_lo + width / 2.0);
+	x = x_hi - g_hi * width / (g_hi - g_lo);
+	/* the crossing is within 1 % of the last trial: step just across it */
+	if (last_side == 1 && x > x_hi - step)
+		x = x_hi - step;
+	else if (last_side == -1 && x < x_lo + step)
+		x = x_lo + step;
+	else
+		/* keep off the ends, where a trial tells little */
+		x = fmin(fmax(x, x_lo + width / 20.0), x_hi - width / 20.0);
+	if (!(x > x_lo && x < x_hi))
+		x = x_lo + width / 2.0;
+	return exp(x);
+}
+
 fg_status
 fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 			  fg_fit *fit, double *rho_found, fg_error *err)
@@ -99,7 +128,10 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 				hi,
 				best = -1.0,
 				best_rho = 0.0,
-				m;
+				m,
+				g_lo = NAN,
+				g_hi;
+	int			last_side = 1;	/* which end the last trial moved: -1 lo, 1 hi */
 	fg_status	st;
 
 	memset(fit, 0, sizeof(*fit));
@@ -142,16 +174,33 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 		}
 		fg_fit_release(env, &trial);
 		lo = hi;
+		g_lo = m - opt->target;
 	}
 
-	/* bisection of log rho while the bracket is wider than 1 % (none when rho = 0 reaches it) */
+	/*
+	 * Shrink the bracket [lo, hi] of log rho until hi is within 1 % of lo
+	 * (none when rho = 0 reaches it).  The metric is nearly smooth in log
+	 * rho at survey sizes, so a false-position step (Illinois variant: the
+	 * gap of an end that stays while the other moves again is halved, so
+	 * both ends move) gets close in a few fits; once its estimate of the crossing lies within 1 % of the
+	 * last trial, the next trial goes just across it to close the bracket.
+	 * Bisection where the metric is undefined at an end.
+	 */
+	/* the metric minus the target at each end; halved each time the end stays again */
+	g_hi = hi_fit.target_reached - opt->target;
 	while (hi > 0.0 && (lo == 0.0 || hi > lo * TARGET_BRACKET))
 	{
-		double		mid = lo == 0.0 ? hi / TARGET_RHO_GROWTH : sqrt(lo * hi);
+		double		mid;
 
-		/* below the first step: go down tenfold until a rho does not reach the target */
-		if (lo == 0.0 && mid < TARGET_RHO_START * 1e-6)
-			break;
+		if (lo == 0.0)
+		{
+			/* below the first step: go down tenfold until a rho does not reach the target */
+			mid = hi / TARGET_RHO_GROWTH;
+			if (mid < TARGET_RHO_START * 1e-6)
+				break;
+		}
+		else
+			mid = next_trial(log(lo), log(hi), g_lo, g_hi, last_side);
 		if ((st = fg_fitter_fit(f, mid, &trial, err)) != FG_OK)
 			goto fail;
 		m = fg_fairness_ratio(data, &trial, opt->threshold, opt->target_metric);
@@ -162,11 +211,19 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 			hi_fit = trial;
 			hi_fit.target_reached = m;
 			hi = mid;
+			g_hi = m - opt->target;
+			if (last_side == 1)
+				g_lo /= 2.0;
+			last_side = 1;
 		}
 		else
 		{
 			fg_fit_release(env, &trial);
 			lo = mid;
+			g_lo = m - opt->target;
+			if (last_side == -1)
+				g_hi /= 2.0;
+			last_side = -1;
 		}
 	}
 	/*

@@ -97,6 +97,50 @@ main(void)
 		}
 		fg_fitter_free(f);
 	}
+	/*
+	 * The target search: the model found reaches the level, the one at a
+	 * rho 1 % smaller does not (the metric grows with rho on these rows),
+	 * and its standard errors are those of a fit at that rho
+	 */
+	for (int level = 0; level < 3; level++)
+	{
+		static const double levels[] = {0.7, 0.85, 0.95};
+		fg_options	o;
+		fg_fit		found,
+					below,
+					direct;
+		fg_error	err;
+		double		rho = -1.0;
+
+		fg_options_default(&o);
+		o.method = FG_METHOD_FAIR_CRLR;
+		o.lambda = 1.0;
+		o.target = levels[level];
+		o.target_metric = FG_TARGET_DISPARATE_IMPACT;
+		if (!CHECK(fg_fit_target(&unit_env, &t.data, &o, &found, &rho, &err) == FG_OK, "%s", err.message))
+			continue;
+		CHECK(found.target_reached >= levels[level], "target %g: reached %g", levels[level],
+			  found.target_reached);
+		CHECK(found.target_reached == fg_fairness_ratio(&t.data, &found, 0.5, o.target_metric));
+		o.target = NAN;
+		o.rho = rho / 1.01;
+		if (rho > 0.0 && CHECK(fg_fit_model(&unit_env, &t.data, &o, &below, &err) == FG_OK, "%s", err.message))
+		{
+			CHECK(fg_fairness_ratio(&t.data, &below, 0.5, o.target_metric) < levels[level],
+				  "target %g: rho %g / 1.01 reaches it too", levels[level], rho);
+			fg_fit_release(&unit_env, &below);
+		}
+		o.rho = rho;
+		if (CHECK(fg_fit_model(&unit_env, &t.data, &o, &direct, &err) == FG_OK, "%s", err.message))
+		{
+			CHECK(max_rel_diff(&found, &direct) <= 1e-6, "target %g: %g from a direct fit",
+				  levels[level], max_rel_diff(&found, &direct));
+			CHECK(found.vcov != NULL && direct.vcov != NULL &&
+				  fabs(found.vcov[0] - direct.vcov[0]) <= 1e-6 * direct.vcov[0]);
+			fg_fit_release(&unit_env, &direct);
+		}
+		fg_fit_release(&unit_env, &found);
+	}
 	free_set(&t);
 	CHECK(unit_live_allocs == 0, "%ld allocations left", unit_live_allocs);
 	return unit_summary("path");
