@@ -217,7 +217,8 @@ typedef struct fg_data
 	int			p;
 	uint32_t	n_strata;
 	const double *x;
-	const uint8_t *y;
+	const uint8_t *y;			/* binomial family: 0 or 1 (NULL for gaussian) */
+	const double *y_real;		/* gaussian family: the outcome (NULL for binomial) */
 	const uint8_t *s;			/* the single binary attribute (when n_attr == 0) */
 	const uint32_t *stratum;
 	/*
