@@ -14,6 +14,9 @@
 #define TARGET_RHO_GROWTH	10.0
 #define TARGET_RHO_CAP		1e10
 #define TARGET_BRACKET		1.01
+/* growth of an extrapolated step of the bracket phase, at least and at most */
+#define TARGET_EXTRAPOLATE_MIN	2.0
+#define TARGET_EXTRAPOLATE_MAX	100.0
 
 /* The fit's linear predictor of row l. */
 static double
@@ -117,6 +120,23 @@ next_trial(double x_lo, double x_hi, double g_lo, double g_hi, int last_side)
 	return exp(x);
 }
 
+/*
+ * The next rho of the bracket phase after the trials rho_a < rho_b (rho_a
+ * 0 or g NAN when unusable) whose metrics minus the target are g_a, g_b < 0.
+ */
+static double
+next_bracket_rho(double rho_a, double g_a, double rho_b, double g_b)
+{
+	double		factor;
+
+	if (rho_b == 0.0)
+		return TARGET_RHO_START;
+	if (!(rho_a > 0.0) || !(g_b > g_a))
+		return rho_b * TARGET_RHO_GROWTH;
+	factor = 2.0 * exp(-g_b * log(rho_b / rho_a) / (g_b - g_a));
+	return rho_b * fmin(fmax(factor, TARGET_EXTRAPOLATE_MIN), TARGET_EXTRAPOLATE_MAX);
+}
+
 fg_status
 fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 			  fg_fit *fit, double *rho_found, fg_error *err)
@@ -130,7 +150,9 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 				best_rho = 0.0,
 				m,
 				g_lo = NAN,
-				g_hi;
+				g_hi,
+				lo_prev = 0.0,	/* the trial before lo, and its metric minus the target */
+				g_prev = NAN;
 	int			last_side = 1;	/* which end the last trial moved: -1 lo, 1 hi */
 	fg_status	st;
 
@@ -141,8 +163,12 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 	/* the trials need no standard errors: the model found gets them at the end */
 	fg_fitter_set_vcov(f, FG_VCOV_NONE);
 
-	/* rho = 0, then tenfold steps until the target is reached */
-	for (hi = 0.0;; hi = hi == 0.0 ? TARGET_RHO_START : hi * TARGET_RHO_GROWTH)
+	/*
+	 * rho = 0, then growing steps until the target is reached: tenfold, or
+	 * where the last two trials rose, twice the rho where their line in
+	 * log rho crosses the target (a step of 2 to 100 fold)
+	 */
+	for (hi = 0.0;; hi = next_bracket_rho(lo_prev, g_prev, lo, g_lo))
 	{
 		if (hi > TARGET_RHO_CAP * 1.0000001)
 		{
@@ -173,6 +199,8 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 			break;
 		}
 		fg_fit_release(env, &trial);
+		lo_prev = lo;
+		g_prev = g_lo;
 		lo = hi;
 		g_lo = m - opt->target;
 	}
