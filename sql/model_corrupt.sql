@@ -4,17 +4,18 @@
 -- src/core/model_format.c: a 20-byte header (magic "FGLM", version, byte
 -- order mark, flags, total length), the body, and a CRC-32C of everything
 -- before it in the last 4 bytes.  The body starts with the options block
--- (421 bytes; the method code is byte 30), then the counts (p at 457,
--- n_strata at 461, has_feature_names at 466), the intercept (467) and the
--- coefficients (475), then the strata (the int model's from 499 on); the
--- weights, sensitive attributes and fairness terms follow, and the inference
--- part comes last (for p = 3 and 30 strata 415 bytes: type and flags, the
--- 4 x 4 covariance, 30 standard errors, likelihoods, degrees of freedom,
--- the target level reached, time and version "1.1").
+-- (470 bytes; the method code is byte 30), then the counts (p at 506,
+-- n_strata at 510, has_feature_names at 515), the intercept (516) and the
+-- coefficients (524), then the strata (the int model's from 548 on); the
+-- weights, sensitive attributes and fairness terms follow, then the inference
+-- part (for p = 3 and 30 strata 415 bytes: type and flags, the 4 x 4
+-- covariance, 30 standard errors, likelihoods, degrees of freedom, the
+-- target level reached, time and version "1.1") and the 48 bytes of the
+-- continuous-outcome part (NaN statistics and no thresholds for binomial).
 \set VERBOSITY default
 CREATE TEMP TABLE mc_start AS SELECT pg_postmaster_start_time() AS t;
 
--- models with integer strata (p = 3, 30 strata: 1952 bytes), text strata and
+-- models with integer strata (p = 3, 30 strata: 2049 bytes), text strata and
 -- feature names.  The text checks assume a UTF8 database, as tools/pg_cluster.sh makes.
 CREATE TABLE mc_models AS
 SELECT 'int' AS name, fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') AS m FROM d
@@ -122,13 +123,13 @@ SELECT fairglmm_info(set_byte(m, 8, 1)) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_predict(substr(m, 1, length(m) - 1), '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m || '\x00'::bytea, '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(m || m) FROM mc_models WHERE name = 'int';
--- a byte in the middle (896: a stratum key) flipped; the two checksums
+-- a byte in the middle (945: a stratum key) flipped; the two checksums
 -- depend on the fitted values, so they are masked here and checked below
 DO $$
 DECLARE
   st text; msg text; det text; hnt text;
 BEGIN
-  PERFORM fairglmm_info(mc_flip(m, 896)) FROM mc_models WHERE name = 'int';
+  PERFORM fairglmm_info(mc_flip(m, 945)) FROM mc_models WHERE name = 'int';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                           det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -144,31 +145,31 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL;
   RETURN det;
 END $$;
-SELECT mc_detail(mc_flip(m, 896))
+SELECT mc_detail(mc_flip(m, 945))
        = format('The checksum does not match: stored 0x%s, computed 0x%s.',
                 upper(lpad(to_hex(mc_crc32c(substr(m, 1, length(m) - 4))), 8, '0')),
-                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 896), 1, length(m) - 4))), 8, '0')))
+                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 945), 1, length(m) - 4))), 8, '0')))
        AS checksums_as_computed_in_sql
 FROM mc_models WHERE name = 'int';
 -- checksummed forgeries reach the body parser: the same key byte, a method
 -- code, an option name, an option out of range (the top byte of nu),
 -- a covariate count, a stratum count, a flag, a NaN intercept
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 896))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 945))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 30))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 32))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 190))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 460))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 461))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 466))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 468 FOR 8)), '{0,0,0}', 1)
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 509))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 510))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 515))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 517 FOR 8)), '{0,0,0}', 1)
 FROM mc_models WHERE name = 'int';
 -- a text stratum label that is not valid UTF-8 (the last key, "9", so the
 -- keys stay sorted) is rejected by every function: the model never emits it
 -- (the last key sits 16 bytes before the fit statistics, separation report,
 -- the fairness part of one binary attribute and one term, the inference
--- part and the checksum at the end: 630 bytes before the end)
+-- and continuous parts and the checksum at the end: 678 bytes before the end)
 CREATE TABLE mc_bad_label AS
-SELECT get_byte(m, length(m) - 630) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 630)) AS m
+SELECT get_byte(m, length(m) - 678) = ascii('9') AS is_last_key, mc_fix_crc(mc_flip(m, length(m) - 678)) AS m
 FROM mc_models WHERE name = 'text';
 SELECT is_last_key, fairglmm_predict(m, '{0,0,0}', '9') = fairglmm_predict(m, '{0,0,0}') AS label_not_found,
        fairglmm_info(m) ->> 'n_strata' AS n_strata
@@ -176,8 +177,8 @@ FROM mc_bad_label;
 SELECT count(*) FROM mc_bad_label, fairglmm_random_effects(m);
 -- the same for a zero byte in a label ("30" becomes "3\0", still in order)
 SELECT count(*)
-FROM (SELECT mc_fix_crc(set_byte(m, 1007, 0)) AS m FROM mc_models
-      WHERE name = 'text' AND substr(m, 1007, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
+FROM (SELECT mc_fix_crc(set_byte(m, 1056, 0)) AS m FROM mc_models
+      WHERE name = 'text' AND substr(m, 1056, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
 
 -- wrong-length x and strata of the wrong type are errors for a valid model
 SELECT fairglmm_predict(m, '{1,2}', 1) FROM mc_models WHERE name = 'int';
@@ -185,7 +186,7 @@ SELECT fairglmm_classify(m, '{1,2,3,4}', 1, 0.5) FROM mc_models WHERE name = 'in
 SELECT fairglmm_predict(m, '{1,2,3}', '7'::text) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m, '{1,2,3}', 7) FROM mc_models WHERE name = 'text';
 
--- Every truncation (lengths 0 .. 1951) and every single byte flipped
+-- Every truncation (lengths 0 .. 2048) and every single byte flipped
 -- (xor 0xFF, checksum left alone): all rejected by every function.
 CREATE TABLE mc_variants AS
 SELECT 'truncated' AS kind, n AS pos, substr(m, 1, n) AS m
@@ -235,7 +236,7 @@ FROM (SELECT k, CASE WHEN k % 2 = 0 THEN m ELSE mc_flip(m, 100 + k) END AS m
 SELECT count(*) AS rows, bool_and(p_alt = CASE WHEN id % 2 = 0 THEN p_a ELSE p_b END) AS same
 FROM (SELECT id, fairglmm_predict(CASE WHEN id % 2 = 0 THEN a ELSE b END, x, g) AS p_alt,
              fairglmm_predict(a, x, g) AS p_a, fairglmm_predict(b, x, g) AS p_b
-      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 467)) AS b
+      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 516)) AS b
                FROM mc_models WHERE name = 'int') AS q) AS r;
 -- a damaged model after thousands of valid calls in one scan
 SELECT count(p)
@@ -257,8 +258,8 @@ CREATE FUNCTION mc_f64(v float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS 
   SELECT string_agg(substr(float8send(v), i, 1), ''::bytea ORDER BY i DESC)
   FROM generate_series(1, 8) AS i $$;
 CREATE TABLE mc_extreme AS
-SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 476 FOR 8)
-                          PLACING mc_f64(-1.7e308) FROM 484 FOR 8)) AS m
+SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 525 FOR 8)
+                          PLACING mc_f64(-1.7e308) FROM 533 FOR 8)) AS m
 FROM mc_models WHERE name = 'int';
 SELECT (SELECT array_agg(estimate) FROM fairglmm_coefficients(m))[2:3] AS forged,
        fairglmm_predict(m, '{1,1,0}', 1) BETWEEN 0 AND 1 AS finite_eta,
@@ -272,12 +273,13 @@ SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;
 
 -- The fairness part at the end of a version-2 model (the int model: one
 -- binary attribute of two integer labels, one term), forged with the
--- checksum recomputed: from the end, the checksum (4 bytes), the inference
--- part (415 bytes, offsets below add it), one disparate
+-- checksum recomputed: from the end, the checksum (4 bytes), the
+-- continuous-outcome part (48) and the inference part (415 bytes; offsets
+-- below add both), one disparate
 -- impact (8) and its count (4), the term (49: attribute u32, category u32,
 -- outcome i8, five f64), the term count (4), the attribute (29: key type,
 -- category count, two labels) and the attribute count (4).
-SELECT what, mc_detail(mc_fix_crc(set_byte(m, length(m) - 415 - off, v))) AS detail
+SELECT what, mc_detail(mc_fix_crc(set_byte(m, length(m) - 463 - off, v))) AS detail
 FROM mc_models, (VALUES ('term attribute', 65, 1), ('term category', 61, 2), ('term outcome', 57, 5),
                         ('term share', 41, 255), ('term count', 67, 4), ('key type', 98, 9),
                         ('category count', 94, 255), ('attribute count', 102, 17),
@@ -287,12 +289,12 @@ SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;
 
 -- The inference part at the end of a version-2 model (the int model: p = 3,
 -- 30 strata), forged with the checksum recomputed: from the end, the
--- checksum (4), the version "1.1" (3) and its length (1), created_at (8),
+-- checksum (4), the continuous-outcome part (48, offsets below add it), the version "1.1" (3) and its length (1), created_at (8),
 -- the target level reached (8, NaN here), edf, null_loglik, loglik (8 each), the 30 standard errors (240), their
 -- flag (1), the 4 x 4 covariance (128), its flag (1) and the type (1).
 -- Bytes are little-endian: a double's sign and exponent are its last byte.
 -- The fitted values the messages quote are masked as #.
-SELECT what, regexp_replace(mc_detail(mc_fix_crc(set_byte(m, length(m) - off, v))),
+SELECT what, regexp_replace(mc_detail(mc_fix_crc(set_byte(m, length(m) - 48 - off, v))),
                             '-?[0-9]+\.[0-9]+(e[-+][0-9]+)?', '#', 'g') AS detail
 FROM mc_models, (VALUES ('version byte', 6, 7), ('version length', 8, 33),
                         ('target level sign', 17, 63), ('edf sign', 25, 191), ('loglik sign', 41, 63),
@@ -300,5 +302,15 @@ FROM mc_models, (VALUES ('version byte', 6, 7), ('version length', 8, 33),
                         ('variance sign', 290, 191), ('covariance entry', 402, 127),
                         ('covariance flag', 418, 2), ('covariance type', 419, 2),
                         ('unknown type', 419, 9)) AS f(what, off, v)
+WHERE mc_models.name = 'int' ORDER BY off;
+
+-- The continuous-outcome part at the end (a binomial model: NaN statistics,
+-- no thresholds), forged with the checksum recomputed: from the end, the
+-- checksum (4), the threshold count (4), parity_ks and the gap (8 each), the
+-- sweeps (4), r2, rmse and sigma2 (8 each).
+SELECT what, regexp_replace(mc_detail(mc_fix_crc(set_byte(m, length(m) - off, v))),
+                            '-?[0-9]+\.[0-9]+(e[-+][0-9]+)?', '#', 'g') AS detail
+FROM mc_models, (VALUES ('threshold count', 8, 2), ('threshold count beyond the limit', 7, 255),
+                        ('sweeps', 28, 3), ('r2 exponent', 29, 63), ('sigma2 exponent', 45, 63)) AS f(what, off, v)
 WHERE mc_models.name = 'int' ORDER BY off;
 SELECT pg_postmaster_start_time() = t AS same_postmaster FROM mc_start;

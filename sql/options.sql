@@ -156,7 +156,7 @@ FROM opt_d;
 -- second feature are not identified.  Format version 2 ends with
 -- separated_rows u64, n_unidentified u32, the terms (u32 each), the fairness
 -- part (58 bytes with one binary integer attribute, and 49 more per
--- fairness term), CRC-32C u32.
+-- fairness term), the inference and continuous-outcome parts, CRC-32C u32.
 CREATE FUNCTION opt_crc32c(b bytea) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT AS $$
 DECLARE
   crc bigint := 4294967295;
@@ -173,9 +173,10 @@ CREATE FUNCTION opt_le(v bigint, n int) RETURNS bytea LANGUAGE sql IMMUTABLE STR
   SELECT decode(string_agg(lpad(to_hex((v >> (8 * k)) & 255), 2, '0'), '' ORDER BY k), 'hex')
   FROM generate_series(0, n - 1) AS k $$;
 -- m with its separation report replaced; m must have none.  After the report
--- come the fairness part (f bytes) and the inference part: 47 bytes with the
+-- come the fairness part (f bytes), the inference part (47 bytes with the
 -- version "1.1", the (1 + p)^2 covariance and the standard errors of the
--- random intercepts when the model has a covariance.
+-- random intercepts when the model has a covariance) and the 48 bytes of the
+-- continuous-outcome part (no thresholds).
 CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS bytea LANGUAGE sql AS $$
   SELECT body || opt_le(opt_crc32c(body), 4)
   FROM (SELECT overlay(substr(m, 1, length(m) - 16 - f) PLACING opt_le(length(m) + 4 * cardinality(terms), 8) FROM 13 FOR 8)
@@ -183,7 +184,7 @@ CREATE FUNCTION opt_with_report(m bytea, rows_ bigint, terms int[]) RETURNS byte
                || coalesce((SELECT string_agg(opt_le(t, 4), ''::bytea ORDER BY k) FROM unnest(terms) WITH ORDINALITY AS u(t, k)), '')
                || substr(m, length(m) - 3 - f, f)
                AS body
-        FROM (SELECT 58 + 49 * jsonb_array_length(i -> 'fairness_terms') + 47
+        FROM (SELECT 58 + 49 * jsonb_array_length(i -> 'fairness_terms') + 47 + 48
                      + CASE WHEN i -> 'options' ->> 'vcov' = 'none' THEN 0
                             ELSE 8 * ((i ->> 'p')::int + 1) * ((i ->> 'p')::int + 1) + 8 * (i ->> 'n_strata')::int END AS f
               FROM (SELECT fairglmm_info(m) AS i) AS i) AS t) AS q $$;

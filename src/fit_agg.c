@@ -752,6 +752,14 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 	model.null_loglik = fit->null_loglik;
 	model.edf = fit->edf;
 	model.target_reached = fit->target_reached;
+	model.sigma2 = fit->sigma2;
+	model.rmse = fit->rmse;
+	model.r2 = fit->r2;
+	model.sweeps = fit->sweeps;
+	model.threshold_gap = fit->threshold_gap;
+	model.parity_ks = fit->parity_ks;
+	model.n_thresholds = fit->n_thresholds;
+	model.thresholds = fit->thresholds;
 	model.created_at = (int64) GetCurrentTimestamp() +
 		(int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY;
 	strlcpy(model.ext_version, FGSQL_EXTENSION_VERSION, sizeof(model.ext_version));

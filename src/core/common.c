@@ -50,12 +50,13 @@ static const char *const method_names[] = {
 	[FG_METHOD_FAIR_CRLR] = "fair_crlr",
 	[FG_METHOD_GLMM] = "glmm",
 	[FG_METHOD_FAIR_GLMM] = "fair_glmm",
+	[FG_METHOD_FAIR_THRESHOLD] = "fair_threshold",
 };
 
 const char *
 fg_method_name(fg_method method)
 {
-	if (method < FG_METHOD_LR || method > FG_METHOD_FAIR_GLMM)
+	if (method < FG_METHOD_LR || method > FG_METHOD_FAIR_THRESHOLD)
 		return NULL;
 	return method_names[method];
 }
@@ -63,7 +64,7 @@ fg_method_name(fg_method method)
 fg_method
 fg_method_from_name(const char *name)
 {
-	for (int m = FG_METHOD_LR; m <= FG_METHOD_FAIR_GLMM; m++)
+	for (int m = FG_METHOD_LR; m <= FG_METHOD_FAIR_THRESHOLD; m++)
 		if (strcmp(name, method_names[m]) == 0)
 			return (fg_method) m;
 	return FG_METHOD_NONE;
@@ -73,14 +74,15 @@ bool
 fg_method_uses_strata(fg_method method)
 {
 	return method == FG_METHOD_CRLR || method == FG_METHOD_FAIR_CRLR ||
-		method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM;
+		method == FG_METHOD_GLMM || method == FG_METHOD_FAIR_GLMM ||
+		method == FG_METHOD_FAIR_THRESHOLD;
 }
 
 bool
 fg_method_is_fair(fg_method method)
 {
 	return method == FG_METHOD_FAIR_LR || method == FG_METHOD_FAIR_CRLR ||
-		method == FG_METHOD_FAIR_GLMM;
+		method == FG_METHOD_FAIR_GLMM || method == FG_METHOD_FAIR_THRESHOLD;
 }
 
 bool

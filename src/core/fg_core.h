@@ -85,7 +85,8 @@ typedef enum fg_method
 	FG_METHOD_CRLR = 3,
 	FG_METHOD_FAIR_CRLR = 4,
 	FG_METHOD_GLMM = 5,
-	FG_METHOD_FAIR_GLMM = 6
+	FG_METHOD_FAIR_GLMM = 6,
+	FG_METHOD_FAIR_THRESHOLD = 7	/* gaussian: parity at every threshold, coordinate descent */
 } fg_method;
 
 const char *fg_method_name(fg_method method);	/* "lr", ...; NULL if unknown */
@@ -93,6 +94,13 @@ fg_method	fg_method_from_name(const char *name);	/* FG_METHOD_NONE if unknown */
 bool		fg_method_uses_strata(fg_method method);
 bool		fg_method_is_fair(fg_method method);
 bool		fg_method_is_boosting(fg_method method);
+
+/* The outcome's distribution (option "family"). */
+typedef enum fg_family
+{
+	FG_FAMILY_BINOMIAL = 0,		/* y in {0, 1}: logistic regression */
+	FG_FAMILY_GAUSSIAN = 1		/* continuous y: least squares */
+} fg_family;
 
 /*
  * Which rows a fairness term covers (option "fairness"): every row
@@ -182,6 +190,11 @@ typedef struct fg_options
 	 */
 	double		target;
 	int			target_metric;
+
+	int			family;			/* fg_family */
+	/* fair_threshold: thresholds of the disparity term, sweeps at most */
+	int			thresholds;
+	int			max_sweeps;
 } fg_options;
 
 /* Does opt ask for the constrained form (c, or a bound for some attribute)? */
@@ -376,6 +389,27 @@ typedef struct fg_fit
 	uint32_t	n_unidentified;
 	uint32_t   *unidentified;	/* n_unidentified indices, ascending */
 	char		separation_detail[400];
+
+	/*
+	 * gaussian family (NAN for binomial): residual variance RSS / (W - edf)
+	 * (boosting: its estimate), root mean squared error and R^2 on the
+	 * training rows (weighted)
+	 */
+	double		sigma2;
+	double		rmse;
+	double		r2;
+
+	/*
+	 * fair_threshold: the disparity at the thresholds (max over thresholds
+	 * and groups of abs(P(yhat > b) - P(yhat > b | group))), its exact
+	 * version over every threshold (parity_ks), the coordinate sweeps, and
+	 * the thresholds; 0 / NAN / NULL for other methods
+	 */
+	double		threshold_gap;
+	double		parity_ks;
+	int			sweeps;
+	uint32_t	n_thresholds;
+	double	   *thresholds;
 } fg_fit;
 
 /*

@@ -377,6 +377,7 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 
 	memset(fit, 0, sizeof(*fit));
 	fit->target_reached = NAN;
+	fit->sigma2 = fit->rmse = fit->r2 = fit->threshold_gap = fit->parity_ks = NAN;
 	memset(&stats, 0, sizeof(stats));
 	opt.rho = rho;
 	/* rho N cov_t^2 = kappa_t (a_t'delta)^2; for W_t = N this is rho / N exactly */
@@ -526,5 +527,6 @@ fg_fit_release(const fg_env *env, fg_fit *fit)
 	fg_release(env, fit->attr_di);
 	fg_release(env, fit->vcov);
 	fg_release(env, fit->b_se);
+	fg_release(env, fit->thresholds);
 	memset(fit, 0, sizeof(*fit));
 }

@@ -37,6 +37,10 @@
  *               has_b_se u8 | [n_strata x f64] | loglik, null_loglik, edf f64 |
  *               target_reached f64 (NaN without option "target") | created_at i64 |
  *               version length u8 (<= 32) | version bytes
+ *   continuous  sigma2, rmse, r2 f64 (NaN for the binomial family) |
+ *               sweeps i32 | threshold_gap, parity_ks f64 | n_thresholds u32
+ *               (0 unless fair_threshold, then 1 .. 1000) |
+ *               n_thresholds x f64 (strictly increasing)
  *   trailer     CRC-32C u32 of everything before it
  *
  * c is NaN exactly when the constrained form is not used (version 1 had a
@@ -71,6 +75,9 @@
 #define FAIRNESS_SIZE		(1 + 8 + 4 + 4 + 4)
 /* version 2: vcov_type, has_vcov, has_b_se, loglik, null_loglik, edf, target_reached, created_at, version length */
 #define INFERENCE_SIZE		(1 + 1 + 1 + 4 * 8 + 8 + 1)
+/* version 2: sigma2, rmse, r2, sweeps, threshold_gap, parity_ks, n_thresholds (the thresholds come on top) */
+#define CONTINUOUS_SIZE		(3 * 8 + 4 + 2 * 8 + 4)
+#define MAX_THRESHOLDS		1000
 /* attr, category, outcome, weight, share, cov, bound, multiplier */
 #define TERM_SIZE			(4 + 4 + 1 + 5 * 8)
 /* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
@@ -183,6 +190,7 @@ fg_model_release(const fg_env *env, fg_model *model)
 	fg_release(env, model->keys);
 	fg_release(env, model->key_offsets);
 	fg_release(env, model->selected);
+	fg_release(env, model->thresholds);
 	fg_release(env, model->unidentified);
 	if (model->attrs != NULL)
 	{
@@ -406,6 +414,36 @@ check_fairness(const fg_model *m, fg_status status, fg_error *err)
 	return FG_OK;
 }
 
+/* The continuous part: statistics of the gaussian family, the thresholds of fair_threshold. */
+static fg_status
+check_continuous(const fg_model *m, fg_status status, fg_error *err)
+{
+	bool		gaussian = m->opt.family == FG_FAMILY_GAUSSIAN;
+	bool		threshold = m->opt.method == FG_METHOD_FAIR_THRESHOLD;
+
+	if (threshold && !gaussian)
+		return reject(err, status, "Method fair_threshold needs the gaussian family.");
+	if (gaussian ? !((m->rmse >= 0.0 && isfinite(m->rmse)) &&
+					 (isnan(m->sigma2) || (m->sigma2 >= 0.0 && isfinite(m->sigma2))) &&
+					 (isnan(m->r2) || m->r2 <= 1.0) && !isinf(m->r2))
+		: !(isnan(m->sigma2) && isnan(m->rmse) && isnan(m->r2)))
+		return reject(err, status, "The residual statistics %g, %g, %g do not fit the %s family.",
+					  m->sigma2, m->rmse, m->r2, gaussian ? "gaussian" : "binomial");
+	if (threshold != (m->n_thresholds > 0) || m->n_thresholds > MAX_THRESHOLDS)
+		return reject(err, status, "The model has %u thresholds; fair_threshold has 1 to %d, other methods none.",
+					  m->n_thresholds, MAX_THRESHOLDS);
+	if (threshold ? !(m->sweeps >= 0 && m->threshold_gap >= 0.0 && m->threshold_gap <= 1.0 &&
+					  m->parity_ks >= 0.0 && m->parity_ks <= 1.0)
+		: !(m->sweeps == 0 && isnan(m->threshold_gap) && isnan(m->parity_ks)))
+		return reject(err, status, "The threshold statistics %d, %g, %g do not fit method %s.",
+					  m->sweeps, m->threshold_gap, m->parity_ks, fg_method_name(m->opt.method));
+	for (uint32_t j = 0; j < m->n_thresholds; j++)
+		if (!isfinite(m->thresholds[j]) || (j > 0 && !(m->thresholds[j] > m->thresholds[j - 1])))
+			return reject(err, status, "Threshold %u is %g; they are finite and strictly increasing.",
+						  j + 1, m->thresholds[j]);
+	return FG_OK;
+}
+
 /*
  * The inference part: a known covariance type with a matrix exactly when
  * it is not "none", finite, symmetric, with a non-negative diagonal;
@@ -438,7 +476,9 @@ check_inference(const fg_model *m, fg_status status, fg_error *err)
 		if (!(m->b_se[i] >= 0.0) || !isfinite(m->b_se[i]))
 			return reject(err, status, "The standard error of random intercept %u is %g.",
 						  i + 1, m->b_se[i]);
-	if (!(isnan(m->loglik) || m->loglik <= 0.0) || !(isnan(m->null_loglik) || m->null_loglik <= 0.0) ||
+	/* a gaussian density can exceed 1: only the binomial likelihoods are <= 0 */
+	if ((m->opt.family == FG_FAMILY_BINOMIAL &&
+		 (!(isnan(m->loglik) || m->loglik <= 0.0) || !(isnan(m->null_loglik) || m->null_loglik <= 0.0))) ||
 		isinf(m->loglik) || isinf(m->null_loglik))
 		return reject(err, status, "The log-likelihoods %g and %g are not both <= 0.",
 					  m->loglik, m->null_loglik);
@@ -454,7 +494,7 @@ check_inference(const fg_model *m, fg_status status, fg_error *err)
 		if (m->ext_version[i] < 0x20 || m->ext_version[i] > 0x7e)
 			return reject(err, status, "The extension version has a byte 0x%02X that is not printable.",
 						  (unsigned) (uint8_t) m->ext_version[i]);
-	return FG_OK;
+	return check_continuous(m, status, err);
 }
 
 /*
@@ -583,7 +623,8 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 		(uint64_t) TERM_SIZE * m->n_terms + (uint64_t) 8 * m->n_attr_di + INFERENCE_SIZE +
 		(m->vcov ? (uint64_t) 8 * (m->p + 1) * (m->p + 1) : 0) +
 		(m->b_se ? (uint64_t) 8 * m->n_strata : 0) +
-		strnlen(m->ext_version, sizeof(m->ext_version)) + TRAILER_SIZE;
+		strnlen(m->ext_version, sizeof(m->ext_version)) +
+		CONTINUOUS_SIZE + (uint64_t) 8 * m->n_thresholds + TRAILER_SIZE;
 	for (uint32_t k = 0; k < m->n_attr; k++)
 		total += 1 + 4 + (uint64_t) 4 * m->attrs[k].n_cats +
 			m->attrs[k].key_offsets[m->attrs[k].n_cats];
@@ -749,6 +790,17 @@ fg_model_encode(const fg_env *env, const fg_model *model,
 		fg_le_put_bytes(&w, m->ext_version, vlen);
 	}
 
+	/* continuous */
+	fg_le_put_f64(&w, m->sigma2);
+	fg_le_put_f64(&w, m->rmse);
+	fg_le_put_f64(&w, m->r2);
+	fg_le_put_u32(&w, (uint32_t) m->sweeps);
+	fg_le_put_f64(&w, m->threshold_gap);
+	fg_le_put_f64(&w, m->parity_ks);
+	fg_le_put_u32(&w, m->n_thresholds);
+	for (uint32_t j = 0; j < m->n_thresholds; j++)
+		fg_le_put_f64(&w, m->thresholds[j]);
+
 	fg_le_put_u32(&w, fg_crc32c(0, buf, w.pos));
 
 	/* the size computed above and the fields written must agree */
@@ -811,7 +863,8 @@ decode_v1_options(fg_le_reader *r, fg_model *m, fg_error *err)
 
 	fg_options_default(&m->opt);
 	method = fg_le_get_u8(r);
-	if (fg_method_name((fg_method) method) == NULL)
+	/* version 1 knew the six methods of the paper */
+	if (method > FG_METHOD_FAIR_GLMM || fg_method_name((fg_method) method) == NULL)
 		return reject(err, FG_ERR_CORRUPT,
 					  "Method code %u is not a known fitting method.", method);
 	m->opt.method = (fg_method) method;
@@ -1047,6 +1100,7 @@ decode_body_v1(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	/* 1.0 stored no inference */
 	m->vcov_type = FG_VCOV_NONE;
 	m->loglik = m->null_loglik = m->edf = m->target_reached = NAN;
+	m->sigma2 = m->rmse = m->r2 = m->threshold_gap = m->parity_ks = NAN;
 	TRY(decode_v1_options(r, m, err));
 	m->opt.vcov = FG_VCOV_NONE;
 	TRY(decode_fit(env, r, m, V1_TAIL_SIZE, err));
@@ -1178,13 +1232,13 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 				has_b_se = false;
 	uint8_t		vlen;
 
-	if (fg_le_left(r) < INFERENCE_SIZE)
+	if (fg_le_left(r) < INFERENCE_SIZE + CONTINUOUS_SIZE)
 		return reject(err, FG_ERR_CORRUPT, "The model ends before its standard errors.");
 	m->vcov_type = fg_le_get_u8(r);
 	TRY(get_bool(r, &has_vcov, "has_vcov", err));
 	if (has_vcov)
 	{
-		if ((uint64_t) kk * 8 + INFERENCE_SIZE - 2 > fg_le_left(r))
+		if ((uint64_t) kk * 8 + INFERENCE_SIZE - 2 + CONTINUOUS_SIZE > fg_le_left(r))
 			return reject(err, FG_ERR_CORRUPT, "The model ends inside its covariance matrix.");
 		ALLOC_OR_FAIL(m->vcov, kk * sizeof(double));
 		for (size_t i = 0; i < kk; i++)
@@ -1196,14 +1250,14 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 					  "The model has random-intercept standard errors without strata.");
 	if (has_b_se)
 	{
-		if ((uint64_t) m->n_strata * 8 + INFERENCE_SIZE - 3 > fg_le_left(r))
+		if ((uint64_t) m->n_strata * 8 + INFERENCE_SIZE - 3 + CONTINUOUS_SIZE > fg_le_left(r))
 			return reject(err, FG_ERR_CORRUPT, "The model ends inside its random-intercept standard errors.");
 		if (m->n_strata > 0)
 			ALLOC_OR_FAIL(m->b_se, (size_t) m->n_strata * sizeof(double));
 		for (uint32_t i = 0; i < m->n_strata; i++)
 			m->b_se[i] = fg_le_get_f64(r);
 	}
-	if (fg_le_left(r) < INFERENCE_SIZE - 3)
+	if (fg_le_left(r) < INFERENCE_SIZE - 3 + CONTINUOUS_SIZE)
 		return reject(err, FG_ERR_CORRUPT, "The model ends inside its likelihoods.");
 	m->loglik = fg_le_get_f64(r);
 	m->null_loglik = fg_le_get_f64(r);
@@ -1214,7 +1268,7 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	if (vlen > FG_MODEL_MAX_VERSION_LEN)
 		return reject(err, FG_ERR_CORRUPT, "The extension version is %u bytes; at most %d fit.",
 					  vlen, FG_MODEL_MAX_VERSION_LEN);
-	if (vlen > fg_le_left(r))
+	if ((size_t) vlen + CONTINUOUS_SIZE > fg_le_left(r))
 		return reject(err, FG_ERR_CORRUPT, "The model ends inside its extension version.");
 	{
 		const uint8_t *v = fg_le_take(r, vlen);
@@ -1225,7 +1279,29 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 			memcpy(m->ext_version, v, vlen);
 		m->ext_version[vlen] = '\0';
 	}
-	return r->overrun ? reject(err, FG_ERR_CORRUPT, "The model ends inside its inference part.") : FG_OK;
+	if (r->overrun)
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its inference part.");
+
+	/* continuous */
+	if (fg_le_left(r) < CONTINUOUS_SIZE)
+		return reject(err, FG_ERR_CORRUPT, "The model ends before its continuous-outcome part.");
+	m->sigma2 = fg_le_get_f64(r);
+	m->rmse = fg_le_get_f64(r);
+	m->r2 = fg_le_get_f64(r);
+	m->sweeps = (int32_t) fg_le_get_u32(r);
+	m->threshold_gap = fg_le_get_f64(r);
+	m->parity_ks = fg_le_get_f64(r);
+	m->n_thresholds = fg_le_get_u32(r);
+	if (m->n_thresholds > MAX_THRESHOLDS)
+		return reject(err, FG_ERR_CORRUPT, "The model has %u thresholds; at most %d fit.",
+					  m->n_thresholds, MAX_THRESHOLDS);
+	if ((uint64_t) m->n_thresholds * 8 > fg_le_left(r))
+		return reject(err, FG_ERR_CORRUPT, "The model ends inside its thresholds.");
+	if (m->n_thresholds > 0)
+		ALLOC_OR_FAIL(m->thresholds, (size_t) m->n_thresholds * sizeof(double));
+	for (uint32_t j = 0; j < m->n_thresholds; j++)
+		m->thresholds[j] = fg_le_get_f64(r);
+	return r->overrun ? reject(err, FG_ERR_CORRUPT, "The model ends inside its continuous-outcome part.") : FG_OK;
 }
 
 /* The same for a version-2 body, with the checks version 2 adds. */
@@ -1253,7 +1329,7 @@ decode_body_v2(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model lists %u unidentified terms but has only %d.",
 					  m->n_unidentified, m->p + 1);
-	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified + FAIRNESS_SIZE + INFERENCE_SIZE)
+	if (fg_le_left(r) < (size_t) 4 * m->n_unidentified + FAIRNESS_SIZE + INFERENCE_SIZE + CONTINUOUS_SIZE)
 		return reject(err, FG_ERR_CORRUPT,
 					  "The model ends inside its list of unidentified terms.");
 	if (m->n_unidentified > 0)

@@ -148,6 +148,22 @@ typedef struct fg_model
 	double		target_reached;
 	int64_t		created_at;
 	char		ext_version[FG_MODEL_MAX_VERSION_LEN + 1];
+
+	/*
+	 * Continuous outcomes (version 2; NaN / 0 / NULL for the binomial
+	 * family and version 1): the gaussian fit's residual variance, RMSE and
+	 * R^2 on the training rows; fair_threshold's coordinate sweeps, its
+	 * disparity at the thresholds and over every threshold (parity_ks),
+	 * and the thresholds, strictly increasing.
+	 */
+	double		sigma2;
+	double		rmse;
+	double		r2;
+	int			sweeps;
+	double		threshold_gap;
+	double		parity_ks;
+	uint32_t	n_thresholds;
+	double	   *thresholds;
 } fg_model;
 
 /* Encode into env-allocated *out, *out_len bytes.  Fails only on NOMEM/INVALID. */

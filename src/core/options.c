@@ -21,9 +21,9 @@
  * new row changes the block and so needs a new format version anyway.
  */
 const fg_option_def fg_option_table[] = {
-	{"method", FG_OPTION_METHOD, 0, FG_METHOD_FAIR_GLMM, FG_METHOD_LR, FG_METHOD_FAIR_GLMM,
+	{"method", FG_OPTION_METHOD, 0, FG_METHOD_FAIR_GLMM, FG_METHOD_LR, FG_METHOD_FAIR_THRESHOLD,
 		false, false, FIELD(method),
-	"the fitting method (lr, fair_lr, crlr, fair_crlr, glmm or fair_glmm)"},
+	"the fitting method (lr, fair_lr, crlr, fair_crlr, glmm, fair_glmm; fair_threshold for the gaussian family)"},
 	{"rho", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 0.0, 0.0, INFINITY, false, false, FIELD(rho),
 	"the weight of the fairness penalty"},
 	{"lambda", FG_OPTION_NUMBER, FG_OPTION_ARGUMENT, 1.0, 0.0, INFINITY, false, false, FIELD(lambda),
@@ -70,6 +70,13 @@ const fg_option_def fg_option_table[] = {
 	{"target_metric", FG_OPTION_ENUM, FG_OPTION_INTERNAL, FG_TARGET_DISPARATE_IMPACT,
 		FG_TARGET_DISPARATE_IMPACT, FG_TARGET_EQUALIZED_ODDS, false, false, FIELD(target_metric),
 	"the metric of option \"target\""},
+	{"family", FG_OPTION_ENUM, 0, FG_FAMILY_BINOMIAL, FG_FAMILY_BINOMIAL, FG_FAMILY_GAUSSIAN,
+		false, false, FIELD(family),
+	"the distribution of y: binomial (logistic regression; the default for boolean and integer y) or gaussian (least squares; the default for float8 and numeric y)"},
+	{"thresholds", FG_OPTION_INTEGER, 0, 40, 1, 1000, false, false, FIELD(thresholds),
+	"fair_threshold: the number of thresholds of the disparity, at quantiles of the training y"},
+	{"max_sweeps", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_sweeps),
+	"fair_threshold: the most coordinate-descent sweeps"},
 	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
 	"the names of the features, a text array of length p"},
 };
@@ -92,6 +99,7 @@ static const char *const fairness_names[] = {"demographic_parity", "equal_opport
 static const char *const weight_names[] = {"mean_one", "as_given"};
 static const char *const vcov_names[] = {"model", "robust", "none"};
 static const char *const target_names[] = {"disparate_impact", "equal_opportunity_ratio", "equalized_odds_ratio"};
+static const char *const family_names[] = {"binomial", "gaussian"};
 
 const char *
 fg_fairness_name(fg_fairness_notion fairness)
@@ -120,6 +128,11 @@ fg_option_enum_names(const fg_option_def *def, int *count)
 	{
 		*count = (int) (sizeof(target_names) / sizeof(target_names[0]));
 		return target_names;
+	}
+	if (def->offset == offsetof(fg_options, family))
+	{
+		*count = (int) (sizeof(family_names) / sizeof(family_names[0]));
+		return family_names;
 	}
 	if (def->offset == offsetof(fg_options, vcov))
 	{

@@ -412,6 +412,15 @@ build_model(const seed_spec *sp, fg_vcov_type vcov_type)
 	m.target_reached = vcov_type == FG_VCOV_MODEL ? 0.8 : NAN;
 	m.created_at = INT64_C(1795000000000000) + (int64_t) (splitmix_next(&rng_state) % 1000000);
 	snprintf(m.ext_version, sizeof(m.ext_version), "%s", vcov_type == FG_VCOV_ROBUST ? "" : "1.1");
+	/* the robust seeds are gaussian fits, so the continuous part varies too */
+	m.sigma2 = m.rmse = m.r2 = m.threshold_gap = m.parity_ks = NAN;
+	if (vcov_type == FG_VCOV_ROBUST)
+	{
+		m.opt.family = FG_FAMILY_GAUSSIAN;
+		m.sigma2 = 2.25;
+		m.rmse = 1.5;
+		m.r2 = 0.375;
+	}
 	return m;
 }
 

@@ -15,12 +15,13 @@
 /*
  * Byte offsets of a few fields of format version 2, written out here on
  * purpose: if the layout moves, these tests should notice.  The options
- * block (options.h) holds 20 entries, 389 bytes with its count; the method
+ * block (options.h) holds 25 entries, 470 bytes with its count; the method
  * code is the value of its first entry.  The fairness part takes FAIR_TAIL
  * bytes for a model without attributes or terms; the inference part after it
  * INFER_TAIL bytes for a model without covariance and with an empty version
  * (drop_inference), plus 8 (1 + p)^2 for the covariance, 8 n_strata for the
- * random intercepts' standard errors and the version's bytes.
+ * random intercepts' standard errors and the version's bytes; then the
+ * continuous-outcome part, CONT_TAIL bytes without thresholds.
  */
 #define OFF_VERSION		4
 #define OFF_BOM			6
@@ -28,15 +29,16 @@
 #define OFF_TOTAL		12
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_COUNTS		441
-#define OFF_P			457
-#define OFF_N_STRATA	461
-#define OFF_KEY_TYPE	465
-#define OFF_HAS_NAMES	466
-#define OFF_INTERCEPT	467
-#define OFF_BETA		475
+#define OFF_COUNTS		490
+#define OFF_P			506
+#define OFF_N_STRATA	510
+#define OFF_KEY_TYPE	514
+#define OFF_HAS_NAMES	515
+#define OFF_INTERCEPT	516
+#define OFF_BETA		524
 #define FAIR_TAIL		21
 #define INFER_TAIL		44
+#define CONT_TAIL		48
 #define STRATUM_INT_SIZE	(4 + 8 + 8 + 8)
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
@@ -131,6 +133,7 @@ make_model(int p, uint32_t n_strata, fg_key_type key_type,
 	fg_model	m;
 
 	memset(&m, 0, sizeof(m));
+	m.sigma2 = m.rmse = m.r2 = m.threshold_gap = m.parity_ks = NAN;
 	fg_options_default(&m.opt);
 	m.opt.method = n_strata > 0 ? FG_METHOD_FAIR_GLMM : FG_METHOD_FAIR_LR;
 	m.opt.rho = 0.25;
@@ -462,9 +465,9 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
-		/* the options block: 22 entries, the first one the method */
+		/* the options block: 25 entries, the first one the method */
 		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
-		CHECK(get_le(buf + OFF_OPTIONS, 2) == 22);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 25);
 		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
 			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
@@ -474,7 +477,8 @@ test_layout(void)
 		CHECK(buf[option_value_offset(buf, "vcov")] == FG_VCOV_NONE);
 		CHECK(option_value_offset(buf, "verbose") + 1 + 1 + 6 + 1 == option_value_offset(buf, "target"));
 		CHECK(get_le(buf + option_value_offset(buf, "target"), 8) == UINT64_C(0x7FF8000000000000));
-		CHECK(option_value_offset(buf, "target_metric") + 1 == OFF_COUNTS);
+		CHECK(option_value_offset(buf, "target_metric") + 1 + 1 + 6 + 1 == option_value_offset(buf, "family"));
+		CHECK(option_value_offset(buf, "max_sweeps") + 8 == OFF_COUNTS);
 		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
 		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
 		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
@@ -484,14 +488,14 @@ test_layout(void)
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
 		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, inference, checksum */
-		CHECK(len == 20 + 421 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + 4, "length %zu", len);
-		CHECK(get_le(buf + len - 16 - FAIR_TAIL - INFER_TAIL, 8) == 0 &&
-			  get_le(buf + len - 8 - FAIR_TAIL - INFER_TAIL, 4) == 0);
+		CHECK(len == 20 + 470 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + CONT_TAIL + 4, "length %zu", len);
+		CHECK(get_le(buf + len - 16 - FAIR_TAIL - INFER_TAIL - CONT_TAIL, 8) == 0 &&
+			  get_le(buf + len - 8 - FAIR_TAIL - INFER_TAIL - CONT_TAIL, 4) == 0);
 		/* the inference part: type none, no matrix, no standard errors, NaN, 0, "" */
-		CHECK(buf[len - 4 - INFER_TAIL] == FG_VCOV_NONE && buf[len - 3 - INFER_TAIL] == 0 &&
-			  buf[len - 2 - INFER_TAIL] == 0);
-		CHECK(get_le(buf + len - 4 - INFER_TAIL + 3, 8) == UINT64_C(0x7FF8000000000000));
-		CHECK(get_le(buf + len - 4 - 9, 8) == 0 && buf[len - 5] == 0);
+		CHECK(buf[len - 4 - CONT_TAIL - INFER_TAIL] == FG_VCOV_NONE && buf[len - 3 - CONT_TAIL - INFER_TAIL] == 0 &&
+			  buf[len - 2 - CONT_TAIL - INFER_TAIL] == 0);
+		CHECK(get_le(buf + len - 4 - CONT_TAIL - INFER_TAIL + 3, 8) == UINT64_C(0x7FF8000000000000));
+		CHECK(get_le(buf + len - 4 - CONT_TAIL - 9, 8) == 0 && buf[len - 5 - CONT_TAIL] == 0);
 	}
 	fg_release(&unit_env, buf);
 	fg_model_release(&unit_env, &m);
@@ -723,7 +727,7 @@ test_forged_counts(void)
 	reseal(c, len);
 	expect_corrupt(c, len, "no method given");
 	memcpy(c, buf, len);
-	c[OFF_METHOD] = 7;
+	c[OFF_METHOD] = 8;
 	reseal(c, len);
 	expect_corrupt(c, len, "unknown method code");
 	memcpy(c, buf, len);
@@ -1014,14 +1018,14 @@ test_forged_options(void)
 		expect_corrupt(c, len, (want)); \
 	} while (0)
 
-	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 22");
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 25");
 	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
 	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
 	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
 	FORGE(OFF_OPTIONS + 2, 255, 1, "not \"method\"");
 	FORGE(OFF_OPTIONS + 9, FG_OPTION_NUMBER, 1, "type code 1");
 	FORGE(OFF_METHOD, 0, 1, "no method given");
-	FORGE(OFF_METHOD, 7, 1, "unknown method code");
+	FORGE(OFF_METHOD, 8, 1, "unknown method code");
 	FORGE(nu, 0, 8, "option \"nu\" is invalid");	/* +0.0: nu must be > 0 */
 	FORGE(nu, UINT64_C(0x7FF8000000000000), 8, "option \"nu\" must be a finite number");
 	FORGE(seed, (uint64_t) INT32_MAX + 1, 8, "option \"seed\" must be an integer between 0 and 2147483647");
@@ -1090,7 +1094,7 @@ test_options_block(void)
 	/* one byte short: refused inside the last option */
 	fg_le_reader_init(&r, block, size - 1);
 	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
-	CHECK(strstr(why, "option 22") != NULL, "%s", why);
+	CHECK(strstr(why, "option 25") != NULL, "%s", why);
 	free(block);
 }
 
@@ -1117,7 +1121,7 @@ test_separation(void)
 	buf = encode_ok(&m, &len);
 	if (buf == NULL)
 		return;
-	list = len - 4 - INFER_TAIL - FAIR_TAIL - 12;
+	list = len - 4 - CONT_TAIL - INFER_TAIL - FAIR_TAIL - 12;
 	CHECK(get_le(buf + list - 12, 8) == m.separated_rows);
 	CHECK(get_le(buf + list - 4, 4) == 3);
 	if (CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
@@ -1223,7 +1227,7 @@ test_all_options(void)
 		changed++;
 		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
 	}
-	CHECK(changed == 21);
+	CHECK(changed == 24);
 	m.has_c = true;
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = 42;
@@ -1248,6 +1252,10 @@ test_all_options(void)
 		CHECK(fg_options_first_difference(&one, &dflt) == def, "option %s", def->name);
 	}
 
+	/* every enum at its last value makes the model gaussian: its statistics */
+	m.sigma2 = 2.5;
+	m.rmse = 1.5;
+	m.r2 = 0.25;
 	buf = encode_ok(&m, &len);
 	if (buf != NULL &&
 		CHECK(fg_model_decode(&unit_env, buf, len, &d, &err) == FG_OK, "%s", err.detail))
@@ -1316,12 +1324,12 @@ test_inference(void)
 	if (buf == NULL || bufn == NULL)
 		return;
 	/* where the pieces lie: type, has_vcov, matrix, has_b_se, b_se, likelihoods, version */
-	inf = len - 4 - (INFER_TAIL + 8 * k * k + 8 * 3 + 3);
+	inf = len - 4 - CONT_TAIL - (INFER_TAIL + 8 * k * k + 8 * 3 + 3);
 	vc = inf + 2;
 	bse = vc + 8 * k * k + 1;
 	ll = bse + 8 * 3;
 	ver = ll + 40;
-	infn = lenn - 4 - (INFER_TAIL + 8 * k * k + 3);
+	infn = lenn - 4 - CONT_TAIL - (INFER_TAIL + 8 * k * k + 3);
 	CHECK(buf[inf] == FG_VCOV_ROBUST && buf[inf + 1] == 1 && buf[bse - 1] == 1);
 	CHECK(buf[ver] == 3 && memcmp(buf + ver + 1, "1.1", 3) == 0);
 	CHECK(bufn[infn] == FG_VCOV_MODEL && bufn[infn + 1] == 1 && bufn[infn + 2 + 8 * k * k] == 0);
@@ -1410,9 +1418,11 @@ test_inference(void)
 				cuts[i].piece == 2 ? bse : cuts[i].piece == 3 ? ll : ver;
 			size_t		cut = base + cuts[i].extra;
 
+			/* the continuous part kept after the cut, so only the inference part is short */
 			memcpy(c, buf, cut);
-			reseal(c, cut + 4);
-			expect_corrupt(c, cut + 4, cuts[i].want);
+			memcpy(c + cut, buf + len - 4 - CONT_TAIL, CONT_TAIL);
+			reseal(c, cut + CONT_TAIL + 4);
+			expect_corrupt(c, cut + CONT_TAIL + 4, cuts[i].want);
 		}
 	}
 

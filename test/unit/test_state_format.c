@@ -38,8 +38,8 @@
 #define OFF_RHO			43
 #define OFF_C			70
 #define OFF_NU			190
-#define OFF_N_NAMES		448
-#define OFF_NAMES		452
+#define OFF_N_NAMES		497
+#define OFF_NAMES		501
 
 static uint64_t rng_state = 4242;
 
@@ -304,6 +304,9 @@ test_every_option_travels(void)
 	c.opt.vcov = FG_VCOV_ROBUST;
 	c.opt.verbose = true;
 	c.opt.target_metric = FG_TARGET_EQUALIZED_ODDS;
+	c.opt.family = FG_FAMILY_GAUSSIAN;
+	c.opt.thresholds = 12;
+	c.opt.max_sweeps = 5;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
