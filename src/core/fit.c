@@ -13,6 +13,50 @@
 #include <math.h>
 #include <string.h>
 
+/* The checks of check_inputs() for a continuous outcome. */
+static fg_status
+check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
+{
+	if (opt->fairness != FG_FAIRNESS_DEMOGRAPHIC_PARITY && fg_method_is_fair(opt->method))
+		return fg_fail(err, FG_ERR_INVALID, "the gaussian family supports demographic parity only",
+					   "Leave option \"fairness\" at demographic_parity, or use method fair_threshold for parity at every threshold.",
+					   "Notion %s conditions on y = 1 and y = 0, which a continuous outcome does not have.",
+					   fg_fairness_name(opt->fairness));
+	if (!isnan(opt->target))
+		return fg_fail(err, FG_ERR_INVALID, "option \"target\" needs the binomial family",
+					   "Choose rho with fairglmm_path and the reporting aggregates parity_ks or parity_gap.",
+					   "The target metrics are ratios of rates of classified rows.");
+	if (opt->method == FG_METHOD_FAIR_THRESHOLD && fg_options_constrained(opt))
+		return fg_fail(err, FG_ERR_INVALID, "method fair_threshold has no constrained form",
+					   "Remove option \"c\"; rho weighs the disparity.", NULL);
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		if (!isfinite(data->y_real[l]))
+			return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
+						   "Row %zu has y = %g.", l + 1, data->y_real[l]);
+		for (uint32_t a = 0; a < data->n_attr; a++)
+			if (data->codes[l * data->n_attr + a] >= data->n_cats[a])
+				return fg_fail(err, FG_ERR_INVALID, "category code out of range", NULL,
+							   "Row %zu has code %u for attribute %u of %u categories.",
+							   l + 1, data->codes[l * data->n_attr + a], a + 1, data->n_cats[a]);
+		if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
+			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
+						   "Row %zu has weight %g.", l + 1, data->w[l]);
+	}
+	if (fg_method_is_fair(opt->method) && data->n_attr == 0)
+	{
+		size_t		s_ones = 0;
+
+		for (size_t l = 0; l < data->n_rows; l++)
+			s_ones += data->s[l];
+		if (s_ones == 0 || s_ones == data->n_rows)
+			return fg_fail(err, FG_ERR_DATA, "the sensitive attribute is constant",
+						   "A fair method needs rows with sensitive = 0 and rows with sensitive = 1; use the unfair method otherwise.",
+						   "All %zu rows used have sensitive = %d.", data->n_rows, s_ones ? 1 : 0);
+	}
+	return FG_OK;
+}
+
 static fg_status
 check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 {
@@ -41,6 +85,18 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 						   "Merge rare categories.",
 						   "Attribute %u has %u categories; at most %d are supported.",
 						   a + 1, data->n_cats[a], FG_MAX_CATEGORIES);
+	if ((data->y_real != NULL) != (opt->family == FG_FAMILY_GAUSSIAN) ||
+		(data->y_real == NULL && data->y == NULL))
+		return fg_fail(err, FG_ERR_INVALID, "the outcome does not match the family", NULL,
+					   "Option \"family\" is %s, but the rows hold %s outcome.",
+					   opt->family == FG_FAMILY_GAUSSIAN ? "gaussian" : "binomial",
+					   data->y_real ? "a continuous" : "a binary");
+	if (opt->family == FG_FAMILY_GAUSSIAN)
+		return check_gaussian(data, opt, err);
+	if (opt->method == FG_METHOD_FAIR_THRESHOLD)
+		return fg_fail(err, FG_ERR_INVALID, "method fair_threshold needs the gaussian family",
+					   "Use a continuous y (float8 or numeric), or \"family\": \"gaussian\".",
+					   "Fairness at every threshold compares the distributions of a continuous prediction.");
 	for (size_t l = 0; l < N; l++)
 	{
 		ones += data->y[l];
@@ -77,6 +133,63 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
  * each term's covariance.  Unweighted, one binary attribute: 1.0's
  * arithmetic.
  */
+/*
+ * The gaussian family's training metrics: RMSE and R^2 (weighted), no
+ * classification, and the fairness terms' covariances.
+ */
+static fg_status
+gaussian_metrics(const fg_env *env, fg_problem *prob, const fg_terms *terms,
+				 const double *delta, const double *eta, fg_fit *fit, fg_error *err)
+{
+	const fg_data *data = prob->data;
+	uint32_t	n_attr = data->n_attr == 0 ? 1 : data->n_attr;
+	double		wt = 0.0,
+				wy = 0.0,
+				rss = 0.0,
+				tss = 0.0,
+				ybar;
+
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		double		w = data->w ? data->w[l] : 1.0;
+		double		r = data->y_real[l] - eta[l];
+
+		wt += w;
+		wy += w * data->y_real[l];
+		rss += w * r * r;
+	}
+	ybar = wy / wt;
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		double		d = data->y_real[l] - ybar;
+
+		tss += (data->w ? data->w[l] : 1.0) * d * d;
+	}
+	fit->rmse = sqrt(rss / wt);
+	fit->r2 = tss > 0.0 ? 1.0 - rss / tss : NAN;
+	fit->train_accuracy = NAN;
+	fit->train_di = NAN;
+	fit->train_cov = NAN;
+	fit->n_attr = n_attr;
+	fit->attr_di = fg_alloc(env, sizeof(double) * n_attr);
+	if (fit->attr_di == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (uint32_t a = 0; a < n_attr; a++)
+		fit->attr_di[a] = NAN;
+	if (terms->n_terms > 0)
+	{
+		fit->n_terms = terms->n_terms;
+		fit->terms = fg_alloc(env, sizeof(fg_term_fit) * terms->n_terms);
+		if (fit->terms == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		memcpy(fit->terms, terms->term, sizeof(fg_term_fit) * terms->n_terms);
+		fg_term_dots(prob, delta, prob->ad);
+		for (uint32_t t = 0; t < terms->n_terms; t++)
+			fit->terms[t].cov = fit->terms[t].weight > 0.0 ? prob->ad[t] / fit->terms[t].weight : 0.0;
+	}
+	return FG_OK;
+}
+
 static fg_status
 training_metrics(const fg_env *env, fg_problem *prob, const fg_options *opt,
 				 const fg_terms *terms, const double *delta, const double *eta, fg_fit *fit,
@@ -237,6 +350,24 @@ weighted_start(const fg_data *data, uint32_t m, double *delta)
 	}
 	memset(delta, 0, sizeof(double) * m);
 	delta[0] = log(wy / (wt - wy));
+}
+
+/* The gaussian start: the weighted mean of y as the intercept, every other entry 0. */
+static void
+gaussian_start(const fg_data *data, uint32_t m, double *delta)
+{
+	double		wy = 0.0,
+				wt = 0.0;
+
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		double		w = data->w ? data->w[l] : 1.0;
+
+		wt += w;
+		wy += w * data->y_real[l];
+	}
+	memset(delta, 0, sizeof(double) * m);
+	delta[0] = wy / wt;
 }
 
 /*
@@ -415,6 +546,9 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 			(st = fg_newton_resume_load(prob, ws, &f->resume, delta, err)) != FG_OK)
 			goto done;
 	}
+	else if (data->y_real != NULL)
+		/* least squares: J is quadratic, so one Newton step from anywhere lands on the minimum */
+		gaussian_start(data, f->m, delta);
 	else if (data->w == NULL)
 		fg_newton_start_intercept_only(prob, &f->sum, delta, ws);
 	else
@@ -441,7 +575,7 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	 * max_iter stopped the solve.  With l2 > 0 the objective is coercive:
 	 * there is a finite minimiser, whatever the rows do.
 	 */
-	if (st == FG_OK && opt.l2 == 0.0)
+	if (st == FG_OK && opt.l2 == 0.0 && data->y_real == NULL)
 		st = fg_check_separation(env, prob, ws, delta, stats.max_abs_eta, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
 	if (st == FG_OK && fg_method_is_boosting(opt.method))
@@ -484,7 +618,9 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	}
 	for (uint32_t t = 0; t < prob->n_terms; t++)
 		prob->lin[t] = 0.0;
-	if ((st = training_metrics(env, prob, &opt, &f->terms, delta, ws->eta, fit, err)) != FG_OK)
+	st = data->y_real != NULL ? gaussian_metrics(env, prob, &f->terms, delta, ws->eta, fit, err)
+		: training_metrics(env, prob, &opt, &f->terms, delta, ws->eta, fit, err);
+	if (st != FG_OK)
 		goto done;
 	for (uint32_t t = 0; t < fit->n_terms; t++)
 		fit->terms[t].multiplier = constrained ? mu[t] : 0.0;

@@ -262,7 +262,9 @@ robust(infer *in, double *V, fg_error *err)
 	{
 		const double *x = fg_data_row(data, l);
 		uint32_t	g = data->stratum[l];
-		double		r = (data->y[l] - fg_sigmoid(in->ws->eta[l])) * (data->w ? data->w[l] : 1.0);
+		double		fitted = data->y_real ? in->ws->eta[l] : fg_sigmoid(in->ws->eta[l]);
+		double		r = ((data->y_real ? data->y_real[l] : data->y[l]) - fitted) *
+			(data->w ? data->w[l] : 1.0);
 		double	   *s = sf + (size_t) g * k;
 
 		s[0] += r;
@@ -335,6 +337,91 @@ penalties(fg_problem *prob, const double *delta)
 	return pen;
 }
 
+#define LOG_2PI 1.8378770664093454836	/* log(2 pi) */
+
+/*
+ * The number of observations the gaussian likelihood counts: the rows for
+ * weights rescaled to mean one (precision weights, as lm's), the weight
+ * sum for frequency weights (a weight of 2 is the row twice).
+ */
+static double
+data_weight(const fg_data *data, const fg_options *opt)
+{
+	double		total = 0.0;
+
+	if (data->w == NULL || opt->weight_scale != FG_WEIGHTS_AS_GIVEN)
+		return (double) data->n_rows;
+	for (size_t l = 0; l < data->n_rows; l++)
+		total += data->w[l];
+	return total;
+}
+
+/* The weighted residual sum of squares about the fitted values, or about the weighted mean. */
+static double
+gaussian_rss(const fg_data *data, const double *eta)
+{
+	double		rss = 0.0,
+				wt = 0.0,
+				wy = 0.0,
+				ybar;
+
+	if (eta != NULL)
+	{
+		for (size_t l = 0; l < data->n_rows; l++)
+		{
+			double		r = data->y_real[l] - eta[l];
+
+			rss += (data->w ? data->w[l] : 1.0) * r * r;
+		}
+		return rss;
+	}
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		wt += data->w ? data->w[l] : 1.0;
+		wy += (data->w ? data->w[l] : 1.0) * data->y_real[l];
+	}
+	ybar = wy / wt;
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		double		r = data->y_real[l] - ybar;
+
+		rss += (data->w ? data->w[l] : 1.0) * r * r;
+	}
+	return rss;
+}
+
+/*
+ * The gaussian log-likelihood at the maximum-likelihood variance RSS / n:
+ * -(n/2)(log(2 pi RSS / n) + 1), plus (1/2) sum log v for precision
+ * weights (lm's logLik); and the same for the intercept-only model.  The
+ * fit's RSS is twice its loss, J less the penalties.
+ */
+static void
+gaussian_likelihoods(fg_problem *prob, const double *delta, const fg_options *opt, fg_fit *fit)
+{
+	const fg_data *data = prob->data;
+	double		nobs = data_weight(data, opt);
+	double		rss = fmax(2.0 * (fit->objective - penalties(prob, delta)), 0.0);
+	double		rss0 = gaussian_rss(data, NULL);
+	double		logw = 0.0;
+
+	if (data->w != NULL && opt->weight_scale != FG_WEIGHTS_AS_GIVEN)
+		for (size_t l = 0; l < data->n_rows; l++)
+			logw += log(data->w[l]);
+	fit->loglik = 0.5 * logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0);
+	fit->null_loglik = 0.5 * logw - 0.5 * nobs * (LOG_2PI + log(rss0 / nobs) + 1.0);
+}
+
+/* The residual variance RSS / (n - edf) (lm's sigma^2 without penalties); NAN when undefined. */
+static void
+gaussian_sigma2(fg_problem *prob, const double *delta, const fg_options *opt, fg_fit *fit)
+{
+	double		nobs = data_weight(prob->data, opt);
+	double		rss = fmax(2.0 * (fit->objective - penalties(prob, delta)), 0.0);
+
+	fit->sigma2 = nobs > fit->edf ? rss / (nobs - fit->edf) : NAN;
+}
+
 fg_status
 fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 			 const double *delta, const fg_options *opt, const double *mu,
@@ -354,25 +441,35 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	for (uint32_t t = 0; t < prob->n_terms; t++)
 		penalised |= prob->kappa[t] > 0.0 || (mu && mu[t] != 0.0);
 
-	/*
-	 * likelihoods: J less its penalties (at most 0: rounding of a large
-	 * penalty must not make it positive); the intercept-only model in
-	 * closed form
-	 */
-	fit->loglik = fmin(-(fit->objective - penalties(prob, delta)), 0.0);
-	for (size_t l = 0; l < data->n_rows; l++)
-	{
-		double		w = data->w ? data->w[l] : 1.0;
-
-		wt += w;
-		wy += data->y[l] ? w : 0.0;
-	}
-	ybar = wy / wt;
-	fit->null_loglik = wy * log(ybar) + (wt - wy) * log1p(-ybar);
 	fit->edf = edf_given >= 0.0 ? edf_given : penalised ? NAN : (double) k;
+	if (data->y_real != NULL)
+		gaussian_likelihoods(prob, delta, opt, fit);
+	else
+	{
+		/*
+		 * likelihoods: J less its penalties (at most 0: rounding of a large
+		 * penalty must not make it positive); the intercept-only model in
+		 * closed form
+		 */
+		fit->loglik = fmin(-(fit->objective - penalties(prob, delta)), 0.0);
+		for (size_t l = 0; l < data->n_rows; l++)
+		{
+			double		w = data->w ? data->w[l] : 1.0;
+
+			wt += w;
+			wy += data->y[l] ? w : 0.0;
+		}
+		ybar = wy / wt;
+		fit->null_loglik = wy * log(ybar) + (wt - wy) * log1p(-ybar);
+	}
 	fit->vcov_type = opt->vcov;
 	if (opt->vcov == FG_VCOV_NONE)
+	{
+		/* without the Hessian a penalised fit has no edf, so no sigma^2 either */
+		if (data->y_real != NULL)
+			gaussian_sigma2(prob, delta, opt, fit);
 		return FG_OK;
+	}
 
 	memset(&in, 0, sizeof(in));
 	in.env = env;
@@ -443,6 +540,28 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		}
 		/* the trace lies in [0, m]; a huge penalty can round it just outside */
 		fit->edf = fmin(fmax(edf, 0.0), (double) m);
+	}
+
+	/*
+	 * gaussian: the loss is (1/2) RSS, so H^-1 is the covariance per unit
+	 * of residual variance (lm's sigma^2 (X'VX)^-1); the sandwich below
+	 * needs no such factor
+	 */
+	if (data->y_real != NULL)
+	{
+		gaussian_sigma2(prob, delta, opt, fit);
+		for (int i = 0; i < k * k; i++)
+			fit->vcov[i] *= fit->sigma2;
+		for (uint32_t i = 0; i < n; i++)
+			fit->b_se[i] *= sqrt(fit->sigma2);
+		if (isnan(fit->sigma2))
+		{
+			st = fg_fail(err, FG_ERR_DATA, "the residual variance is undefined",
+						 "Fit fewer parameters than rows, or pass \"vcov\": \"none\".",
+						 "The fit has %g effective parameters for a weight of %g.", fit->edf,
+						 data_weight(data, opt));
+			goto done;
+		}
 	}
 
 	if (opt->vcov == FG_VCOV_ROBUST)

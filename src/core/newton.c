@@ -208,6 +208,23 @@ weighted_row_loss(double e, double u, uint8_t y, double w)
 	return w * (fg_log1p_unit(u) + (e > 0.0 ? e : 0.0) - (y ? e : 0.0));
 }
 
+/* The gaussian loss (1/2) sum v (y - e)^2 of a block of rows. */
+static double
+block_loss_gaussian(const fg_data *data, size_t r0, size_t rows, const double *e0,
+					const double *de, double t)
+{
+	const double *y = data->y_real + r0;
+	double		loss = 0.0;
+
+	for (size_t q = 0; q < rows; q++)
+	{
+		double		r = (de ? e0[q] + t * de[q] : e0[q]) - y[q];
+
+		loss += (data->w ? data->w[r0 + q] : 1.0) * r * r;
+	}
+	return 0.5 * loss;
+}
+
 /* The loss of the block of rows from r0 whose linear predictors are e0 + t de. */
 static double
 block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
@@ -215,6 +232,8 @@ block_loss(const fg_data *data, size_t r0, size_t rows, const double *e0,
 {
 	loss_acc	acc;
 
+	if (data->y_real != NULL)
+		return block_loss_gaussian(data, r0, rows, e0, de, t);
 	if (data->w != NULL)
 	{
 		double		loss = 0.0;
@@ -369,6 +388,39 @@ fg_newton_ws_free(const fg_env *env, fg_newton_ws *ws)
 }
 
 /*
+ * The gaussian family's share of assemble() for one block: the trial linear
+ * predictor, the residual e - y (times the weight v), the Hessian weight v
+ * and its square root; returns the block's loss (1/2) sum v (y - e)^2 and
+ * adds the residuals to *grad0.
+ */
+static double
+gaussian_rows(const fg_data *data, size_t r0, size_t rows, const double *eta,
+			  const double *deta, double t, double *eta_next, double *resid, double *w,
+			  double *sw, double *grad0)
+{
+	const double *restrict y = data->y_real + r0;
+	const double *restrict weight = data->w ? data->w + r0 : NULL;
+	double		loss = 0.0,
+				g0 = 0.0;
+
+	for (size_t q = 0; q < rows; q++)
+	{
+		double		e = t == 0.0 ? eta[q] : eta[q] + t * deta[q];
+		double		v = weight ? weight[q] : 1.0;
+		double		r = e - y[q];
+
+		eta_next[q] = e;
+		loss += v * r * r;
+		resid[q] = v * r;
+		w[q] = v;
+		sw[q] = weight ? sqrt(v) : 1.0;
+		g0 += resid[q];
+	}
+	*grad0 += g0;
+	return 0.5 * loss;
+}
+
+/*
  * One pass over the rows at the trial point ws->delta_next, whose linear
  * predictor is eta + t deta.  deta is taken from ws->deta, or, when step is
  * given, computed in the same pass as [1, x, e_g]'step and stored in
@@ -441,63 +493,73 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 					deta[q] += step[0] + (n > 0 ? step[k + stratum[r0 + q]] : 0.0);
 			}
 
-			/* per row: the trial linear predictor and h = exp(-|e| / 2) */
-			for (size_t q = 0; q < rows; q++)
+			if (data->y_real != NULL)
 			{
-				double		e = t == 0.0 ? eta[q] : eta[q] + t * deta[q];
-
-				eta_next[q] = e;
-				h[q] = half_exp(fabs(e));
+				/* gaussian: residual e - y, weight v (1 unweighted), no exponential */
+				loss += gaussian_rows(data, r0, rows, eta, deta, t, eta_next, resid, w, sw, &grad0);
 			}
-			/* apart: a max reduction would keep the loop above scalar */
-			for (size_t q = 0; q < rows; q++)
-				max_eta = fabs(eta_next[q]) > max_eta ? fabs(eta_next[q]) : max_eta;
-			/*
-			 * u = h^2 = exp(-|e|) gives the loss, mu, the weight
-			 * w = mu (1 - mu) = u / (1 + u)^2 and sqrt(w) = h / (1 + u)
-			 * without a square root; this loop has no call and vectorizes.
-			 */
-			for (size_t q = 0; q < rows; q++)
-			{
-				double		e = eta_next[q];
-				double		u = h[q] * h[q];
-				double		iv = 1.0 / (1.0 + u);
-				double		mu = e >= 0.0 ? iv : u * iv;
-
-				inv[q] = iv;
-				resid[q] = mu - y[r0 + q];
-				w[q] = u * iv * iv;
-				sw[q] = h[q] * iv;
-			}
-			if (w_floor > 0.0)
-				for (size_t q = 0; q < rows; q++)
-				{
-					w[q] = w[q] > w_floor ? w[q] : w_floor;
-					sw[q] = sw[q] > sqrt_w_floor ? sw[q] : sqrt_w_floor;
-				}
-			loss_acc_start(&acc);
-			if (weight == NULL)
-				for (size_t q = 0; q < rows; q++)
-				{
-					loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
-					grad0 += resid[q];
-				}
 			else
 			{
-				/* every row's terms scaled by its weight */
-				double		wloss = 0.0;
-
+				/* per row: the trial linear predictor and h = exp(-|e| / 2) */
 				for (size_t q = 0; q < rows; q++)
 				{
-					double		wt = weight[r0 + q];
+					double		e = t == 0.0 ? eta[q] : eta[q] + t * deta[q];
 
-					wloss += weighted_row_loss(eta_next[q], h[q] * h[q], y[r0 + q], wt);
-					resid[q] *= wt;
-					w[q] *= wt;
-					sw[q] *= sqrt(wt);
-					grad0 += resid[q];
+					eta_next[q] = e;
+					h[q] = half_exp(fabs(e));
 				}
-				loss += wloss;
+				/* apart: a max reduction would keep the loop above scalar */
+				for (size_t q = 0; q < rows; q++)
+					max_eta = fabs(eta_next[q]) > max_eta ? fabs(eta_next[q]) : max_eta;
+				/*
+				 * u = h^2 = exp(-|e|) gives the loss, mu, the weight
+				 * w = mu (1 - mu) = u / (1 + u)^2 and sqrt(w) = h / (1 + u)
+				 * without a square root; this loop has no call and vectorizes.
+				 */
+				for (size_t q = 0; q < rows; q++)
+				{
+					double		e = eta_next[q];
+					double		u = h[q] * h[q];
+					double		iv = 1.0 / (1.0 + u);
+					double		mu = e >= 0.0 ? iv : u * iv;
+
+					inv[q] = iv;
+					resid[q] = mu - y[r0 + q];
+					w[q] = u * iv * iv;
+					sw[q] = h[q] * iv;
+				}
+				if (w_floor > 0.0)
+					for (size_t q = 0; q < rows; q++)
+					{
+						w[q] = w[q] > w_floor ? w[q] : w_floor;
+						sw[q] = sw[q] > sqrt_w_floor ? sw[q] : sqrt_w_floor;
+					}
+				loss_acc_start(&acc);
+				if (weight == NULL)
+					for (size_t q = 0; q < rows; q++)
+					{
+						loss_acc_add(&acc, eta_next[q], h[q] * h[q], inv[q], y[r0 + q]);
+						grad0 += resid[q];
+					}
+				else
+				{
+					/* every row's terms scaled by its weight */
+					double		wloss = 0.0;
+
+					for (size_t q = 0; q < rows; q++)
+					{
+						double		wt = weight[r0 + q];
+
+						wloss += weighted_row_loss(eta_next[q], h[q] * h[q], y[r0 + q], wt);
+						resid[q] *= wt;
+						w[q] *= wt;
+						sw[q] *= sqrt(wt);
+						grad0 += resid[q];
+					}
+					loss += wloss;
+				}
+				if (weight == NULL)
+					loss += loss_acc_end(&acc);
 			}
 			if (n > 0)
 				for (size_t q = 0; q < rows; q++)
@@ -531,8 +593,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 							Gg[1 + j] += wq * xq[j];
 					}
 			}
-			if (weight == NULL)
-				loss += loss_acc_end(&acc);
 			/* F += block' block, upper triangle (without its first row when n > 0) */
 			if (hessian && n == 0)
 				cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, k, (int) rows, 1.0,

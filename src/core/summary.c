@@ -143,10 +143,19 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 	sum->n = n;
 	for (size_t l = 0; l < N; l++)
 	{
-		sum->y_ones += data->y[l];
+		sum->y_ones += data->y ? data->y[l] : 0;
 		sum->s_ones += data->s ? data->s[l] : 0;
 	}
 	sum->y_bar = N ? (double) sum->y_ones / (double) N : 0.0;
+	if (data->y_real != NULL && N > 0)
+	{
+		/* the gaussian outcome's mean, for the centred sums below */
+		double		total = 0.0;
+
+		for (size_t l = 0; l < N; l++)
+			total += data->y_real[l];
+		sum->y_bar = total / (double) N;
+	}
 	sum->s_bar = N ? (double) sum->s_ones / (double) N : 0.0;
 
 	sum->mean = fg_alloc(env, sizeof(double) * pp);
@@ -172,6 +181,7 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 	{
 		/* locals: with -fno-strict-aliasing every store would reload the fields */
 		const uint8_t *restrict y = data->y;
+		const double *restrict y_real = data->y_real;
 		const uint8_t *restrict s = data->s;
 		const uint32_t *restrict stratum = data->stratum;
 		double	   *restrict amax = sum->amax;
@@ -202,9 +212,9 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 					bsum[j] += xq[j];
 					amax[j] = m > amax[j] ? m : amax[j];
 				}
-				bq[p] = y[r0 + q];
+				bq[p] = y_real ? y_real[r0 + q] : y[r0 + q];
 				bq[p + 1] = s ? s[r0 + q] : 0;
-				bsum[p] += y[r0 + q];
+				bsum[p] += bq[p];
 				bsum[p + 1] += s ? s[r0 + q] : 0;
 			}
 			/* per stratum: counts now, centred below */
@@ -216,7 +226,7 @@ fg_summarize(const fg_env *env, const fg_data *data, bool with_strata,
 				double	   *restrict sxg = sx + (size_t) g * p;
 
 				srows[g] += 1.0;
-				sy[g] += y[l];
+				sy[g] += y_real ? y_real[l] : y[l];
 				ss[g] += s ? s[l] : 0;
 				for (int j = 0; j < p; j++)
 					sxg[j] += xq[j];
