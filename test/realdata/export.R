@@ -55,3 +55,10 @@ write_one(Contraception[, setdiff(names(Contraception), "woman")],
 data(Arrests, package = "carData")
 write_one(Arrests, c("released", "colour", "year", "age", "sex", "employed", "citizen", "checks"),
           "arrests")
+
+# nine-month salaries of 397 professors in a US college, 2008-09: a
+# continuous outcome for the gaussian family, with sex as the sensitive
+# attribute
+data(Salaries, package = "carData")
+write_one(Salaries, c("rank", "discipline", "yrs.since.phd", "yrs.service", "sex", "salary"),
+          "salaries")

@@ -12,7 +12,8 @@
 -- no variables, hence the \cd into datadir and back.
 --
 -- Everything lives in the schema realdata, which is dropped and made anew:
---   realdata.nhanes, realdata.contraception, realdata.arrests   the CSVs as they are
+--   realdata.nhanes, realdata.contraception, realdata.arrests, realdata.salaries   the CSVs as they are
+--   realdata.salaries_model             id, y float8 (salary), x, stratum text, sensitive boolean
 --   realdata.nhanes_model, ..._model   id, y boolean, x float8[], stratum int, sensitive boolean
 --   realdata.model                      the three views in one, with a column dataset
 --   realdata.features                   dataset, position, name: the columns of x
@@ -63,11 +64,24 @@ CREATE TABLE realdata.arrests (
     checks   integer NOT NULL        -- police databases the name appeared in (0-6)
 );
 
+-- carData::Salaries: nine-month salaries of professors, 2008-09 (a
+-- continuous outcome, for the gaussian family)
+CREATE TABLE realdata.salaries (
+    id            integer PRIMARY KEY,
+    rank          text    NOT NULL,  -- AsstProf/AssocProf/Prof
+    discipline    text    NOT NULL,  -- A (theoretical) / B (applied)
+    yrs_since_phd integer NOT NULL,
+    yrs_service   integer NOT NULL,
+    sex           text    NOT NULL,  -- Female/Male
+    salary        integer NOT NULL   -- US dollars
+);
+
 \set realdata_cwd `pwd`
 \cd :datadir
 \copy realdata.nhanes FROM 'nhanes.csv' WITH (FORMAT csv, HEADER)
 \copy realdata.contraception FROM 'contraception.csv' WITH (FORMAT csv, HEADER)
 \copy realdata.arrests FROM 'arrests.csv' WITH (FORMAT csv, HEADER)
+\copy realdata.salaries FROM 'salaries.csv' WITH (FORMAT csv, HEADER)
 \cd :realdata_cwd
 \unset realdata_cwd
 
@@ -135,6 +149,20 @@ SELECT id,
        year AS stratum,
        colour = 'Black' AS sensitive
 FROM realdata.arrests;
+
+-- salaries (gaussian, not in realdata.model): y the salary in dollars, on
+-- its raw scale; x the years since the PhD and of service, rank (reference
+-- AsstProf) and discipline B; strata rank x discipline (6); sensitive: male,
+-- which is not a feature (the fair methods are to keep salary predictions
+-- from tracking sex, so the prediction must not use it directly).
+CREATE VIEW realdata.salaries_model AS
+SELECT id,
+       salary::float8 AS y,
+       ARRAY[yrs_since_phd, yrs_service, (rank = 'AssocProf')::int, (rank = 'Prof')::int,
+             (discipline = 'B')::int]::float8[] AS x,
+       rank || '/' || discipline AS stratum,
+       sex = 'Male' AS sensitive
+FROM realdata.salaries;
 
 CREATE VIEW realdata.model AS
           SELECT 'nhanes'::text AS dataset, * FROM realdata.nhanes_model
