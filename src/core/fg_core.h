@@ -453,6 +453,14 @@ double		fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double thresho
 							  fg_target_metric metric);
 
 /*
+ * The ratio metric of one attribute of c categories from its weighted
+ * counts: tot[y * c + j] the weight of the rows of category j with outcome
+ * y, pos[...] the weight of those predicted 1.  NAN as fg_fairness_ratio.
+ * Disparate impact adds the y = 1 counts into the y = 0 ones.
+ */
+double		fg_attribute_ratio(uint32_t c, double *tot, double *pos, fg_target_metric metric);
+
+/*
  * Option "target": the model at the smallest rho reaching opt->target in
  * opt->target_metric on the training rows, by a search on log rho with warm
  * starts: rho = 0; then 0.01, growing tenfold up to 1e10; then bisection of

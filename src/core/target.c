@@ -33,6 +33,30 @@ row_eta(const fg_data *data, const fg_fit *fit, size_t l)
 }
 
 double
+fg_attribute_ratio(uint32_t c, double *tot, double *pos, fg_target_metric metric)
+{
+	double		r;
+
+	if (metric == FG_TARGET_DISPARATE_IMPACT)
+	{
+		for (uint32_t j = 0; j < c; j++)
+		{
+			tot[j] += tot[c + j];
+			pos[j] += pos[c + j];
+		}
+		return fg_rate_ratio(pos, tot, c);
+	}
+	r = fg_rate_ratio(pos + c, tot + c, c);	/* true positive rates */
+	if (metric == FG_TARGET_EQUALIZED_ODDS)
+	{
+		double		fpr = fg_rate_ratio(pos, tot, c);
+
+		r = isnan(r) || fpr < r ? fpr : r;
+	}
+	return r;
+}
+
+double
 fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
 				  fg_target_metric metric)
 {
@@ -59,25 +83,7 @@ fg_fairness_ratio(const fg_data *data, const fg_fit *fit, double threshold,
 			tot[cell] += w;
 			pos[cell] += yhat ? w : 0.0;
 		}
-		if (metric == FG_TARGET_DISPARATE_IMPACT)
-		{
-			for (uint32_t j = 0; j < c; j++)
-			{
-				tot[j] += tot[c + j];
-				pos[j] += pos[c + j];
-			}
-			r = fg_rate_ratio(pos, tot, c);
-		}
-		else
-		{
-			r = fg_rate_ratio(pos + c, tot + c, c);	/* true positive rates */
-			if (metric == FG_TARGET_EQUALIZED_ODDS)
-			{
-				double		fpr = fg_rate_ratio(pos, tot, c);
-
-				r = isnan(r) || fpr < r ? fpr : r;
-			}
-		}
+		r = fg_attribute_ratio(c, tot, pos, metric);
 		if (!isnan(r) && !(worst <= r))
 			worst = r;
 	}
