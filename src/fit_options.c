@@ -73,7 +73,7 @@ number_value(const fg_option_def *def, const JsonbValue *v)
 				 errmsg("option \"%s\" must be finite", def->name),
 				 errdetail("The value given is beyond the range of double precision."),
 				 errhint("%s", option_hint(def))));
-	if (fg_option_check_value(def, d, &err) != FG_OK)
+	if (fg_option_check_given(def, d, &err) != FG_OK)
 		fgsql_report_error(&err);
 	return d;
 }

@@ -580,7 +580,10 @@ json_options(StringInfo buf, const fg_model *m)
 			case FG_OPTION_BOUNDS:
 				break;
 			case FG_OPTION_INTEGER:
-				if (def->size == sizeof(uint64))
+				/* an integer that may be unset is 0 when it was not given */
+				if ((def->flags & FG_OPTION_UNSET) && fg_option_get_integer(&m->opt, def) == 0)
+					appendStringInfoString(buf, "null");
+				else if (def->size == sizeof(uint64))
 					appendStringInfo(buf, UINT64_FORMAT,
 									 (uint64) fg_option_get_integer(&m->opt, def));
 				else

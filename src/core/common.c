@@ -107,7 +107,8 @@ fg_sigmoid(double eta)
 bool
 fg_options_collects_strata(const fg_options *opt)
 {
-	return fg_method_uses_strata(opt->method) || opt->vcov == FG_VCOV_ROBUST;
+	return fg_method_uses_strata(opt->method) || opt->vcov == FG_VCOV_ROBUST ||
+		(opt->folds > 0 && opt->fold_by == FG_FOLD_BY_STRATA);
 }
 
 bool

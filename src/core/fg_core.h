@@ -145,6 +145,13 @@ typedef enum fg_target_metric
 	FG_TARGET_EQUALIZED_ODDS = 2
 } fg_target_metric;
 
+/* What option "folds" deals to the folds: whole strata, or rows within each stratum. */
+typedef enum fg_fold_by
+{
+	FG_FOLD_BY_STRATA = 0,
+	FG_FOLD_BY_ROWS = 1
+} fg_fold_by;
+
 /* Limits of the sensitive attributes. */
 #define FG_MAX_ATTRIBUTES	16
 #define FG_MAX_CATEGORIES	1000	/* per attribute */
@@ -195,6 +202,14 @@ typedef struct fg_options
 	/* fair_threshold: thresholds of the disparity term, sweeps at most */
 	int			thresholds;
 	int			max_sweeps;
+	/*
+	 * Cross-validation of a rho path (fairglmm_path only): folds is 0 when
+	 * not asked for, else 2 .. 100; fold_by (fg_fold_by) says what is dealt
+	 * to the folds and fold_seed seeds the dealing (cross_validation.h).
+	 */
+	int			folds;
+	int			fold_by;
+	uint64_t	fold_seed;
 } fg_options;
 
 /* Does opt ask for the constrained form (c, or a bound for some attribute)? */
@@ -203,7 +218,7 @@ bool		fg_options_constrained(const fg_options *opt);
 /*
  * Does a fit with opt need a stratum per row?  Its method's random
  * intercepts, or the robust covariance, which clusters by stratum also for
- * lr and fair_lr.
+ * lr and fair_lr, or cross-validation folds made of whole strata.
  */
 bool		fg_options_collects_strata(const fg_options *opt);
 

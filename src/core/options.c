@@ -77,6 +77,13 @@ const fg_option_def fg_option_table[] = {
 	"fair_threshold: the number of thresholds of the disparity, at quantiles of the training y"},
 	{"max_sweeps", FG_OPTION_INTEGER, 0, 100, 1, 100000, false, false, FIELD(max_sweeps),
 	"fair_threshold: the most coordinate-descent sweeps"},
+	{"folds", FG_OPTION_INTEGER, FG_OPTION_UNSET, 0, 2, 100, false, false, FIELD(folds),
+	"the number of cross-validation folds of fairglmm_path, which then reports held-out metrics per rho"},
+	{"fold_by", FG_OPTION_ENUM, 0, FG_FOLD_BY_STRATA, FG_FOLD_BY_STRATA, FG_FOLD_BY_ROWS, false, false,
+		FIELD(fold_by),
+	"what option \"folds\" deals to the folds: whole strata (strata), or the rows of each stratum (rows)"},
+	{"fold_seed", FG_OPTION_INTEGER, 0, 1, 0, INT_MAX, false, false, FIELD(fold_seed),
+	"the seed of the random dealing to cross-validation folds"},
 	{"feature_names", FG_OPTION_NAMES, 0, 0, 0, 0, false, false, NO_FIELD,
 	"the names of the features, a text array of length p"},
 };
@@ -100,6 +107,7 @@ static const char *const weight_names[] = {"mean_one", "as_given"};
 static const char *const vcov_names[] = {"model", "robust", "none"};
 static const char *const target_names[] = {"disparate_impact", "equal_opportunity_ratio", "equalized_odds_ratio"};
 static const char *const family_names[] = {"binomial", "gaussian"};
+static const char *const fold_by_names[] = {"strata", "rows"};
 
 const char *
 fg_fairness_name(fg_fairness_notion fairness)
@@ -138,6 +146,11 @@ fg_option_enum_names(const fg_option_def *def, int *count)
 	{
 		*count = (int) (sizeof(vcov_names) / sizeof(vcov_names[0]));
 		return vcov_names;
+	}
+	if (def->offset == offsetof(fg_options, fold_by))
+	{
+		*count = (int) (sizeof(fold_by_names) / sizeof(fold_by_names[0]));
+		return fold_by_names;
 	}
 	return NULL;
 }
@@ -362,6 +375,11 @@ fg_option_default_text(const fg_option_def *def, char *buf, size_t len)
 			snprintf(buf, len, "%g", def->default_value);
 			break;
 		case FG_OPTION_INTEGER:
+			if (def->flags & FG_OPTION_UNSET)
+			{
+				snprintf(buf, len, "unset");
+				return false;
+			}
 			snprintf(buf, len, "%.0f", def->default_value);
 			break;
 		case FG_OPTION_BOOLEAN:
@@ -444,8 +462,13 @@ fg_option_range_text(const fg_option_def *def, char *buf, size_t len)
 	}
 }
 
-fg_status
-fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
+/*
+ * fg_option_check_value and fg_option_check_given: the stored value of an
+ * integer option that may be unset is 0 when it was not given, which is
+ * not a value one can give.
+ */
+static fg_status
+check_value(const fg_option_def *def, double value, bool unset_allowed, fg_error *err)
 {
 	char		message[160];
 	char		hint[300];
@@ -476,7 +499,8 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 			return fg_fail(err, FG_ERR_INVALID, message, hint, "%s is %g.", def->name, value);
 
 		case FG_OPTION_INTEGER:
-			if (value == floor(value) && value >= def->min && value <= def->max)
+			if ((value == floor(value) && value >= def->min && value <= def->max) ||
+				(unset_allowed && (def->flags & FG_OPTION_UNSET) && value == 0.0))
 				return FG_OK;
 			snprintf(message, sizeof(message), "option \"%s\" must be an integer between %.0f and %.0f",
 					 def->name, def->min, def->max);
@@ -515,6 +539,18 @@ fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
 		default:
 			return FG_OK;
 	}
+}
+
+fg_status
+fg_option_check_value(const fg_option_def *def, double value, fg_error *err)
+{
+	return check_value(def, value, true, err);
+}
+
+fg_status
+fg_option_check_given(const fg_option_def *def, double value, fg_error *err)
+{
+	return check_value(def, value, false, err);
 }
 
 /* ---------- checks ---------- */
@@ -593,6 +629,10 @@ fg_options_check(const fg_options *opt, fg_error *err)
 						   "Pass rho = 0 with option \"target\"; the search chooses rho.",
 						   "rho is %g.", opt->rho);
 	}
+	if (opt->folds > 0 && !isnan(opt->target))
+		return fg_fail(err, FG_ERR_INVALID, "options \"folds\" and \"target\" cannot both be used",
+					   "Use option \"target\" with fairglmm_fit, or option \"folds\" with fairglmm_path.",
+					   "Option \"target\" searches rho on the training rows; option \"folds\" cross-validates the rhos of a path.");
 	if (constrained && fg_method_is_boosting(opt->method))
 		return fg_fail(err, FG_ERR_INVALID, "option \"c\" is not available with boosting",
 					   "Use the rho penalty with glmm and fair_glmm, or method fair_crlr with \"c\".",

@@ -33,7 +33,11 @@ typedef enum fg_option_type
 
 /* given as an argument of fairglmm_fit (rho, lambda), not as an option key */
 #define FG_OPTION_ARGUMENT	0x1
-/* a number whose default NaN means "not given" (c); only given values are checked */
+/*
+ * not given by default: a number whose default NaN means "not given" (c),
+ * only given values are checked; an integer stored as 0 when not given
+ * (folds)
+ */
 #define FG_OPTION_UNSET		0x2
 /* stored, but not an options key of its own (c_attr is set through "c") */
 #define FG_OPTION_INTERNAL	0x4
@@ -87,11 +91,19 @@ void		fg_option_set_integer(fg_options *opt, const fg_option_def *def, int64_t v
 /*
  * Is value allowed for this option?  Numbers must be finite and in range
  * (NaN passes for an FG_OPTION_UNSET number: not given); integers whole
- * and in range; booleans 0 or 1; methods a known code.  On failure
+ * and in range (or 0 for an FG_OPTION_UNSET one); booleans 0 or 1; methods
+ * a known code.  On failure
  * FG_ERR_INVALID with the message, detail and (for options, not for the
  * arguments rho and lambda) a hint describing the option.
  */
 fg_status	fg_option_check_value(const fg_option_def *def, double value, fg_error *err);
+
+/*
+ * Is value, given by the user, allowed?  As fg_option_check_value, except
+ * that an FG_OPTION_UNSET integer (stored as 0 when not given) must be in
+ * its range.
+ */
+fg_status	fg_option_check_given(const fg_option_def *def, double value, fg_error *err);
 
 /*
  * The default as text ("1e-10", "100", "false", "fair_glmm", "x1 .. xp");

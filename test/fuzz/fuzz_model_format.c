@@ -42,12 +42,12 @@
 /* byte offsets of a few body fields of version 2, for the near-valid seeds */
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_P			457
-#define OFF_N_STRATA	461
-#define OFF_KEY_TYPE	465
-#define OFF_HAS_NAMES	466
-#define OFF_INTERCEPT	467
-#define OFF_BETA		475
+#define OFF_P			550
+#define OFF_N_STRATA	554
+#define OFF_KEY_TYPE	558
+#define OFF_HAS_NAMES	559
+#define OFF_INTERCEPT	560
+#define OFF_BETA		568
 /* the same in version 1 */
 #define V1_OFF_HAS_C	65
 #define V1_OFF_P		82
@@ -750,6 +750,8 @@ fuzz_write_seeds(const char *dir)
 		byte = 3;
 		variant(dir, sp->name, "key-type-3", bytes, len, OFF_KEY_TYPE, &byte, 1, true);
 		variant(dir, sp->name, "stop-3", bytes, len, tail + OFF_TAIL_STOP, &byte, 1, true);
+		byte = 2;
+		variant(dir, sp->name, "fold-by-2", bytes, len, option_value_offset(bytes, "fold_by"), &byte, 1, true);
 		byte = m.feature_names != NULL ? 0 : 1;
 		variant(dir, sp->name, "has-names-toggled", bytes, len, OFF_HAS_NAMES, &byte, 1, true);
 		{

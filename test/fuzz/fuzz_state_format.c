@@ -62,8 +62,8 @@
 #define OFF_WEIGHTED	26
 #define OFF_OPTIONS		27
 #define OFF_METHOD		37
-#define OFF_N_NAMES		448
-#define OFF_NAMES		452
+#define OFF_N_NAMES		541
+#define OFF_NAMES		545
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -991,6 +991,10 @@ fuzz_write_seeds(const char *dir)
 			  UINT64_MAX, 8);
 		field(dir, nm, "seed-past-int", bytes, len, option_value_offset(bytes, "seed"),
 			  UINT64_C(0x80000000), 8);
+		/* folds: 0 (not given) or 2 to 100 */
+		field(dir, nm, "folds-1", bytes, len, option_value_offset(bytes, "folds"), 1, 8);
+		field(dir, nm, "folds-101", bytes, len, option_value_offset(bytes, "folds"), 101, 8);
+		field(dir, nm, "fold-by-2", bytes, len, option_value_offset(bytes, "fold_by"), 2, 1);
 
 		/* the feature names */
 		field(dir, nm, "names-huge", bytes, len, OFF_N_NAMES, 0x7FFFFFFF, 4);

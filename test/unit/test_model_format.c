@@ -15,7 +15,7 @@
 /*
  * Byte offsets of a few fields of format version 2, written out here on
  * purpose: if the layout moves, these tests should notice.  The options
- * block (options.h) holds 25 entries, 470 bytes with its count; the method
+ * block (options.h) holds 28 entries, 514 bytes with its count; the method
  * code is the value of its first entry.  The fairness part takes FAIR_TAIL
  * bytes for a model without attributes or terms; the inference part after it
  * INFER_TAIL bytes for a model without covariance and with an empty version
@@ -29,13 +29,13 @@
 #define OFF_TOTAL		12
 #define OFF_OPTIONS		20
 #define OFF_METHOD		30
-#define OFF_COUNTS		490
-#define OFF_P			506
-#define OFF_N_STRATA	510
-#define OFF_KEY_TYPE	514
-#define OFF_HAS_NAMES	515
-#define OFF_INTERCEPT	516
-#define OFF_BETA		524
+#define OFF_COUNTS		534
+#define OFF_P			550
+#define OFF_N_STRATA	554
+#define OFF_KEY_TYPE	558
+#define OFF_HAS_NAMES	559
+#define OFF_INTERCEPT	560
+#define OFF_BETA		568
 #define FAIR_TAIL		21
 #define INFER_TAIL		44
 #define CONT_TAIL		48
@@ -465,9 +465,9 @@ test_layout(void)
 		CHECK(get_le(buf + OFF_FLAGS, 4) == 0);
 		CHECK(get_le(buf + OFF_TOTAL, 8) == len);
 		CHECK(get_le(buf + len - 4, 4) == fg_crc32c(0, buf, len - 4));
-		/* the options block: 25 entries, the first one the method */
+		/* the options block: 28 entries, the first one the method */
 		CHECK(fg_options_block_size() == OFF_COUNTS - OFF_OPTIONS);
-		CHECK(get_le(buf + OFF_OPTIONS, 2) == 25);
+		CHECK(get_le(buf + OFF_OPTIONS, 2) == 28);
 		CHECK(buf[OFF_OPTIONS + 2] == 6 && memcmp(buf + OFF_OPTIONS + 3, "method", 6) == 0 &&
 			  buf[OFF_OPTIONS + 9] == FG_OPTION_METHOD);
 		CHECK(buf[OFF_METHOD] == FG_METHOD_FAIR_LR);
@@ -478,7 +478,11 @@ test_layout(void)
 		CHECK(option_value_offset(buf, "verbose") + 1 + 1 + 6 + 1 == option_value_offset(buf, "target"));
 		CHECK(get_le(buf + option_value_offset(buf, "target"), 8) == UINT64_C(0x7FF8000000000000));
 		CHECK(option_value_offset(buf, "target_metric") + 1 + 1 + 6 + 1 == option_value_offset(buf, "family"));
-		CHECK(option_value_offset(buf, "max_sweeps") + 8 == OFF_COUNTS);
+		CHECK(option_value_offset(buf, "max_sweeps") + 8 + 1 + 5 + 1 == option_value_offset(buf, "folds"));
+		CHECK(get_le(buf + option_value_offset(buf, "folds"), 8) == 0);	/* unset */
+		CHECK(option_value_offset(buf, "folds") + 8 + 1 + 7 + 1 == option_value_offset(buf, "fold_by"));
+		CHECK(option_value_offset(buf, "fold_by") + 1 + 1 + 9 + 1 == option_value_offset(buf, "fold_seed"));
+		CHECK(option_value_offset(buf, "fold_seed") + 8 == OFF_COUNTS);
 		CHECK(get_le(buf + option_value_offset(buf, "max_iter"), 8) == 77);
 		CHECK(get_le(buf + option_value_offset(buf, "l2"), 8) == 0);	/* +0.0 */
 		CHECK(get_le(buf + option_value_offset(buf, "c"), 8) ==
@@ -488,7 +492,7 @@ test_layout(void)
 		CHECK(buf[OFF_KEY_TYPE] == FG_KEY_NONE && buf[OFF_HAS_NAMES] == 0);
 		CHECK(get_le(buf + OFF_INTERCEPT, 8) == UINT64_C(0xBFE8000000000000));	/* -0.75 */
 		/* header, options, counts, intercept, 2 betas, statistics, separation, fairness, inference, checksum */
-		CHECK(len == 20 + 470 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + CONT_TAIL + 4, "length %zu", len);
+		CHECK(len == 20 + 514 + 26 + 8 + 16 + 75 + 12 + FAIR_TAIL + INFER_TAIL + CONT_TAIL + 4, "length %zu", len);
 		CHECK(get_le(buf + len - 16 - FAIR_TAIL - INFER_TAIL - CONT_TAIL, 8) == 0 &&
 			  get_le(buf + len - 8 - FAIR_TAIL - INFER_TAIL - CONT_TAIL, 4) == 0);
 		/* the inference part: type none, no matrix, no standard errors, NaN, 0, "" */
@@ -999,7 +1003,9 @@ test_forged_options(void)
 	size_t		nu,
 				seed,
 				cval,
-				trace;
+				trace,
+				folds,
+				fold_by;
 
 	if (buf == NULL)
 		return;
@@ -1008,7 +1014,9 @@ test_forged_options(void)
 	seed = option_value_offset(buf, "seed");
 	cval = option_value_offset(buf, "c");
 	trace = option_value_offset(buf, "exact_trace");
-	CHECK(nu > 0 && seed > 0 && cval > 0 && trace > 0);
+	folds = option_value_offset(buf, "folds");
+	fold_by = option_value_offset(buf, "fold_by");
+	CHECK(nu > 0 && seed > 0 && cval > 0 && trace > 0 && folds > 0 && fold_by > 0);
 
 #define FORGE(off, value, n, want) \
 	do { \
@@ -1018,7 +1026,7 @@ test_forged_options(void)
 		expect_corrupt(c, len, (want)); \
 	} while (0)
 
-	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 25");
+	FORGE(OFF_OPTIONS, 14, 2, "14 options are stored; this build reads exactly 28");
 	FORGE(OFF_OPTIONS, 0xFFFF, 2, "65535 options");
 	FORGE(OFF_OPTIONS + 2, 5, 1, "not \"method\"");	/* name length */
 	FORGE(OFF_OPTIONS + 3, 'M', 1, "not \"method\"");	/* name */
@@ -1032,6 +1040,24 @@ test_forged_options(void)
 	FORGE(seed, UINT64_MAX, 8, "\"seed\"");		/* -1 */
 	FORGE(cval, UINT64_C(0xBFF0000000000000), 8, "option \"c\"");	/* -1 */
 	FORGE(trace, 2, 1, "\"exact_trace\"");
+	/* folds: 0 when not given, else 2 to 100 */
+	FORGE(folds, 1, 8, "option \"folds\" must be an integer between 2 and 100");
+	FORGE(folds, 101, 8, "option \"folds\"");
+	FORGE(folds, UINT64_MAX, 8, "option \"folds\"");
+	FORGE(fold_by, 2, 1, "unknown code 2 of option \"fold_by\"");
+	memcpy(c, buf, len);
+	put_le(c + folds, 5, 8);
+	reseal(c, len);
+	{
+		fg_model	d;
+		fg_error	err;
+
+		if (CHECK(fg_model_decode(&unit_env, c, len, &d, &err) == FG_OK, "%s", err.detail))
+		{
+			CHECK(d.opt.folds == 5);
+			fg_model_release(&unit_env, &d);
+		}
+	}
 	FORGE(OFF_METHOD, FG_METHOD_LR, 1, "does not use strata");
 #undef FORGE
 
@@ -1094,7 +1120,7 @@ test_options_block(void)
 	/* one byte short: refused inside the last option */
 	fg_le_reader_init(&r, block, size - 1);
 	CHECK(fg_options_block_read(&r, &back, why, sizeof(why)) == FG_ERR_CORRUPT);
-	CHECK(strstr(why, "option 25") != NULL, "%s", why);
+	CHECK(strstr(why, "option 28") != NULL, "%s", why);
 	free(block);
 }
 
@@ -1227,7 +1253,7 @@ test_all_options(void)
 		changed++;
 		CHECK(fg_options_first_difference(&m.opt, &dflt) != NULL, "option %s", def->name);
 	}
-	CHECK(changed == 24);
+	CHECK(changed == 27);
 	m.has_c = true;
 	fg_release(&unit_env, m.unidentified);
 	m.separated_rows = 42;

@@ -20,7 +20,7 @@
 
 /*
  * Offsets of the fixed fields, written out so that a layout change is
- * noticed.  The options block (options.h) starts at 27 and takes 389 bytes;
+ * noticed.  The options block (options.h) starts at 27 and takes 514 bytes;
  * the values of method, rho, c and nu lie where its entries put them.
  */
 #define OFF_VERSION		4
@@ -38,8 +38,8 @@
 #define OFF_RHO			43
 #define OFF_C			70
 #define OFF_NU			190
-#define OFF_N_NAMES		497
-#define OFF_NAMES		501
+#define OFF_N_NAMES		541
+#define OFF_NAMES		545
 
 static uint64_t rng_state = 4242;
 
@@ -307,6 +307,9 @@ test_every_option_travels(void)
 	c.opt.family = FG_FAMILY_GAUSSIAN;
 	c.opt.thresholds = 12;
 	c.opt.max_sweeps = 5;
+	c.opt.folds = 4;
+	c.opt.fold_by = FG_FOLD_BY_ROWS;
+	c.opt.fold_seed = 11;
 	fg_options_default(&dflt);
 	for (int i = 0; i < fg_option_count; i++)
 	{
@@ -331,6 +334,8 @@ test_every_option_travels(void)
 		CHECK(v.config.opt.nu == 0.3 && v.config.opt.max_steps == 3 && v.config.opt.l2 == 0.25 &&
 			  v.config.opt.exact_trace && v.config.opt.seed == 9 && !v.config.has_c &&
 			  v.config.opt.vcov == FG_VCOV_ROBUST && v.config.opt.verbose);
+		CHECK(v.config.opt.folds == 4 && v.config.opt.fold_by == FG_FOLD_BY_ROWS &&
+			  v.config.opt.fold_seed == 11);
 		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK, "%s", err.detail);
 		fg_state_view_release(&unit_env, &v);
 	}
