@@ -1,8 +1,8 @@
 /*
  * fuzz_path_format.c -- fuzzes fg_path_decode, the decoder of the container
  * of a rho path (fairglmm_path_report and every function that takes a path
- * from the user), and the model decoder on each model an accepted path
- * holds.
+ * from the user), with or without its cross-validated metrics, and the
+ * model decoder on each model an accepted path holds.
  *
  * What the decoder promises, and this harness checks:
  *   - it never reads outside the input or misuses memory (ASan, UBSan);
@@ -16,6 +16,7 @@
 #include "model_format.h"
 #include "path_format.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ fuzz_decode(const uint8_t *bytes, size_t len)
 	fg_path_view v;
 	fg_error	err;
 	fg_status	st;
+	long		allocations;
 
 	fuzz_env_reset(-1);
 	st = fg_path_decode(&fuzz_env, bytes, len, &v, &err);
@@ -44,11 +46,17 @@ fuzz_decode(const uint8_t *bytes, size_t len)
 	{
 		uint8_t    *again = malloc(len);
 
-		if (fg_path_encode(v.count, v.models, v.lengths, again, len, &err) != FG_OK ||
+		if (fg_path_encode(v.count, v.models, v.lengths, v.cv, again, len, &err) != FG_OK ||
 			memcmp(again, bytes, len) != 0)
 			fuzz_die("an accepted path does not encode back to its bytes");
 		free(again);
 	}
+	/* the metrics are in their ranges (the encoder above refuses others) */
+	for (uint32_t i = 0; v.cv != NULL && i < v.count; i++)
+		if (!(v.cv[i].accuracy >= 0.0 && v.cv[i].accuracy <= 1.0 && v.cv[i].log_loss >= 0.0))
+			fuzz_die("model %u: accuracy %g, log loss %g accepted", i + 1, v.cv[i].accuracy,
+					 v.cv[i].log_loss);
+	allocations = v.cv != NULL ? 3 : 2;
 	for (uint32_t i = 0; i < v.count; i++)
 	{
 		fg_model	m;
@@ -60,8 +68,8 @@ fuzz_decode(const uint8_t *bytes, size_t len)
 	if (fuzz_env_live() != 0)
 		fuzz_die("an accepted path leaks %ld allocations", fuzz_env_live());
 
-	/* the out-of-memory paths of the decoder's two allocations */
-	for (long k = 0; k < 2; k++)
+	/* the out-of-memory paths of the decoder's two or three allocations */
+	for (long k = 0; k < allocations; k++)
 	{
 		fuzz_env_reset(k);
 		st = fg_path_decode(&fuzz_env, bytes, len, &v, &err);
@@ -73,11 +81,18 @@ fuzz_decode(const uint8_t *bytes, size_t len)
 void
 fuzz_write_seeds(const char *dir)
 {
-	static const size_t lengths[][3] = {{1, 0, 0}, {8, 3, 0}, {100, 1, 17}};
-	static const uint32_t counts[] = {1, 2, 3};
+	static const size_t lengths[][3] = {{1, 0, 0}, {8, 3, 0}, {100, 1, 17}, {9, 0, 0}, {20, 30, 1}};
+	static const uint32_t counts[] = {1, 2, 3, 1, 3};
+	/* the last two seeds are cross-validated: one undefined ratio, values at their ends */
+	static const fg_cv_metrics cv[3] = {
+		{0.75, 0.5, 1.0, 0.25, 0.6},
+		{1.0, NAN, 0.0, NAN, 0.0},
+		{0.0, 1.0, 0.125, 1.0, 12.5},
+	};
 
-	for (int s = 0; s < 3; s++)
+	for (int s = 0; s < 5; s++)
 	{
+		const fg_cv_metrics *metrics = s >= 3 ? cv : NULL;
 		const uint8_t *models[3];
 		uint8_t		body[200];
 		uint8_t    *buf;
@@ -89,9 +104,9 @@ fuzz_write_seeds(const char *dir)
 			body[k] = (uint8_t) (k * 13 + s);
 		for (uint32_t i = 0; i < counts[s]; i++)
 			models[i] = body;
-		len = fg_path_encoded_size(counts[s], lengths[s]);
+		len = fg_path_encoded_size(counts[s], lengths[s], metrics != NULL);
 		buf = malloc(len);
-		if (fg_path_encode(counts[s], models, lengths[s], buf, len, &err) != FG_OK)
+		if (fg_path_encode(counts[s], models, lengths[s], metrics, buf, len, &err) != FG_OK)
 			fuzz_die("seed %d: %s", s, err.detail);
 		snprintf(name, sizeof(name), "path_%d", s);
 		fuzz_seed(dir, name, buf, len);
