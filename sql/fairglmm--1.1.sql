@@ -646,7 +646,9 @@ CREATE AGGREGATE fairglmm_path(y "any", x float8[], strata "any", sensitive "any
 
 CREATE FUNCTION fairglmm_path_report(path bytea)
 RETURNS TABLE (rho float8, model bytea, objective float8, loglik float8, train_accuracy float8,
-               train_disparate_impact float8, covariances jsonb, iterations integer)
+               train_disparate_impact float8, covariances jsonb, iterations integer,
+               cv_accuracy float8, cv_disparate_impact float8, cv_equal_opportunity_ratio float8,
+               cv_equalized_odds_ratio float8, cv_log_loss float8)
 AS 'MODULE_PATHNAME', 'fairglmm_path_report' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 20;
 
 COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8[], float8, jsonb) IS 'Internal: support function of fairglmm_path; not for direct use';
@@ -654,4 +656,4 @@ COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any
 COMMENT ON FUNCTION fairglmm_path_finalfn(internal) IS 'Internal: support function of fairglmm_path; not for direct use';
 COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8[], float8, jsonb) IS 'Fit a fair model at every rho of an array with warm starts, collecting the rows once; returns the path of models as bytea';
 COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Fit a fair model with row weights at every rho of an array with warm starts; returns the path of models as bytea';
-COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path: rho, the model, objective, log-likelihood, training accuracy and disparate impact, fairness covariances, Newton iterations';
+COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path: rho, the model, objective, log-likelihood, training accuracy and disparate impact, fairness covariances, Newton iterations, and with option folds the held-out accuracy, fairness ratios and log loss of cross-validation';

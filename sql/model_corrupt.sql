@@ -4,9 +4,9 @@
 -- src/core/model_format.c: a 20-byte header (magic "FGLM", version, byte
 -- order mark, flags, total length), the body, and a CRC-32C of everything
 -- before it in the last 4 bytes.  The body starts with the options block
--- (470 bytes; the method code is byte 30), then the counts (p at 506,
--- n_strata at 510, has_feature_names at 515), the intercept (516) and the
--- coefficients (524), then the strata (the int model's from 548 on); the
+-- (514 bytes; the method code is byte 30), then the counts (p at 550,
+-- n_strata at 554, has_feature_names at 559), the intercept (560) and the
+-- coefficients (568), then the strata (the int model's from 592 on); the
 -- weights, sensitive attributes and fairness terms follow, then the inference
 -- part (for p = 3 and 30 strata 415 bytes: type and flags, the 4 x 4
 -- covariance, 30 standard errors, likelihoods, degrees of freedom, the
@@ -15,7 +15,7 @@
 \set VERBOSITY default
 CREATE TEMP TABLE mc_start AS SELECT pg_postmaster_start_time() AS t;
 
--- models with integer strata (p = 3, 30 strata: 2049 bytes), text strata and
+-- models with integer strata (p = 3, 30 strata: 2093 bytes), text strata and
 -- feature names.  The text checks assume a UTF8 database, as tools/pg_cluster.sh makes.
 CREATE TABLE mc_models AS
 SELECT 'int' AS name, fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') AS m FROM d
@@ -123,13 +123,13 @@ SELECT fairglmm_info(set_byte(m, 8, 1)) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_predict(substr(m, 1, length(m) - 1), '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m || '\x00'::bytea, '{0,0,0}', 1) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(m || m) FROM mc_models WHERE name = 'int';
--- a byte in the middle (945: a stratum key) flipped; the two checksums
+-- a byte in the middle (989: a stratum key) flipped; the two checksums
 -- depend on the fitted values, so they are masked here and checked below
 DO $$
 DECLARE
   st text; msg text; det text; hnt text;
 BEGIN
-  PERFORM fairglmm_info(mc_flip(m, 945)) FROM mc_models WHERE name = 'int';
+  PERFORM fairglmm_info(mc_flip(m, 989)) FROM mc_models WHERE name = 'int';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
                           det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
@@ -145,23 +145,23 @@ EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS det = PG_EXCEPTION_DETAIL;
   RETURN det;
 END $$;
-SELECT mc_detail(mc_flip(m, 945))
+SELECT mc_detail(mc_flip(m, 989))
        = format('The checksum does not match: stored 0x%s, computed 0x%s.',
                 upper(lpad(to_hex(mc_crc32c(substr(m, 1, length(m) - 4))), 8, '0')),
-                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 945), 1, length(m) - 4))), 8, '0')))
+                upper(lpad(to_hex(mc_crc32c(substr(mc_flip(m, 989), 1, length(m) - 4))), 8, '0')))
        AS checksums_as_computed_in_sql
 FROM mc_models WHERE name = 'int';
 -- checksummed forgeries reach the body parser: the same key byte, a method
 -- code, an option name, an option out of range (the top byte of nu),
 -- a covariate count, a stratum count, a flag, a NaN intercept
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 945))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 989))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 30))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 32))) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 190))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 509))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 510))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 515))) FROM mc_models WHERE name = 'int';
-SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 517 FOR 8)), '{0,0,0}', 1)
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 553))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 554))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_info(mc_fix_crc(mc_flip(m, 559))) FROM mc_models WHERE name = 'int';
+SELECT fairglmm_predict(mc_fix_crc(overlay(m PLACING '\x000000000000f87f'::bytea FROM 561 FOR 8)), '{0,0,0}', 1)
 FROM mc_models WHERE name = 'int';
 -- a text stratum label that is not valid UTF-8 (the last key, "9", so the
 -- keys stay sorted) is rejected by every function: the model never emits it
@@ -177,8 +177,8 @@ FROM mc_bad_label;
 SELECT count(*) FROM mc_bad_label, fairglmm_random_effects(m);
 -- the same for a zero byte in a label ("30" becomes "3\0", still in order)
 SELECT count(*)
-FROM (SELECT mc_fix_crc(set_byte(m, 1056, 0)) AS m FROM mc_models
-      WHERE name = 'text' AND substr(m, 1056, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
+FROM (SELECT mc_fix_crc(set_byte(m, 1100, 0)) AS m FROM mc_models
+      WHERE name = 'text' AND substr(m, 1100, 2) = '30'::bytea) AS q, fairglmm_random_effects(m);
 
 -- wrong-length x and strata of the wrong type are errors for a valid model
 SELECT fairglmm_predict(m, '{1,2}', 1) FROM mc_models WHERE name = 'int';
@@ -186,7 +186,7 @@ SELECT fairglmm_classify(m, '{1,2,3,4}', 1, 0.5) FROM mc_models WHERE name = 'in
 SELECT fairglmm_predict(m, '{1,2,3}', '7'::text) FROM mc_models WHERE name = 'int';
 SELECT fairglmm_classify(m, '{1,2,3}', 7) FROM mc_models WHERE name = 'text';
 
--- Every truncation (lengths 0 .. 2048) and every single byte flipped
+-- Every truncation (lengths 0 .. 2092) and every single byte flipped
 -- (xor 0xFF, checksum left alone): all rejected by every function.
 CREATE TABLE mc_variants AS
 SELECT 'truncated' AS kind, n AS pos, substr(m, 1, n) AS m
@@ -236,7 +236,7 @@ FROM (SELECT k, CASE WHEN k % 2 = 0 THEN m ELSE mc_flip(m, 100 + k) END AS m
 SELECT count(*) AS rows, bool_and(p_alt = CASE WHEN id % 2 = 0 THEN p_a ELSE p_b END) AS same
 FROM (SELECT id, fairglmm_predict(CASE WHEN id % 2 = 0 THEN a ELSE b END, x, g) AS p_alt,
              fairglmm_predict(a, x, g) AS p_a, fairglmm_predict(b, x, g) AS p_b
-      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 516)) AS b
+      FROM d, (SELECT m AS a, mc_fix_crc(mc_flip(m, 560)) AS b
                FROM mc_models WHERE name = 'int') AS q) AS r;
 -- a damaged model after thousands of valid calls in one scan
 SELECT count(p)
@@ -258,8 +258,8 @@ CREATE FUNCTION mc_f64(v float8) RETURNS bytea LANGUAGE sql IMMUTABLE STRICT AS 
   SELECT string_agg(substr(float8send(v), i, 1), ''::bytea ORDER BY i DESC)
   FROM generate_series(1, 8) AS i $$;
 CREATE TABLE mc_extreme AS
-SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 525 FOR 8)
-                          PLACING mc_f64(-1.7e308) FROM 533 FOR 8)) AS m
+SELECT mc_fix_crc(overlay(overlay(m PLACING mc_f64(1.7e308) FROM 569 FOR 8)
+                          PLACING mc_f64(-1.7e308) FROM 577 FOR 8)) AS m
 FROM mc_models WHERE name = 'int';
 SELECT (SELECT array_agg(estimate) FROM fairglmm_coefficients(m))[2:3] AS forged,
        fairglmm_predict(m, '{1,1,0}', 1) BETWEEN 0 AND 1 AS finite_eta,

@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "boosting.h"
+#include "cross_validation.h"
 #include "fairness.h"
 #include "fit_state.h"
 #include "memory_limit.h"
@@ -211,7 +212,15 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 		check_path_settings(st);
 	}
 	else
+	{
 		fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+		if (st->settings.opt.folds > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"folds\" is for fairglmm_path"),
+					 errdetail("fairglmm_fit fits one model on every row; cross-validation compares the rhos of a path on held-out rows."),
+					 errhint("Use fairglmm_path with an array of rhos, or drop option \"folds\".")));
+	}
 	if (!st->weighted && st->settings.opt.weight_scale == FG_WEIGHTS_AS_GIVEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -220,6 +229,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 				 errhint("Pass the weights as the fifth argument: fairglmm_fit(y, x, strata, sensitive, weight, rho, lambda, options).")));
 	/* lr and fair_lr collect strata too when the robust covariance clusters by them */
 	st->uses_strata = fg_options_collects_strata(&st->settings.opt);
+	st->strata_for_folds = st->uses_strata && !fg_method_uses_strata(st->settings.opt.method) &&
+		st->settings.opt.vcov != FG_VCOV_ROBUST;
 	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
 		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
 		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
@@ -561,7 +572,8 @@ transfn(FunctionCallInfo fcinfo, bool path)
 
 	/* rows with a missing value are skipped and counted */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4) ||
-		(st->uses_strata && PG_ARGISNULL(3)) || (st->weighted && PG_ARGISNULL(5)))
+		(st->uses_strata && !st->strata_for_folds && PG_ARGISNULL(3)) ||
+		(st->weighted && PG_ARGISNULL(5)))
 	{
 		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
@@ -593,6 +605,18 @@ transfn(FunctionCallInfo fcinfo, bool path)
 		st->train.n_skipped++;
 		PG_RETURN_POINTER(st);
 	}
+	/*
+	 * Strata that only the folds need: skipping a row without one would fit
+	 * the path's models on other rows than fairglmm_fit uses.
+	 */
+	if (st->strata_for_folds && PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("option \"fold_by\": \"strata\" needs a stratum in every row"),
+				 errdetail("Input row " UINT64_FORMAT " has a NULL stratum; method %s does not use strata otherwise, so skipping the row would change the models of the path.",
+						   st->train.n_rows + st->train.n_skipped + 1,
+						   fg_method_name(st->settings.opt.method)),
+				 errhint("Pass the strata (such as survey areas), leave out the rows without one, or use \"fold_by\": \"rows\".")));
 	y = y_value(st->y_type, PG_GETARG_DATUM(1));
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
@@ -904,8 +928,14 @@ prepare_fit(fgsql_fit_state *st, const char *name, fg_data *data, fg_env *env,
 	/* the weights as the solver takes them: mean 1 unless given as frequencies */
 	if (data->w != NULL && st->settings.opt.weight_scale == FG_WEIGHTS_MEAN_ONE)
 		fg_weights_rescale((double *) data->w, data->n_rows);
-	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, data), NULL, 0,
-								"training data and solver workspace");
+	/* cross-validation copies the training rows of one fold at a time */
+	fgsql_check_training_memory(fg_train_memory(&st->train) + solver_bytes(st, data) +
+								(st->path && st->settings.opt.folds > 0
+								 ? fg_cv_memory(data, &st->settings.opt, st->n_rhos) : 0),
+								NULL, 0,
+								st->path && st->settings.opt.folds > 0
+								? "training data, solver workspace and cross-validation folds"
+								: "training data and solver workspace");
 
 	*work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(*work);
@@ -980,9 +1010,34 @@ path_context(void *arg)
 }
 
 /*
+ * Option "folds": the path on the rows outside each fold, the held-out
+ * metrics pooled into cv (st->n_rhos entries); one WARNING when some fold
+ * fits ended unclean, as the fits on all rows warn each.
+ */
+static void
+cross_validate_path(const fgsql_fit_state *st, const fg_data *data, fg_env *env,
+					fg_cv_metrics *cv)
+{
+	fg_cv_stats stats;
+	fg_error	err;
+
+	if (fg_cross_validate(env, data, &st->settings.opt, st->rhos, st->n_rhos, cv, &stats,
+						  &err) != FG_OK)
+		fgsql_report_error(&err);
+	if (stats.not_converged > 0 || stats.separated > 0)
+		ereport(WARNING,
+				(errmsg("%u of the %u cross-validation fits did not end cleanly",
+						stats.not_converged + stats.separated, stats.fits),
+				 errdetail("%u stopped at their iteration or step limit; %u predicted some training rows with probability 0 or 1.",
+						   stats.not_converged, stats.separated),
+				 errhint("The fits on all rows warn about the same causes, with their remedies; the held-out metrics of such fits are less reliable.")));
+}
+
+/*
  * fairglmm_path_finalfn: every rho in the order given, with one fitter (the
  * checks, summary and fairness terms made once; each fit starts from the
- * previous one), the models in a path container.
+ * previous one), the models in a path container; with option "folds" also
+ * the cross-validated metrics of each rho.
  */
 Datum
 fairglmm_path_finalfn(PG_FUNCTION_ARGS)
@@ -1001,6 +1056,7 @@ fairglmm_path_finalfn(PG_FUNCTION_ARGS)
 	bytea	   *result;
 	path_context_arg context;
 	ErrorContextCallback callback;
+	fg_cv_metrics *cv = NULL;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -1036,8 +1092,13 @@ fairglmm_path_finalfn(PG_FUNCTION_ARGS)
 	}
 	error_context_stack = callback.previous;
 	fg_fitter_free(fitter);
+	if (st->settings.opt.folds > 0)
+	{
+		cv = palloc(sizeof(fg_cv_metrics) * st->n_rhos);
+		cross_validate_path(st, &data, &env, cv);
+	}
 
-	len = fg_path_encoded_size(st->n_rhos, lengths);
+	len = fg_path_encoded_size(st->n_rhos, lengths, cv != NULL);
 	if (len == 0 || len > MaxAllocSize - VARHDRSZ)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -1046,7 +1107,7 @@ fairglmm_path_finalfn(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 	result = palloc(VARHDRSZ + len);
 	SET_VARSIZE(result, VARHDRSZ + len);
-	if (fg_path_encode(st->n_rhos, bytes, lengths, (uint8 *) VARDATA(result), len, &err) != FG_OK)
+	if (fg_path_encode(st->n_rhos, bytes, lengths, cv, (uint8 *) VARDATA(result), len, &err) != FG_OK)
 		fgsql_report_error(&err);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);

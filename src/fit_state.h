@@ -42,6 +42,8 @@ typedef struct fgsql_fit_state
 	Jsonb	   *options;		/* copy, to check every row passes the same */
 	bool		settings_stable;	/* rho, lambda, options are constants or parameters */
 	bool		uses_strata;
+	/* strata collected only for folds of whole strata: a row needs one (fit_agg.c) */
+	bool		strata_for_folds;
 	fg_state_config config;		/* the settings in the core's terms */
 
 	fg_train	train;			/* the rows */

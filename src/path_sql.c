@@ -1,7 +1,8 @@
 /*
  * path_sql.c -- fairglmm_path_report: one row per model of a rho path
- * (fairglmm_path's bytea; path_format.h), with the model itself and what it
- * records about its fit.
+ * (fairglmm_path's bytea; path_format.h), with the model itself, what it
+ * records about its fit, and the cross-validated metrics of its rho when
+ * the path has them.
  */
 #include "postgres.h"
 
@@ -21,7 +22,7 @@
 
 PG_FUNCTION_INFO_V1(fairglmm_path_report);
 
-#define REPORT_COLUMNS	8
+#define REPORT_COLUMNS	13
 
 static Datum
 float_or_null(double v, bool *isnull)
@@ -59,7 +60,9 @@ model_context(void *arg)
 
 /*
  * fairglmm_path_report(path bytea) RETURNS TABLE(rho, model, objective,
- * loglik, train_accuracy, train_disparate_impact, covariances, iterations)
+ * loglik, train_accuracy, train_disparate_impact, covariances, iterations,
+ * cv_accuracy, cv_disparate_impact, cv_equal_opportunity_ratio,
+ * cv_equalized_odds_ratio, cv_log_loss)
  */
 Datum
 fairglmm_path_report(PG_FUNCTION_ARGS)
@@ -105,6 +108,17 @@ fairglmm_path_report(PG_FUNCTION_ARGS)
 		values[5] = float_or_null(m.train_di, &nulls[5]);
 		values[6] = covariances(&m);
 		values[7] = Int32GetDatum(m.iterations);
+		/* NULL without option "folds", and where a ratio is undefined */
+		for (int c = 8; c < REPORT_COLUMNS; c++)
+			nulls[c] = true;
+		if (view.cv != NULL)
+		{
+			values[8] = float_or_null(view.cv[i].accuracy, &nulls[8]);
+			values[9] = float_or_null(view.cv[i].disparate_impact, &nulls[9]);
+			values[10] = float_or_null(view.cv[i].equal_opportunity_ratio, &nulls[10]);
+			values[11] = float_or_null(view.cv[i].equalized_odds_ratio, &nulls[11]);
+			values[12] = float_or_null(view.cv[i].log_loss, &nulls[12]);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		fg_model_release(&env, &m);
 	}
