@@ -438,6 +438,7 @@ fg_cross_validate(const fg_env *env, const fg_data *data, const fg_options *opt,
 	size_t		N = data->n_rows;
 	uint32_t	K = (uint32_t) opt->folds;
 	size_t		stride = ACC_FIXED + 4 * category_count(data);
+	fg_options	fold_opt = *opt;
 	uint8_t    *fold;
 	size_t	   *held_out;
 	double	   *acc;
@@ -445,6 +446,8 @@ fg_cross_validate(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fg_status	st = FG_OK;
 
 	memset(stats, 0, sizeof(*stats));
+	/* scoring needs no standard errors: a Hessian pass and the inference fewer per fit */
+	fold_opt.vcov = FG_VCOV_NONE;
 	fold = fg_alloc_uninit(env, N ? N : 1);
 	held_out = fg_alloc_uninit(env, sizeof(size_t) * (N ? N : 1));
 	acc = fg_alloc(env, sizeof(double) * stride * n_rhos);
@@ -470,7 +473,7 @@ fg_cross_validate(const fg_env *env, const fg_data *data, const fg_options *opt,
 			break;
 		fg_progress(env, opt, "cross-validation: fold %u of %u, %zu training rows, %zu held out",
 					k + 1, K, sub.data.n_rows, n_held);
-		if ((st = fg_fitter_init(env, &sub.data, opt, &fitter, err)) != FG_OK)
+		if ((st = fg_fitter_init(env, &sub.data, &fold_opt, &fitter, err)) != FG_OK)
 		{
 			fold_failed(err, k, K, sub.data.n_rows, NAN);
 			fg_cv_subset_free(env, &sub);

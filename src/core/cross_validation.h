@@ -86,7 +86,8 @@ void		fg_cv_subset_free(const fg_env *env, fg_cv_subset *sub);
 
 /*
  * Cross-validate the path of rhos (n_rhos of them) on data with
- * opt->folds folds: out[r] the pooled held-out metrics at rhos[r].  A held-out
+ * opt->folds folds: out[r] the pooled held-out metrics at rhos[r].  The fold
+ * fits are those of opt with vcov none (no standard errors).  A held-out
  * row whose stratum has no training rows in its fold is scored with b = 0,
  * the population prediction.  A fit that fails in a fold fails the whole,
  * with the fold named in the message.

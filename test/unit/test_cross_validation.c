@@ -522,6 +522,7 @@ check_pooled(const cv_set *c, const fg_options *o, const double *rhos, uint32_t 
 			fg_fit		f;
 
 			one.rho = rhos[r];
+			one.vcov = FG_VCOV_NONE;	/* as the fold fits */
 			if (!CHECK(fg_fit_model(&unit_env, &d.t.data, &one, &f, &err) == FG_OK, "%s", err.message))
 				continue;
 			for (size_t l = 0; l < N; l++)
