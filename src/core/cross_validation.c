@@ -164,6 +164,10 @@ fg_status
 fg_cv_assign_folds(const fg_env *env, const fg_data *data, const fg_options *opt,
 				   uint8_t *fold, fg_error *err)
 {
+	/* the held-out metrics are those of a classifier */
+	if (data->y == NULL)
+		return fg_fail(err, FG_ERR_INVALID, "option \"folds\" needs a binary outcome",
+					   "Drop option \"folds\", or use the binomial family.", NULL);
 	if (opt->folds < FG_CV_MIN_FOLDS || opt->folds > FG_CV_MAX_FOLDS)
 		return fg_fail(err, FG_ERR_INVALID, "option \"folds\" must be an integer between 2 and 100",
 					   NULL, "The value given is %d.", opt->folds);
@@ -448,6 +452,8 @@ fg_cross_validate(const fg_env *env, const fg_data *data, const fg_options *opt,
 	memset(stats, 0, sizeof(*stats));
 	/* scoring needs no standard errors: a Hessian pass and the inference fewer per fit */
 	fold_opt.vcov = FG_VCOV_NONE;
+	if (data->y == NULL)
+		return fg_cv_assign_folds(env, data, opt, NULL, err);
 	fold = fg_alloc_uninit(env, N ? N : 1);
 	held_out = fg_alloc_uninit(env, sizeof(size_t) * (N ? N : 1));
 	acc = fg_alloc(env, sizeof(double) * stride * n_rhos);

@@ -646,6 +646,12 @@ test_errors(void)
 	st = fg_cross_validate(&unit_env, &c.t.data, &o, rhos, 2, out, &stats, &err);
 	CHECK(st == FG_ERR_DATA && strstr(err.message, "fewer strata than folds") != NULL &&
 		  strstr(err.detail, "7") != NULL, "%s: %s", err.message, err.detail);
+	/* a real-valued outcome has no classification metrics */
+	o.folds = 3;
+	c.t.data.y = NULL;
+	st = fg_cross_validate(&unit_env, &c.t.data, &o, rhos, 2, out, &stats, &err);
+	CHECK(st == FG_ERR_INVALID && strstr(err.message, "binary outcome") != NULL, "%s", err.message);
+	c.t.data.y = c.t.y;
 	o.folds = 1;
 	CHECK(fg_cross_validate(&unit_env, &c.t.data, &o, rhos, 2, out, &stats, &err) == FG_ERR_INVALID);
 	o.folds = 101;
