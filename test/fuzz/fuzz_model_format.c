@@ -433,6 +433,13 @@ inference_size(const fg_model *m)
 		(m->b_se != NULL ? 8 * (size_t) m->n_strata : 0);
 }
 
+/* the continuous-outcome part: three statistics, sweeps, two disparities, the thresholds */
+static size_t
+continuous_size(const fg_model *m)
+{
+	return 3 * 8 + 4 + 2 * 8 + 4 + 8 * (size_t) m->n_thresholds;
+}
+
 /* attribute k: n labels, integer keys 10, 20, ... or text "a", "b", ... */
 static void
 set_attr(fg_model_attr *a, fg_key_type type, uint32_t n)
@@ -613,7 +620,7 @@ fuzz_write_seeds(const char *dir)
 		separation = tail + STATS_SIZE + (m.selected ? 4 * (size_t) m.p : 0);
 		fairness = separation + SEPARATION_SIZE + 4 * (size_t) m.n_unidentified;
 		inference = fairness + fairness_size(&m);
-		if (inference + inference_size(&m) + TRAILER_SIZE != len)
+		if (inference + inference_size(&m) + continuous_size(&m) + TRAILER_SIZE != len)
 			fuzz_die("seed %s: layout disagrees with the encoder", sp->name);
 
 		/* the valid encoding */

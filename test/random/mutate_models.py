@@ -154,6 +154,13 @@ def layout(model):
     lay['u64'].append(pos + 32)
     lay['bytes'].append(pos + 40)
     pos += 41 + model[pos + 40]
+    # continuous: sigma2, rmse, r2 f64 | sweeps i32 | threshold_gap, parity_ks f64 |
+    # n_thresholds u32 | thresholds f64
+    lay['doubles'] += [pos, pos + 8, pos + 16, pos + 28, pos + 36]
+    lay['lengths'] += [pos + 24, pos + 44]
+    n_thresholds = u32(pos + 44)
+    lay['doubles'] += [pos + 48 + 8 * k for k in range(n_thresholds)]
+    pos += 48 + 8 * n_thresholds
     if pos + TRAILER != len(model):
         raise SystemExit('mutate_models.py: the model layout does not match; update layout()')
     return lay
