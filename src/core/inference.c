@@ -393,15 +393,14 @@ gaussian_rss(const fg_data *data, const double *eta)
 /*
  * The gaussian log-likelihood at the maximum-likelihood variance RSS / n:
  * -(n/2)(log(2 pi RSS / n) + 1), plus (1/2) sum log v for precision
- * weights (lm's logLik); and the same for the intercept-only model.  The
- * fit's RSS is twice its loss, J less the penalties.
+ * weights (lm's logLik); and the same for the intercept-only model.
  */
 static void
-gaussian_likelihoods(fg_problem *prob, const double *delta, const fg_options *opt, fg_fit *fit)
+gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
 {
 	const fg_data *data = prob->data;
 	double		nobs = data_weight(data, opt);
-	double		rss = fmax(2.0 * (fit->objective - penalties(prob, delta)), 0.0);
+	double		rss = gaussian_rss(data, eta);
 	double		rss0 = gaussian_rss(data, NULL);
 	double		logw = 0.0;
 
@@ -414,10 +413,10 @@ gaussian_likelihoods(fg_problem *prob, const double *delta, const fg_options *op
 
 /* The residual variance RSS / (n - edf) (lm's sigma^2 without penalties); NAN when undefined. */
 static void
-gaussian_sigma2(fg_problem *prob, const double *delta, const fg_options *opt, fg_fit *fit)
+gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
 {
 	double		nobs = data_weight(prob->data, opt);
-	double		rss = fmax(2.0 * (fit->objective - penalties(prob, delta)), 0.0);
+	double		rss = gaussian_rss(prob->data, eta);
 
 	fit->sigma2 = nobs > fit->edf ? rss / (nobs - fit->edf) : NAN;
 }
@@ -443,7 +442,7 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 
 	fit->edf = edf_given >= 0.0 ? edf_given : penalised ? NAN : (double) k;
 	if (data->y_real != NULL)
-		gaussian_likelihoods(prob, delta, opt, fit);
+		gaussian_likelihoods(prob, ws->eta, opt, fit);
 	else
 	{
 		/*
@@ -467,7 +466,7 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	{
 		/* without the Hessian a penalised fit has no edf, so no sigma^2 either */
 		if (data->y_real != NULL)
-			gaussian_sigma2(prob, delta, opt, fit);
+			gaussian_sigma2(prob, ws->eta, opt, fit);
 		return FG_OK;
 	}
 
@@ -549,7 +548,7 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	 */
 	if (data->y_real != NULL)
 	{
-		gaussian_sigma2(prob, delta, opt, fit);
+		gaussian_sigma2(prob, ws->eta, opt, fit);
 		for (int i = 0; i < k * k; i++)
 			fit->vcov[i] *= fit->sigma2;
 		for (uint32_t i = 0; i < n; i++)
