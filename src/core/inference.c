@@ -344,8 +344,8 @@ penalties(fg_problem *prob, const double *delta)
  * weights rescaled to mean one (precision weights, as lm's), the weight
  * sum for frequency weights (a weight of 2 is the row twice).
  */
-static double
-data_weight(const fg_data *data, const fg_options *opt)
+double
+fg_gaussian_nobs(const fg_data *data, const fg_options *opt)
 {
 	double		total = 0.0;
 
@@ -357,8 +357,8 @@ data_weight(const fg_data *data, const fg_options *opt)
 }
 
 /* The weighted residual sum of squares about the fitted values, or about the weighted mean. */
-static double
-gaussian_rss(const fg_data *data, const double *eta)
+double
+fg_gaussian_rss(const fg_data *data, const double *eta)
 {
 	double		rss = 0.0,
 				wt = 0.0,
@@ -390,33 +390,47 @@ gaussian_rss(const fg_data *data, const double *eta)
 	return rss;
 }
 
-/*
- * The gaussian log-likelihood at the maximum-likelihood variance RSS / n:
- * -(n/2)(log(2 pi RSS / n) + 1), plus (1/2) sum log v for precision
- * weights (lm's logLik); and the same for the intercept-only model.
- */
-static void
-gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
+double
+fg_gaussian_log_weights(const fg_data *data, const fg_options *opt)
 {
-	const fg_data *data = prob->data;
-	double		nobs = data_weight(data, opt);
-	double		rss = gaussian_rss(data, eta);
-	double		rss0 = gaussian_rss(data, NULL);
 	double		logw = 0.0;
 
 	if (data->w != NULL && opt->weight_scale != FG_WEIGHTS_AS_GIVEN)
 		for (size_t l = 0; l < data->n_rows; l++)
 			logw += log(data->w[l]);
-	fit->loglik = 0.5 * logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0);
-	fit->null_loglik = 0.5 * logw - 0.5 * nobs * (LOG_2PI + log(rss0 / nobs) + 1.0);
+	return 0.5 * logw;
+}
+
+double
+fg_gaussian_loglik(double nobs, double log_weights, double rss, double sigma2)
+{
+	return log_weights - 0.5 * nobs * (LOG_2PI + log(sigma2)) - 0.5 * rss / sigma2;
+}
+
+/*
+ * The gaussian log-likelihood at the maximum-likelihood variance RSS / n
+ * (lm's logLik), and the same for the intercept-only model.
+ */
+static void
+gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
+{
+	const fg_data *data = prob->data;
+	double		nobs = fg_gaussian_nobs(data, opt);
+	double		rss = fg_gaussian_rss(data, eta);
+	double		rss0 = fg_gaussian_rss(data, NULL);
+	double		logw = fg_gaussian_log_weights(data, opt);
+
+	/* fg_gaussian_loglik at sigma2 = RSS / n, in a form finite at RSS = 0 */
+	fit->loglik = logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0);
+	fit->null_loglik = logw - 0.5 * nobs * (LOG_2PI + log(rss0 / nobs) + 1.0);
 }
 
 /* The residual variance RSS / (n - edf) (lm's sigma^2 without penalties); NAN when undefined. */
 static void
 gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
 {
-	double		nobs = data_weight(prob->data, opt);
-	double		rss = gaussian_rss(prob->data, eta);
+	double		nobs = fg_gaussian_nobs(prob->data, opt);
+	double		rss = fg_gaussian_rss(prob->data, eta);
 
 	fit->sigma2 = nobs > fit->edf ? rss / (nobs - fit->edf) : NAN;
 }
@@ -558,7 +572,7 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 			st = fg_fail(err, FG_ERR_DATA, "the residual variance is undefined",
 						 "Fit fewer parameters than rows, or pass \"vcov\": \"none\".",
 						 "The fit has %g effective parameters for a weight of %g.", fit->edf,
-						 data_weight(data, opt));
+						 fg_gaussian_nobs(data, opt));
 			goto done;
 		}
 	}

@@ -36,4 +36,17 @@ fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 						 const double *delta, const fg_options *opt, const double *mu,
 						 double edf_given, fg_fit *fit, fg_error *err);
 
+/*
+ * The gaussian likelihood's pieces, shared with boosting: the weighted
+ * residual sum of squares about eta (about the weighted mean of y when eta
+ * is NULL), the observations it counts (the rows, or the weight sum for
+ * frequency weights, option weight_scale as_given), its (1/2) sum log v
+ * for precision weights (0 otherwise), and the log-likelihood of a
+ * weighted residual sum of squares rss at residual variance sigma2.
+ */
+double		fg_gaussian_rss(const fg_data *data, const double *eta);
+double		fg_gaussian_nobs(const fg_data *data, const fg_options *opt);
+double		fg_gaussian_log_weights(const fg_data *data, const fg_options *opt);
+double		fg_gaussian_loglik(double nobs, double log_weights, double rss, double sigma2);
+
 #endif							/* FG_INFERENCE_H */
