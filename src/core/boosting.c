@@ -24,19 +24,32 @@
  * variance at the scale of the degrees of freedom instead of N.  With
  * exact_trace the probes are the N unit vectors, which gives the exact
  * traces (dense, for small N and for testing the estimator).
+ *
+ * The gaussian family makes this a linear mixed model: working weights
+ * v / sigma^2, the gaussian log-likelihood at the current sigma^2 in the
+ * BIC, and after each step sigma^2 = sum v (y - eta)^2 / (nobs - df) from
+ * the new residuals and Q by the same Harville update.  The fairness and
+ * ridge penalties count against the loss (1/2) RSS, as in the Newton
+ * solver, so in the log-likelihood's units they are divided by sigma^2.
+ * Every system of a step is then sigma^2 times one with weights v, prior
+ * precision sigma^2 / Q and the penalties as they are: the steps and the
+ * hat matrices are solved in that form, which changes none of them.
  */
 #include "boosting.h"
 #include "exp_nonpositive.h"
+#include "inference.h"
 #include "pass.h"
 
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define FG_W_FLOOR 1e-10		/* keeps every weight positive */
-#define FG_Q_FLOOR 1e-8			/* keeps 1/Q finite */
+#define FG_Q_FLOOR 1e-8			/* keeps 1/Q finite (gaussian: times sigma^2) */
+#define FG_SIGMA2_FLOOR 1e-14	/* times the variance of y: an exact fit keeps sigma^2 > 0 */
 #define FG_EXACT_TRACE_MAX_ROWS 5000
 
 typedef struct boost
@@ -53,7 +66,21 @@ typedef struct boost
 	double		probe_weight;	/* 1/m for Rademacher probes, 1 for unit vectors */
 	uint32_t	T;				/* fairness terms (0: none) */
 	double	   *pen;			/* T: 2 kappa_t */
-	double		invq;			/* 1 / Q */
+	double		invq;			/* 1 / Q (gaussian: sigma^2 / Q) */
+
+	/*
+	 * The gaussian family: the current residual variance, the observations
+	 * its likelihood counts, (1/2) sum log v for precision weights, and the
+	 * likelihood's part that the fit leaves alone,
+	 * (1/2) sum log v - (nobs / 2) log(2 pi sigma^2).
+	 */
+	bool		gaussian;
+	double		sigma2;
+	double		sigma2_floor;
+	double		nobs;
+	double		log_weights;
+	double		loglik_base;
+	char		sigma2_text[40];	/* ", sigma^2 ..." for the progress messages */
 
 	/* probes: h = P z per row (N x m), z from the row's rank and the seed */
 	uint32_t   *rank;
@@ -152,9 +179,10 @@ probe(const boost *bs, size_t l, int k)
 }
 
 /*
- * A row's place in the canonical order: stratum, y, s, then the bytes of
- * its features.  The first 8 of those bytes, read big-endian, order like
- * memcmp does, so most comparisons never touch the row itself.
+ * A row's place in the canonical order: stratum, y (binary y only), s,
+ * then the bytes of its features.  The first 8 of those bytes, read
+ * big-endian, order like memcmp does, so most comparisons never touch the
+ * row itself.
  */
 typedef struct row_key
 {
@@ -187,14 +215,17 @@ compare_rows(const void *pa, const void *pb)
 					   d->codes + (size_t) b->row * d->n_attr, sizeof(uint32_t) * d->n_attr);
 		if (c == 0 && d->w != NULL && d->w[a->row] != d->w[b->row])
 			c = d->w[a->row] < d->w[b->row] ? -1 : 1;
+		/* a continuous y is no part of the group: it breaks the last ties */
+		if (c == 0 && d->y_real != NULL && d->y_real[a->row] != d->y_real[b->row])
+			c = d->y_real[a->row] < d->y_real[b->row] ? -1 : 1;
 		return c;
 	}
 }
 
 /*
- * Probes follow a canonical order of the rows (by stratum, y, s, x), so the
- * same rows in another order get the same probes: identical rows are
- * interchangeable, whichever rank each one gets.
+ * Probes follow a canonical order of the rows (by stratum, y, s, x; a
+ * continuous y last), so the same rows in another order get the same
+ * probes: identical rows are interchangeable, whichever rank each one gets.
  */
 static fg_status
 rank_rows(boost *bs, fg_error *err)
@@ -211,8 +242,8 @@ rank_rows(boost *bs, fg_error *err)
 
 		for (size_t i = 0; i < 8 && i < sizeof(double) * (size_t) d->p; i++)
 			lead |= (uint64_t) x[i] << (56 - 8 * i);
-		keys[l].group = ((uint64_t) d->stratum[l] << 2) | ((uint64_t) d->y[l] << 1) |
-			(d->n_attr == 0 ? d->s[l] : 0);
+		keys[l].group = ((uint64_t) d->stratum[l] << 2) |
+			((uint64_t) (d->y ? d->y[l] : 0) << 1) | (d->n_attr == 0 ? d->s[l] : 0);
 		keys[l].lead = lead;
 		keys[l].row = (uint32_t) l;
 	}
@@ -493,6 +524,31 @@ block_weights(size_t rows, const double *restrict eta, const uint8_t *restrict y
 		}
 }
 
+/*
+ * The gaussian family's weights and residuals: v and v (y - eta), v the
+ * row weight (1 without weights).  They are the working weights
+ * v / sigma^2 and the score times sigma^2: every system of a step is
+ * scaled by sigma^2 alike (K = sigma^2 / Q, see fg_boost), which leaves its
+ * solutions and hat matrices as they are.
+ */
+static inline void
+gaussian_block_weights(size_t rows, const double *restrict eta, const double *restrict y,
+					   const double *restrict rw, double *restrict w, double *restrict res)
+{
+	if (rw == NULL)
+		for (size_t q = 0; q < rows; q++)
+		{
+			w[q] = 1.0;
+			res[q] = y[q] - eta[q];
+		}
+	else
+		for (size_t q = 0; q < rows; q++)
+		{
+			w[q] = rw[q];
+			res[q] = rw[q] * (y[q] - eta[q]);
+		}
+}
+
 /* One row's feature sums: w x, w x^2, r x, and w x into its stratum's row. */
 static inline void
 feature_sums_row(int p, double w, double res, const double *restrict x,
@@ -563,7 +619,11 @@ row_sums(boost *bs, const double *eta, bool initial)
 		/* a block must lie in one chunk of rows for the dgemm below */
 		rows = fg_data_run(d, r0, N - r0 < FG_BLOCK_ROWS ? N - r0 : FG_BLOCK_ROWS);
 		poll_rows(bs, r0, rows);
-		block_weights(rows, eta + r0, d->y + r0, d->w ? d->w + r0 : NULL, wbuf, rbuf);
+		if (d->y_real != NULL)
+			gaussian_block_weights(rows, eta + r0, d->y_real + r0, d->w ? d->w + r0 : NULL,
+								   wbuf, rbuf);
+		else
+			block_weights(rows, eta + r0, d->y + r0, d->w ? d->w + r0 : NULL, wbuf, rbuf);
 		for (size_t q = 0; q < rows; q++)
 		{
 			size_t		l = r0 + q;
@@ -771,6 +831,53 @@ loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, doubl
 		ll[j] += lin[j] + corr[j];
 }
 
+/* One row's weighted squared residual after each candidate's step. */
+static inline void
+rss_row(int g, double e0, double yl, double v, const double *restrict c0,
+		const double *restrict c1, const double *restrict xr, const double *restrict bg,
+		double *restrict rss)
+{
+	for (int j = 0; j < g; j++)
+	{
+		double		r = yl - (e0 + c0[j] + c1[j] * xr[j] + bg[j]);
+
+		rss[j] += v * r * r;
+	}
+}
+
+/*
+ * The gaussian log-likelihood after each candidate's step at the current
+ * residual variance, -RSS_j / (2 sigma^2) + bs->loglik_base, as
+ * loglik_group does for the binomial family.
+ */
+FG_ROW_LOOPS static void
+gaussian_loglik_group(const boost *bs, const double *eta, int r0, int g, double nu, double *ll)
+{
+	const fg_data *d = bs->data;
+	double	   *c0 = bs->cand_acc;
+	double	   *c1 = c0 + g;
+	double	   *rss = c1 + g;
+	const double *cb = bs->cand_b;
+	size_t		stride = 2 + bs->n;
+
+	for (int j = 0; j < g; j++)
+	{
+		c0[j] = bs->cand_step[j * stride];
+		c1[j] = nu * bs->cand_step[j * stride + 1];
+		rss[j] = 0.0;
+	}
+	for (size_t l0 = 0, rows; l0 < bs->N; l0 += rows)
+	{
+		rows = fg_data_run(d, l0, bs->N - l0 < FG_BLOCK_ROWS ? bs->N - l0 : FG_BLOCK_ROWS);
+		poll_rows(bs, l0, rows);
+		for (size_t l = l0; l < l0 + rows; l++)
+			rss_row(g, eta[l], d->y_real[l], d->w ? d->w[l] : 1.0, c0, c1,
+					fg_data_row(d, l) + r0, cb + (size_t) d->stratum[l] * g, rss);
+	}
+	for (int j = 0; j < g; j++)
+		ll[j] = bs->loglik_base - rss[j] / (2.0 * bs->sigma2);
+}
+
 /* ---------- setup ---------- */
 
 static void
@@ -882,6 +989,70 @@ fg_boost_memory(size_t n_rows, int p, uint32_t n_strata, const fg_options *opt)
 		(size_t) candidate_group(p, n_strata) * ((size_t) n_strata * 2 + 16) * sizeof(double);
 }
 
+/* ---------- the gaussian family's residual variance ---------- */
+
+static void
+set_sigma2(boost *bs, double sigma2)
+{
+	bs->sigma2 = fmax(sigma2, bs->sigma2_floor);
+	bs->loglik_base = fg_gaussian_loglik(bs->nobs, bs->log_weights, 0.0, bs->sigma2);
+}
+
+/*
+ * The start: the residual variance of the warm start (the ridge fit with
+ * the user's lambda), RSS / (nobs - edf) with edf = k + n - 2 lambda
+ * tr(H^-1)_bb the trace of its hat matrix, leaving out the ridge on the
+ * slopes and the fairness terms (a start, not an estimate).  Uses var_b as
+ * scratch.  Without residual degrees of freedom, the variance of y.
+ */
+static fg_status
+gaussian_start_sigma2(boost *bs, fg_problem *fisher, const double *delta, fg_newton_ws *ws,
+					  double *var_b, fg_error *err)
+{
+	const fg_data *d = bs->data;
+	double		tss = fg_gaussian_rss(d, NULL),
+				edf = (double) (bs->prob->k + bs->n);
+	fg_status	st;
+
+	bs->nobs = fg_gaussian_nobs(d, bs->opt);
+	bs->log_weights = fg_gaussian_log_weights(d, bs->opt);
+	/* variance of y per observation counted; a constant y has no scale to keep */
+	bs->sigma2_floor = FG_SIGMA2_FLOOR * (tss > 0.0 ? tss / bs->nobs : 1.0);
+
+	fisher->lambda = bs->prob->lambda;
+	if ((st = fg_newton_factor_at(bs->env, fisher, delta, ws, err)) != FG_OK)
+		return st;
+	fg_newton_b_variances(fisher, ws, var_b);
+	for (uint32_t i = 0; i < bs->n; i++)
+		edf -= 2.0 * fisher->lambda * var_b[i];
+	set_sigma2(bs, bs->nobs - edf > 0.5 ? fg_gaussian_rss(d, ws->eta) / (bs->nobs - edf)
+			   : tss / bs->nobs);
+	return FG_OK;
+}
+
+/* sigma^2 for a progress message; empty for the binomial family */
+static const char *
+sigma2_note(boost *bs)
+{
+	bs->sigma2_text[0] = '\0';
+	if (bs->gaussian)
+		snprintf(bs->sigma2_text, sizeof(bs->sigma2_text), ", sigma^2 %.6g", bs->sigma2);
+	return bs->sigma2_text;
+}
+
+/* After a step whose hat matrix has trace df: sigma^2 = RSS / (nobs - df). */
+static fg_status
+gaussian_update_sigma2(boost *bs, const double *eta, double df, int step, fg_error *err)
+{
+	if (!(bs->nobs > df))
+		return fg_fail(err, FG_ERR_DATA, "the residual variance is undefined",
+					   "Use fewer strata than rows, or a smaller q0.",
+					   "Boosting step %d has %g degrees of freedom for a weight of %g.",
+					   step + 1, df, bs->nobs);
+	set_sigma2(bs, fg_gaussian_rss(bs->data, eta) / (bs->nobs - df));
+	return FG_OK;
+}
+
 /* ---------- the algorithm ---------- */
 
 fg_status
@@ -971,8 +1142,20 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 	fisher.n_terms = 0;
 	fisher.w_floor = FG_W_FLOOR;
 
+	/*
+	 * gaussian: sigma^2 from the warm start, and Q measured in it (Q has
+	 * the units of y^2; q0 = 2 means twice the residual variance)
+	 */
+	bs.gaussian = data->y_real != NULL;
+	if (bs.gaussian)
+	{
+		if ((st = gaussian_start_sigma2(&bs, &fisher, delta, ws, var_b, err)) != FG_OK)
+			goto done;
+		Q = opt->q0 * bs.sigma2;
+	}
+
 	/* P_0 = M_0 = A_0 (A_0'WA_0 + K_0)^-1 A_0'W with A_0 = [1, Z] */
-	bs.invq = 1.0 / Q;
+	bs.invq = bs.gaussian ? bs.sigma2 / Q : 1.0 / Q;
 	row_sums(&bs, eta, true);
 	if (!arrow_prepare(&bs, -1, false))
 	{
@@ -996,7 +1179,7 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		if (env->check_interrupts)
 			env->check_interrupts(env->ctx);
 		fg_term_dots(prob, delta, a_delta);
-		bs.invq = 1.0 / Q;
+		bs.invq = bs.gaussian ? bs.sigma2 / Q : 1.0 / Q;
 		row_sums(&bs, eta, false);
 		bs.fair_ready = false;
 		for (int j = 0; j < bs.p; j++)
@@ -1074,7 +1257,10 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 				}
 				dfs[j] = bs.trace_p + bs.probe_weight * tr;
 			}
-			loglik_group(&bs, eta, r0, g, opt->nu, ll);
+			if (bs.gaussian)
+				gaussian_loglik_group(&bs, eta, r0, g, opt->nu, ll);
+			else
+				loglik_group(&bs, eta, r0, g, opt->nu, ll);
 			for (int j = 0; j < g; j++)
 			{
 				double		bic,
@@ -1094,6 +1280,12 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 					for (uint32_t t = 0; t < bs.T; t++)
 						fair += prob->kappa[t] * ad_new[(size_t) j * bs.T + t] *
 							ad_new[(size_t) j * bs.T + t];
+					/* gaussian: the penalties weigh against (1/2) RSS */
+					if (bs.gaussian)
+					{
+						fair /= bs.sigma2;
+						ridge /= bs.sigma2;
+					}
 					bic = -2.0 * (ll[j] - fair - ridge) + 2.0 * dfs[j] * log_n;
 				}
 				if (bic < best_bic)
@@ -1137,27 +1329,40 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		fit->bic = best_bic;
 		fit->df = best_df;
 
-		/* Q = mean(V_i + b_i^2), V_i from the inverse Fisher matrix (Harville) */
-		fisher.lambda = 0.5 / Q;
+		/* gaussian: sigma^2 from the new residuals first, then Q with it */
+		if (bs.gaussian && (st = gaussian_update_sigma2(&bs, eta, best_df, step, err)) != FG_OK)
+			goto done;
+
+		/*
+		 * Q = mean(V_i + b_i^2), V_i from the inverse Fisher matrix
+		 * (Harville); gaussian: that matrix is H / sigma^2 with H the
+		 * Hessian of (1/2) RSS + (sigma^2 / (2 Q)) ||b||^2
+		 */
+		fisher.lambda = bs.gaussian ? 0.5 * bs.sigma2 / Q : 0.5 / Q;
 		if ((st = fg_newton_factor_at(env, &fisher, delta, ws, err)) != FG_OK)
 			goto done;
 		fg_newton_b_variances(&fisher, ws, var_b);
+		if (bs.gaussian)
+			for (uint32_t i = 0; i < bs.n; i++)
+				var_b[i] *= bs.sigma2;
 		for (uint32_t i = 0; i < bs.n; i++)
 			Q_new += var_b[i] + delta[k + i] * delta[k + i];
-		Q_new = fmax(Q_new / bs.n, FG_Q_FLOOR);
+		Q_new = fmax(Q_new / bs.n, bs.gaussian ? FG_Q_FLOOR * bs.sigma2 : FG_Q_FLOOR);
 		if (fabs(Q_new - Q) / Q_new <= opt->tol_q)
 		{
-			fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g (settled)",
-						step + 1, best + 1, best_bic, Q_new);
+			fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g%s (settled)",
+						step + 1, best + 1, best_bic, Q_new, sigma2_note(&bs));
 			Q = Q_new;
 			fit->stop_reason = 1;	/* FG_STOP_TOL_Q */
 			break;
 		}
-		fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g",
-					step + 1, best + 1, best_bic, Q_new);
+		fg_progress(env, opt, "boosting step %d: covariate %d, BIC %.10g, Q %.6g%s",
+					step + 1, best + 1, best_bic, Q_new, sigma2_note(&bs));
 		Q = Q_new;
 	}
 	fit->q = Q;
+	if (bs.gaussian)
+		fit->sigma2 = bs.sigma2;
 	st = FG_OK;
 
 done:

@@ -598,14 +598,16 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	/*
 	 * Report J itself, without the multipliers' linear terms: the last pass
 	 * computed J at delta with the same blocks fg_objective uses.  For
-	 * boosting the ridge on b is the fitted prior 1 / (2 Q).
+	 * boosting the ridge on b is the fitted prior 1 / (2 Q); gaussian
+	 * sigma^2 / (2 Q), J being the loss (1/2) RSS, sigma^2 times the
+	 * negative log-likelihood.
 	 */
 	fg_term_dots(prob, delta, prob->ad);
 	if (fg_method_is_boosting(opt.method))
 	{
 		for (uint32_t t = 0; t < prob->n_terms; t++)
 			prob->lin[t] = 0.0;
-		prob->lambda = 0.5 / fit->q;
+		prob->lambda = data->y_real != NULL ? 0.5 * fit->sigma2 / fit->q : 0.5 / fit->q;
 		fit->objective = fg_objective(prob, delta, ws->eta);
 	}
 	else

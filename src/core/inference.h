@@ -25,12 +25,14 @@
 #include "newton.h"
 
 /*
- * Fill fit's vcov, b_se, loglik, null_loglik and edf for the solution
- * delta of prob (for boosting, prob->lambda already 1 / (2 Q)).  mu holds
- * the multipliers of the constrained form (NULL when unconstrained): the
- * terms with mu_t != 0 are active.  Builds and factors H at delta with one
- * pass over the rows (a second for "robust").  edf_given >= 0 replaces the
- * effective degrees of freedom (boosting's hat-matrix trace).
+ * Fill fit's vcov, b_se, loglik, null_loglik and edf (gaussian: sigma2)
+ * for the solution delta of prob (for boosting, prob->lambda already
+ * 1 / (2 Q), gaussian sigma^2 / (2 Q)).  mu holds the multipliers of the
+ * constrained form (NULL when unconstrained): the terms with mu_t != 0 are
+ * active.  Builds and factors H at delta with one pass over the rows (a
+ * second for "robust").  edf_given >= 0 replaces the effective degrees of
+ * freedom (boosting's hat-matrix trace); sigma2 = RSS / (n - edf) is then
+ * boosting's own last estimate.
  */
 fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 						 const double *delta, const fg_options *opt, const double *mu,
