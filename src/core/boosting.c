@@ -1040,7 +1040,7 @@ sigma2_note(boost *bs)
 	return bs->sigma2_text;
 }
 
-/* After a step whose hat matrix has trace df: sigma^2 = RSS / (nobs - df). */
+/* After a step, with df the fit's degrees of freedom: sigma^2 = RSS / (nobs - df). */
 static fg_status
 gaussian_update_sigma2(boost *bs, const double *eta, double df, int step, fg_error *err)
 {
@@ -1329,10 +1329,6 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 		fit->bic = best_bic;
 		fit->df = best_df;
 
-		/* gaussian: sigma^2 from the new residuals first, then Q with it */
-		if (bs.gaussian && (st = gaussian_update_sigma2(&bs, eta, best_df, step, err)) != FG_OK)
-			goto done;
-
 		/*
 		 * Q = mean(V_i + b_i^2), V_i from the inverse Fisher matrix
 		 * (Harville); gaussian: that matrix is H / sigma^2 with H the
@@ -1343,8 +1339,25 @@ fg_boost(const fg_env *env, const fg_data *data, const fg_options *opt,
 			goto done;
 		fg_newton_b_variances(&fisher, ws, var_b);
 		if (bs.gaussian)
+		{
+			/*
+			 * sigma^2 = RSS / (nobs - edf) with edf the trace of that
+			 * penalised fit's hat matrix, k + n - (sigma^2 / Q) sum_i
+			 * (H^-1)_ii: the degrees of freedom its shrunk random intercepts
+			 * really use.  The boosting step's own trace counts them as
+			 * nearly unshrunk, which inflates sigma^2 (by a fifth with four
+			 * rows a stratum); with this one, Q and sigma^2 settle where
+			 * REML puts them (docs/gaussian-boosting.md).
+			 */
+			double		edf = (double) (k + bs.n);
+
+			for (uint32_t i = 0; i < bs.n; i++)
+				edf -= bs.sigma2 / Q * var_b[i];
+			if ((st = gaussian_update_sigma2(&bs, eta, edf, step, err)) != FG_OK)
+				goto done;
 			for (uint32_t i = 0; i < bs.n; i++)
 				var_b[i] *= bs.sigma2;
+		}
 		for (uint32_t i = 0; i < bs.n; i++)
 			Q_new += var_b[i] + delta[k + i] * delta[k + i];
 		Q_new = fmax(Q_new / bs.n, bs.gaussian ? FG_Q_FLOOR * bs.sigma2 : FG_Q_FLOOR);

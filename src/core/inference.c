@@ -425,13 +425,19 @@ gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
 	fit->null_loglik = logw - 0.5 * nobs * (LOG_2PI + log(rss0 / nobs) + 1.0);
 }
 
-/* The residual variance RSS / (n - edf) (lm's sigma^2 without penalties); NAN when undefined. */
+/*
+ * The residual variance RSS / (n - edf) (lm's sigma^2 without penalties);
+ * NAN when undefined.  Boosting estimates its own as it goes (with its
+ * fit's degrees of freedom, not the step trace it reports as edf): kept.
+ */
 static void
 gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
 {
 	double		nobs = fg_gaussian_nobs(prob->data, opt);
 	double		rss = fg_gaussian_rss(prob->data, eta);
 
+	if (fg_method_is_boosting(opt->method) && !isnan(fit->sigma2))
+		return;
 	fit->sigma2 = nobs > fit->edf ? rss / (nobs - fit->edf) : NAN;
 }
 

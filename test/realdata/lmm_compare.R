@@ -84,10 +84,12 @@ compare <- function(name, y, X, group, s, truth = NULL, strict = TRUE) {
     check(abs(s2_ratio - 1) < 0.05, sprintf("%s: sigma^2 ratio %.3f", name, s2_ratio))
     check(abs(q_ratio - 1) < 0.15, sprintf("%s: Q ratio %.3f", name, q_ratio))
   } else {
+    # few rows a stratum: boosting's early stop leaves the fixed effects
+    # further from REML, but sigma^2, with the fit's own degrees of freedom,
+    # stays close to REML's
     check(fixed_gap < 1, sprintf("%s: fixed effects %.2f SE from REML", name, fixed_gap))
-    check(s2_ratio > 1 && s2_ratio < 1.4, sprintf("%s: sigma^2 ratio %.3f", name, s2_ratio))
-    check(abs(rss / (length(y) - df_lmer) / vc(reml)[2] - 1) < (s2_ratio - 1) / 2,
-          sprintf("%s: sigma^2 with lmer's df", name))
+    check(abs(s2_ratio - 1) < 0.05, sprintf("%s: sigma^2 ratio %.3f", name, s2_ratio))
+    check(abs(q_ratio - 1) < 0.25, sprintf("%s: Q ratio %.3f", name, q_ratio))
   }
   invisible(list(o = o, reml = reml, file = file))
 }
