@@ -19,11 +19,13 @@
  *    the fit term alone is below J there: it may have risen over its
  *    minimum F_min by less than J - F_min = (F(t_now) - F_min) +
  *    lambda_f gap(t_now), i.e. k2 (t - t*)^2 < J - F_min.  Only crossings
- *    in that window are generated.  The window shrinks as better points are
- *    found (J_best replaces J), so the half nearer t* is searched first.
- *    Memory is one event per crossing in the part of the window searched at
- *    a time, at most max(2^18, N) of them by default (a larger part is
- *    halved), instead of all N l crossings.
+ *    in that window are generated.  When the coefficient moves few rows (a
+ *    random intercept), the gap cannot fall below a floor (gap_floor) and
+ *    the window is narrower still.  It shrinks further as better points are
+ *    found (J_best replaces J), so the search starts at t* and goes outward,
+ *    to one side and then the other.  Memory is one event per crossing in
+ *    the part of the window swept at a time, about max(2^18, N) of them by
+ *    default, instead of all N l crossings.
  *
  *  - Zones.  A crossing is widened to a zone of +-margin in yhat (margin/|z|
  *    in t), and a candidate point is only taken outside every zone.  So no
@@ -68,6 +70,18 @@
 
 /* Crossings sorted and swept at a time by default: at least this many, or N. */
 #define MIN_CHUNK_EVENTS ((size_t) 1 << 18)
+
+/* Bins of the histogram that cuts a side of the window into parts. */
+#define PART_BINS 4096
+
+/* How far ahead of the sweep the moving rows of events are fetched. */
+#define PREFETCH_AHEAD 16
+
+#if defined(__GNUC__)
+#define prefetch(address) __builtin_prefetch(address)
+#else
+#define prefetch(address) ((void) 0)
+#endif
 
 /* Events between interrupt checks in a sweep. */
 #define POLL_EVENTS ((size_t) 1 << 16)
@@ -114,6 +128,7 @@ typedef struct tcd
 	int64_t    *q;				/* integer row weights; NULL: every row weighs 1 */
 	int64_t		W;
 	int64_t    *Wg;				/* G */
+	int64_t    *Wg_moving;		/* G: the weight of a coefficient's moving rows per group */
 
 	/* the current model */
 	double	   *yhat;
@@ -140,9 +155,14 @@ typedef struct tcd
 			   *gmax;			/* n_attr x L: smallest and largest group share */
 	uint32_t   *argmin,
 			   *argmax;
-	double	   *tree;			/* max-tree over the thresholds' gaps; tree[1] is the gap */
-	uint32_t	leaves;
+	double	   *gap_at;			/* L: each threshold's gap */
+	double		gap_max;		/* the largest of them: the gap */
+	uint32_t	gap_argmax;
 
+	uint16_t   *next;			/* per moving row: its next crossing in the sweep */
+	uint16_t   *stop;			/* and the first beyond the window */
+	size_t	   *bin_count;		/* PART_BINS: crossings per bin of a side */
+	double	   *part_end;		/* PART_BINS: where each part of a side ends */
 	tcd_event  *ev,
 			   *ev_tmp;
 	size_t		ev_cap;
@@ -159,6 +179,8 @@ typedef struct tcd_line
 	double		F_min;
 	double		J_best;			/* the best J found, J at t_now to begin with */
 	double		t_best;
+	double		reach;			/* t_star + radius(): no point beyond beats J_best */
+	double		floor;			/* lambda_f times a lower bound of the gap on the line */
 } tcd_line;
 
 /* ---------- small pieces ---------- */
@@ -194,40 +216,57 @@ zone_start(const tcd *c, const tcd_mover *mv, uint32_t j)
 	return (c->thr[j] - mv->r) / mv->z - mv->m;
 }
 
+/* The threshold of a row's k-th crossing, in the order t rises. */
+static inline uint32_t
+crossing(const tcd *c, const tcd_mover *mv, uint32_t k)
+{
+	return mv->z > 0.0 ? k : c->L - 1 - k;
+}
+
 /*
- * How many of the row's zones start before T: their crossings are behind
- * a point at T.  Zone starts rise with j when z > 0 and fall when z < 0
- * (division and subtraction are monotone in floating point too).
+ * How many of the row's zones start before T: its first crossings, those
+ * behind a point at T.  Zone starts rise with k (division and subtraction
+ * are monotone in floating point too), so this is a binary search; it is
+ * made on the thresholds against the prediction at T + m, which needs no
+ * division, and then put right by the zone starts themselves, so that it
+ * agrees exactly with zone_start wherever that is used.
  */
 static uint32_t
 zones_before(const tcd *c, const tcd_mover *mv, double T)
 {
-	uint32_t	lo = 0,
-				hi = c->L;
+	double		v = mv->r + (T + mv->m) * mv->z;
+	const double *base = c->thr;
+	uint32_t	n = c->L,
+				lo;
 
+	/* z > 0: thresholds below v; z < 0: those above it (branch-free halving) */
 	if (mv->z > 0.0)
 	{
-		while (lo < hi)
+		while (n > 1)
 		{
-			uint32_t	mid = lo + (hi - lo) / 2;
+			uint32_t	half = n / 2;
 
-			if (zone_start(c, mv, mid) < T)
-				lo = mid + 1;
-			else
-				hi = mid;
+			base = base[half] < v ? base + half : base;
+			n -= half;
 		}
-		return lo;
+		lo = (uint32_t) (base - c->thr) + (*base < v);
 	}
-	while (lo < hi)
+	else
 	{
-		uint32_t	mid = lo + (hi - lo) / 2;
+		while (n > 1)
+		{
+			uint32_t	half = n / 2;
 
-		if (zone_start(c, mv, mid) < T)
-			hi = mid;
-		else
-			lo = mid + 1;
+			base = base[half] <= v ? base + half : base;
+			n -= half;
+		}
+		lo = c->L - ((uint32_t) (base - c->thr) + (*base <= v));
 	}
-	return c->L - lo;
+	while (lo > 0 && !(zone_start(c, mv, crossing(c, mv, lo - 1)) < T))
+		lo--;
+	while (lo < c->L && zone_start(c, mv, crossing(c, mv, lo)) < T)
+		lo++;
+	return lo;
 }
 
 /*
@@ -295,6 +334,19 @@ reserve_events(tcd *c, size_t n, fg_error *err)
 
 /* ---------- the gap from counts ---------- */
 
+/* max and min without libm's NaN rules (no NaN reaches them): inlined */
+static inline double
+max2(double a, double b)
+{
+	return a > b ? a : b;
+}
+
+static inline double
+min2(double a, double b)
+{
+	return a < b ? a : b;
+}
+
 static inline double
 share(int64_t part, int64_t whole)
 {
@@ -312,19 +364,40 @@ threshold_gap(const tcd *c, uint32_t j)
 	{
 		size_t		i = (size_t) a * c->L + j;
 
-		d = fmax(d, fmax(c->gmax[i] - pj, pj - c->gmin[i]));
+		d = max2(d, max2(c->gmax[i] - pj, pj - c->gmin[i]));
 	}
 	return d;
 }
 
-static inline void
-tree_set(tcd *c, uint32_t j, double value)
+/* The largest threshold gap, found again. */
+static void
+rescan_gap(tcd *c)
 {
-	size_t		i = (size_t) c->leaves + j;
+	c->gap_max = c->gap_at[0];
+	c->gap_argmax = 0;
+	for (uint32_t j = 1; j < c->L; j++)
+		if (c->gap_at[j] > c->gap_max)
+		{
+			c->gap_max = c->gap_at[j];
+			c->gap_argmax = j;
+		}
+}
 
-	c->tree[i] = value;
-	for (i >>= 1; i >= 1; i >>= 1)
-		c->tree[i] = fmax(c->tree[2 * i], c->tree[2 * i + 1]);
+/*
+ * Threshold j's gap is now value.  Only when the largest falls must all be
+ * looked at again: about one event in L, so O(1) an event on average.
+ */
+static inline void
+set_gap(tcd *c, uint32_t j, double value)
+{
+	c->gap_at[j] = value;
+	if (value >= c->gap_max)
+	{
+		c->gap_max = value;
+		c->gap_argmax = j;
+	}
+	else if (j == c->gap_argmax)
+		rescan_gap(c);
 }
 
 /* Recompute the smallest and largest share of attribute a's groups at j. */
@@ -371,20 +444,14 @@ counts_from_hist(tcd *c, const int64_t *H)
 			c->A[s * c->L + k - 1] = above;
 		}
 	}
-	for (uint32_t j = 0; j < c->leaves; j++)
+	for (uint32_t j = 0; j < c->L; j++)
 	{
-		if (j < c->L)
-		{
-			for (uint32_t a = 0; a < c->n_attr; a++)
-				rescan_groups(c, a, j);
-			c->tree[c->leaves + j] = threshold_gap(c, j);
-		}
-		else
-			c->tree[c->leaves + j] = 0.0;
+		for (uint32_t a = 0; a < c->n_attr; a++)
+			rescan_groups(c, a, j);
+		c->gap_at[j] = threshold_gap(c, j);
 	}
-	for (uint32_t i = c->leaves - 1; i >= 1; i--)
-		c->tree[i] = fmax(c->tree[2 * i], c->tree[2 * i + 1]);
-	return c->tree[1];
+	rescan_gap(c);
+	return c->gap_max;
 }
 
 /* Row mv crosses threshold j: its weight dq (negative: it drops below) moves. */
@@ -416,7 +483,7 @@ count_crossing(tcd *c, const tcd_mover *mv, uint32_t j, int64_t dq)
 		else if (c->argmin[i] == g && pg > c->gmin[i])
 			rescan_groups(c, a, j);
 	}
-	tree_set(c, j, threshold_gap(c, j));
+	set_gap(c, j, threshold_gap(c, j));
 }
 
 /* ---------- the fit term ---------- */
@@ -451,174 +518,227 @@ tolerance(double J)
 
 /* ---------- the search along one coefficient ---------- */
 
-/* Consider the interval [u, v] of t, whose gap is the tree's root. */
-static inline void
-consider(tcd *c, tcd_line *ln, double u, double v)
-{
-	double		t = fmin(fmax(ln->t_star, u), v);
-	double		d = t - ln->t_star;
-	double		F = ln->F_min + ln->k2 * d * d;
-	double		J;
-
-	if (!(F < ln->J_best))
-		return;
-	J = F + c->set->lambda_f * c->tree[1];
-	if (J < ln->J_best)
-	{
-		ln->J_best = J;
-		ln->t_best = t;
-	}
-}
-
 /* How far from t_star a point can be and still beat J_best. */
 static inline double
 radius(const tcd_line *ln)
 {
-	double		r2 = (ln->J_best - ln->F_min) / ln->k2;
+	double		r2 = (ln->J_best - ln->floor - ln->F_min) / ln->k2;
 
 	return r2 > 0.0 ? sqrt(r2) : 0.0;
 }
 
-/* Crossings whose zone starts in [A0, A1). */
-static size_t
-count_events(const tcd *c, double A0, double A1)
+/* Consider the interval [u, v] of t, whose gap is gap_max. */
+static inline void
+consider(tcd *c, tcd_line *ln, double u, double v)
 {
-	size_t		n = 0;
+	double		t = min2(max2(ln->t_star, u), v);
+	double		d = t - ln->t_star;
+	double		F = ln->F_min + ln->k2 * d * d;
+	double		J;
 
-	for (size_t i = 0; i < c->n_mv; i++)
+	if (!(F + ln->floor < ln->J_best))
+		return;
+	J = F + c->set->lambda_f * c->gap_max;
+	if (J < ln->J_best)
 	{
-		const tcd_mover *mv = &c->mv[i];
-
-		if (mv->m >= 0.0)
-			n += zones_before(c, mv, A1) - zones_before(c, mv, A0);
+		ln->J_best = J;
+		ln->t_best = t;
+		ln->reach = ln->t_star + radius(ln);
 	}
-	return n;
 }
 
-/*
- * Sweep the part [A0, A1] of the window: the counts at A0, the crossings
- * whose zone starts in [A0, A1) in order, and the intervals between zones.
- */
-static fg_status
-sweep_part(tcd *c, tcd_line *ln, double A0, double A1, size_t n_events, fg_error *err)
+/* Add event (key s, mover i, threshold j) to the part being made, growing it if need be. */
+static inline fg_status
+emit(tcd *c, size_t *n, double s, size_t i, uint32_t j, bool rises, fg_error *err)
 {
-	size_t		width = (size_t) c->L + 1;
-	size_t		n = 0;
-	double		max_end = -INFINITY;
-	double		from;
-	fg_status	st;
-
-	if ((st = reserve_events(c, n_events, err)) != FG_OK)
-		return st;
-	memcpy(c->H_part, c->H_base, sizeof(int64_t) * (1 + (size_t) c->G) * width);
-	for (size_t i = 0; i < c->n_mv; i++)
+	if (*n == c->ev_cap)
 	{
-		const tcd_mover *mv = &c->mv[i];
-		uint32_t	n0,
-					n1;
+		size_t		cap = c->ev_cap + c->ev_cap / 2 + 1024;
+		tcd_event  *ev = fg_alloc_uninit(c->env, sizeof(tcd_event) * cap);
+		tcd_event  *tmp = fg_alloc_uninit(c->env, sizeof(tcd_event) * cap);
 
-		if (mv->m < 0.0)
-			continue;			/* counted in H_base */
-		n0 = zones_before(c, mv, A0);
-		n1 = zones_before(c, mv, A1);
-		if (mv->z > 0.0)
+		if (ev == NULL || tmp == NULL)
 		{
-			/* below thresholds n0.., rising over n0 .. n1 - 1 */
-			hist_add(c, c->H_part, mv->row, n0, row_weight(c, mv->row));
-			for (uint32_t j = n0; j > 0; j--)
-			{
-				double		end = zone_start(c, mv, j - 1) + 2.0 * mv->m;
-
-				if (!(end > A0))
-					break;
-				max_end = fmax(max_end, end);
-			}
-			for (uint32_t j = n0; j < n1; j++)
-				c->ev[n++] = (tcd_event) {fg_score_key(zone_start(c, mv, j)), (uint32_t) i, j << 1 | 1};
+			fg_release(c->env, ev);
+			fg_release(c->env, tmp);
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		}
-		else
-		{
-			/* above thresholds ..L - n0 - 1, falling below L - n0 - 1 down to L - n1 */
-			uint32_t	k0 = c->L - n0,
-						k1 = c->L - n1;
-
-			hist_add(c, c->H_part, mv->row, k0, row_weight(c, mv->row));
-			for (uint32_t j = k0; j < c->L; j++)
-			{
-				double		end = zone_start(c, mv, j) + 2.0 * mv->m;
-
-				if (!(end > A0))
-					break;
-				max_end = fmax(max_end, end);
-			}
-			for (uint32_t j = k0; j > k1; j--)
-				c->ev[n++] = (tcd_event) {fg_score_key(zone_start(c, mv, j - 1)), (uint32_t) i, (j - 1) << 1};
-		}
+		memcpy(ev, c->ev, sizeof(tcd_event) * *n);
+		fg_release(c->env, c->ev);
+		fg_release(c->env, c->ev_tmp);
+		c->ev = ev;
+		c->ev_tmp = tmp;
+		c->ev_cap = cap;
 	}
-	sort_events(c->env, c->ev, c->ev_tmp, n);
-	counts_from_hist(c, c->H_part);
-
-	from = fmax(A0, max_end);
-	for (size_t e = 0; e < n; e++)
-	{
-		const tcd_event *ev = &c->ev[e];
-		const tcd_mover *mv = &c->mv[ev->mover];
-		double		s = fg_score_from_key(ev->key);
-		int64_t		q = row_weight(c, mv->row);
-
-		/* every interval from here on lies beyond what can beat J_best */
-		if (from > ln->t_star + radius(ln))
-			break;
-		if (from <= s)
-			consider(c, ln, from, s);
-		count_crossing(c, mv, ev->jdir >> 1, (ev->jdir & 1) ? q : -q);
-		max_end = fmax(max_end, s + 2.0 * mv->m);
-		from = fmax(A0, max_end);
-		if (++c->events_swept % POLL_EVENTS == 0)
-			fg_poll_interrupts(c->env);
-	}
-	if (from <= A1)
-		consider(c, ln, from, A1);
+	c->ev[(*n)++] = (tcd_event) {fg_score_key(s), (uint32_t) i, j << 1 | (rises ? 1u : 0u)};
 	return FG_OK;
 }
 
 /*
- * Search [A0, A1] (clipped to where J_best can still be beaten): at once
- * when its crossings fit the budget, else its two halves, the one nearer
- * t_star first, since the best points found there shrink the window.
+ * Where to cut [T0, T1] so that each part holds at most budget crossings
+ * (one bin more when a bin alone holds more): a histogram of the zone
+ * starts in PART_BINS bins.  Returns the number of parts; ends[p] is where
+ * part p ends (the last at T1).
  */
-static fg_status
-search_window(tcd *c, tcd_line *ln, double A0, double A1, fg_error *err)
+static uint32_t
+cut_parts(tcd *c, double T0, double T1, size_t total)
 {
-	double		R = radius(ln);
-	size_t		n;
+	double		width = (T1 - T0) / PART_BINS;
+	uint32_t	n_parts = 0;
+	size_t		acc = 0;
 
-	A0 = fmax(A0, ln->t_star - R);
-	A1 = fmin(A1, ln->t_star + R);
-	if (!(A0 <= A1))
-		return FG_OK;
-	fg_poll_interrupts(c->env);
-	n = count_events(c, A0, A1);
-	if (n > c->budget)
+	if (total <= c->budget || !(width > 0.0) || !isfinite(width))
 	{
-		double		mid = A0 + 0.5 * (A1 - A0);
+		c->part_end[0] = T1;
+		return 1;
+	}
+	memset(c->bin_count, 0, sizeof(size_t) * PART_BINS);
+	for (size_t i = 0; i < c->n_mv; i++)
+	{
+		const tcd_mover *mv = &c->mv[i];
 
-		if (mid > A0 && mid < A1)
+		if (mv->m < 0.0)
+			continue;
+		for (uint32_t k = c->next[i]; k < c->stop[i]; k++)
 		{
-			fg_status	st;
+			double		b = (zone_start(c, mv, crossing(c, mv, k)) - T0) / width;
 
-			if (ln->t_star < mid)
-			{
-				if ((st = search_window(c, ln, A0, mid, err)) != FG_OK)
-					return st;
-				return search_window(c, ln, mid, A1, err);
-			}
-			if ((st = search_window(c, ln, mid, A1, err)) != FG_OK)
-				return st;
-			return search_window(c, ln, A0, mid, err);
+			c->bin_count[b < PART_BINS - 1 ? (size_t) b : PART_BINS - 1]++;
 		}
 	}
-	return sweep_part(c, ln, A0, A1, n, err);
+	for (uint32_t b = 0; b < PART_BINS; b++)
+	{
+		if (acc > 0 && acc + c->bin_count[b] > c->budget)
+		{
+			c->part_end[n_parts++] = T0 + b * width;
+			acc = 0;
+		}
+		acc += c->bin_count[b];
+	}
+	c->part_end[n_parts++] = T1;
+	return n_parts;
+}
+
+/*
+ * Sweep rightward from t_star to T1: the counts at t_star, then the
+ * crossings whose zones start in [t_star, T1) in order, part by part, and
+ * the intervals between zones.  The left side is the same sweep with z
+ * negated (see descend_coefficient).
+ */
+static fg_status
+sweep_side(tcd *c, tcd_line *ln, double T1, fg_error *err)
+{
+	size_t		width = (size_t) c->L + 1;
+	double		T0 = ln->t_star;
+	double		max_end = -INFINITY;
+	double		from;
+	size_t		total = 0;
+	size_t		next_poll = FG_INTERRUPT_ROWS;
+	uint32_t	n_parts;
+
+	ln->reach = T0 + radius(ln);
+	T1 = min2(T1, ln->reach);
+	if (!(T0 <= T1))
+		return FG_OK;
+
+	/* each row's state at T0 and the crossings it has left up to T1 */
+	memcpy(c->H_part, c->H_base, sizeof(int64_t) * (1 + (size_t) c->G) * width);
+	for (size_t i = 0; i < c->n_mv; i++)
+	{
+		const tcd_mover *mv = &c->mv[i];
+		uint32_t	n0;
+
+		fg_poll_at(c->env, i, &next_poll, FG_INTERRUPT_ROWS);
+		if (mv->m < 0.0)
+			continue;			/* counted in H_base */
+		n0 = zones_before(c, mv, T0);
+		c->next[i] = (uint16_t) n0;
+		c->stop[i] = (uint16_t) zones_before(c, mv, T1);
+		total += c->stop[i] - n0;
+		/* z > 0: above the first n0 thresholds; z < 0: above all but the top n0 */
+		hist_add(c, c->H_part, mv->row, mv->z > 0.0 ? n0 : c->L - n0, row_weight(c, mv->row));
+		/* zones begun before T0 that reach beyond it */
+		for (uint32_t k = n0; k > 0; k--)
+		{
+			double		end = zone_start(c, mv, crossing(c, mv, k - 1)) + 2.0 * mv->m;
+
+			if (!(end > T0))
+				break;
+			max_end = max2(max_end, end);
+		}
+	}
+	counts_from_hist(c, c->H_part);
+	n_parts = cut_parts(c, T0, T1, total);
+
+	from = max2(T0, max_end);
+	for (uint32_t part = 0; part < n_parts; part++)
+	{
+		double		A1 = c->part_end[part];
+		bool		last = part + 1 == n_parts;
+		size_t		n = 0;
+
+		/* every interval from here on lies beyond what can beat J_best */
+		if (from > ln->reach)
+			return FG_OK;
+		fg_poll_interrupts(c->env);
+		for (size_t i = 0; i < c->n_mv; i++)
+		{
+			const tcd_mover *mv = &c->mv[i];
+			uint32_t	k = c->next[i];
+
+			if (mv->m < 0.0)
+				continue;
+			for (; k < c->stop[i]; k++)
+			{
+				uint32_t	j = crossing(c, mv, k);
+				double		s = zone_start(c, mv, j);
+				fg_status	st;
+
+				if (!last && !(s < A1))
+					break;
+				if ((st = emit(c, &n, s, i, j, mv->z > 0.0, err)) != FG_OK)
+					return st;
+			}
+			c->next[i] = (uint16_t) k;
+		}
+		sort_events(c->env, c->ev, c->ev_tmp, n);
+
+		for (size_t e = 0; e < n; e++)
+		{
+			const tcd_event *ev = &c->ev[e];
+			const tcd_mover *mv = &c->mv[ev->mover];
+
+			/* the movers of sorted events lie anywhere: fetch ahead */
+			if (e + PREFETCH_AHEAD < n)
+				prefetch(&c->mv[c->ev[e + PREFETCH_AHEAD].mover]);
+			double		s = fg_score_from_key(ev->key);
+			int64_t		q = row_weight(c, mv->row);
+
+			if (from > ln->reach)
+				return FG_OK;
+			if (from <= s)
+				consider(c, ln, from, s);
+			count_crossing(c, mv, ev->jdir >> 1, (ev->jdir & 1) ? q : -q);
+			max_end = max2(max_end, s + 2.0 * mv->m);
+			from = max2(T0, max_end);
+			if (++c->events_swept % POLL_EVENTS == 0)
+				fg_poll_interrupts(c->env);
+		}
+	}
+	if (from <= T1)
+		consider(c, ln, from, T1);
+	return FG_OK;
+}
+
+/* Mirror the line t -> -t: the left side of t_star becomes a right side. */
+static void
+mirror(tcd *c, tcd_line *ln)
+{
+	for (size_t i = 0; i < c->n_mv; i++)
+		c->mv[i].z = -c->mv[i].z;
+	ln->t_now = -ln->t_now;
+	ln->t_star = -ln->t_star;
+	ln->t_best = -ln->t_best;
 }
 
 /*
@@ -684,6 +804,37 @@ try_move(tcd *c, const tcd_line *ln, uint32_t k, double t, bool *changed, fg_err
 	return FG_OK;
 }
 
+/*
+ * A lower bound of the gap wherever the coefficient goes: its moving rows
+ * can move the share of all rows above a threshold by at most their weight
+ * over all the weight, and a group's share by at most their weight in the
+ * group over the group's, so no threshold's gap can change by more than
+ * the sum of the two.  Small for a random intercept or a rare dummy, whose
+ * fit term is flat: without this floor their window would span every
+ * threshold.  A little slack covers the rounding of the shares.
+ */
+static double
+gap_floor(tcd *c)
+{
+	int64_t		moving = 0;
+	double		change,
+				group_change = 0.0;
+
+	for (size_t i = 0; i < c->n_mv; i++)
+		moving += row_weight(c, c->mv[i].row);
+	change = share(moving, c->W);
+	if (change >= c->gap)
+		return 0.0;
+	memset(c->Wg_moving, 0, sizeof(int64_t) * c->G);
+	for (size_t i = 0; i < c->n_mv; i++)
+		for (uint32_t a = 0; a < c->n_attr; a++)
+			c->Wg_moving[row_group(c, c->mv[i].row, a)] += row_weight(c, c->mv[i].row);
+	for (uint32_t g = 0; g < c->G; g++)
+		if (c->Wg[g] > 0)
+			group_change = max2(group_change, share(c->Wg_moving[g], c->Wg[g]));
+	return max2(0.0, c->gap - change - group_change - 1e-12);
+}
+
 /* One coefficient: 0 the intercept, 1..p the slopes, then the random intercepts. */
 static fg_status
 descend_coefficient(tcd *c, uint32_t k, bool *changed, fg_error *err)
@@ -745,10 +896,10 @@ descend_coefficient(tcd *c, uint32_t k, bool *changed, fg_error *err)
 		t0 = zone_start(c, mv, 0);
 		t1 = zone_start(c, mv, c->L - 1);
 		if (isfinite(t0) && isfinite(t1) && isfinite(mv->m) &&
-			isfinite(fmax(t0, t1) + 2.0 * mv->m))
+			isfinite(max2(t0, t1) + 2.0 * mv->m))
 		{
-			first = fmin(first, fmin(t0, t1));
-			last = fmax(last, fmax(t0, t1) + 2.0 * mv->m);
+			first = min2(first, min2(t0, t1));
+			last = max2(last, max2(t0, t1) + 2.0 * mv->m);
 		}
 		else
 			mv->m = -1.0;
@@ -761,6 +912,7 @@ descend_coefficient(tcd *c, uint32_t k, bool *changed, fg_error *err)
 	ln.F_min = c->F - ln.k2 * (ln.t_now - ln.t_star) * (ln.t_now - ln.t_star);
 	ln.J_best = c->J;
 	ln.t_best = ln.t_now;
+	ln.floor = set->lambda_f > 0.0 ? set->lambda_f * gap_floor(c) : 0.0;
 	if (!isfinite(ln.t_star) || !isfinite(ln.F_min))
 		return FG_OK;
 
@@ -786,12 +938,28 @@ descend_coefficient(tcd *c, uint32_t k, bool *changed, fg_error *err)
 			if (c->mv[i].m >= 0.0)
 				hist_add(c, c->H_base, c->mv[i].row, c->bucket[c->mv[i].row],
 						 -row_weight(c, c->mv[i].row));
+		/*
+		 * Outward from t_star on either side, the side of t_now first (where
+		 * earlier steps found the gap smaller); the left side as the right
+		 * side of the mirrored line.
+		 */
 		if (isfinite(lo) && isfinite(hi))
 		{
-			fg_status	st = search_window(c, &ln, lo, hi, err);
+			bool		left_first = ln.t_now < ln.t_star;
+			fg_status	st;
 
-			if (st != FG_OK)
-				return st;
+			for (int side = 0; side < 2; side++)
+			{
+				bool		left = (side == 0) == left_first;
+
+				if (left)
+					mirror(c, &ln);
+				st = sweep_side(c, &ln, left ? -lo : hi, err);
+				if (left)
+					mirror(c, &ln);
+				if (st != FG_OK)
+					return st;
+			}
 		}
 	}
 	if (ln.J_best < c->J - tolerance(c->J) && ln.t_best != ln.t_now)
@@ -1061,11 +1229,10 @@ allocate(tcd *c, fg_error *err)
 	size_t		hist = (1 + (size_t) c->G) * ((size_t) c->set->n_thresholds + 1);
 	size_t		counts = (size_t) c->n_attr * c->set->n_thresholds;
 
-	for (c->leaves = 1; c->leaves < c->set->n_thresholds; c->leaves *= 2)
-		;
 	c->delta = fg_alloc(env, sizeof(double) * c->n_coef);
 	c->thr = fg_alloc(env, sizeof(double) * c->set->n_thresholds);
 	c->Wg = fg_alloc(env, sizeof(int64_t) * c->G);
+	c->Wg_moving = fg_alloc(env, sizeof(int64_t) * c->G);
 	c->yhat = fg_alloc_uninit(env, sizeof(double) * N);
 	c->bucket = fg_alloc_uninit(env, sizeof(uint16_t) * N);
 	c->H = fg_alloc(env, sizeof(int64_t) * hist);
@@ -1076,10 +1243,14 @@ allocate(tcd *c, fg_error *err)
 	c->gmax = fg_alloc(env, sizeof(double) * counts);
 	c->argmin = fg_alloc(env, sizeof(uint32_t) * counts);
 	c->argmax = fg_alloc(env, sizeof(uint32_t) * counts);
-	c->tree = fg_alloc(env, sizeof(double) * 2 * c->leaves);
+	c->gap_at = fg_alloc(env, sizeof(double) * c->set->n_thresholds);
 	c->mv = fg_alloc_uninit(env, sizeof(tcd_mover) * N);
 	c->new_yhat = fg_alloc_uninit(env, sizeof(double) * N);
 	c->new_bucket = fg_alloc_uninit(env, sizeof(uint16_t) * N);
+	c->next = fg_alloc_uninit(env, sizeof(uint16_t) * N);
+	c->stop = fg_alloc_uninit(env, sizeof(uint16_t) * N);
+	c->bin_count = fg_alloc_uninit(env, sizeof(size_t) * PART_BINS);
+	c->part_end = fg_alloc_uninit(env, sizeof(double) * PART_BINS);
 	if (c->n_b > 0)
 	{
 		c->stratum_start = fg_alloc(env, sizeof(uint32_t) * ((size_t) c->n_b + 1));
@@ -1087,9 +1258,10 @@ allocate(tcd *c, fg_error *err)
 		if (c->stratum_start == NULL || c->stratum_rows == NULL)
 			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	}
-	if (!c->delta || !c->thr || !c->Wg || !c->yhat || !c->bucket || !c->H || !c->H_base ||
-		!c->H_part || !c->A || !c->gmin || !c->gmax || !c->argmin || !c->argmax || !c->tree ||
-		!c->mv || !c->new_yhat || !c->new_bucket)
+	if (!c->delta || !c->thr || !c->Wg || !c->Wg_moving || !c->yhat || !c->bucket || !c->H || !c->H_base ||
+		!c->H_part || !c->A || !c->gmin || !c->gmax || !c->argmin || !c->argmax || !c->gap_at ||
+		!c->mv || !c->new_yhat || !c->new_bucket || !c->next || !c->stop || !c->bin_count ||
+		!c->part_end)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	return reserve_events(c, N, err);
 }
@@ -1105,6 +1277,13 @@ release_sweep_arrays(tcd *c)
 	fg_release(env, c->mv);
 	fg_release(env, c->new_yhat);
 	fg_release(env, c->new_bucket);
+	fg_release(env, c->next);
+	fg_release(env, c->stop);
+	fg_release(env, c->bin_count);
+	fg_release(env, c->part_end);
+	c->next = c->stop = NULL;
+	c->bin_count = NULL;
+	c->part_end = NULL;
 	c->ev = c->ev_tmp = NULL;
 	c->ev_cap = 0;
 	c->mv = NULL;
@@ -1122,6 +1301,7 @@ release_all(tcd *c)
 	fg_release(env, c->thr);
 	fg_release(env, c->q);
 	fg_release(env, c->Wg);
+	fg_release(env, c->Wg_moving);
 	fg_release(env, c->yhat);
 	fg_release(env, c->bucket);
 	fg_release(env, c->H);
@@ -1132,7 +1312,7 @@ release_all(tcd *c)
 	fg_release(env, c->gmax);
 	fg_release(env, c->argmin);
 	fg_release(env, c->argmax);
-	fg_release(env, c->tree);
+	fg_release(env, c->gap_at);
 	fg_release(env, c->stratum_start);
 	fg_release(env, c->stratum_rows);
 }
