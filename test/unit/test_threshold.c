@@ -1003,6 +1003,9 @@ main(void)
 	/* strong fairness: the best points lie far from the fit term's minimiser */
 	test_config("binary strong", 0, 0, false, 10.0, true, false);
 	test_config("three categories strata strong", 1, 4, true, 8.0, true, false);
+	/* small strata: their random intercepts' window is cut by the gap's floor */
+	test_config("binary many strata", 0, 80, false, 3.0, true, false);
+	test_config("three categories many strata weighted", 1, 60, true, 5.0, true, false);
 	/* larger sets, 40 thresholds: determinism and row order */
 	test_config("binary 1500", 0, 0, false, 1.0, false, false);
 	test_config("categories 1500 strata weighted", 1, 8, true, 1.0, false, false);
