@@ -577,8 +577,8 @@ emit(tcd *c, size_t *n, double s, size_t i, uint32_t j, bool rises, fg_error *er
 /*
  * Where to cut [T0, T1] so that each part holds at most budget crossings
  * (one bin more when a bin alone holds more): a histogram of the zone
- * starts in PART_BINS bins.  Returns the number of parts; ends[p] is where
- * part p ends (the last at T1).
+ * starts in PART_BINS bins.  Returns the number of parts; part_end[p] is
+ * where part p ends (the last at T1).
  */
 static uint32_t
 cut_parts(tcd *c, double T0, double T1, size_t total)
@@ -707,13 +707,12 @@ sweep_side(tcd *c, tcd_line *ln, double T1, fg_error *err)
 		{
 			const tcd_event *ev = &c->ev[e];
 			const tcd_mover *mv = &c->mv[ev->mover];
+			double		s = fg_score_from_key(ev->key);
+			int64_t		q = row_weight(c, mv->row);
 
 			/* the movers of sorted events lie anywhere: fetch ahead */
 			if (e + PREFETCH_AHEAD < n)
 				prefetch(&c->mv[c->ev[e + PREFETCH_AHEAD].mover]);
-			double		s = fg_score_from_key(ev->key);
-			int64_t		q = row_weight(c, mv->row);
-
 			if (from > ln->reach)
 				return FG_OK;
 			if (from <= s)
