@@ -1014,7 +1014,7 @@ check_input(const fg_data *data, const fg_threshold_settings *set, const double 
 	for (size_t l = 0; l < N; l++)
 	{
 		if (!isfinite(data->y_real[l]))
-			return fg_fail(err, FG_ERR_INVALID, "the outcome must be finite", NULL,
+			return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
 						   "Row %zu has y = %g.", l + 1, data->y_real[l]);
 		if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
 			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
