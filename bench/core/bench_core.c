@@ -9,10 +9,17 @@
  * method is fitted REPS times; the minimum counts.  Times are also shown
  * relative to one pass that reads every feature of every row (the memory
  * floor of any solver that looks at the data).
+ *
+ * THRESHOLD=1 times the threshold fit (threshold.c) instead: a continuous
+ * outcome on ROWS x P features (STRATA random intercepts, 0 for none),
+ * started from least squares, LAMBDA_F (default 1) and SWEEPS (default 3).
  */
 #include "fg_core.h"
 #include "model_format.h"
+#include "threshold.h"
 #include "train_state.h"
+
+#include <lapacke.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -86,6 +93,146 @@ read_pass(const fg_data *data)
 	return sum;
 }
 
+/*
+ * The threshold fit: y = x'beta + 0.8 s + b_g + noise with the first
+ * feature leaning on s, from least squares (ridge lambda on b).  One
+ * fit of one sweep, one of SWEEPS: the first sweep with the set-up (the
+ * quantile sort, parity_ks at the end), and each later sweep.
+ */
+static int
+bench_threshold(size_t N, int p, uint32_t n_strata, int reps)
+{
+	int			sweeps = (int) env_number("SWEEPS", 3);
+	int			m = 1 + p + (int) n_strata;
+	int			k = 1 + p;
+	double	   *x = malloc(sizeof(double) * N * (size_t) (p > 0 ? p : 1));
+	double	   *y = malloc(sizeof(double) * N);
+	uint8_t    *s = malloc(N);
+	uint32_t   *g = malloc(sizeof(uint32_t) * N);
+	double	   *xtx = calloc((size_t) m * m, sizeof(double));
+	double	   *ls = calloc((size_t) m, sizeof(double));
+	double	   *delta = malloc(sizeof(double) * (size_t) m);
+	double	   *row = malloc(sizeof(double) * k);
+	lapack_int *ipiv = malloc(sizeof(lapack_int) * m);
+	fg_data		data;
+	fg_threshold_settings set;
+	fg_error	err;
+	double		t_one = INFINITY,
+				t_all = INFINITY,
+				t0;
+	int			done = 0,
+				updates = 0;
+	double		J0 = 0,
+				J1 = 0,
+				gap0 = 0,
+				gap1 = 0;
+
+	for (size_t l = 0; l < N; l++)
+	{
+		double		eta = 0.8 * ((s[l] = uniform01() < 0.4));
+
+		g[l] = n_strata ? (uint32_t) ((l * 7919) % n_strata) : 0;
+		eta += n_strata ? 0.5 * sin(g[l] * 12.9898) : 0.0;
+		for (int j = 0; j < p; j++)
+		{
+			double		v = (uniform01() - 0.5) * 3.4641 + (j == 0 && s[l] ? 0.7 : 0.0);
+
+			x[l * p + j] = v;
+			eta += (j < 4 ? (double[]) {0.8, -0.6, 0.4, 0.2}[j] : 0.05) * v;
+		}
+		y[l] = eta + 0.8 * (uniform01() + uniform01() + uniform01() - 1.5);
+		/* the normal equations: fixed effects dense, the stratum's one column */
+		row[0] = 1.0;
+		memcpy(row + 1, x + l * p, sizeof(double) * p);
+		for (int i = 0; i < k; i++)
+		{
+			ls[i] += row[i] * y[l];
+			for (int j = 0; j <= i; j++)
+				xtx[i * m + j] += row[i] * row[j];
+			if (n_strata)
+				xtx[(k + g[l]) * m + i] += row[i];
+		}
+		if (n_strata)
+		{
+			ls[k + g[l]] += y[l];
+			xtx[(size_t) (k + g[l]) * m + k + g[l]] += 1.0;
+		}
+	}
+	for (uint32_t j = 0; j < n_strata; j++)
+		xtx[(size_t) (k + j) * m + k + j] += 2.0 * 1.0;	/* lambda 1, the default */
+	for (int i = 0; i < m; i++)
+		for (int j = i + 1; j < m; j++)
+			xtx[i * m + j] = xtx[j * m + i];
+	if (LAPACKE_dgesv(LAPACK_ROW_MAJOR, m, 1, xtx, m, ipiv, ls, 1) != 0)
+		return 1;
+	memset(&data, 0, sizeof(data));
+	data.n_rows = N;
+	data.p = p;
+	data.n_strata = n_strata;
+	data.x = x;
+	data.y_real = y;
+	data.s = s;
+	data.stratum = n_strata ? g : NULL;
+	fg_threshold_settings_default(&set);
+	set.lambda_f = env_number("LAMBDA_F", 1.0);
+	set.strata = n_strata > 0;
+	for (int r = 0; r < reps; r++)
+	{
+		fg_threshold_result res;
+
+		for (int pass = 0; pass < 2; pass++)
+		{
+			set.max_sweeps = pass == 0 ? 1 : sweeps;
+			memcpy(delta, ls, sizeof(double) * (size_t) m);
+			t0 = now();
+			if (fg_threshold_fit(&env, &data, &set, delta, &res, &err) != FG_OK)
+			{
+				fprintf(stderr, "threshold: %s (%s)\n", err.message, err.detail);
+				return 1;
+			}
+			if (pass == 0)
+				t_one = fmin(t_one, now() - t0);
+			else
+			{
+				t_all = fmin(t_all, now() - t0);
+				done = res.sweeps;
+				updates = res.updates;
+				J0 = res.objective_start;
+				J1 = res.objective;
+				gap1 = res.gap;
+			}
+			fg_threshold_result_free(&env, &res);
+		}
+	}
+	/* the start's gap: a fit that cannot move (lambda_f 0 from least squares) */
+	{
+		fg_threshold_result res;
+
+		set.lambda_f = 0.0;
+		set.max_sweeps = 1;
+		memcpy(delta, ls, sizeof(double) * m);
+		if (fg_threshold_fit(&env, &data, &set, delta, &res, &err) != FG_OK)
+			return 1;
+		gap0 = res.gap;
+		fg_threshold_result_free(&env, &res);
+	}
+	printf("threshold fit: %zu rows x %d features x %u strata, lambda_f %g, %u thresholds\n",
+		   N, p, n_strata, env_number("LAMBDA_F", 1.0), set.n_thresholds);
+	printf("first sweep (with set-up) %.1f ms; later sweeps %.1f ms each (%d sweeps in %.1f ms)\n",
+		   t_one * 1e3, done > 1 ? (t_all - t_one) / (done - 1) * 1e3 : NAN, done, t_all * 1e3);
+	printf("J %.4f -> %.4f, gap %.4f -> %.4f, %d coefficient moves\n", J0, J1, gap0, gap1, updates);
+	free(x);
+	free(y);
+	free(s);
+	free(g);
+	free(xtx);
+	free(ls);
+	free(delta);
+	free(row);
+	free(ipiv);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -113,6 +260,11 @@ main(void)
 				t_read = INFINITY,
 				sink = 0.0;
 
+	if (env_number("THRESHOLD", 0) > 0)
+	{
+		free(x);
+		return bench_threshold(N, p, n_strata, reps);
+	}
 	t0 = now();
 	if (fg_train_init(&train, &env, true, p, &err) != FG_OK)
 		return 1;
