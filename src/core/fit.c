@@ -9,6 +9,7 @@
 #include "fairness.h"
 #include "inference.h"
 #include "separation.h"
+#include "threshold.h"
 
 #include <math.h>
 #include <string.h>
@@ -444,7 +445,9 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 	/* a ridge on the slopes identifies collinear features too */
 	if (opt->l2 == 0.0 && (st = fg_summary_check_collinear(env, data, &f->sum, err)) != FG_OK)
 		goto fail;
-	if (f->fair && (st = fg_terms_build(env, data, opt, &f->sum, f->strata, &f->terms, err)) != FG_OK)
+	/* fair_threshold's penalty is not made of covariance terms */
+	if (f->fair && opt->method != FG_METHOD_FAIR_THRESHOLD &&
+		(st = fg_terms_build(env, data, opt, &f->sum, f->strata, &f->terms, err)) != FG_OK)
 		goto fail;
 	T = f->terms.n_terms ? f->terms.n_terms : 1;
 	f->kappa_unit = fg_alloc(env, sizeof(double) * T);
@@ -480,6 +483,46 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 fail:
 	fg_fitter_free(f);
 	return st;
+}
+
+/*
+ * fair_threshold: from the least-squares solution in f->delta, the
+ * coordinate descent of threshold.c with weight lambda_f on the disparity;
+ * its statistics into fit, the linear predictor of the result into the
+ * workspace.  The next fit at another lambda_f solves the least squares
+ * again from the beginning (see fg_fitter_fit).
+ */
+static fg_status
+threshold_descent(fg_fitter *f, double lambda_f, fg_fit *fit, fg_error *err)
+{
+	fg_threshold_settings set;
+	fg_threshold_result res;
+	fg_status	st;
+
+	fg_threshold_settings_default(&set);
+	set.lambda_f = lambda_f;
+	set.n_thresholds = (uint32_t) f->opt.thresholds;
+	set.max_sweeps = f->opt.max_sweeps;
+	set.strata = true;
+	set.lambda = f->opt.lambda;
+	set.l2 = f->opt.l2;
+	f->resume.valid = false;
+	if ((st = fg_threshold_fit(f->env, f->data, &set, f->delta, &res, err)) != FG_OK)
+		return st;
+	fit->sweeps = res.sweeps;
+	fit->converged = res.converged;
+	fit->objective = res.objective;
+	fit->grad_norm = NAN;
+	fit->threshold_gap = res.gap;
+	fit->parity_ks = res.parity_ks;
+	fit->n_thresholds = res.n_thresholds;
+	fit->thresholds = res.thresholds;
+	res.thresholds = NULL;
+	fg_threshold_result_free(f->env, &res);
+	fg_progress(f->env, &f->opt, "fair_threshold: %d sweeps, disparity %g at the thresholds, %g over all",
+				fit->sweeps, fit->threshold_gap, fit->parity_ks);
+	fg_compute_eta(&f->prob, f->delta, f->ws.eta);
+	return FG_OK;
 }
 
 void
@@ -534,7 +577,12 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	 * Start from the last fit's Newton solution, or from the intercept-only
 	 * fit: logit of the share of ones (closed form when unweighted)
 	 */
-	if (f->has_warm)
+	/*
+	 * fair_threshold starts each descent from the same least squares,
+	 * solved from the same start: the descent is not continuous in its
+	 * start, so a path's fits equal single fits only from the same bits
+	 */
+	if (f->has_warm && opt.method != FG_METHOD_FAIR_THRESHOLD)
 	{
 		memcpy(delta, f->warm, sizeof(double) * f->m);
 		/*
@@ -620,6 +668,17 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	}
 	for (uint32_t t = 0; t < prob->n_terms; t++)
 		prob->lin[t] = 0.0;
+	/* fairness at every threshold: coordinate descent from the least-squares fit */
+	if (opt.method == FG_METHOD_FAIR_THRESHOLD)
+	{
+		if ((st = threshold_descent(f, rho_arg, fit, err)) != FG_OK)
+			goto done;
+		fit->intercept = delta[0];
+		memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
+		memcpy(fit->b, delta + prob->k, sizeof(double) * prob->n);
+		/* no standard errors for its nonsmooth objective (docs/gaussian.md) */
+		opt.vcov = FG_VCOV_NONE;
+	}
 	st = data->y_real != NULL ? gaussian_metrics(env, prob, &f->terms, delta, ws->eta, fit, err)
 		: training_metrics(env, prob, &opt, &f->terms, delta, ws->eta, fit, err);
 	if (st != FG_OK)

@@ -402,9 +402,68 @@ test_refusals(void)
 	free_gaussian(&gs);
 }
 
+/*
+ * fair_threshold through the fitter: at lambda_f 0 the least-squares crlr
+ * fit; the disparity falls as lambda_f grows; warm fits through one
+ * fitter equal cold ones bit for bit; no standard errors.
+ */
+static void
+test_fair_threshold(void)
+{
+	gaussian_set gs;
+	fg_options	o = gaussian_options(FG_METHOD_FAIR_THRESHOLD, 0.0);
+	fg_options	ls = gaussian_options(FG_METHOD_CRLR, 0.0);
+	fg_fit		a,
+				b;
+	fg_error	err;
+	fg_fitter  *f;
+	double		last_gap = INFINITY;
+
+	make_gaussian(&gs, 800, 3, 8, 21);
+	if (CHECK(fg_fit_model(&unit_env, &gs.t.data, &o, &a, &err) == FG_OK, "%s: %s", err.message, err.detail) &&
+		CHECK(fg_fit_model(&unit_env, &gs.t.data, &ls, &b, &err) == FG_OK, "%s", err.detail))
+	{
+		CHECK(fabs(a.intercept - b.intercept) <= 1e-9 * fabs(b.intercept));
+		for (int j = 0; j < 3; j++)
+			CHECK(fabs(a.beta[j] - b.beta[j]) <= 1e-9 * fmax(1.0, fabs(b.beta[j])));
+		CHECK(a.n_thresholds == 40 && a.vcov == NULL && a.vcov_type == FG_VCOV_NONE &&
+			  a.parity_ks >= a.threshold_gap - 1e-12 && a.rmse > 0.0);
+		last_gap = a.threshold_gap;
+		fg_fit_release(&unit_env, &a);
+		fg_fit_release(&unit_env, &b);
+	}
+	if (CHECK(fg_fitter_init(&unit_env, &gs.t.data, &o, &f, &err) == FG_OK, "%s", err.detail))
+	{
+		for (int r = 0; r < 3; r++)
+		{
+			double		lambda_f = (double[]) {0.2, 1.0, 5.0}[r];
+
+			o.rho = lambda_f;
+			if (CHECK(fg_fitter_fit(f, lambda_f, &a, &err) == FG_OK, "%s", err.detail) &&
+				CHECK(fg_fit_model(&unit_env, &gs.t.data, &o, &b, &err) == FG_OK, "%s", err.detail))
+			{
+				CHECK(a.intercept == b.intercept && a.objective == b.objective &&
+					  memcmp(a.beta, b.beta, sizeof(double) * 3) == 0,
+					  "lambda_f %g: warm and cold differ", lambda_f);
+				CHECK(a.threshold_gap <= last_gap + 1e-12, "lambda_f %g: gap %g after %g",
+					  lambda_f, a.threshold_gap, last_gap);
+				last_gap = a.threshold_gap;
+				fg_fit_release(&unit_env, &b);
+			}
+			fg_fit_release(&unit_env, &a);
+		}
+		fg_fitter_free(f);
+	}
+	o.method = FG_METHOD_FAIR_THRESHOLD;
+	o.family = FG_FAMILY_BINOMIAL;
+	CHECK(fg_fit_model(&unit_env, &gs.t.data, &o, &a, &err) == FG_ERR_INVALID);
+	free_gaussian(&gs);
+}
+
 int
 main(void)
 {
+	test_fair_threshold();
 	test_lr();
 	test_penalised();
 	test_constrained();
