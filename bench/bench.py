@@ -59,6 +59,18 @@ def fit_terms_sql(t):
             "'{\"method\": \"fair_crlr\"}')) FROM %s" % (TERMS_ATTR, TERMS_WEIGHT, RHO, LAMBDA, t))
 
 
+# the gaussian family: a continuous outcome yc (float8), lr and crlr
+GAUSSIAN_METHODS = ("lr", "crlr")
+SCAN_GAUSSIAN = "SELECT count(*), sum(yc), sum(x[1]), count(strata), count(sensitive) FROM {t}"
+
+
+def fit_gaussian_sql(t, method):
+    """The least-squares fit of one method (family gaussian from the float8 y)."""
+    lam = LAMBDA if method == "crlr" else 0
+    return ("SELECT length(fairglmm_fit(yc, x, strata, sensitive, 0, %g, "
+            "'{\"method\": \"%s\"}')) FROM %s" % (lam, method, t))
+
+
 class SqlError(Exception):
     def __init__(self, sqlstate, text):
         super().__init__(text)
@@ -122,7 +134,9 @@ def make_table(t, n):
              SELECT i AS id, g AS strata, s AS sensitive, x,
                     random() < 1 / (1 + exp(-(-0.3 + 0.8 * x[1] - 0.6 * x[2] + 0.4 * x[3]
                                                 + 0.2 * x[4] + 0.5 * s::int
-                                                + 1.2 * sin(g * 12.9898)))) AS y
+                                                + 1.2 * sin(g * 12.9898)))) AS y,
+                    -0.3 + 0.8 * x[1] - 0.6 * x[2] + 0.4 * x[3] + 0.2 * x[4] + 0.5 * s::int
+                        + 1.2 * sin(g * 12.9898) + 2 * (random() - 0.5) AS yc
              FROM (SELECT i, g, s,
                           ARRAY(SELECT (random() - 0.5) * 3.4641 + 0.5 * (j = 1 AND s)::int
                                 FROM generate_series(1, {P}) AS j) AS x
@@ -220,7 +234,9 @@ def main():
         for label, workers in (("serial", 0), ("parallel", a.workers)):
             log("timing fits, %s" % label)
             named = [("scan", SCAN.format(t=t))] + [(m, fit_sql(t, m)) for m in METHODS] + \
-                [("scan_terms", SCAN_TERMS.format(t=t)), ("terms", fit_terms_sql(t))]
+                [("scan_terms", SCAN_TERMS.format(t=t)), ("terms", fit_terms_sql(t))] + \
+                [("scan_gaussian", SCAN_GAUSSIAN.format(t=t))] + \
+                [("gaussian_" + m, fit_gaussian_sql(t, m)) for m in GAUSSIAN_METHODS]
             r[label] = best_of(a.reps, named, workers)
             log("timing scoring, %s" % label)
             r[label].update(best_of(a.reps, [("expr", EXPR.format(t=t)),
@@ -253,6 +269,11 @@ def main():
     for label in ("serial", "parallel"):
         row("fit `fair_crlr`, 4-category attribute and weights / scan of the same columns, %s"
             % label, lambda r, label=label: fmt_ratio(r[label]["terms"], r[label]["scan_terms"]))
+    for label in ("serial", "parallel"):
+        for m in GAUSSIAN_METHODS:
+            row("fit `%s`, gaussian (float8 y) / scan of the same columns, %s" % (m, label),
+                lambda r, m=m, label=label: fmt_ratio(r[label]["gaussian_" + m],
+                                                      r[label]["scan_gaussian"]))
     for label in ("serial", "parallel"):
         row("`fairglmm_predict` / `sum(x[1] * 0.5)`, %s" % label,
             lambda r, label=label: fmt_ratio(r[label]["predict"], r[label]["expr"]))
