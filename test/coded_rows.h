@@ -4,8 +4,10 @@
  * src/fit_agg.c): a scalar integer attribute stays binary while its values
  * are 0 or 1 and switches to codes at the first other value; text
  * attributes and arrays are coded from the first row.  Everything else a
- * row holds (features, label, weight, stratum key) follows from its id, so
- * the same rows can be added to several states, split and in any order.
+ * row holds (features, label or continuous outcome, weight, stratum key)
+ * follows from its id, so the same rows can be added to several states,
+ * split and in any order; a gaussian state (fg_train_set_gaussian) gets
+ * crow_y_real's outcome instead of the label.
  * Shared by the unit tests and the state-format fuzz harness's seeds.
  */
 #ifndef FG_TEST_CODED_ROWS_H
@@ -42,6 +44,22 @@ crow_content(uint64_t id, double x[CROW_P], uint8_t *y, double *w, uint8_t key[8
 	*y = (uint8_t) (((id * 2654435761u) >> 7) % 3 == 0);
 	*w = 0.25 + (double) (id % 5);
 	fg_key_from_int64((int64_t) ((id * 13) % 7) - 3, key);
+}
+
+/*
+ * Row id's continuous outcome: ordinary values with both signs, now and then
+ * -0.0, a subnormal and a huge one, all finite.
+ */
+static inline double
+crow_y_real(uint64_t id)
+{
+	if (id % 29 == 3)
+		return -0.0;
+	if (id % 31 == 7)
+		return 4.9e-324;
+	if (id % 37 == 11)
+		return -1e300;
+	return cos((double) id * 1.3) * 50.0 + (double) (id % 7) - 2.5;
 }
 
 /* Which of vals attribute k of row id takes. */
@@ -95,6 +113,9 @@ crow_add(fg_train *t, crow_kind kind, uint64_t id, const crow_vals *vals, fg_err
 		return st;
 	if (t->p < 0 && (st = fg_train_set_p(t, CROW_P, err)) != FG_OK)
 		return st;
+	if (t->gaussian)
+		return fg_train_add_row_real(t, x, crow_y_real(id), w, s, t->n_attr > 0 ? labels : NULL,
+									 key, 8, err);
 	return fg_train_add_row_ex(t, x, y, w, s, t->n_attr > 0 ? labels : NULL, key, 8, err);
 }
 

@@ -13,7 +13,8 @@
  *             key bytes u64 | n_strata key lengths u32 | key bytes |
  *             n_attr u32 | n_attr x (n_cats u32 | key bytes u64 |
  *             n_cats label lengths u32 | label bytes)
- *   rows      n_rows x p features f64 (row-major) | n_rows y u8 |
+ *   rows      n_rows x p features f64 (row-major) |
+ *             n_rows y u8 (binomial family) or n_rows y f64 (gaussian) |
  *             n_rows s u8 (n_attr = 0) or n_rows x n_attr codes u32 |
  *             n_rows stratum u32 (only with strata) | n_rows weight f64 (weighted)
  *   trailer   CRC-32C u32 of all bytes before it
@@ -66,7 +67,7 @@ settings_size(const fg_state_config *config)
 size_t
 fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 {
-	size_t		per_row = 1 + (train->n_attr > 0 ? 4 * (size_t) train->n_attr : 1) +
+	size_t		per_row = (train->gaussian ? 8 : 1) + (train->n_attr > 0 ? 4 * (size_t) train->n_attr : 1) +
 		(train->uses_strata ? 4 : 0) + (train->weighted ? 8 : 0);
 	size_t		p = train->p > 0 ? (size_t) train->p : 0;
 	size_t		keys = 0;
@@ -104,7 +105,8 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 	if (config->has_c != !isnan(config->opt.c))
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The constraint flag does not match the bound c.");
-	if (config->weighted != train->weighted || train->finished)
+	if (config->weighted != train->weighted || train->finished ||
+		train->gaussian != (config->opt.family == FG_FAMILY_GAUSSIAN))
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The rows do not match the settings, or have been handed to the solver.");
 
@@ -172,7 +174,10 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 
 		fg_le_put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
 	}
-	fg_le_put_bytes(&w, train->y, (size_t) train->n_rows);
+	if (train->gaussian)
+		fg_le_put_f64_array(&w, train->y_real, (size_t) train->n_rows);
+	else
+		fg_le_put_bytes(&w, train->y, (size_t) train->n_rows);
 	if (train->n_attr == 0)
 		fg_le_put_bytes(&w, train->s, (size_t) train->n_rows);
 	else if (fg_host_is_little_endian())
@@ -261,7 +266,8 @@ decode_settings(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *
 		return corrupt(err, "A flag of the settings is neither 0 nor 1.");
 	c->s_array = s_array;
 	c->weighted = weighted;
-	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT ||
+	if ((c->y_kind != FG_ARG_BOOL && c->y_kind != FG_ARG_INT && c->y_kind != FG_ARG_FLOAT8 &&
+		 c->y_kind != FG_ARG_NUMERIC) ||
 		c->s_kind < FG_ARG_BOOL || c->s_kind > FG_ARG_TEXT ||
 		c->strata_kind < FG_STRATA_INT4 || c->strata_kind > FG_STRATA_TEXT)
 		return corrupt(err, "An argument type code is unknown.");
@@ -466,9 +472,28 @@ decode_attrs(const fg_env *env, fg_le_reader *r, fg_state_view *v, fg_error *err
 	return FG_OK;
 }
 
+/* Does any of n little-endian doubles at p have all exponent bits set (NaN, infinity)? */
+static bool
+any_nonfinite(const uint8_t *p, size_t n)
+{
+	uint64_t	nonfinite = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		uint64_t	w;
+
+		if (fg_host_is_little_endian())
+			memcpy(&w, p + 8 * i, 8);
+		else
+			w = fg_le_load(p + 8 * i, 8);
+		nonfinite |= (~w & UINT64_C(0x7FF0000000000000)) == 0;
+	}
+	return nonfinite != 0;
+}
+
 /*
- * Every label and sensitive value 0 or 1, every stratum index in range,
- * every feature finite.  These loops run over hundreds of megabytes in the
+ * Every label and sensitive value 0 or 1 (or every outcome finite), every
+ * stratum index in range, every feature finite.  These loops run over hundreds of megabytes in the
  * leader of a parallel fit, so they are written to be cheap: OR-reductions,
  * and word loads instead of byte assembly (the byte order only matters for
  * the stratum index, and only on big-endian hosts).
@@ -479,13 +504,17 @@ rows_valid(const fg_state_view *v, fg_error *err)
 	size_t		n = (size_t) v->n_rows;
 	size_t		nx = n * (size_t) (v->p > 0 ? v->p : 0);
 	uint8_t		bits = 0;
-	uint64_t	nonfinite = 0;
 
 	for (size_t l = 0; l < n; l++)
-		bits |= v->y[l] | (v->s != NULL ? v->s[l] : 0);
+		bits |= (v->y != NULL ? v->y[l] : 0) | (v->s != NULL ? v->s[l] : 0);
 	if (bits > 1)
 	{
 		corrupt(err, "A label or sensitive value is neither 0 nor 1.");
+		return false;
+	}
+	if (v->y_real != NULL && any_nonfinite(v->y_real, n))
+	{
+		corrupt(err, "An outcome y is not finite.");
 		return false;
 	}
 	for (size_t l = 0; l < n && v->n_attr > 0; l++)
@@ -525,18 +554,7 @@ rows_valid(const fg_state_view *v, fg_error *err)
 			return false;
 		}
 	}
-	/* a double is not finite exactly when its exponent bits are all ones */
-	for (size_t i = 0; i < nx; i++)
-	{
-		uint64_t	w;
-
-		if (fg_host_is_little_endian())
-			memcpy(&w, v->x + 8 * i, 8);
-		else
-			w = fg_le_load(v->x + 8 * i, 8);
-		nonfinite |= (~w & UINT64_C(0x7FF0000000000000)) == 0;
-	}
-	if (nonfinite)
+	if (any_nonfinite(v->x, nx))
 	{
 		corrupt(err, "A feature value is not finite.");
 		return false;
@@ -553,6 +571,7 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 	fg_status	st;
 	int32_t		p;
 	size_t		per_row;
+	bool		gaussian;
 
 	if (err == NULL)
 		err = &local;
@@ -609,8 +628,9 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		(st = decode_attrs(env, &r, out, err)) != FG_OK)
 		goto fail;
 
-	/* the rows must fill the rest exactly */
-	per_row = (size_t) (p > 0 ? p : 0) * 8 + 1 + (out->n_attr > 0 ? 4 * (size_t) out->n_attr : 1) +
+	/* the rows must fill the rest exactly; the family says how wide y is */
+	gaussian = out->config.opt.family == FG_FAMILY_GAUSSIAN;
+	per_row = (size_t) (p > 0 ? p : 0) * 8 + (gaussian ? 8 : 1) + (out->n_attr > 0 ? 4 * (size_t) out->n_attr : 1) +
 		(out->uses_strata ? 4 : 0) + (out->config.weighted ? 8 : 0);
 	if (out->n_rows > fg_le_left(&r) / per_row || out->n_rows * per_row != fg_le_left(&r))
 	{
@@ -621,8 +641,17 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		const uint8_t *next;
 
 		out->x = fg_le_take(&r, fg_le_left(&r));
-		out->y = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
-		next = out->y + out->n_rows;
+		next = out->x + (size_t) out->n_rows * (size_t) (p > 0 ? p : 0) * 8;
+		if (gaussian)
+		{
+			out->y_real = next;
+			next += (size_t) out->n_rows * 8;
+		}
+		else
+		{
+			out->y = next;
+			next += out->n_rows;
+		}
 		if (out->n_attr == 0)
 		{
 			out->s = next;
@@ -725,6 +754,9 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 	if (train->weighted != view->config.weighted)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge weighted and unweighted training states",
 					   NULL, NULL);
+	if (train->gaussian != (view->config.opt.family == FG_FAMILY_GAUSSIAN))
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different families",
+					   NULL, NULL);
 	if (view->p < 0 || view->n_rows == 0)
 	{
 		train->n_skipped += view->n_skipped;
@@ -822,7 +854,16 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 			done += run;
 		}
 	}
-	memcpy(train->y + base, view->y, (size_t) view->n_rows);
+	if (view->y_real != NULL)
+	{
+		if (fg_host_is_little_endian())
+			memcpy(train->y_real + base, view->y_real, (size_t) view->n_rows * 8);
+		else
+			for (uint64_t l = 0; l < view->n_rows; l++)
+				train->y_real[base + l] = fg_le_load_f64(view->y_real + 8 * l);
+	}
+	else
+		memcpy(train->y + base, view->y, (size_t) view->n_rows);
 	if (view->uses_strata)
 		for (uint64_t l = 0; l < view->n_rows; l++)
 			train->stratum[base + l] = remap[fg_le_load(view->stratum + 4 * l, 4)];

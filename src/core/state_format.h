@@ -11,7 +11,7 @@
  *
  * The decoder validates everything (structure, checksum, every count against
  * the bytes present before any allocation, option values, each label, each
- * stratum index and each feature value) and returns a view whose row data
+ * outcome, each stratum index and each feature value) and returns a view whose row data
  * point into the input bytes, so decoding copies nothing large;
  * fg_state_append() then copies the rows into a training state.
  */
@@ -22,19 +22,23 @@
 #include "train_state.h"
 
 #define FG_STATE_MAGIC		0x54534746u	/* "FGST" read as little-endian u32 */
-#define FG_STATE_VERSION	2
+#define FG_STATE_VERSION	3
 
 /*
  * How the SQL arguments were typed; part of the settings that must agree.
- * y is boolean or integer; sensitive (or each element of an array
- * sensitive) any of the four.
+ * y is boolean, integer, float or numeric; sensitive (or each element of an
+ * array sensitive) boolean, integer, bigint or text.  How y is stored
+ * follows from the family (option "family"), not from its type: an integer
+ * y may be gaussian, a float8 one binomial (0 or 1).
  */
 typedef enum fg_arg_kind
 {
 	FG_ARG_BOOL = 1,			/* y or sensitive given as boolean */
-	FG_ARG_INT = 2,				/* ... as smallint or integer */
+	FG_ARG_INT = 2,				/* ... as smallint or integer (y: bigint too) */
 	FG_ARG_INT8 = 3,			/* sensitive as bigint */
-	FG_ARG_TEXT = 4				/* sensitive as text or varchar */
+	FG_ARG_TEXT = 4,			/* sensitive as text or varchar */
+	FG_ARG_FLOAT8 = 5,			/* y as real or double precision */
+	FG_ARG_NUMERIC = 6			/* y as numeric */
 } fg_arg_kind;
 
 typedef enum fg_strata_kind
@@ -107,7 +111,8 @@ typedef struct fg_state_view
 	const uint8_t *keys;		/* key i is keys[key_offsets[i] .. key_offsets[i+1]) */
 	uint64_t   *key_offsets;	/* n_strata + 1 */
 	const uint8_t *x;			/* n_rows * p little-endian doubles */
-	const uint8_t *y;			/* n_rows bytes, 0 or 1 */
+	const uint8_t *y;			/* binomial: n_rows bytes, 0 or 1; else NULL */
+	const uint8_t *y_real;		/* gaussian: n_rows little-endian f64, finite; else NULL */
 	const uint8_t *s;			/* n_rows bytes, 0 or 1 (n_attr == 0), else NULL */
 	const uint8_t *stratum;		/* n_rows little-endian u32 < n_strata, or NULL */
 	/* coded sensitive attributes (n_attr > 0) and weights */

@@ -10,7 +10,8 @@
  *    (the unused tail is then at most 1/8 of the total) and nothing is copied
  *    any more; before that, a new chunk starts at 1/8 of a chunk.
  * Columns (y, s, stratum) grow by a fifth at a time, with one copy each time:
- * 2 to 6 bytes a row, so the copying is small next to the features.
+ * 2 to 6 bytes a row (7 more with a gaussian y), so the copying is small
+ * next to the features.
  *
  * When the environment can reserve address space (env->reserve: in a
  * backend, an anonymous mapping advised for huge pages), the chunks are
@@ -23,6 +24,7 @@
 #include "le_bytes.h"
 #include "model_format.h"
 
+#include <math.h>
 #include <string.h>
 
 #define MIN_ROWS	16
@@ -50,7 +52,7 @@ shift_for(int p)
 static size_t
 column_bytes_for(const fg_train *t, uint32_t n_attr)
 {
-	return 1 + (n_attr > 0 ? sizeof(uint32_t) * n_attr : 1) +
+	return (t->gaussian ? sizeof(double) : 1) + (n_attr > 0 ? sizeof(uint32_t) * n_attr : 1) +
 		(t->uses_strata ? sizeof(uint32_t) : 0) + (t->weighted ? sizeof(double) : 0);
 }
 
@@ -290,11 +292,23 @@ fg_train_reserve(fg_train *t, uint64_t rows, fg_error *err)
 	if (pl.col_cap > t->col_cap)
 	{
 		size_t		n = (size_t) t->n_rows;
-		uint8_t    *y = regrow(t->env, t->y, n, pl.col_cap);
+		uint8_t    *y;
 
-		if (y == NULL)
-			return nomem(err, "labels");
-		t->y = y;
+		if (t->gaussian)
+		{
+			double	   *yr = regrow(t->env, t->y_real, n * sizeof(double),
+									pl.col_cap * sizeof(double));
+
+			if (yr == NULL)
+				return nomem(err, "outcomes");
+			t->y_real = yr;
+		}
+		else
+		{
+			if ((y = regrow(t->env, t->y, n, pl.col_cap)) == NULL)
+				return nomem(err, "labels");
+			t->y = y;
+		}
 		if (t->n_attr == 0)
 		{
 			if ((y = regrow(t->env, t->s, n, pl.col_cap)) == NULL)
@@ -379,6 +393,18 @@ fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err)
 		return fg_fail(err, FG_ERR_INVALID, "cannot add weights to training rows", NULL,
 					   "Weights must be chosen before the first row.");
 	t->weighted = weighted;
+	return FG_OK;
+}
+
+fg_status
+fg_train_set_gaussian(fg_train *t, bool gaussian, fg_error *err)
+{
+	if (t->gaussian == gaussian)
+		return FG_OK;
+	if (t->col_cap > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot change the outcome of training rows", NULL,
+					   "The family must be chosen before the first row.");
+	t->gaussian = gaussian;
 	return FG_OK;
 }
 
@@ -494,9 +520,13 @@ fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 	return fg_train_add_row_ex(t, x, y, 1.0, s, NULL, key, key_len, err);
 }
 
-fg_status
-fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s,
-					const fg_attr_key *attrs, const uint8_t *key, size_t key_len, fg_error *err)
+/*
+ * Everything of a row but y, at row t->n_rows; the caller stores y and
+ * counts the row.  Inline so that the binomial path costs what it did.
+ */
+static inline fg_status
+put_row(fg_train *t, const double *x, double w, uint8_t s, const fg_attr_key *attrs,
+		const uint8_t *key, size_t key_len, fg_error *err)
 {
 	fg_status	st;
 	uint64_t	r = t->n_rows;
@@ -532,10 +562,46 @@ fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s
 		t->s[r] = s;
 	if (t->p > 0)
 		memcpy(fg_train_row(t, r), x, sizeof(double) * t->p);
-	t->y[r] = y;
 	if (t->weighted)
 		t->w[r] = w;
-	t->n_rows = r + 1;
+	return FG_OK;
+}
+
+static fg_status
+wrong_family(fg_error *err, bool gaussian)
+{
+	return fg_fail(err, FG_ERR_INVALID, "training rows of another family", NULL,
+				   gaussian ? "The state keeps a continuous y; add rows with fg_train_add_row_real."
+				   : "The state keeps a binary y; add rows with fg_train_add_row_ex.");
+}
+
+fg_status
+fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s,
+					const fg_attr_key *attrs, const uint8_t *key, size_t key_len, fg_error *err)
+{
+	fg_status	st;
+
+	if (t->gaussian)
+		return wrong_family(err, true);
+	if ((st = put_row(t, x, w, s, attrs, key, key_len, err)) != FG_OK)
+		return st;
+	t->y[t->n_rows++] = y;
+	return FG_OK;
+}
+
+fg_status
+fg_train_add_row_real(fg_train *t, const double *x, double y, double w, uint8_t s,
+					  const fg_attr_key *attrs, const uint8_t *key, size_t key_len, fg_error *err)
+{
+	fg_status	st;
+
+	if (!t->gaussian)
+		return wrong_family(err, false);
+	if (!isfinite(y))
+		return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL, "A row has y = %g.", y);
+	if ((st = put_row(t, x, w, s, attrs, key, key_len, err)) != FG_OK)
+		return st;
+	t->y_real[t->n_rows++] = y;
 	return FG_OK;
 }
 
@@ -650,6 +716,9 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	if (dst->weighted != src->weighted)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge weighted and unweighted training states",
 					   NULL, NULL);
+	if (dst->gaussian != src->gaussian)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different families",
+					   NULL, NULL);
 	if (src->p < 0 || src->n_rows == 0)
 	{
 		dst->n_skipped += src->n_skipped;
@@ -720,7 +789,10 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 			done += run;
 		}
 	}
-	memcpy(dst->y + base, src->y, (size_t) src->n_rows);
+	if (src->gaussian)
+		memcpy(dst->y_real + base, src->y_real, (size_t) src->n_rows * sizeof(double));
+	else
+		memcpy(dst->y + base, src->y, (size_t) src->n_rows);
 	if (src->uses_strata)
 		for (uint64_t l = 0; l < src->n_rows; l++)
 			dst->stratum[base + l] = remap[src->stratum[l]];
@@ -785,7 +857,8 @@ fg_train_data(fg_train *t, fg_data *data, fg_error *err)
 	}
 	data->n_rows = (size_t) t->n_rows;
 	data->p = t->p < 0 ? 0 : t->p;
-	data->y = t->y;
+	data->y = t->gaussian ? NULL : t->y;
+	data->y_real = t->gaussian ? t->y_real : NULL;
 	data->w = t->weighted ? t->w : NULL;
 	if (t->n_attr == 0)
 		data->s = t->s;

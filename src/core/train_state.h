@@ -19,9 +19,13 @@
  * fg_train_data sorts every dictionary, so the codes do not depend on the
  * order of the rows.  Weighted fits also keep one double a row.
  *
- * Memory: a state holds 8p + 2 (+ 4 with strata, + 8 with weights, + 4K - 1
- * with K coded attributes) bytes a row, plus at most about a fifth on top
- * while it grows, plus the dictionaries.
+ * y is one byte a row (0 or 1) for the binomial family, and a double a row
+ * for the gaussian family (y_real; y is NULL then): the family is chosen
+ * before the first row, like the weights.
+ *
+ * Memory: a state holds 8p + 2 (+ 7 with a gaussian y, + 4 with strata, + 8
+ * with weights, + 4K - 1 with K coded attributes) bytes a row, plus at most
+ * about a fifth on top while it grows, plus the dictionaries.
  */
 #ifndef FG_TRAIN_STATE_H
 #define FG_TRAIN_STATE_H
@@ -56,7 +60,8 @@ typedef struct fg_train
 	bool		region_tried;
 
 	/* per-row columns, capacity col_cap rows */
-	uint8_t    *y;
+	uint8_t    *y;				/* binomial: 0 or 1; NULL for gaussian */
+	double	   *y_real;			/* gaussian: the outcome, finite; else NULL */
 	uint8_t    *s;				/* the binary attribute (n_attr == 0), else NULL */
 	uint32_t   *stratum;		/* dictionary index; NULL without strata */
 	double	   *w;				/* weights (weighted only) */
@@ -66,6 +71,7 @@ typedef struct fg_train
 	fg_strata_dict dict;
 
 	bool		weighted;		/* set before the first row */
+	bool		gaussian;		/* y kept as y_real; set before the first row */
 	uint32_t	n_attr;			/* 0: binary s; else attributes coded */
 	fg_strata_dict attrs[FG_MAX_ATTRIBUTES];	/* the first n_attr in use */
 
@@ -112,6 +118,7 @@ fg_train_free(fg_train *t)
 		t->env->unreserve(t->env->ctx, t->region_handle);
 	fg_release(t->env, t->chunks);
 	fg_release(t->env, t->y);
+	fg_release(t->env, t->y_real);
 	fg_release(t->env, t->s);
 	fg_release(t->env, t->stratum);
 	fg_release(t->env, t->w);
@@ -125,6 +132,12 @@ fg_train_free(fg_train *t)
 
 /* Keep a weight per row (before any row is added). */
 fg_status	fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err);
+
+/*
+ * Keep y as a double per row, for the gaussian family (before any row is
+ * added).  Rows then go in through fg_train_add_row_real only.
+ */
+fg_status	fg_train_set_gaussian(fg_train *t, bool gaussian, fg_error *err);
 
 /*
  * Keep the sensitive attribute as codes of n_attr attributes (1 ..
@@ -179,6 +192,15 @@ fg_status	fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w,
 								fg_error *err);
 
 /*
+ * fg_train_add_row_ex for a gaussian state: y is a finite double
+ * (FG_ERR_INVALID otherwise, and on a binomial state, as fg_train_add_row_ex
+ * is on a gaussian one).
+ */
+fg_status	fg_train_add_row_real(fg_train *t, const double *x, double y, double w, uint8_t s,
+								  const fg_attr_key *attrs, const uint8_t *key, size_t key_len,
+								  fg_error *err);
+
+/*
  * Append n rows' sensitive values and weights at row base (room reserved,
  * n_rows not yet advanced): from binary values s (src_n_attr == 0) or from
  * codes (n x src_n_attr little-endian u32 at codes_le, or host u32 at
@@ -211,7 +233,8 @@ fg_train_row(const fg_train *t, uint64_t l)
 
 /*
  * Append the rows of src to dst (src is left unchanged): strata are
- * re-interned in dst's dictionary, p must agree (or be unknown on one side).
+ * re-interned in dst's dictionary, p must agree (or be unknown on one side),
+ * and so must the weights and the family.
  */
 fg_status	fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err);
 
@@ -223,7 +246,8 @@ fg_status	fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err);
  * rewritten in place over its codes.  data->w is the weights as stored (the
  * caller rescales them).  The view stays valid while t is not changed;
  * after this the state must not receive more rows.  A second call gives
- * the same view.
+ * the same view.  data->y is the binomial labels, data->y_real the gaussian
+ * outcome (the other NULL).
  */
 fg_status	fg_train_data(fg_train *t, fg_data *data, fg_error *err);
 

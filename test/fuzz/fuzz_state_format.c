@@ -17,7 +17,8 @@
  *   - no allocation is out of proportion to the input: counts are checked
  *     against the bytes present before anything is sized from them;
  *   - an accepted view is what state_format.h describes: row data inside the
- *     input and filling it exactly, labels and sensitive values 0 or 1,
+ *     input and filling it exactly, labels and sensitive values 0 or 1 (or a
+ *     finite double y a row for the gaussian family),
  *     codes below their attribute's number of categories, label lengths
  *     valid for the argument type, weights finite and positive, stratum
  *     indices below n_strata, finite features, key offsets that add up, as
@@ -45,9 +46,10 @@
 #include <string.h>
 
 /*
- * byte offsets of the fixed fields (state_format.c's layout, version 2); the
- * options block starts at 25, and the values of the options inside it are
- * found with option_value_offset()
+ * byte offsets of the fixed fields (state_format.c's layout, version 3); the
+ * options block starts at 27, the values of the options inside it are found
+ * with option_value_offset(), and the feature names follow the block (so
+ * their offsets move with the options table)
  */
 #define OFF_MAGIC		0
 #define OFF_VERSION		4
@@ -62,8 +64,8 @@
 #define OFF_WEIGHTED	26
 #define OFF_OPTIONS		27
 #define OFF_METHOD		37
-#define OFF_N_NAMES		541
-#define OFF_NAMES		545
+#define OFF_N_NAMES		(OFF_OPTIONS + fg_options_block_size())
+#define OFF_NAMES		(OFF_N_NAMES + 4)
 
 /* The decoder's allocations are bounded by the input size; this is generous. */
 #define ALLOC_BOUND(len)	(4 * (len) + 1024)
@@ -110,11 +112,13 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	size_t		n = (size_t) v->n_rows;
 	const uint8_t *end = bytes + len - TRAILER_SIZE;
 	const uint8_t *rows_end;
+	bool		gaussian = c->opt.family == FG_FAMILY_GAUSSIAN;
 
 	if (fg_method_name(c->opt.method) == NULL ||
 		v->uses_strata != fg_options_collects_strata(&c->opt))
 		fuzz_die("accepted method %d with strata flag %d", (int) c->opt.method, v->uses_strata);
-	if (c->y_kind < FG_ARG_BOOL || c->y_kind > FG_ARG_INT || c->s_kind < FG_ARG_BOOL ||
+	if ((c->y_kind != FG_ARG_BOOL && c->y_kind != FG_ARG_INT && c->y_kind != FG_ARG_FLOAT8 &&
+		 c->y_kind != FG_ARG_NUMERIC) || c->s_kind < FG_ARG_BOOL ||
 		c->s_kind > FG_ARG_TEXT || c->strata_kind < FG_STRATA_INT4 ||
 		c->strata_kind > FG_STRATA_TEXT)
 		fuzz_die("accepted argument kinds %d, %d, %d", (int) c->y_kind, (int) c->s_kind,
@@ -198,9 +202,11 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	/* the rows fill the rest of the input exactly */
 	if (v->n_rows > len)
 		fuzz_die("accepted %llu rows in %zu bytes", (unsigned long long) v->n_rows, len);
-	if (!inside(v->x, n * p * 8, bytes, len - TRAILER_SIZE) || v->y != v->x + n * p * 8)
+	if (!inside(v->x, n * p * 8, bytes, len - TRAILER_SIZE) ||
+		(gaussian ? v->y_real != v->x + n * p * 8 || v->y != NULL
+		 : v->y != v->x + n * p * 8 || v->y_real != NULL))
 		fuzz_die("the row arrays are not where they belong");
-	rows_end = v->y + n;
+	rows_end = v->x + n * p * 8 + n * (gaussian ? 8 : 1);
 	if (v->n_attr == 0 ? v->s != rows_end || v->codes != NULL
 		: v->codes != rows_end || v->s != NULL)
 		fuzz_die("the sensitive values are not where they belong");
@@ -226,8 +232,17 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 
 	for (size_t l = 0; l < n; l++)
 	{
-		if (v->y[l] > 1 || (v->s != NULL && v->s[l] > 1))
-			fuzz_die("row %zu has y = %u, s = %u", l, v->y[l], v->s ? v->s[l] : 0);
+		if ((v->y != NULL && v->y[l] > 1) || (v->s != NULL && v->s[l] > 1))
+			fuzz_die("row %zu has y = %u, s = %u", l, v->y ? v->y[l] : 0, v->s ? v->s[l] : 0);
+		if (v->y_real != NULL)
+		{
+			uint64_t	bits = get_le(v->y_real + 8 * l, 8);
+			double		yr;
+
+			memcpy(&yr, &bits, 8);
+			if (!isfinite(yr))
+				fuzz_die("row %zu has y = %g", l, yr);
+		}
 		if (v->uses_strata && get_le(v->stratum + 4 * l, 4) >= v->n_strata)
 			fuzz_die("row %zu refers to stratum %llu of %u", l,
 					 (unsigned long long) get_le(v->stratum + 4 * l, 4), v->n_strata);
@@ -320,7 +335,9 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 			fuzz_die("re-decoded labels of attribute %u differ", k);
 	}
 	if ((n * p > 0 && memcmp(a->x, b->x, n * p * 8) != 0) ||
-		(n > 0 && memcmp(a->y, b->y, n) != 0) ||
+		(n > 0 && (a->y == NULL) != (b->y == NULL)) ||
+		(n > 0 && a->y != NULL && memcmp(a->y, b->y, n) != 0) ||
+		(n > 0 && a->y_real != NULL && memcmp(a->y_real, b->y_real, 8 * n) != 0) ||
 		(n > 0 && a->s != NULL && (b->s == NULL || memcmp(a->s, b->s, n) != 0)) ||
 		(n > 0 && a->codes != NULL && memcmp(a->codes, b->codes, 4 * n * a->n_attr) != 0) ||
 		(n > 0 && a->w != NULL && memcmp(a->w, b->w, 8 * n) != 0) ||
@@ -358,7 +375,9 @@ append(fg_train *t, const fg_state_view *v)
 	for (uint64_t l = 0; l < v->n_rows; l++)
 	{
 		if ((p > 0 && memcmp(fg_train_row(t, base + l), v->x + 8 * p * l, 8 * p) != 0) ||
-			t->y[base + l] != v->y[l] || (v->s != NULL && t->s[base + l] != v->s[l]) ||
+			(v->y != NULL && t->y[base + l] != v->y[l]) ||
+			(v->y_real != NULL && memcmp(&t->y_real[base + l], v->y_real + 8 * l, 8) != 0) ||
+			(v->s != NULL && t->s[base + l] != v->s[l]) ||
 			(v->w != NULL && memcmp(&t->w[base + l], v->w + 8 * l, 8) != 0))
 			fuzz_die("appended row %llu differs", (unsigned long long) l);
 		for (uint32_t k = 0; k < v->n_attr; k++)
@@ -401,7 +420,8 @@ exercise(const fg_state_view *v, const uint8_t *bytes, size_t len)
 
 	/* a collecting state starts with p unknown, as state_from_config's */
 	if (fg_train_init(&t, &fuzz_env, v->uses_strata, -1, &err) != FG_OK ||
-		fg_train_set_weighted(&t, v->config.weighted, &err) != FG_OK)
+		fg_train_set_weighted(&t, v->config.weighted, &err) != FG_OK ||
+		fg_train_set_gaussian(&t, v->config.opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK)
 		fuzz_die("cannot make a training state: %s", err.message);
 	append(&t, v);
 
@@ -507,54 +527,67 @@ typedef struct seed_spec
 	bool		s_array;
 	uint32_t	n_cats;			/* distinct labels per attribute, cycled */
 	bool		weighted;
+	bool		gaussian;		/* a continuous y (the gaussian family) */
 } seed_spec;
 
 #define B FG_ARG_BOOL
 #define I FG_ARG_INT
 #define I8 FG_ARG_INT8
 #define T FG_ARG_TEXT
+#define F8 FG_ARG_FLOAT8
+#define N FG_ARG_NUMERIC
 #define K4 FG_STRATA_INT4
 #define K8 FG_STRATA_INT8
 #define KT FG_STRATA_TEXT
 static const seed_spec specs[] = {
-	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
-	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B, 0, false, 0, false},
-	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I, 0, false, 0, false},
-	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I, 0, false, 0, false},
-	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I, 0, false, 0, false},
-	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
-	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B, 0, false, 0, false},
-	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B, 0, false, 0, false},
-	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B, 0, false, 0, false},
-	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I, 0, false, 0, false},
-	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B, 0, false, 0, false},
-	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B, 0, false, 0, false},
-	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I, 0, false, 0, false},
-	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B, 0, false, 0, false},
-	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B, 0, false, 0, false},
-	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
-	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false},
-	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B, 0, false, 0, false},
+	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B, 0, false, 0, false, false},
+	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I, 0, false, 0, false, false},
+	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I, 0, false, 0, false, false},
+	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I, 0, false, 0, false, false},
+	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B, 0, false, 0, false, false},
+	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B, 0, false, 0, false, false},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I, 0, false, 0, false, false},
+	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B, 0, false, 0, false, false},
+	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B, 0, false, 0, false, false},
+	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I, 0, false, 0, false, false},
+	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B, 0, false, 0, false, false},
+	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B, 0, false, 0, false, false},
 	/* coded sensitive attributes and weights */
-	{"weighted_binary", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, B, I, 0, false, 0, true},
-	{"weighted_crlr", FG_METHOD_CRLR, 1, 9, K8, 3, 0, 1, 0, false, -1, I, B, 0, false, 0, true},
-	{"int_switched", FG_METHOD_FAIR_LR, 2, 16, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 4, false},
-	{"int_switched_weighted", FG_METHOD_FAIR_CRLR, 1, 20, K8, 4, 0, -1, 0, false, 24, B, I, 1, false, 5, true},
-	{"int8_codes", FG_METHOD_FAIR_GLMM, 2, 10, KT, 3, 0, 2, 0, false, -1, B, I8, 1, false, 3, false},
-	{"text_two", FG_METHOD_FAIR_LR, 1, 8, K4, 0, 0, -1, 0, true, -1, I, T, 1, false, 2, true},
-	{"text_many", FG_METHOD_FAIR_CRLR, 2, 40, KT, 5, 0, -1, 0, false, -1, B, T, 1, false, 12, true},
-	{"text_long_label", FG_METHOD_FAIR_LR, 1, 4, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 2, false},
-	{"array_text3", FG_METHOD_FAIR_CRLR, 1, 15, K4, 3, 0, -1, 0, false, -1, B, T, 3, true, 4, true},
-	{"array_int2", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, 16, B, I, 2, true, 3, false},
-	{"array_bool1", FG_METHOD_FAIR_LR, 1, 6, K4, 0, 0, -1, 0, false, -1, B, B, 1, true, 2, true},
-	{"array_int8_16", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, B, I8, 16, true, 2, false},
-	{"coded_no_rows", FG_METHOD_FAIR_LR, 2, 0, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 0, true},
-	{"many_categories", FG_METHOD_FAIR_LR, 1, 300, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 250, false},
+	{"weighted_binary", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, B, I, 0, false, 0, true, false},
+	{"weighted_crlr", FG_METHOD_CRLR, 1, 9, K8, 3, 0, 1, 0, false, -1, I, B, 0, false, 0, true, false},
+	{"int_switched", FG_METHOD_FAIR_LR, 2, 16, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 4, false, false},
+	{"int_switched_weighted", FG_METHOD_FAIR_CRLR, 1, 20, K8, 4, 0, -1, 0, false, 24, B, I, 1, false, 5, true, false},
+	{"int8_codes", FG_METHOD_FAIR_GLMM, 2, 10, KT, 3, 0, 2, 0, false, -1, B, I8, 1, false, 3, false, false},
+	{"text_two", FG_METHOD_FAIR_LR, 1, 8, K4, 0, 0, -1, 0, true, -1, I, T, 1, false, 2, true, false},
+	{"text_many", FG_METHOD_FAIR_CRLR, 2, 40, KT, 5, 0, -1, 0, false, -1, B, T, 1, false, 12, true, false},
+	{"text_long_label", FG_METHOD_FAIR_LR, 1, 4, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 2, false, false},
+	{"array_text3", FG_METHOD_FAIR_CRLR, 1, 15, K4, 3, 0, -1, 0, false, -1, B, T, 3, true, 4, true, false},
+	{"array_int2", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, 16, B, I, 2, true, 3, false, false},
+	{"array_bool1", FG_METHOD_FAIR_LR, 1, 6, K4, 0, 0, -1, 0, false, -1, B, B, 1, true, 2, true, false},
+	{"array_int8_16", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, B, I8, 16, true, 2, false, false},
+	{"coded_no_rows", FG_METHOD_FAIR_LR, 2, 0, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 0, true, false},
+	{"many_categories", FG_METHOD_FAIR_LR, 1, 300, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 250, false, false},
+	/* the gaussian family: a double y a row, whatever the type of y */
+	{"gaussian_lr_float8", FG_METHOD_LR, 3, 20, K4, 0, 0, 3, 0, false, -1, F8, B, 0, false, 0, false, true},
+	{"gaussian_empty", FG_METHOD_FAIR_LR, -1, 0, K4, 0, 0, -1, 0, false, 16, F8, I, 0, false, 0, false, true},
+	{"gaussian_crlr_numeric_weighted", FG_METHOD_CRLR, 2, 24, K8, 4, 0, -1, 0, false, 24, N, I, 0, false, 0, true, true},
+	{"gaussian_int_y_text", FG_METHOD_FAIR_CRLR, 1, 18, KT, 3, 0, -1, 0, false, -1, I, T, 1, false, 4, true, true},
+	{"gaussian_fair_threshold", FG_METHOD_FAIR_THRESHOLD, 2, 30, K4, 5, 0, 2, 0, false, 32, F8, I, 1, false, 3, false, true},
+	{"gaussian_c", FG_METHOD_FAIR_LR, 1, 10, K4, 0, 0, -1, 0, true, -1, F8, B, 0, false, 0, false, true},
+	{"binomial_float8_y", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, F8, B, 0, false, 0, false, false},
 };
 #undef B
 #undef I
 #undef I8
 #undef T
+#undef F8
+#undef N
 #undef K4
 #undef K8
 #undef KT
@@ -594,6 +627,7 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 			c->opt.exact_trace = true;
 		}
 	}
+	c->opt.family = sp->gaussian ? FG_FAMILY_GAUSSIAN : FG_FAMILY_BINOMIAL;
 	c->y_kind = sp->y_kind;
 	c->s_kind = sp->s_kind;
 	c->strata_kind = sp->strata_kind;
@@ -627,7 +661,8 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 	c->s_array = sp->s_array;
 	c->weighted = sp->weighted;
 	if (fg_train_init(t, &fuzz_env, strata, sp->p, &err) != FG_OK ||
-		fg_train_set_weighted(t, sp->weighted, &err) != FG_OK)
+		fg_train_set_weighted(t, sp->weighted, &err) != FG_OK ||
+		fg_train_set_gaussian(t, sp->gaussian, &err) != FG_OK)
 		fuzz_die("seed %s: %s", sp->name, err.message);
 	/* text and arrays are coded from the start, a scalar integer half-way */
 	if (sp->n_attr > 0 && (sp->s_array || sp->s_kind == FG_ARG_TEXT) &&
@@ -705,9 +740,19 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 			}
 			attrs[k].bytes = labels[k];
 		}
-		if (fg_train_add_row_ex(t, x, (uint8_t) (splitmix_next(&rng_state) % 2), w,
-								(uint8_t) (l % 3 == 1), t->n_attr > 0 ? attrs : NULL, key,
-								key_len, &err) != FG_OK)
+		if (sp->gaussian)
+		{
+			/* -0.0, the smallest subnormal and a huge value first, then ordinary ones */
+			double		y = l == 0 ? -0.0 : l == 1 ? 4.9e-324 : l == 2 ? -1e300 :
+				100 * splitmix_signed_unit(&rng_state);
+
+			if (fg_train_add_row_real(t, x, y, w, (uint8_t) (l % 3 == 1),
+									  t->n_attr > 0 ? attrs : NULL, key, key_len, &err) != FG_OK)
+				fuzz_die("seed %s: row %u: %s", sp->name, l, err.message);
+		}
+		else if (fg_train_add_row_ex(t, x, (uint8_t) (splitmix_next(&rng_state) % 2), w,
+									 (uint8_t) (l % 3 == 1), t->n_attr > 0 ? attrs : NULL, key,
+									 key_len, &err) != FG_OK)
 			fuzz_die("seed %s: row %u: %s", sp->name, l, err.message);
 	}
 	t->n_skipped = sp->n_rows % 4;
@@ -787,7 +832,7 @@ locate(const uint8_t *buf, const fg_state_config *c, const fg_train *t)
 	}
 	L.x = o;
 	L.y = L.x + 8 * p * n;
-	L.s = L.y + n;
+	L.s = L.y + n * (t->gaussian ? 8 : 1);
 	L.stratum = L.s + n * (t->n_attr > 0 ? 4 * (size_t) t->n_attr : 1);
 	L.w = L.stratum + (t->uses_strata ? 4 * n : 0);
 	L.end = L.w + (t->weighted ? 8 * n : 0);
@@ -938,15 +983,15 @@ fuzz_write_seeds(const char *dir)
 
 		/* the header */
 		field(dir, nm, "magic-model", bytes, len, OFF_MAGIC, 0x4D4C4746u, 4);	/* "FGLM" */
-		field(dir, nm, "version-1", bytes, len, OFF_VERSION, 1, 2);
-		field(dir, nm, "version-3", bytes, len, OFF_VERSION, 3, 2);
+		field(dir, nm, "version-2", bytes, len, OFF_VERSION, FG_STATE_VERSION - 1, 2);
+		field(dir, nm, "version-4", bytes, len, OFF_VERSION, FG_STATE_VERSION + 1, 2);
 		field(dir, nm, "bom-swapped", bytes, len, OFF_BOM, 0xFFFE, 2);
 		field(dir, nm, "flags-1", bytes, len, OFF_FLAGS, 1, 4);
 		field(dir, nm, "total-huge", bytes, len, OFF_TOTAL, UINT64_MAX, 8);
 
 		/* enumerations, flags and options out of range */
 		field(dir, nm, "method-0", bytes, len, OFF_METHOD, 0, 1);
-		field(dir, nm, "method-7", bytes, len, OFF_METHOD, 7, 1);
+		field(dir, nm, "method-past", bytes, len, OFF_METHOD, FG_METHOD_FAIR_THRESHOLD + 1, 1);
 		field(dir, nm, "method-other-strata", bytes, len, OFF_METHOD,
 			  fg_method_uses_strata(sp->method) ? FG_METHOD_LR : FG_METHOD_CRLR, 1);
 		field(dir, nm, "options-count-14", bytes, len, OFF_OPTIONS, 14, 2);
@@ -973,6 +1018,12 @@ fuzz_write_seeds(const char *dir)
 			}
 		}
 		field(dir, nm, "y-kind-0", bytes, len, OFF_Y_KIND, 0, 1);
+		field(dir, nm, "y-kind-past", bytes, len, OFF_Y_KIND, FG_ARG_NUMERIC + 1, 1);
+		field(dir, nm, "y-kind-text", bytes, len, OFF_Y_KIND, FG_ARG_TEXT, 1);
+		field(dir, nm, "y-kind-float8", bytes, len, OFF_Y_KIND, FG_ARG_FLOAT8, 1);
+		/* the other family: the rows no longer fill the state */
+		field(dir, nm, "family-toggled", bytes, len, option_value_offset(bytes, "family"),
+			  !sp->gaussian, 1);
 		field(dir, nm, "s-kind-3", bytes, len, OFF_S_KIND, 3, 1);
 		field(dir, nm, "strata-kind-0", bytes, len, OFF_STRATA_KIND, 0, 1);
 		field(dir, nm, "strata-kind-4", bytes, len, OFF_STRATA_KIND, 4, 1);
@@ -1090,9 +1141,17 @@ fuzz_write_seeds(const char *dir)
 		}
 
 		/* the rows */
+		if (n_rows > 0 && t.gaussian)
+		{
+			field(dir, nm, "y-nan", bytes, len, L.y, nan_bits, 8);
+			field(dir, nm, "y-inf", bytes, len, L.y + 8 * (n_rows - 1), inf_bits, 8);
+			field(dir, nm, "y-minus-inf", bytes, len, L.y + 8 * (n_rows / 2),
+				  inf_bits | UINT64_C(0x8000000000000000), 8);
+		}
 		if (n_rows > 0)
 		{
-			field(dir, nm, "y-2", bytes, len, L.y, 2, 1);
+			if (!t.gaussian)
+				field(dir, nm, "y-2", bytes, len, L.y, 2, 1);
 			field(dir, nm, "s-255", bytes, len, L.s + n_rows - 1, 255, 1);
 			if (t.uses_strata)
 			{
@@ -1193,7 +1252,7 @@ fuzz_write_seeds(const char *dir)
 
 	/* nothing, a bare header, and a header whose length field is absurd */
 	{
-		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x53, 0x54, 2, 0, 0xff, 0xfe};
+		uint8_t		h[HEADER_SIZE + TRAILER_SIZE] = {0x46, 0x47, 0x53, 0x54, FG_STATE_VERSION, 0, 0xff, 0xfe};
 
 		fuzz_seed(dir, "empty", h, 0);
 		fuzz_reseal(h, sizeof(h));

@@ -5,7 +5,9 @@
  * allocations, and the settings comparison of the combine step.  Coded
  * sensitive attributes and weights: round trips, the combine through the
  * bytes equal to one state of every row, forged counts, labels, codes and
- * weights, random edits and failing allocations.
+ * weights, random edits and failing allocations.  A continuous y (the
+ * gaussian family): round trips bit for bit, the family and the rows must
+ * agree, non-finite outcomes refused, damage and random edits.
  */
 #include "model_format.h"
 #include "options.h"
@@ -133,21 +135,44 @@ sample_config(fg_state_config *c)
 
 static const char *sample_keys[] = {"north", "south", "", "east-west", "z"};
 
+/* The sample rows with a binary y, or with a continuous one (crow_y_real's). */
 static void
-sample_train(fg_train *t, uint64_t n_rows, bool strata)
+sample_train_family(fg_train *t, uint64_t n_rows, bool strata, bool gaussian)
 {
 	fg_error	err;
 
 	fg_train_init(t, &unit_env, strata, 3, &err);
+	fg_train_set_gaussian(t, gaussian, &err);
 	for (uint64_t l = 0; l < n_rows; l++)
 	{
 		double		x[3] = {(double) l, -0.5 * (double) l, l % 2 ? 1e300 : -1e-300};
 		const char *k = sample_keys[(l * 3) % 5];
 
-		fg_train_add_row(t, x, (uint8_t) (l % 3 == 0), (uint8_t) (l % 2), (const uint8_t *) k,
-						 strlen(k), &err);
+		if (gaussian)
+			fg_train_add_row_real(t, x, crow_y_real(l), 1.0, (uint8_t) (l % 2), NULL,
+								  (const uint8_t *) k, strlen(k), &err);
+		else
+			fg_train_add_row(t, x, (uint8_t) (l % 3 == 0), (uint8_t) (l % 2), (const uint8_t *) k,
+							 strlen(k), &err);
 	}
 	t->n_skipped = 7;
+}
+
+static void
+sample_train(fg_train *t, uint64_t n_rows, bool strata)
+{
+	sample_train_family(t, n_rows, strata, false);
+}
+
+/* An empty state that takes the view's rows: its strata, weights and family. */
+static void
+init_for_view(fg_train *t, const fg_state_view *v)
+{
+	fg_error	err;
+
+	fg_train_init(t, &unit_env, v->uses_strata, -1, &err);
+	fg_train_set_weighted(t, v->config.weighted, &err);
+	fg_train_set_gaussian(t, v->config.opt.family == FG_FAMILY_GAUSSIAN, &err);
 }
 
 static uint8_t *
@@ -325,9 +350,10 @@ test_every_option_travels(void)
 			fg_option_set_integer(&one, def, fg_option_get_integer(&c.opt, def));
 		CHECK(fg_options_first_difference(&one, &dflt) == def, "option %s", def->name);
 	}
-	sample_train(&t, 17, true);
+	/* the gaussian family keeps a continuous y */
+	sample_train_family(&t, 17, true, true);
 	buf = encode(&c, &t, &len);
-	CHECK(get_le(buf + OFF_VERSION, 2) == 2);
+	CHECK(get_le(buf + OFF_VERSION, 2) == FG_STATE_VERSION);
 	if (CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail))
 	{
 		CHECK(fg_options_first_difference(&c.opt, &v.config.opt) == NULL);
@@ -431,8 +457,8 @@ test_forgeries(void)
 	L = locate(buf, 3, 23);
 	memcpy(&nan_bits, &nan_value, 8);
 
-	forge(buf, len, OFF_VERSION, 1, 2, "format version 1; this build reads version 2");
-	forge(buf, len, OFF_VERSION, 3, 2, "format version 3");
+	forge(buf, len, OFF_VERSION, 2, 2, "format version 2; this build reads version 3");
+	forge(buf, len, OFF_VERSION, 4, 2, "format version 4");
 	forge(buf, len, OFF_FLAGS, 1, 4, "flags");
 	forge(buf, len, 0, 0x4C4D4746u, 4, "magic");
 	forge(buf, len, OFF_METHOD, 99, 1, "unknown method code 99");
@@ -532,7 +558,7 @@ test_random_edits(void)
 
 			/* whatever passes validation must be safe to use */
 			accepted++;
-			fg_train_init(&back, &unit_env, v.uses_strata, -1, &err);
+			init_for_view(&back, &v);
 			CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s", err.message);
 			fg_train_free(&back);
 		}
@@ -647,18 +673,22 @@ typedef struct coded_case
 	bool		weighted;
 	const crow_vals *va;		/* worker a's values */
 	const crow_vals *vb;		/* worker b's */
+	bool		gaussian;		/* a continuous y */
 } coded_case;
 
 static const coded_case coded_cases[] = {
-	{"integers switched to codes, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_MIXED, &SF_BIN},
-	{"binary then coded, weighted", {false, 0}, FG_ARG_INT, false, true, &SF_BIN, &SF_INTS_A},
-	{"binary, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_BIN, &SF_BIN},
-	{"bigint codes", {false, 0}, FG_ARG_INT8, true, false, &SF_INTS_A, &SF_INTS_B},
-	{"text", {true, 0}, FG_ARG_TEXT, false, false, &SF_TEXT_A, &SF_TEXT_B},
-	{"text, weighted", {true, 0}, FG_ARG_TEXT, true, true, &SF_TEXT_B, &SF_TEXT_A},
-	{"array of three text", {true, 3}, FG_ARG_TEXT, true, true, &SF_TEXT_A, &SF_TEXT_B},
-	{"array of two integers", {false, 2}, FG_ARG_INT, false, true, &SF_INTS_B, &SF_INTS_A},
-	{"array of two booleans", {false, 2}, FG_ARG_BOOL, true, false, &SF_BIN, &SF_BIN},
+	{"integers switched to codes, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_MIXED, &SF_BIN, false},
+	{"binary then coded, weighted", {false, 0}, FG_ARG_INT, false, true, &SF_BIN, &SF_INTS_A, false},
+	{"binary, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_BIN, &SF_BIN, false},
+	{"bigint codes", {false, 0}, FG_ARG_INT8, true, false, &SF_INTS_A, &SF_INTS_B, false},
+	{"text", {true, 0}, FG_ARG_TEXT, false, false, &SF_TEXT_A, &SF_TEXT_B, false},
+	{"text, weighted", {true, 0}, FG_ARG_TEXT, true, true, &SF_TEXT_B, &SF_TEXT_A, false},
+	{"array of three text", {true, 3}, FG_ARG_TEXT, true, true, &SF_TEXT_A, &SF_TEXT_B, false},
+	{"array of two integers", {false, 2}, FG_ARG_INT, false, true, &SF_INTS_B, &SF_INTS_A, false},
+	{"array of two booleans", {false, 2}, FG_ARG_BOOL, true, false, &SF_BIN, &SF_BIN, false},
+	{"gaussian, integers switched to codes, weighted", {false, 0}, FG_ARG_INT, true, true, &SF_MIXED, &SF_BIN, true},
+	{"gaussian, binary", {false, 0}, FG_ARG_BOOL, false, false, &SF_BIN, &SF_BIN, true},
+	{"gaussian, array of two text, weighted", {true, 2}, FG_ARG_TEXT, true, true, &SF_TEXT_B, &SF_TEXT_A, true},
 };
 
 static void
@@ -672,6 +702,11 @@ coded_config(fg_state_config *c, const coded_case *cc)
 	c->s_array = cc->kind.n_attr > 0;
 	c->weighted = cc->weighted;
 	c->strata_kind = FG_STRATA_INT8;
+	if (cc->gaussian)
+	{
+		c->opt.family = FG_FAMILY_GAUSSIAN;
+		c->y_kind = FG_ARG_FLOAT8;
+	}
 }
 
 /* Rows [from, from + n) of a case, each taking its labels from vals. */
@@ -682,6 +717,7 @@ coded_train(fg_train *t, const coded_case *cc, uint64_t from, uint64_t n, const 
 
 	CHECK(fg_train_init(t, &unit_env, cc->strata, -1, &err) == FG_OK);
 	CHECK(fg_train_set_weighted(t, cc->weighted, &err) == FG_OK);
+	CHECK(fg_train_set_gaussian(t, cc->gaussian, &err) == FG_OK);
 	CHECK(crow_add_rows(t, cc->kind, NULL, from, n, vals, &err) == FG_OK, "%s: %s", cc->what,
 		  err.message);
 }
@@ -756,6 +792,7 @@ test_coded_round_trip(void)
 			CHECK(v.n_attr == a.n_attr && v.n_rows == na && v.n_skipped == 2 && v.p == CROW_P);
 			CHECK((v.w != NULL) == cc->weighted && (v.s != NULL) == (a.n_attr == 0) &&
 				  (v.codes != NULL) == (a.n_attr > 0));
+			CHECK((v.y_real != NULL) == cc->gaussian && (v.y != NULL) == !cc->gaussian);
 			for (uint32_t k = 0; k < v.n_attr; k++)
 			{
 				CHECK(v.n_cats[k] == a.attrs[k].count);
@@ -773,6 +810,13 @@ test_coded_round_trip(void)
 			{
 				if (cc->weighted)
 					CHECK(fg_le_load_f64(v.w + 8 * l) == a.w[l]);
+				if (cc->gaussian)
+				{
+					double		yr = fg_le_load_f64(v.y_real + 8 * l);
+
+					CHECK(memcmp(&yr, &a.y_real[l], 8) == 0, "%s: outcome %llu", cc->what,
+						  (unsigned long long) l);
+				}
 				for (uint32_t k = 0; k < v.n_attr; k++)
 					CHECK(get_le(v.codes + 4 * (l * v.n_attr + k), 4) == a.codes[l * a.n_attr + k]);
 			}
@@ -782,15 +826,18 @@ test_coded_round_trip(void)
 		/* a's rows back from its bytes */
 		CHECK(fg_train_init(&back, &unit_env, cc->strata, -1, &err) == FG_OK);
 		CHECK(fg_train_set_weighted(&back, cc->weighted, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&back, cc->gaussian, &err) == FG_OK);
 		CHECK(append_bytes(&back, buf_a, len_a, cc->what));
 		CHECK(back.n_skipped == 2);
 		/* the combine of workers a and b, in both orders, and a merge */
 		CHECK(fg_train_init(&ab, &unit_env, cc->strata, -1, &err) == FG_OK);
 		CHECK(fg_train_set_weighted(&ab, cc->weighted, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&ab, cc->gaussian, &err) == FG_OK);
 		CHECK(append_bytes(&ab, buf_a, len_a, cc->what) && append_bytes(&ab, buf_b, len_b, cc->what));
 		CHECK(ab.n_rows == na + nb && ab.n_skipped == 7);
 		CHECK(fg_train_init(&ba, &unit_env, cc->strata, -1, &err) == FG_OK);
 		CHECK(fg_train_set_weighted(&ba, cc->weighted, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&ba, cc->gaussian, &err) == FG_OK);
 		CHECK(append_bytes(&ba, buf_b, len_b, cc->what) && append_bytes(&ba, buf_a, len_a, cc->what));
 		coded_train(&merged, cc, 0, na, cc->va);
 		CHECK(fg_train_merge(&merged, &b, &err) == FG_OK, "%s: %s", cc->what, err.message);
@@ -802,6 +849,7 @@ test_coded_round_trip(void)
 
 			CHECK(fg_train_init(&twice, &unit_env, cc->strata, -1, &err) == FG_OK);
 			CHECK(fg_train_set_weighted(&twice, cc->weighted, &err) == FG_OK);
+			CHECK(fg_train_set_gaussian(&twice, cc->gaussian, &err) == FG_OK);
 			CHECK(append_bytes(&twice, again, len, cc->what));
 			CHECK(same_data(&twice, &whole, cc->what));
 			fg_train_free(&twice);
@@ -910,7 +958,7 @@ locate_coded(const uint8_t *buf, const fg_train *t)
 	}
 	L.x = o;
 	L.y = L.x + 8 * (size_t) (t->p > 0 ? t->p : 0) * n;
-	L.codes = L.y + n;
+	L.codes = L.y + n * (t->gaussian ? 8 : 1);
 	L.stratum = L.codes + n * (n_attr > 0 ? 4 * (size_t) n_attr : 1);
 	L.w = L.stratum + (t->uses_strata ? 4 * n : 0);
 	L.end = L.w + (t->weighted ? 8 * n : 0);
@@ -1126,8 +1174,7 @@ test_coded_random_edits(void)
 				fg_data		d;
 
 				accepted++;
-				fg_train_init(&back, &unit_env, v.uses_strata, -1, &err);
-				fg_train_set_weighted(&back, v.config.weighted, &err);
+				init_for_view(&back, &v);
 				CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s: %s", cc->what, err.message);
 				CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s: %s", cc->what, err.message);
 				CHECK(fg_train_data(&back, &d, &err) == FG_OK);
@@ -1209,6 +1256,248 @@ test_coded_failing_allocations(void)
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 }
 
+/* ---------- a continuous y ---------- */
+
+static void
+gaussian_config(fg_state_config *c, bool strata)
+{
+	sample_config(c);
+	c->opt.method = strata ? FG_METHOD_FAIR_CRLR : FG_METHOD_FAIR_LR;
+	c->opt.family = FG_FAMILY_GAUSSIAN;
+	c->y_kind = FG_ARG_FLOAT8;
+}
+
+/*
+ * The gaussian family: the outcomes travel bit for bit (-0.0, subnormals,
+ * huge values), the view has y_real and no y, the family of the settings
+ * and of the rows must agree on both sides, and a gaussian part does not
+ * combine with a binomial state.
+ */
+static void
+test_gaussian_round_trip(void)
+{
+	for (int w = 0; w < 2; w++)
+	{
+		bool		strata = w == 0;
+		fg_state_config c;
+		fg_train	t,
+					back,
+					binary;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len,
+					estimate;
+		uint8_t    *buf;
+
+		gaussian_config(&c, strata);
+		sample_train_family(&t, 41, strata, true);
+		buf = encode(&c, &t, &len);
+		/* 8 bytes of y a row instead of 1 */
+		{
+			fg_train	t1;
+			fg_state_config c1 = c;
+
+			c1.opt.family = FG_FAMILY_BINOMIAL;
+			sample_train(&t1, 41, strata);
+			CHECK(len == fg_state_encoded_size(&c1, &t1) + 7 * 41);
+			/* the settings and the rows must agree on the family */
+			CHECK(fg_state_encode(&c1, &t, buf, len, &err) == FG_ERR_INVALID);
+			CHECK(fg_state_encode(&c, &t1, buf, fg_state_encoded_size(&c, &t1), &err) == FG_ERR_INVALID);
+			fg_train_free(&t1);
+			CHECK(fg_state_encode(&c, &t, buf, len, &err) == FG_OK);
+		}
+		if (!CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail))
+			continue;
+		CHECK(fg_state_config_check_equal(&c, &v.config, &err) == FG_OK, "%s", err.detail);
+		CHECK(v.y == NULL && v.y_real != NULL && v.s != NULL && v.n_rows == 41);
+		for (uint64_t l = 0; l < 41; l++)
+		{
+			double		yr = fg_le_load_f64(v.y_real + 8 * l);
+
+			CHECK(memcmp(&yr, &t.y_real[l], 8) == 0, "outcome %llu", (unsigned long long) l);
+		}
+
+		init_for_view(&back, &v);
+		estimate = fg_state_append_memory(&back, &v);
+		CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s", err.message);
+		CHECK(fg_train_memory(&back) <= estimate);
+		CHECK(same_data(&back, &t, "gaussian round trip"));
+
+		/* a binomial state does not take gaussian rows, and is left as it was */
+		sample_train(&binary, 5, strata);
+		CHECK(fg_state_append(&binary, &v, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.message, "families") != NULL && binary.n_rows == 5);
+		fg_train_free(&binary);
+
+		fg_state_view_release(&unit_env, &v);
+		fg_train_free(&back);
+		fg_train_free(&t);
+		free(buf);
+	}
+	/* numeric y (the kind only says how the argument was typed), and an integer y */
+	{
+		fg_state_config c;
+		fg_train	t;
+		fg_state_view v;
+		fg_error	err;
+		size_t		len;
+		uint8_t    *buf;
+		fg_arg_kind kinds[] = {FG_ARG_NUMERIC, FG_ARG_INT, FG_ARG_BOOL};
+
+		for (size_t k = 0; k < 3; k++)
+		{
+			gaussian_config(&c, false);
+			c.y_kind = kinds[k];
+			sample_train_family(&t, 9, false, true);
+			buf = encode(&c, &t, &len);
+			CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail);
+			CHECK(v.config.y_kind == kinds[k] && v.y_real != NULL);
+			fg_state_view_release(&unit_env, &v);
+			free(buf);
+			fg_train_free(&t);
+		}
+		/* and a binomial fit of a float8 y stores labels */
+		sample_config(&c);
+		c.y_kind = FG_ARG_FLOAT8;
+		sample_train(&t, 9, true);
+		buf = encode(&c, &t, &len);
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s", err.detail);
+		CHECK(v.y != NULL && v.y_real == NULL);
+		fg_state_view_release(&unit_env, &v);
+		free(buf);
+		fg_train_free(&t);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
+/*
+ * A gaussian state with a forged outcome, family or y kind (and a valid
+ * checksum) is refused saying what; every truncation and flipped bit is
+ * refused; random edits are refused or usable; failing allocations leak
+ * nothing.
+ */
+static void
+test_gaussian_damage(void)
+{
+	fg_state_config c;
+	fg_train	t;
+	size_t		len;
+	uint8_t    *buf,
+			   *copy;
+	layout		L;
+	size_t		y,
+				family;
+	uint32_t	n = 23;
+	int			accepted = 0;
+
+	gaussian_config(&c, true);
+	sample_train_family(&t, n, true, true);
+	buf = encode(&c, &t, &len);
+	L = locate(buf, 3, n);
+	y = L.y;
+	family = OFF_OPTIONS + options_block_value_offset(buf + OFF_OPTIONS, "family");
+	CHECK(family > OFF_OPTIONS && buf[family] == FG_FAMILY_GAUSSIAN);
+	/* the rows end with the stratum indices: 8 bytes of y, 1 of s a row */
+	CHECK(y + 8 * n + n + 4 * n + 4 == len);
+
+	forge(buf, len, y, f64_bits(NAN), 8, "outcome y is not finite");
+	forge(buf, len, y + 8 * (n - 1), f64_bits(INFINITY), 8, "not finite");
+	forge(buf, len, y + 8 * 5, f64_bits(-INFINITY), 8, "not finite");
+	forge(buf, len, family, FG_FAMILY_BINOMIAL, 1, "row data");
+	forge(buf, len, family, 2, 1, "option \"family\" is invalid");
+	forge(buf, len, OFF_Y_KIND, 0, 1, "argument type");
+	forge(buf, len, OFF_Y_KIND, FG_ARG_TEXT, 1, "argument type");
+	forge(buf, len, OFF_Y_KIND, FG_ARG_NUMERIC + 1, 1, "argument type");
+	forge(buf, len, y + 8 * n + 3, 2, 1, "neither 0 nor 1");	/* s */
+
+	/* a binomial state whose family says gaussian */
+	{
+		fg_state_config cb;
+		fg_train	tb;
+		size_t		lb;
+		uint8_t    *bb;
+
+		sample_config(&cb);
+		sample_train(&tb, n, true);
+		bb = encode(&cb, &tb, &lb);
+		forge(bb, lb, OFF_OPTIONS + options_block_value_offset(bb + OFF_OPTIONS, "family"),
+			  FG_FAMILY_GAUSSIAN, 1, "row data");
+		free(bb);
+		fg_train_free(&tb);
+	}
+
+	/* every truncation, every flipped bit */
+	copy = malloc(len);
+	{
+		fg_error	err;
+
+		for (size_t m = 0; m < len; m++)
+			CHECK(decode(buf, m, &err) == FG_ERR_CORRUPT, "truncated to %zu bytes", m);
+		for (size_t i = 0; i < len; i++)
+			for (int bit = 0; bit < 8; bit++)
+			{
+				memcpy(copy, buf, len);
+				copy[i] ^= (uint8_t) (1u << bit);
+				if (!CHECK(decode(copy, len, &err) == FG_ERR_CORRUPT, "bit %d of byte %zu", bit, i))
+					i = len;
+			}
+	}
+
+	/* random edits, mostly in the outcomes */
+	for (int it = 0; it < 5000; it++)
+	{
+		fg_state_view v;
+		fg_error	err;
+		fg_status	st;
+
+		memcpy(copy, buf, len);
+		for (int e = 0; e < 1 + (int) (splitmix_next(&rng_state) % 3); e++)
+		{
+			size_t		off = splitmix_next(&rng_state) % 3
+				? y + splitmix_next(&rng_state) % (8 * (size_t) n)
+				: splitmix_next(&rng_state) % (len - 4);
+
+			copy[off] = (uint8_t) splitmix_next(&rng_state);
+		}
+		reseal(copy, len);
+		st = fg_state_decode(&unit_env, copy, len, &v, &err);
+		CHECK(st == FG_OK || st == FG_ERR_CORRUPT, "status %d", st);
+		if (st == FG_OK)
+		{
+			fg_train	back;
+			fg_data		d;
+
+			accepted++;
+			init_for_view(&back, &v);
+			CHECK(fg_state_append(&back, &v, &err) == FG_OK, "%s", err.message);
+			CHECK(fg_train_data(&back, &d, &err) == FG_OK);
+			for (size_t l = 0; d.y_real != NULL && l < d.n_rows; l++)
+				CHECK(isfinite(d.y_real[l]));
+			fg_train_free(&back);
+		}
+		fg_state_view_release(&unit_env, &v);
+	}
+	CHECK(accepted > 0, "no edit kept the state valid; the test does not test acceptance");
+
+	/* each allocation failing in turn while decoding */
+	for (long k = 0; k < 40; k++)
+	{
+		fg_error	err;
+		fg_status	st;
+		long		before = unit_live_allocs;
+
+		unit_fail_after = k;
+		st = decode(buf, len, &err);
+		unit_fail_after = -1;
+		CHECK(st == FG_OK || st == FG_ERR_NOMEM, "allocation %ld: status %d", k, st);
+		CHECK(unit_live_allocs == before, "allocation %ld: %ld leaked", k, unit_live_allocs - before);
+	}
+	free(copy);
+	free(buf);
+	fg_train_free(&t);
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
 int
 main(void)
 {
@@ -1223,5 +1512,7 @@ main(void)
 	test_coded_damage();
 	test_coded_random_edits();
 	test_coded_failing_allocations();
+	test_gaussian_round_trip();
+	test_gaussian_damage();
 	return unit_summary("state_format");
 }

@@ -7,7 +7,10 @@
  * attributes and weights: the switch from binary rows to codes, the
  * solver's view (sorted categories, two categories handed over as s),
  * merging every combination of binary, coded and weighted states, row
- * order invariance, and failing allocations in all of it.
+ * order invariance, and failing allocations in all of it.  A continuous y
+ * (the gaussian family): a double a row kept bit for bit through growth,
+ * merging and the view, memory within 1.2 times the rows, the family fixed
+ * before the first row, non-finite outcomes refused.
  */
 #include "model_format.h"
 #include "train_state.h"
@@ -385,17 +388,25 @@ static const crow_kind K_TEXT = {true, 0};
 
 static int	crow_chunk_shift;	/* > 0: small chunks, so rows cross many boundaries */
 
-/* A state of CROW_P features for coded rows. */
+/* A state of CROW_P features for coded rows, with a binary or continuous y. */
 static fg_status
-crow_init(fg_train *t, bool strata, bool weighted, fg_error *err)
+crow_init_family(fg_train *t, bool strata, bool weighted, bool gaussian, fg_error *err)
 {
 	fg_status	st = fg_train_init(t, &unit_env, strata, CROW_P, err);
 
 	if (st == FG_OK)
 		st = fg_train_set_weighted(t, weighted, err);
+	if (st == FG_OK)
+		st = fg_train_set_gaussian(t, gaussian, err);
 	if (crow_chunk_shift > 0)
 		t->chunk_shift = crow_chunk_shift;
 	return st;
+}
+
+static fg_status
+crow_init(fg_train *t, bool strata, bool weighted, fg_error *err)
+{
+	return crow_init_family(t, strata, weighted, false, err);
 }
 
 /* The label key of row l's attribute k after fg_train_data, into *len. */
@@ -431,7 +442,18 @@ rows_as_added(fg_train *t, crow_kind kind, const crow_vals *vals, const char *wh
 		const uint8_t *k;
 
 		crow_content(id, x, &y, &w, key);
-		if (!CHECK(memcmp(fg_data_row(&d, l), x, sizeof(x)) == 0 && d.y[l] == y &&
+		if (t->gaussian)
+		{
+			double		yr = crow_y_real(id);
+
+			if (!CHECK(d.y == NULL && memcmp(&d.y_real[l], &yr, sizeof(double)) == 0,
+					   "%s: outcome of row %zu (id %llu)", what, l, (unsigned long long) id))
+				return false;
+		}
+		else if (!CHECK(d.y_real == NULL && d.y[l] == y, "%s: label of row %zu (id %llu)", what, l,
+						(unsigned long long) id))
+			return false;
+		if (!CHECK(memcmp(fg_data_row(&d, l), x, sizeof(x)) == 0 &&
 				   (d.w == NULL || d.w[l] == w), "%s: row %zu (id %llu)", what, l,
 				   (unsigned long long) id))
 			return false;
@@ -694,10 +716,10 @@ typedef struct merge_case
 } merge_case;
 
 static fg_status
-build_split(fg_train *t, const merge_case *mc, bool strata, bool weighted, uint64_t from,
-			uint64_t n, const crow_vals *vals, fg_error *err)
+build_split(fg_train *t, const merge_case *mc, bool strata, bool weighted, bool gaussian,
+			uint64_t from, uint64_t n, const crow_vals *vals, fg_error *err)
 {
-	fg_status	st = crow_init(t, strata, weighted, err);
+	fg_status	st = crow_init_family(t, strata, weighted, gaussian, err);
 
 	if (st == FG_OK)
 		st = crow_add_rows(t, mc->kind, NULL, from, n, vals, err);
@@ -706,10 +728,10 @@ build_split(fg_train *t, const merge_case *mc, bool strata, bool weighted, uint6
 
 /* The reference: every row in one state, each run with its own values. */
 static fg_status
-build_whole(fg_train *t, const merge_case *mc, bool strata, bool weighted, uint64_t na,
-			uint64_t nb, fg_error *err)
+build_whole(fg_train *t, const merge_case *mc, bool strata, bool weighted, bool gaussian,
+			uint64_t na, uint64_t nb, fg_error *err)
 {
-	fg_status	st = crow_init(t, strata, weighted, err);
+	fg_status	st = crow_init_family(t, strata, weighted, gaussian, err);
 
 	if (st == FG_OK)
 		st = crow_add_rows(t, mc->kind, NULL, 0, na, mc->va, err);
@@ -736,11 +758,12 @@ test_merge_codes(void)
 				nb = 203;
 
 	for (size_t c = 0; c < sizeof(merge_cases) / sizeof(merge_cases[0]); c++)
-		for (int variant = 0; variant < 4; variant++)
+		for (int variant = 0; variant < 8; variant++)
 		{
 			const merge_case *mc = &merge_cases[c];
 			bool		strata = variant & 1,
-						weighted = variant & 2;
+						weighted = variant & 2,
+						gaussian = variant & 4;
 			fg_train	a,
 						b,
 						whole,
@@ -748,18 +771,21 @@ test_merge_codes(void)
 			fg_error	err;
 			char		what[128];
 
-			snprintf(what, sizeof(what), "%s%s%s", mc->what, strata ? ", strata" : "",
-					 weighted ? ", weighted" : "");
+			snprintf(what, sizeof(what), "%s%s%s%s", mc->what, strata ? ", strata" : "",
+					 weighted ? ", weighted" : "", gaussian ? ", gaussian" : "");
 			/* small chunks in a and b, of another size in the merged states */
 			crow_chunk_shift = 5;
-			CHECK(build_split(&a, mc, strata, weighted, 0, na, mc->va, &err) == FG_OK, "%s", what);
-			CHECK(build_split(&b, mc, strata, weighted, na, nb, mc->vb, &err) == FG_OK, "%s", what);
+			CHECK(build_split(&a, mc, strata, weighted, gaussian, 0, na, mc->va, &err) == FG_OK,
+				  "%s", what);
+			CHECK(build_split(&b, mc, strata, weighted, gaussian, na, nb, mc->vb, &err) == FG_OK,
+				  "%s", what);
 			crow_chunk_shift = 4;
-			CHECK(build_whole(&whole, mc, strata, weighted, na, nb, &err) == FG_OK, "%s", what);
+			CHECK(build_whole(&whole, mc, strata, weighted, gaussian, na, nb, &err) == FG_OK,
+				  "%s", what);
 			b.n_skipped = 3;
 
 			/* merging into an empty state first, as a combine of nothing and a does */
-			CHECK(crow_init(&empty, strata, weighted, &err) == FG_OK);
+			CHECK(crow_init_family(&empty, strata, weighted, gaussian, &err) == FG_OK);
 			CHECK(fg_train_merge(&empty, &a, &err) == FG_OK, "%s: %s", what, err.message);
 			CHECK(fg_train_merge(&empty, &b, &err) == FG_OK, "%s: %s", what, err.message);
 			crow_chunk_shift = 0;
@@ -790,14 +816,18 @@ test_merge_incompatible(void)
 					src_kind;
 		const crow_vals *dst_vals,
 				   *src_vals;
+		bool		dst_gaussian,
+					src_gaussian;
 	}			cases[] = {
-		{"weighted into unweighted", false, true, K_INT, K_INT, &V_BIN, &V_BIN},
-		{"unweighted into weighted", true, false, K_TEXT, K_TEXT, &V_TEXT_A, &V_TEXT_A},
-		{"two attributes into one", false, false, K_TEXT, {true, 2}, &V_TEXT_A, &V_TEXT_A},
-		{"one attribute into two", false, false, {true, 2}, K_TEXT, &V_TEXT_A, &V_TEXT_A},
-		{"binary into two", false, false, {false, 2}, K_INT, &V_INTS_A, &V_BIN},
-		{"two into binary", false, false, K_INT, {false, 2}, &V_BIN, &V_INTS_A},
-		{"three into two", true, true, {false, 2}, {false, 3}, &V_INTS_A, &V_INTS_B},
+		{"weighted into unweighted", false, true, K_INT, K_INT, &V_BIN, &V_BIN, false, false},
+		{"unweighted into weighted", true, false, K_TEXT, K_TEXT, &V_TEXT_A, &V_TEXT_A, false, false},
+		{"two attributes into one", false, false, K_TEXT, {true, 2}, &V_TEXT_A, &V_TEXT_A, false, false},
+		{"one attribute into two", false, false, {true, 2}, K_TEXT, &V_TEXT_A, &V_TEXT_A, false, false},
+		{"binary into two", false, false, {false, 2}, K_INT, &V_INTS_A, &V_BIN, false, false},
+		{"two into binary", false, false, K_INT, {false, 2}, &V_BIN, &V_INTS_A, false, false},
+		{"three into two", true, true, {false, 2}, {false, 3}, &V_INTS_A, &V_INTS_B, false, false},
+		{"gaussian into binomial", false, false, K_INT, K_INT, &V_BIN, &V_BIN, false, true},
+		{"binomial into gaussian", true, true, K_TEXT, K_TEXT, &V_TEXT_A, &V_TEXT_B, true, false},
 	};
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
@@ -809,9 +839,12 @@ test_merge_incompatible(void)
 			fg_error	err;
 			fg_status	st;
 
-			CHECK(crow_init(&dst, strata, cases[c].dst_weighted, &err) == FG_OK);
-			CHECK(crow_init(&ref, strata, cases[c].dst_weighted, &err) == FG_OK);
-			CHECK(crow_init(&src, strata, cases[c].src_weighted, &err) == FG_OK);
+			CHECK(crow_init_family(&dst, strata, cases[c].dst_weighted, cases[c].dst_gaussian,
+								   &err) == FG_OK);
+			CHECK(crow_init_family(&ref, strata, cases[c].dst_weighted, cases[c].dst_gaussian,
+								   &err) == FG_OK);
+			CHECK(crow_init_family(&src, strata, cases[c].src_weighted, cases[c].src_gaussian,
+								   &err) == FG_OK);
 			CHECK(crow_add_rows(&dst, cases[c].dst_kind, NULL, 0, 40, cases[c].dst_vals, &err) == FG_OK);
 			CHECK(crow_add_rows(&ref, cases[c].dst_kind, NULL, 0, 40, cases[c].dst_vals, &err) == FG_OK);
 			CHECK(crow_add_rows(&src, cases[c].src_kind, NULL, 40, 30, cases[c].src_vals, &err) == FG_OK);
@@ -908,10 +941,11 @@ test_row_order_codes(void)
 static void
 test_codes_failing_allocations(void)
 {
-	for (int variant = 0; variant < 3; variant++)
+	for (int variant = 0; variant < 4; variant++)
 	{
 		bool		strata = variant != 1,
-					weighted = variant != 2;
+					weighted = variant != 2,
+					gaussian = variant == 3;
 		fg_train	src_bin,
 					src_coded,
 					src_text,
@@ -920,14 +954,14 @@ test_codes_failing_allocations(void)
 		bool		finished = false;
 		long		k;
 
-		CHECK(crow_init(&src_bin, strata, weighted, &err) == FG_OK);
-		CHECK(crow_init(&src_coded, strata, weighted, &err) == FG_OK);
-		CHECK(crow_init(&src_text, strata, weighted, &err) == FG_OK);
+		CHECK(crow_init_family(&src_bin, strata, weighted, gaussian, &err) == FG_OK);
+		CHECK(crow_init_family(&src_coded, strata, weighted, gaussian, &err) == FG_OK);
+		CHECK(crow_init_family(&src_text, strata, weighted, gaussian, &err) == FG_OK);
 		CHECK(crow_add_rows(&src_bin, K_INT, NULL, 100, 50, &V_BIN, &err) == FG_OK);
 		CHECK(crow_add_rows(&src_coded, K_INT, NULL, 150, 60, &V_INTS_B, &err) == FG_OK);
 		CHECK(crow_add_rows(&src_text, (crow_kind) {true, 2}, NULL, 0, 30, &V_TEXT_A, &err) == FG_OK);
 		/* the reference of the sequence below, built without failures */
-		CHECK(crow_init(&ref, strata, weighted, &err) == FG_OK);
+		CHECK(crow_init_family(&ref, strata, weighted, gaussian, &err) == FG_OK);
 		CHECK(crow_add_rows(&ref, K_INT, NULL, 0, 40, &V_BIN, &err) == FG_OK);
 		CHECK(crow_add_rows(&ref, K_INT, NULL, 40, 60, &V_MIXED, &err) == FG_OK);
 		CHECK(fg_train_merge(&ref, &src_bin, &err) == FG_OK);
@@ -942,7 +976,7 @@ test_codes_failing_allocations(void)
 			long		before = unit_live_allocs;
 
 			unit_fail_after = k;
-			st = crow_init(&t, strata, weighted, &err);
+			st = crow_init_family(&t, strata, weighted, gaussian, &err);
 			if (st == FG_OK)
 				st = crow_add_rows(&t, K_INT, NULL, 0, 40, &V_BIN, &err);
 			if (st == FG_OK)	/* switches to codes on the first value not 0 or 1 */
@@ -955,7 +989,7 @@ test_codes_failing_allocations(void)
 				st = fg_train_data(&t, &d, &err);
 			/* a binary state switched to codes by a merge, and a merge refused */
 			if (st == FG_OK)
-				st = crow_init(&b, strata, weighted, &err);
+				st = crow_init_family(&b, strata, weighted, gaussian, &err);
 			else
 				memset(&b, 0, sizeof(b));
 			if (st == FG_OK)
@@ -1023,6 +1057,124 @@ test_codes_failing_allocations(void)
 	}
 }
 
+/* ---------- a continuous y ---------- */
+
+/*
+ * The gaussian family: the family is fixed before the first row, rows go
+ * in through fg_train_add_row_real only and with a finite y, the outcomes
+ * come back bit for bit through growth (p = 0 too) and in the solver's
+ * view (y NULL), and memory stays within 1.2 times the rows.
+ */
+static void
+test_gaussian(void)
+{
+	int			ps[] = {0, 3, 20};
+
+	/* the family is chosen before the first row, and rows of the other family are refused */
+	{
+		fg_train	t;
+		fg_error	err;
+		double		x[CROW_P] = {1, 2};
+		uint8_t		key[8];
+
+		fg_key_from_int64(4, key);
+		CHECK(crow_init_family(&t, true, false, true, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&t, true, &err) == FG_OK);
+		CHECK(fg_train_add_row_ex(&t, x, 1, 1.0, 0, NULL, key, 8, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_add_row(&t, x, 1, 0, key, 8, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_add_row_real(&t, x, NAN, 1.0, 0, NULL, key, 8, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_add_row_real(&t, x, INFINITY, 1.0, 0, NULL, key, 8, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_add_row_real(&t, x, -INFINITY, 1.0, 0, NULL, key, 8, &err) == FG_ERR_INVALID);
+		CHECK(strstr(err.message, "finite") != NULL);
+		/* refused rows leave nothing behind, not even their stratum */
+		CHECK(t.n_rows == 0 && t.dict.count == 0);
+		CHECK(fg_train_add_row_real(&t, x, 2.5, 1.0, 1, NULL, key, 8, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&t, false, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_set_gaussian(&t, true, &err) == FG_OK);
+		CHECK(t.n_rows == 1 && t.y == NULL && t.y_real[0] == 2.5 && t.s[0] == 1);
+		fg_train_free(&t);
+
+		CHECK(crow_init(&t, false, false, &err) == FG_OK);
+		CHECK(fg_train_add_row_real(&t, x, 2.5, 1.0, 0, NULL, NULL, 0, &err) == FG_ERR_INVALID);
+		CHECK(fg_train_add_row(&t, x, 1, 0, NULL, 0, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&t, true, &err) == FG_ERR_INVALID);
+		CHECK(!t.gaussian && t.y_real == NULL);
+		fg_train_free(&t);
+	}
+
+	/* growth: every outcome intact, memory within a fifth on top, the view */
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++)
+	{
+		int			p = ps[i];
+		fg_train	t;
+		fg_data		d;
+		fg_error	err;
+		uint64_t	N = 120000;
+		double		worst = 0.0;
+		double		x[32];
+		bool		ok = true;
+
+		CHECK(fg_train_init(&t, &unit_env, true, p, &err) == FG_OK);
+		CHECK(fg_train_set_gaussian(&t, true, &err) == FG_OK);
+		for (uint64_t l = 0; l < N && ok; l++)
+		{
+			uint8_t		y,
+						s,
+						key[8];
+			size_t		raw,
+						mem;
+
+			make_row(l, p, x, &y, &s, key, 50);
+			ok = fg_train_add_row_real(&t, x, crow_y_real(l), 1.0, s, NULL, key, 8, &err) == FG_OK;
+			/* features, a double y, s and the stratum index */
+			raw = (size_t) t.n_rows * (8 * (size_t) p + 13);
+			mem = fg_train_memory(&t) - fg_dict_memory(&t.dict);
+			if (raw > 65536 && (double) mem / raw > worst)
+				worst = (double) mem / raw;
+		}
+		CHECK(ok, "p = %d: rows could not be added: %s", p, err.message);
+		CHECK(worst <= 1.21, "p = %d: memory reached %.3f times the rows", p, worst);
+		CHECK(fg_train_data(&t, &d, &err) == FG_OK);
+		CHECK(d.y == NULL && d.y_real == t.y_real && d.n_rows == N);
+		for (uint64_t l = 0; l < N; l++)
+		{
+			double		want = crow_y_real(l);
+			uint8_t		y,
+						s,
+						key[8];
+
+			make_row(l, p, x, &y, &s, key, 50);
+			if (!CHECK(memcmp(&d.y_real[l], &want, sizeof(double)) == 0 && d.s[l] == s &&
+					   (p == 0 || memcmp(fg_data_row(&d, l), x, sizeof(double) * p) == 0),
+					   "p = %d, row %llu", p, (unsigned long long) l))
+				break;
+		}
+		fg_train_free(&t);
+	}
+
+	/* the same rows through coded attributes and the merge of two halves */
+	{
+		fg_train	a,
+					b,
+					whole;
+		fg_error	err;
+
+		CHECK(crow_init_family(&a, true, true, true, &err) == FG_OK);
+		CHECK(crow_init_family(&b, true, true, true, &err) == FG_OK);
+		CHECK(crow_init_family(&whole, true, true, true, &err) == FG_OK);
+		CHECK(crow_add_rows(&a, K_TEXT, NULL, 0, 300, &V_TEXT_A, &err) == FG_OK);
+		CHECK(crow_add_rows(&b, K_TEXT, NULL, 300, 200, &V_TEXT_A, &err) == FG_OK);
+		CHECK(crow_add_rows(&whole, K_TEXT, NULL, 0, 500, &V_TEXT_A, &err) == FG_OK);
+		CHECK(fg_train_merge(&a, &b, &err) == FG_OK, "%s", err.message);
+		CHECK(same_data(&a, &whole, "gaussian halves"));
+		CHECK(rows_as_added(&a, K_TEXT, &V_TEXT_A, "gaussian halves"));
+		fg_train_free(&a);
+		fg_train_free(&b);
+		fg_train_free(&whole);
+	}
+	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
+}
+
 int
 main(void)
 {
@@ -1036,5 +1188,6 @@ main(void)
 	test_merge_incompatible();
 	test_row_order_codes();
 	test_codes_failing_allocations();
+	test_gaussian();
 	return unit_summary("train_state");
 }

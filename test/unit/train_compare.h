@@ -66,6 +66,8 @@ same_data(fg_train *a, fg_train *b, const char *what)
 				what, da.n_rows, db.n_rows, da.p, db.p, da.n_strata, db.n_strata,
 				da.n_attr, db.n_attr);
 	ok &= CHECK((da.s == NULL) == (db.s == NULL) && (da.w == NULL) == (db.w == NULL) &&
+				(da.y == NULL) == (db.y == NULL) && (da.y_real == NULL) == (db.y_real == NULL) &&
+				(da.n_rows == 0 || (da.y == NULL) != (da.y_real == NULL)) &&
 				(da.codes == NULL) == (db.codes == NULL) &&
 				(da.stratum == NULL) == (db.stratum == NULL), "%s: columns differ", what);
 	if (!ok)
@@ -82,7 +84,8 @@ same_data(fg_train *a, fg_train *b, const char *what)
 	{
 		bool		row = (da.p == 0 ||
 						   memcmp(fg_data_row(&da, l), fg_data_row(&db, l), sizeof(double) * da.p) == 0) &&
-			da.y[l] == db.y[l] &&
+			(da.y == NULL || da.y[l] == db.y[l]) &&
+			(da.y_real == NULL || memcmp(&da.y_real[l], &db.y_real[l], sizeof(double)) == 0) &&
 			(da.s == NULL || da.s[l] == db.s[l]) &&
 			(da.w == NULL || memcmp(&da.w[l], &db.w[l], sizeof(double)) == 0) &&
 			(da.stratum == NULL || da.stratum[l] == db.stratum[l]) &&
