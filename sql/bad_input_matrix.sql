@@ -20,9 +20,10 @@ BEGIN
     RETURN 'NULL';
   END IF;
   i := fairglmm_info(m);
-  RETURN format('ok: %s, p %s, strata %s, rows %s used / %s skipped%s',
-                i ->> 'method', i ->> 'p', i ->> 'n_strata', i ->> 'rows_used',
-                i ->> 'rows_skipped',
+  RETURN format('ok: %s%s, p %s, strata %s, rows %s used / %s skipped%s',
+                i ->> 'method',
+                CASE WHEN i -> 'options' ->> 'family' = 'gaussian' THEN ' (gaussian)' ELSE '' END,
+                i ->> 'p', i ->> 'n_strata', i ->> 'rows_used', i ->> 'rows_skipped',
                 CASE WHEN (i ->> 'converged')::boolean THEN '' ELSE ', not converged' END);
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, det = PG_EXCEPTION_DETAIL;
@@ -38,7 +39,7 @@ CREATE TABLE bim AS SELECT * FROM d WHERE id <= 600;
 
 CREATE TABLE bim_cases (k serial, arg text, what text, q text);
 INSERT INTO bim_cases (arg, what, q) VALUES
--- y: boolean or integer 0/1
+-- y: boolean or integer 0/1 (binomial), or a continuous outcome (gaussian)
 ('y', 'boolean', $$SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'integer 0/1', $$SELECT fairglmm_fit(y::int, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'smallint (cast to integer)', $$SELECT fairglmm_fit(y::int::int2, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
@@ -47,8 +48,8 @@ INSERT INTO bim_cases (arg, what, q) VALUES
 ('y', 'integer 2', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 2 ELSE y::int END, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'integer -1', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN -1 ELSE y::int END, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'one class only', $$SELECT fairglmm_fit(false, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
-('y', 'float8', $$SELECT fairglmm_fit(y::int::float8, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
-('y', 'numeric', $$SELECT fairglmm_fit(y::int::numeric, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'float8 (gaussian by default)', $$SELECT fairglmm_fit(y::int::float8, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'numeric (gaussian by default)', $$SELECT fairglmm_fit(y::int::numeric, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'text', $$SELECT fairglmm_fit(y::text, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('y', 'untyped literal', $$SELECT fairglmm_fit('1', x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 -- x: float8[], one dimension, the same length in every row, finite
@@ -209,6 +210,34 @@ INSERT INTO bim_cases (arg, what, q) VALUES
 ('data', 'every y = 1 in one stratum', $$SELECT fairglmm_fit(y OR g = 1, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
 ('data', 'sensitive constant within every stratum', $$SELECT fairglmm_fit(y, x, g, g % 2, 0.8, 1, '{"method": "fair_crlr"}') FROM bim$$),
 ('data', 'one row of the other sensitive group', $$SELECT fairglmm_fit(y, x, g, (id = 9)::int, 0.8, 1, '{"method": "fair_lr"}') FROM bim$$);
+
+-- continuous outcomes: the types of y and option "family"
+INSERT INTO bim_cases (arg, what, q) VALUES
+('y', 'real (gaussian by default)', $$SELECT fairglmm_fit(x[1]::real, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'integer, family gaussian', $$SELECT fairglmm_fit((10 * x[1])::int, x[2:3], g, s, 0, 1, '{"method": "crlr", "family": "gaussian"}') FROM bim$$),
+('y', 'bigint, family gaussian', $$SELECT fairglmm_fit((10 * x[1])::int8, x[2:3], g, s, 0, 1, '{"method": "crlr", "family": "gaussian"}') FROM bim$$),
+('y', 'boolean, family gaussian', $$SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "family": "gaussian"}') FROM bim$$),
+('y', 'float8 0/1, family binomial', $$SELECT fairglmm_fit(y::int::float8, x, g, s, 0, 1, '{"method": "crlr", "family": "binomial"}') FROM bim$$),
+('y', 'numeric 0/1, family binomial', $$SELECT fairglmm_fit(y::int::numeric, x, g, s, 0, 1, '{"method": "crlr", "family": "binomial"}') FROM bim$$),
+('y', 'float8 0.5, family binomial', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 0.5 ELSE y::int END::float8, x, g, s, 0, 1, '{"method": "crlr", "family": "binomial"}') FROM bim$$),
+('y', 'float8 NaN', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 'NaN' ELSE x[1] END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'float8 Infinity', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 'Infinity' ELSE x[1] END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'float8 NaN, family binomial', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 'NaN'::float8 ELSE y::int::float8 END, x, g, s, 0, 1, '{"method": "crlr", "family": "binomial"}') FROM bim$$),
+('y', 'numeric NaN', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 'NaN' ELSE x[1]::numeric END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'numeric -Infinity', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN '-Infinity' ELSE x[1]::numeric END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'numeric 1e400', $$SELECT fairglmm_fit(CASE WHEN id = 9 THEN 1e400 ELSE x[1]::numeric END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'float8 NULL in some rows', $$SELECT fairglmm_fit(CASE WHEN id % 10 = 0 THEN NULL ELSE x[1] END, x[2:3], g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('y', 'float8 constant', $$SELECT fairglmm_fit(2.5::float8, x, g, s, 0, 1, '{"method": "crlr"}') FROM bim$$),
+('family', 'unknown', $$SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "family": "poisson"}') FROM bim$$),
+('family', 'a number', $$SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "family": 1}') FROM bim$$),
+('family', 'gaussian, equal_opportunity', $$SELECT fairglmm_fit(x[1], x[2:3], g, s, 0.8, 1, '{"method": "fair_crlr", "fairness": "equal_opportunity"}') FROM bim$$),
+('family', 'gaussian, equalized_odds', $$SELECT fairglmm_fit(x[1], x[2:3], g, s, 0.8, 1, '{"method": "fair_lr", "fairness": "equalized_odds"}') FROM bim$$),
+('family', 'gaussian, equal_opportunity, unfair method (ignored)', $$SELECT fairglmm_fit(x[1], x[2:3], g, s, 0, 1, '{"method": "lr", "fairness": "equal_opportunity"}') FROM bim$$),
+('family', 'gaussian, target', $$SELECT fairglmm_fit(x[1], x[2:3], g, s, 0, 1, '{"method": "fair_lr", "target": {"disparate_impact": 0.8}}') FROM bim$$),
+('family', 'binomial, fair_threshold', $$SELECT fairglmm_fit(y, x, g, s, 0.8, 1, '{"method": "fair_threshold"}') FROM bim$$),
+('family', 'float8 y, family binomial, fair_threshold', $$SELECT fairglmm_fit(y::int::float8, x, g, s, 0.8, 1, '{"method": "fair_threshold", "family": "binomial"}') FROM bim$$),
+('family', 'gaussian, fair_threshold with c', $$SELECT fairglmm_fit(x[1], x[2:3], g, s, 0, 1, '{"method": "fair_threshold", "c": 0.01}') FROM bim$$),
+('family', 'gaussian, folds of a path', $$SELECT fairglmm_path(x[1], x[2:3], g, s, ARRAY[0, 1]::float8[], 1, '{"method": "fair_crlr", "folds": 3}') FROM bim$$);
 
 SELECT k, arg, what, bim_try(q) AS outcome FROM bim_cases ORDER BY k;
 

@@ -486,13 +486,13 @@ COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], bigint, boolean, float8, fl
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], bigint, integer, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], text, boolean, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
 COMMENT ON AGGREGATE fairglmm_fit(integer, float8[], text, integer, float8, float8, jsonb) IS 'Fit a fair logistic model (method and settings in options) and return it as bytea';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer, float8) IS 'Predicted class: P(y = 1) >= threshold';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint, float8) IS 'Predicted class: P(y = 1) >= threshold';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with';
-COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text, float8) IS 'Predicted class: P(y = 1) >= threshold';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[]) IS 'Population-level P(y = 1): the prediction with random effect 0';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with (binomial models only)';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], integer, float8) IS 'Predicted class: P(y = 1) >= threshold (binomial models only)';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with (binomial models only)';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], bigint, float8) IS 'Predicted class: P(y = 1) >= threshold (binomial models only)';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text) IS 'Predicted class: P(y = 1) >= the threshold the model was trained with (binomial models only)';
+COMMENT ON FUNCTION fairglmm_classify(bytea, float8[], text, float8) IS 'Predicted class: P(y = 1) >= threshold (binomial models only)';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[]) IS 'Population-level prediction with random effect 0: P(y = 1), or the mean of a gaussian model';
 COMMENT ON FUNCTION fairglmm_fit_finalfn(internal) IS 'Internal: support function of a fairglmm aggregate; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_serialfn(internal) IS 'Internal: support function of fairglmm_fit and fairglmm_path (parallel aggregation); not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_deserialfn(bytea, internal) IS 'Internal: support function of fairglmm_fit and fairglmm_path (parallel aggregation); not for direct use';
@@ -577,9 +577,11 @@ COMMENT ON FUNCTION fairglmm_gap_final(internal) IS 'Internal: support function 
 -- ---------------------------------------------------------------------------
 -- Training with categorical or several sensitive attributes, and weights:
 -- y, strata and sensitive are "any", checked at run time (y boolean or
--- integer; strata integer, bigint or text; sensitive boolean, integer,
--- bigint or text, or an array of these, one element per attribute).  Calls
--- with the types of 1.0 keep resolving to the typed signatures above.
+-- integer, or float8, real or numeric for a continuous outcome, which
+-- makes option "family" default to gaussian; strata integer, bigint or
+-- text; sensitive boolean, integer, bigint or text, or an array of these,
+-- one element per attribute).  Calls with the types of 1.0 keep resolving
+-- to the typed signatures above.
 -- ---------------------------------------------------------------------------
 CREATE FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8)
 RETURNS internal AS 'MODULE_PATHNAME', 'fairglmm_fit_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
@@ -607,21 +609,21 @@ CREATE AGGREGATE fairglmm_fit(y "any", x float8[], strata "any", sensitive "any"
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
 COMMENT ON FUNCTION fairglmm_fit_transfn(internal, "any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Internal: support function of fairglmm_fit; not for direct use';
-COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8) IS 'Fit a Fair GLMM with categorical (text or integer) or several (array) sensitive attributes and return the model as bytea';
-COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, jsonb) IS 'Fit a fair logistic model with categorical (text or integer) or several (array) sensitive attributes; method and settings in options';
-COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Fit a fair logistic model with row weights (survey weights, rescaled to mean 1 unless option "weights" is "as_given"); method and settings in options';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8) IS 'Fit a Fair GLMM with categorical (text or integer) or several (array) sensitive attributes, a linear mixed model for a float8 or numeric y (gaussian family); returns the model as bytea';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, jsonb) IS 'Fit a fair logistic model, or a fair linear model for a float8 or numeric y (option "family"), with categorical or several sensitive attributes; method and settings in options';
+COMMENT ON AGGREGATE fairglmm_fit("any", float8[], "any", "any", float8, float8, float8, jsonb) IS 'Fit a fair logistic or linear model (option "family") with row weights (survey weights, rescaled to mean 1 unless option "weights" is "as_given"); method and settings in options';
 
 -- ---------------------------------------------------------------------------
 -- Inference and reporting (standard errors, fit statistics, summary)
 -- ---------------------------------------------------------------------------
-COMMENT ON FUNCTION fairglmm_coefficients(bytea, float8) IS 'Fixed effects of a model with Wald standard errors, z values, p-values, intervals at level and odds ratios (NULL inference without a stored covariance)';
+COMMENT ON FUNCTION fairglmm_coefficients(bytea, float8) IS 'Fixed effects of a model with Wald standard errors, z values, p-values, intervals at level and odds ratios (NULL inference without a stored covariance; no odds ratios for a gaussian model)';
 COMMENT ON FUNCTION fairglmm_random_effects(bytea) IS 'Random intercept, training row count and conditional standard error of every stratum of a model';
 COMMENT ON FUNCTION fairglmm_vcov(bytea) IS 'Covariance matrix of the fixed effects, one row per entry; no rows for a model without one';
 COMMENT ON FUNCTION fairglmm_summary(bytea) IS 'A readable multi-line summary of a model: data, fairness terms, coefficient table, random intercepts, fit statistics, convergence and warnings';
-COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method, options, data sizes, coefficients, convergence, training metrics, fit statistics, creation time and version';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
-COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1) for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_info(bytea) IS 'Everything a model records: method, family, options, data sizes, coefficients, convergence, training metrics, fit statistics (residuals and R^2 for a gaussian model), creation time and version';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], integer) IS 'P(y = 1), or the mean of a gaussian model, for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], bigint) IS 'P(y = 1), or the mean of a gaussian model, for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
+COMMENT ON FUNCTION fairglmm_predict(bytea, float8[], text) IS 'P(y = 1), or the mean of a gaussian model, for features x in a stratum; a NULL stratum gets random effect 0, an unseen one what fairglmm.unseen_strata says';
 
 -- ---------------------------------------------------------------------------
 -- Choosing rho: the path over several rhos, and its report
@@ -654,6 +656,6 @@ AS 'MODULE_PATHNAME', 'fairglmm_path_report' LANGUAGE C IMMUTABLE STRICT PARALLE
 COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8[], float8, jsonb) IS 'Internal: support function of fairglmm_path; not for direct use';
 COMMENT ON FUNCTION fairglmm_path_transfn(internal, "any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Internal: support function of fairglmm_path; not for direct use';
 COMMENT ON FUNCTION fairglmm_path_finalfn(internal) IS 'Internal: support function of fairglmm_path; not for direct use';
-COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8[], float8, jsonb) IS 'Fit a fair model at every rho of an array with warm starts, collecting the rows once; returns the path of models as bytea';
-COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Fit a fair model with row weights at every rho of an array with warm starts; returns the path of models as bytea';
+COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8[], float8, jsonb) IS 'Fit a fair model (logistic, or linear for a gaussian y) at every rho of an array with warm starts, collecting the rows once; returns the path of models as bytea';
+COMMENT ON AGGREGATE fairglmm_path("any", float8[], "any", "any", float8, float8[], float8, jsonb) IS 'Fit a fair model (logistic, or linear for a gaussian y) with row weights at every rho of an array with warm starts; returns the path of models as bytea';
 COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path: rho, the model, objective, log-likelihood, training accuracy and disparate impact, fairness covariances, Newton iterations, and with option folds the held-out accuracy, fairness ratios and log loss of cross-validation';

@@ -5,8 +5,10 @@
  * (serialise, deserialise, combine) are in fit_parallel.c.
  *
  * One C transition function serves every overload: the argument types
- * (boolean or integer y and sensitive; integer, bigint or text strata) are
- * read once from the call site and kept in the state.
+ * (boolean, integer, float or numeric y; boolean, integer or text sensitive;
+ * integer, bigint or text strata) are read once from the call site and kept
+ * in the state.  The type of y also gives the default of option "family":
+ * gaussian for float and numeric y, binomial for boolean and integer y.
  */
 #include "postgres.h"
 
@@ -18,7 +20,9 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "boosting.h"
@@ -41,15 +45,23 @@ PG_FUNCTION_INFO_V1(fairglmm_fit_finalfn);
 PG_FUNCTION_INFO_V1(fairglmm_path_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_path_finalfn);
 
-/* y: boolean or an integer type (0/1). */
+/* Is y of a type whose default family is gaussian (a continuous outcome)? */
+static bool
+y_is_continuous(Oid type)
+{
+	return type == FLOAT8OID || type == FLOAT4OID || type == NUMERICOID;
+}
+
+/* y: boolean, an integer type, real, double precision or numeric. */
 static void
 check_y_type(Oid type)
 {
-	if (type != BOOLOID && type != INT2OID && type != INT4OID && type != INT8OID)
+	if (type != BOOLOID && type != INT2OID && type != INT4OID && type != INT8OID &&
+		!y_is_continuous(type))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("y has type %s", format_type_be(type)),
-				 errdetail("This argument must be boolean or integer 0/1.")));
+				 errdetail("y must be boolean or integer (0/1, the binomial family), or double precision, real or numeric (a continuous outcome, the gaussian family).")));
 }
 
 static void
@@ -151,7 +163,9 @@ check_path_settings(const fgsql_fit_state *st)
 				 errmsg("fairglmm_path needs a fair method"),
 				 errdetail("Method \"%s\" ignores rho, so every model of the path would be the same.",
 						   fg_method_name(opt->method)),
-				 errhint("Use fair_lr, fair_crlr or fair_glmm.")));
+				 opt->family == FG_FAMILY_GAUSSIAN
+				 ? errhint("Use fair_lr, fair_crlr, fair_glmm or fair_threshold.")
+				 : errhint("Use fair_lr, fair_crlr or fair_glmm.")));
 	if (fg_options_constrained(opt))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -173,6 +187,7 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 	Jsonb	   *options = NULL;
 	fg_error	err;
 	int			a;
+	fg_family	family;
 
 	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
@@ -190,6 +205,7 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 				 errmsg("could not determine the argument types of %s",
 						path ? "fairglmm_path" : "fairglmm_fit")));
 	check_y_type(st->y_type);
+	family = y_is_continuous(st->y_type) ? FG_FAMILY_GAUSSIAN : FG_FAMILY_BINOMIAL;
 	check_strata_type(st->strata_type);
 	set_sensitive_type(st, get_fn_expr_argtype(fcinfo->flinfo, 4));
 
@@ -208,12 +224,13 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 	{
 		read_rhos(st, PG_GETARG_ARRAYTYPE_P_COPY(a));
 		/* the settings as for rho = 0; each fit of the path sets its own */
-		fgsql_parse_fit_settings(0.0, PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+		fgsql_parse_fit_settings(0.0, PG_GETARG_FLOAT8(a + 1), options, family, &st->settings);
 		check_path_settings(st);
 	}
 	else
 	{
-		fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, &st->settings);
+		fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, family,
+								 &st->settings);
 		if (st->settings.opt.folds > 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -236,7 +253,9 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
-		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK)
+		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK ||
+		fg_train_set_gaussian(&st->train, st->settings.opt.family == FG_FAMILY_GAUSSIAN,
+							  &err) != FG_OK)
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -380,22 +399,87 @@ stratum_key(fgsql_fit_state *st, Datum d, uint8 ibuf[8], size_t *len)
 	return ibuf;
 }
 
-/* y as 0/1 from boolean or any integer type */
-static uint8
-y_value(Oid type, Datum d)
+/*
+ * y as a finite double, from any type y may have (a boolean is 0 or 1).
+ * NaN and infinities are refused, naming the input row; so is a numeric
+ * beyond the range of double precision.
+ */
+static double
+y_number(const fgsql_fit_state *st, Datum d)
 {
+	double		v;
+	uint64		row = st->train.n_rows + st->train.n_skipped + 1;
+
+	switch (st->y_type)
+	{
+		case BOOLOID:
+			return DatumGetBool(d) ? 1.0 : 0.0;
+		case INT2OID:
+			return (double) DatumGetInt16(d);
+		case INT4OID:
+			return (double) DatumGetInt32(d);
+		case INT8OID:
+			return (double) DatumGetInt64(d);
+		case FLOAT4OID:
+			v = (double) DatumGetFloat4(d);
+			break;
+		case FLOAT8OID:
+			v = DatumGetFloat8(d);
+			break;
+		default:
+			{
+				Numeric		n = DatumGetNumeric(d);
+
+				/* NaN and infinities convert as they are; finite numbers may overflow */
+				v = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+				if (!isfinite(v) && !numeric_is_nan(n) && !numeric_is_inf(n))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("y is out of range for double precision"),
+							 errdetail("Input row " UINT64_FORMAT " has a y beyond about 1.8e308.", row),
+							 errhint("Rescale y, or filter that row out.")));
+			}
+	}
+	if (!isfinite(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("y must be finite"),
+				 errdetail("Input row " UINT64_FORMAT " has y = %s.", row, float8out_internal(v)),
+				 errhint("Replace NaN and infinite values of y, or filter those rows out; a NULL y skips the row.")));
+	return v;
+}
+
+/* y as 0/1 for the binomial family, from any type y may have */
+static uint8
+y_label(const fgsql_fit_state *st, Datum d)
+{
+	Oid			type = st->y_type;
 	int64		v;
+	double		r;
 
 	if (type == BOOLOID)
 		return DatumGetBool(d) ? 1 : 0;
-	v = type == INT8OID ? DatumGetInt64(d) : type == INT2OID ? DatumGetInt16(d) : DatumGetInt32(d);
-	if (v != 0 && v != 1)
+	if (!y_is_continuous(type))
+	{
+		v = type == INT8OID ? DatumGetInt64(d) : type == INT2OID ? DatumGetInt16(d) : DatumGetInt32(d);
+		if (v != 0 && v != 1)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("y must be 0 or 1"),
+					 errdetail("A row has y = " INT64_FORMAT ".", v),
+					 errhint("Recode the column to 0/1 or pass a boolean; for a continuous outcome such as a score, pass option \"family\": \"gaussian\".")));
+		return (uint8) v;
+	}
+	/* a float or numeric y with "family": "binomial" */
+	r = y_number(st, d);
+	if (r != 0.0 && r != 1.0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("y must be 0 or 1"),
-				 errdetail("A row has y = " INT64_FORMAT ".", v),
-				 errhint("Recode the column to 0/1 or pass a boolean.")));
-	return (uint8) v;
+				 errdetail("A row has y = %s, and option \"family\" is \"binomial\".", float8out_internal(r)),
+				 errhint("Recode the column to 0/1, or leave option \"family\" out to fit a %s y by least squares (the gaussian family).",
+						 format_type_be(type))));
+	return (uint8) r;
 }
 
 /*
@@ -542,9 +626,10 @@ transfn(FunctionCallInfo fcinfo, bool path)
 				old;
 	fgsql_fit_state *st;
 	ArrayType  *arr;
-	uint8		y,
+	uint8		y = 0,
 				s = 0,
 				ibuf[8];
+	double		y_real = 0.0;
 	uint8		lbuf[FG_MAX_ATTRIBUTES][8];
 	fg_attr_key labels[FG_MAX_ATTRIBUTES];
 	const uint8 *key = NULL;
@@ -617,7 +702,10 @@ transfn(FunctionCallInfo fcinfo, bool path)
 						   st->train.n_rows + st->train.n_skipped + 1,
 						   fg_method_name(st->settings.opt.method)),
 				 errhint("Pass the strata (such as survey areas), leave out the rows without one, or use \"fold_by\": \"rows\".")));
-	y = y_value(st->y_type, PG_GETARG_DATUM(1));
+	if (st->train.gaussian)
+		y_real = y_number(st, PG_GETARG_DATUM(1));
+	else
+		y = y_label(st, PG_GETARG_DATUM(1));
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
@@ -626,8 +714,11 @@ transfn(FunctionCallInfo fcinfo, bool path)
 		fgsql_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
 									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
-	status = fg_train_add_row_ex(&st->train, (const double *) ARR_DATA_PTR(arr), y, w, s,
-								 st->train.n_attr > 0 ? labels : NULL, key, key_len, &err);
+	status = st->train.gaussian
+		? fg_train_add_row_real(&st->train, (const double *) ARR_DATA_PTR(arr), y_real, w, s,
+								st->train.n_attr > 0 ? labels : NULL, key, key_len, &err)
+		: fg_train_add_row_ex(&st->train, (const double *) ARR_DATA_PTR(arr), y, w, s,
+							  st->train.n_attr > 0 ? labels : NULL, key, key_len, &err);
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
 		fgsql_report_error(&err);
@@ -840,9 +931,15 @@ progress_notice(void *ctx, const char *message)
  * the messages ("fairglmm_fit", "fairglmm_path at rho 0.5").
  */
 static void
-warn_about_fit(const fg_fit *fit, const char *what)
+warn_about_fit(const fg_fit *fit, fg_method method, const char *what)
 {
-	if (!fit->converged)
+	if (!fit->converged && method == FG_METHOD_FAIR_THRESHOLD)
+		ereport(WARNING,
+				(errmsg("%s did not converge", what),
+				 errdetail("The coordinate descent stopped after %d sweeps, and a coordinate could still improve the objective.",
+						   fit->sweeps),
+				 errhint("Raise option \"max_sweeps\"; fairglmm_info shows \"converged\": false for this model.")));
+	else if (!fit->converged)
 		ereport(WARNING,
 				(errmsg("%s did not converge", what),
 				 errdetail("Newton's method stopped after %d iterations.", fit->iterations),
@@ -987,7 +1084,7 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		? fg_fit_target(&env, &data, &st->settings.opt, &fit, &rho, &err) != FG_OK
 		: fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
 		fgsql_report_error(&err);
-	warn_about_fit(&fit, "fairglmm_fit");
+	warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
 
 	MemoryContextSwitchTo(old);
 	result = encode_model(st, &data, &fit, &env, rho);
@@ -1084,7 +1181,7 @@ fairglmm_path_finalfn(PG_FUNCTION_ARGS)
 		context.fit = i;
 		if (fg_fitter_fit(fitter, st->rhos[i], &fit, &err) != FG_OK)
 			fgsql_report_error(&err);
-		warn_about_fit(&fit, "fairglmm_path");
+		warn_about_fit(&fit, st->settings.opt.method, "fairglmm_path");
 		models[i] = encode_model(st, &data, &fit, &env, st->rhos[i]);
 		bytes[i] = (const uint8 *) VARDATA(models[i]);
 		lengths[i] = VARSIZE(models[i]) - VARHDRSZ;

@@ -360,8 +360,52 @@ parse_option(const char *key, int key_len, const JsonbValue *v, fgsql_fit_settin
 	}
 }
 
+/*
+ * What the family rules out, said at the first row; the core refuses the
+ * same at fit time (fit.c's check_gaussian, cross_validation.c), in the same
+ * words.
+ */
+static void
+check_family(const fg_options *opt)
+{
+	if (opt->family == FG_FAMILY_GAUSSIAN)
+	{
+		if (opt->fairness != FG_FAIRNESS_DEMOGRAPHIC_PARITY && fg_method_is_fair(opt->method))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the gaussian family supports demographic parity only"),
+					 errdetail("Notion %s conditions on y = 1 and y = 0, which a continuous outcome does not have.",
+							   fg_fairness_name((fg_fairness_notion) opt->fairness)),
+					 errhint("Leave option \"fairness\" at demographic_parity, or use method fair_threshold for parity at every threshold.")));
+		if (!isnan(opt->target))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"target\" needs the binomial family"),
+					 errdetail("The target metrics are ratios of rates of classified rows."),
+					 errhint("Choose rho with fairglmm_path and the reporting aggregates parity_ks or parity_gap.")));
+		if (opt->folds > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"folds\" needs a binary outcome"),
+					 errdetail("The held-out metrics of cross-validation are those of a classifier."),
+					 errhint("Drop option \"folds\", or use the binomial family.")));
+		if (opt->method == FG_METHOD_FAIR_THRESHOLD && fg_options_constrained(opt))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("method fair_threshold has no constrained form"),
+					 errhint("Remove option \"c\"; rho weighs the disparity.")));
+	}
+	else if (opt->method == FG_METHOD_FAIR_THRESHOLD)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("method fair_threshold needs the gaussian family"),
+				 errdetail("Fairness at every threshold compares the distributions of a continuous prediction."),
+				 errhint("Use a continuous y (float8 or numeric), or \"family\": \"gaussian\".")));
+}
+
 void
-fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fgsql_fit_settings *settings)
+fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_family family,
+						 fgsql_fit_settings *settings)
 {
 	fg_error	err;
 
@@ -370,6 +414,8 @@ fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fgsql_fit_se
 	settings->n_feature_names = -1;
 	settings->opt.rho = rho;
 	settings->opt.lambda = lambda;
+	/* the default family follows from the type of y; option "family" overrides it */
+	settings->opt.family = family;
 
 	/* the two arguments first, as their errors came first before options existed */
 	if (fg_option_check_value(fg_option_find("rho", 3), rho, &err) != FG_OK ||
@@ -409,4 +455,5 @@ fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fgsql_fit_se
 	settings->has_c = !isnan(settings->opt.c);
 	if (fg_options_check(&settings->opt, &err) != FG_OK)
 		fgsql_report_error(&err);
+	check_family(&settings->opt);
 }

@@ -20,10 +20,12 @@ typedef struct fgsql_fit_settings
 
 /*
  * Fill *settings from rho, lambda and the options (NULL for the six-argument
- * form).  Raises an error for unknown keys, bad values, or a missing method.
+ * form).  family is option "family" when the options do not give it: it
+ * follows from the type of y.  Raises an error for unknown keys, bad
+ * values, a missing method, or settings the family does not allow.
  * Allocates feature names in CurrentMemoryContext.
  */
-void		fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options,
+void		fgsql_parse_fit_settings(double rho, double lambda, Jsonb *options, fg_family family,
 								  fgsql_fit_settings *settings);
 
 #endif							/* FGSQL_FIT_OPTIONS_H */

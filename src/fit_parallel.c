@@ -12,7 +12,7 @@
  *
  * A serialised part is a bytea, which PostgreSQL limits to 1 GB: with p
  * features a worker can pass on about 1 GB / (8p + 6) rows (6 million at
- * p = 20).  Beyond that the serialisation fails with a hint to run the fit
+ * p = 20; 7 bytes a row more with a continuous y).  Beyond that the serialisation fails with a hint to run the fit
  * without parallel workers, where the state has no such limit.
  */
 #include "postgres.h"
@@ -100,7 +100,8 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 	st->tag = FGSQL_FIT_STATE_TAG;
 	st->mcxt = aggcxt;
 	fgsql_env_init(&st->env, aggcxt);
-	st->y_type = c->y_kind == FG_ARG_BOOL ? BOOLOID : INT4OID;
+	st->y_type = c->y_kind == FG_ARG_BOOL ? BOOLOID : c->y_kind == FG_ARG_NUMERIC ? NUMERICOID
+		: c->y_kind == FG_ARG_FLOAT8 ? FLOAT8OID : INT4OID;
 	/* the kinds are all a combined state needs; it decodes no Datums */
 	st->s_kind = c->s_kind;
 	st->s_array = c->s_array;
@@ -142,7 +143,8 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 	st->uses_strata = fg_options_collects_strata(&c->opt);
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
-		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK)
+		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK ||
+		fg_train_set_gaussian(&st->train, c->opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK)
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;

@@ -24,7 +24,9 @@ fgsql_fit_state_fill_config(fgsql_fit_state *st)
 	c->has_c = st->settings.has_c;
 	c->n_feature_names = st->settings.n_feature_names;
 	c->feature_names = st->settings.feature_names;
-	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL : FG_ARG_INT;
+	c->y_kind = st->y_type == BOOLOID ? FG_ARG_BOOL
+		: st->y_type == NUMERICOID ? FG_ARG_NUMERIC
+		: st->y_type == FLOAT8OID || st->y_type == FLOAT4OID ? FG_ARG_FLOAT8 : FG_ARG_INT;
 	c->s_kind = st->s_kind;
 	c->s_array = st->s_array;
 	c->weighted = st->weighted;

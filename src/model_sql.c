@@ -1,6 +1,7 @@
 /*
  * model_sql.c -- SQL functions that read a model: scoring, classification
- * and introspection.
+ * and introspection.  A model of the binomial family predicts P(y = 1); one
+ * of the gaussian family predicts the mean of y, and has no classes.
  *
  * A model is decoded once per query: the decoded form, with a hash index of
  * its strata, is cached in fn_extra and reused while the argument carries
@@ -348,7 +349,16 @@ unseen_stratum(FunctionCallInfo fcinfo, model_cache *cache, int argno, int64 *id
 	return true;
 }
 
-/* P(y = 1) for one call, or false for a NULL result. */
+static bool
+is_gaussian(const fg_model *m)
+{
+	return m->opt.family == FG_FAMILY_GAUSSIAN;
+}
+
+/*
+ * P(y = 1) for one call (the predicted mean for a gaussian model), or false
+ * for a NULL result.
+ */
 static bool
 predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 {
@@ -373,6 +383,18 @@ predict_one(FunctionCallInfo fcinfo, bool with_strata, double *prob)
 	/* the features are checked only when the result says something is off */
 	if (!isfinite(eta))
 		check_finite_features(x, cache->model.p);
+	/* a mean: the linear predictor itself, which must not overflow */
+	if (is_gaussian(&cache->model))
+	{
+		if (!isfinite(eta))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("the predicted mean is out of range for double precision"),
+					 errdetail("Terms of x'beta overflow, so the prediction of this gaussian model is not a number."),
+					 errhint("Rescale the features; values near the double precision limit overflow.")));
+		*prob = eta;
+		return true;
+	}
 	/* +-infinity is a sure 1 or 0; both at once is no probability at all */
 	if (isnan(eta))
 		ereport(ERROR,
@@ -416,6 +438,13 @@ fairglmm_classify(PG_FUNCTION_ARGS)
 	double		prob;
 	double		threshold;
 
+	/* refused whatever the row holds, so the mistake shows on the first call */
+	if (!PG_ARGISNULL(0) && is_gaussian(get_model(fcinfo, 0)))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("fairglmm_classify needs a model of the binomial family"),
+				 errdetail("The model was fitted with option \"family\" \"gaussian\": it predicts the mean of a continuous y, not a probability."),
+				 errhint("Use fairglmm_predict for the predicted mean, and compare it with a cut of your own where classes are needed.")));
 	if (!predict_one(fcinfo, true, &prob))
 		PG_RETURN_NULL();
 	if (PG_NARGS() > 3)
@@ -672,7 +701,7 @@ json_fairness(StringInfo buf, const fg_model *m)
 		}
 		appendStringInfoChar(buf, ']');
 		json_key(buf, "train_disparate_impact", false);
-		json_number(buf, k < m->n_attr_di ? m->attr_di[k] : NAN);
+		json_number(buf, k < m->n_attr_di && !is_gaussian(m) ? m->attr_di[k] : NAN);
 		appendStringInfoChar(buf, '}');
 	}
 	appendStringInfoChar(buf, ']');
@@ -778,10 +807,11 @@ fairglmm_info(PG_FUNCTION_ARGS)
 	json_number(&buf, m->grad_norm);
 	json_key(&buf, "objective", false);
 	json_number(&buf, m->objective);
+	/* classification metrics: a gaussian model has no classes */
 	json_key(&buf, "train_accuracy", false);
-	json_number(&buf, m->train_accuracy);
+	json_number(&buf, is_gaussian(m) ? NAN : m->train_accuracy);
 	json_key(&buf, "train_disparate_impact", false);
-	json_number(&buf, m->train_di);
+	json_number(&buf, is_gaussian(m) ? NAN : m->train_di);
 	json_key(&buf, "train_covariance", false);
 	json_number(&buf, m->train_cov);
 	/* option "target": the rho the search found and the level it reached */
@@ -791,6 +821,25 @@ fairglmm_info(PG_FUNCTION_ARGS)
 		json_number(&buf, m->opt.rho);
 		json_key(&buf, "target_reached", false);
 		json_number(&buf, m->target_reached);
+	}
+	/* fair_threshold: the sweeps, the disparity at its thresholds and over every threshold */
+	if (m->opt.method == FG_METHOD_FAIR_THRESHOLD)
+	{
+		json_key(&buf, "sweeps", false);
+		appendStringInfo(&buf, "%d", m->sweeps);
+		json_key(&buf, "threshold_disparity", false);
+		json_number(&buf, m->threshold_gap);
+		json_key(&buf, "parity_ks", false);
+		json_number(&buf, m->parity_ks);
+		json_key(&buf, "thresholds", false);
+		appendStringInfoChar(&buf, '[');
+		for (uint32 j = 0; j < m->n_thresholds; j++)
+		{
+			if (j > 0)
+				appendStringInfoString(&buf, ", ");
+			json_number(&buf, m->thresholds[j]);
+		}
+		appendStringInfoChar(&buf, ']');
 	}
 	json_fairness(&buf, m);
 
@@ -856,16 +905,26 @@ fairglmm_info(PG_FUNCTION_ARGS)
 		appendStringInfoChar(&buf, '{');
 		json_key(&buf, "loglik", true);
 		json_number(&buf, known ? fs.loglik : NAN);
+		/* least squares reports its residuals below instead of deviances */
 		json_key(&buf, "deviance", false);
-		json_number(&buf, known ? fs.deviance : NAN);
+		json_number(&buf, known && !is_gaussian(m) ? fs.deviance : NAN);
 		json_key(&buf, "null_deviance", false);
-		json_number(&buf, known ? fs.null_deviance : NAN);
+		json_number(&buf, known && !is_gaussian(m) ? fs.null_deviance : NAN);
 		json_key(&buf, "df", false);
 		json_number(&buf, known ? fs.df : NAN);
 		json_key(&buf, "aic", false);
 		json_number(&buf, known ? fs.aic : NAN);
 		json_key(&buf, "bic", false);
 		json_number(&buf, known ? fs.bic : NAN);
+		if (is_gaussian(m))
+		{
+			json_key(&buf, "residual_variance", false);
+			json_number(&buf, m->sigma2);
+			json_key(&buf, "rmse", false);
+			json_number(&buf, m->rmse);
+			json_key(&buf, "r_squared", false);
+			json_number(&buf, m->r2);
+		}
 		appendStringInfoChar(&buf, '}');
 	}
 	/* when and by which version: null for models of 1.0 */
@@ -923,7 +982,8 @@ wald_level(FunctionCallInfo fcinfo, int argno)
  * std_error, z_value, p_value, conf_low, conf_high, odds_ratio): Wald tests
  * and intervals from the stored covariance; the inference columns are NULL
  * when the model has none (vcov "none", models of 1.0), z and p also when a
- * standard error is 0 (a coefficient an active constraint fixes).  A database
+ * standard error is 0 (a coefficient an active constraint fixes), and
+ * odds_ratio for a gaussian model.  A database
  * still at extension version 1.0 declares the function with two columns
  * (term, estimate): the result's row type says which.
  */
@@ -962,6 +1022,8 @@ fairglmm_coefficients(PG_FUNCTION_ARGS)
 			values[7] = Float8GetDatum(exp(est));
 			nulls[2] = nulls[5] = nulls[6] = isnan(se);
 			nulls[3] = nulls[4] = !(se > 0.0);
+			/* a coefficient of least squares is a difference in means, not a log odds ratio */
+			nulls[7] = is_gaussian(m);
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
@@ -1143,7 +1205,9 @@ cell(StringInfo buf, const char *s, int w, bool right)
 
 /*
  * fairglmm_summary(model) returns text: the model as summary(glmer) shows
- * one, in lines of plain text for psql.
+ * one, in lines of plain text for psql; a gaussian model as summary(lm)
+ * would, with its residuals and R^2 where a binomial one has deviances,
+ * accuracy and separation.
  */
 Datum
 fairglmm_summary(PG_FUNCTION_ARGS)
@@ -1154,6 +1218,8 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 	int			k = m->p + 1;
 	int			w = 9;
 	bool		boosted = fg_method_is_boosting(m->opt.method);
+	bool		gaussian = is_gaussian(m);
+	bool		threshold = m->opt.method == FG_METHOD_FAIR_THRESHOLD;
 	fit_stats	fs;
 	char	   *when = m->created_at != 0 ? created_text(m->created_at) : NULL;
 
@@ -1163,6 +1229,8 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 	appendStringInfo(&buf, "fairglmm model: %s", fg_method_name(m->opt.method));
 	if (fg_method_is_fair(m->opt.method))
 		appendStringInfo(&buf, ", %s", fg_fairness_name((fg_fairness_notion) m->opt.fairness));
+	if (gaussian)
+		appendStringInfoString(&buf, ", gaussian family (least squares)");
 	if (m->ext_version[0] != '\0')
 		appendStringInfo(&buf, "; fitted by fairglmm %s", m->ext_version);
 	if (when != NULL)
@@ -1184,7 +1252,13 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 					 num(m->opt.l2));
 	if (m->has_c)
 		appendStringInfo(&buf, ", c %s", num(m->opt.c));
-	appendStringInfo(&buf, ", threshold %s\n", num(m->opt.threshold));
+	/* a gaussian model classifies nothing: no threshold to show */
+	if (threshold)
+		appendStringInfo(&buf, ", %u thresholds\n", m->n_thresholds);
+	else if (gaussian)
+		appendStringInfoString(&buf, "\n");
+	else
+		appendStringInfo(&buf, ", threshold %s\n", num(m->opt.threshold));
 
 	/* the fairness terms */
 	if (m->n_terms > 0)
@@ -1257,6 +1331,14 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 		if (boosted)
 			appendStringInfo(&buf, "  variance Q %s (SD %s), estimated by boosting\n",
 							 num(m->q), num(sqrt(m->q)));
+		else if (gaussian)
+		{
+			/* the squared loss is sigma^2 times the negative log-likelihood */
+			double		v = m->sigma2 / (2.0 * m->opt.lambda);
+
+			appendStringInfo(&buf, "  ridge lambda %s: the penalty of a normal prior with variance sigma^2/(2 lambda) = %s (SD %s); fixed, not estimated\n",
+							 num(m->opt.lambda), num(v), num(sqrt(v)));
+		}
 		else
 			appendStringInfo(&buf, "  ridge lambda %s: the penalty of a normal prior with variance 1/(2 lambda) = %s (SD %s); fixed, not estimated\n",
 							 num(m->opt.lambda), num(1.0 / (2.0 * m->opt.lambda)),
@@ -1264,17 +1346,35 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 	}
 
 	/* fit statistics */
-	if (get_fit_stats(m, &fs))
-		appendStringInfo(&buf, "\nFit: log-likelihood %s, deviance %s (null %s), AIC %s, BIC %s, df %s\n",
-						 num(fs.loglik), num(fs.deviance), num(fs.null_deviance),
-						 num(fs.aic), num(fs.bic), num(fs.df));
+	if (gaussian)
+	{
+		get_fit_stats(m, &fs);
+		appendStringInfo(&buf, "\nFit: log-likelihood %s, AIC %s, BIC %s, df %s\n",
+						 num(fs.loglik), num(fs.aic), num(fs.bic), num(fs.df));
+		appendStringInfo(&buf, "Residuals: standard error %s (variance %s); on the training rows RMSE %s, R^2 %s\n",
+						 num(sqrt(m->sigma2)), num(m->sigma2), num(m->rmse), num(m->r2));
+		if (threshold)
+			appendStringInfo(&buf, "Fairness at every threshold: largest gap %s at the %u thresholds, %s over every threshold (parity_ks)\n",
+							 num(m->threshold_gap), m->n_thresholds, num(m->parity_ks));
+	}
 	else
-		appendStringInfoString(&buf, "\nFit: no likelihood recorded (a model of fairglmm 1.0)\n");
-	appendStringInfo(&buf, "Training: accuracy %s, disparate impact %s (threshold %s)\n",
-					 num(m->train_accuracy), num(m->train_di), num(m->opt.threshold));
+	{
+		if (get_fit_stats(m, &fs))
+			appendStringInfo(&buf, "\nFit: log-likelihood %s, deviance %s (null %s), AIC %s, BIC %s, df %s\n",
+							 num(fs.loglik), num(fs.deviance), num(fs.null_deviance),
+							 num(fs.aic), num(fs.bic), num(fs.df));
+		else
+			appendStringInfoString(&buf, "\nFit: no likelihood recorded (a model of fairglmm 1.0)\n");
+		appendStringInfo(&buf, "Training: accuracy %s, disparate impact %s (threshold %s)\n",
+						 num(m->train_accuracy), num(m->train_di), num(m->opt.threshold));
+	}
 
 	/* convergence, separation, warnings */
-	if (boosted)
+	if (threshold)
+		appendStringInfo(&buf, "Convergence: %s after %d coordinate sweep%s (max_sweeps %d)\n",
+						 m->converged ? "converged" : "did not converge",
+						 m->sweeps, m->sweeps == 1 ? "" : "s", m->opt.max_sweeps);
+	else if (boosted)
 		appendStringInfo(&buf, "Convergence: %d boosting step%s, stopped by %s; Newton warm start %s after %d iteration%s\n",
 						 m->steps, m->steps == 1 ? "" : "s",
 						 m->stop_reason == FG_STOP_TOL_Q ? "tol_q" : "max_steps",
@@ -1284,7 +1384,11 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 		appendStringInfo(&buf, "Convergence: %s after %d Newton iteration%s (gradient norm %s)\n",
 						 m->converged ? "converged" : "did not converge",
 						 m->iterations, m->iterations == 1 ? "" : "s", num(m->grad_norm));
-	if (m->separated_rows > 0)
+	if (gaussian)
+	{
+		/* least squares has no separation */
+	}
+	else if (m->separated_rows > 0)
 	{
 		appendStringInfo(&buf, "Separation: " UINT64_FORMAT " training row%s predicted with probability 0 or 1",
 						 m->separated_rows, m->separated_rows == 1 ? "" : "s");
@@ -1300,7 +1404,9 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 
 		if (!m->converged)
 		{
-			appendStringInfoString(&buf, "Warning: Newton's method did not converge (raise \"max_iter\")\n");
+			appendStringInfoString(&buf, threshold
+								   ? "Warning: the coordinate descent did not converge (raise \"max_sweeps\")\n"
+								   : "Warning: Newton's method did not converge (raise \"max_iter\")\n");
 			any = true;
 		}
 		if (boosted && m->stop_reason == FG_STOP_MAX_STEPS)

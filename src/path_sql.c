@@ -2,7 +2,8 @@
  * path_sql.c -- fairglmm_path_report: one row per model of a rho path
  * (fairglmm_path's bytea; path_format.h), with the model itself, what it
  * records about its fit, and the cross-validated metrics of its rho when
- * the path has them.
+ * the path has them.  For a gaussian path the log-likelihood and the
+ * fairness covariances carry over; accuracy and disparate impact are NULL.
  */
 #include "postgres.h"
 
@@ -104,8 +105,10 @@ fairglmm_path_report(PG_FUNCTION_ARGS)
 		values[1] = PointerGetDatum(model);
 		values[2] = float_or_null(m.objective, &nulls[2]);
 		values[3] = float_or_null(m.loglik, &nulls[3]);
-		values[4] = float_or_null(m.train_accuracy, &nulls[4]);
-		values[5] = float_or_null(m.train_di, &nulls[5]);
+		/* classification metrics: NULL for a gaussian model, which has no classes */
+		values[4] = float_or_null(m.opt.family == FG_FAMILY_GAUSSIAN ? NAN : m.train_accuracy,
+								  &nulls[4]);
+		values[5] = float_or_null(m.opt.family == FG_FAMILY_GAUSSIAN ? NAN : m.train_di, &nulls[5]);
 		values[6] = covariances(&m);
 		values[7] = Int32GetDatum(m.iterations);
 		/* NULL without option "folds", and where a ratio is undefined */
