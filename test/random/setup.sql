@@ -26,7 +26,9 @@ SELECT 'fair_crlr_text_c', fairglmm_fit(y, x, 'g' || g, s, 0, 1, '{"method": "fa
 UNION ALL
 SELECT 'fair_glmm', fairglmm_fit(y, x, g::bigint, s, 0.8, 1, '{"method": "fair_glmm", "max_steps": 20}') FROM rt_data
 UNION ALL
-SELECT 'glmm_text_names', fairglmm_fit(y, x, g::text, s, 0, 1, '{"method": "glmm", "max_steps": 20, "feature_names": ["a", "b", "c"]}') FROM rt_data;
+SELECT 'glmm_text_names', fairglmm_fit(y, x, g::text, s, 0, 1, '{"method": "glmm", "max_steps": 20, "feature_names": ["a", "b", "c"]}') FROM rt_data
+UNION ALL
+SELECT 'gaussian_fair_crlr', fairglmm_fit(2 * x[1] - x[2] + y::int, x, g, s, 0.8, 1, '{"method": "fair_crlr"}') FROM rt_data;
 
 CREATE TABLE rt_mutants (k serial, kind text, base text, hex text);
 
@@ -49,7 +51,10 @@ BEGIN
     WHEN 'coefficients' THEN SELECT count(*) INTO n FROM fairglmm_coefficients(m);
     WHEN 'random_effects' THEN SELECT count(*) INTO n FROM fairglmm_random_effects(m);
   END CASE;
-  IF f IS NOT NULL AND NOT (f >= 0 AND f <= 1) THEN
+  -- a probability, or any finite mean for a gaussian model
+  IF f IS NOT NULL AND NOT (f >= 0 AND f <= 1)
+     AND NOT (f > '-Infinity' AND f < 'Infinity'
+              AND fairglmm_info(m) -> 'options' ->> 'family' = 'gaussian') THEN
     RETURN 'bad value ' || f;
   END IF;
   RETURN 'ok';
@@ -65,7 +70,8 @@ EXCEPTION WHEN OTHERS THEN
   RETURN '{0.5,-1,2}';
 END $$;
 
--- One fit with a random x: in one row of valid data, or in every row.
+-- One fit with a random x: in one row of valid data, or in every row; every
+-- third fit has a continuous y.
 CREATE FUNCTION rt_fit(xr float8[], k int) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
   method text := (ARRAY['lr', 'fair_lr', 'crlr', 'fair_crlr', 'glmm', 'fair_glmm'])[k % 6 + 1];
@@ -75,7 +81,9 @@ BEGIN
   IF method IN ('lr', 'fair_lr', 'crlr', 'fair_crlr') THEN
     opts := opts - 'max_steps';
   END IF;
-  IF k % 2 = 0 THEN
+  IF k % 3 = 2 THEN
+    SELECT fairglmm_fit(x[1] + y::int, CASE WHEN id = 17 THEN xr ELSE x END, g, s, 0.5, 1, opts) INTO m FROM rt_data;
+  ELSIF k % 2 = 0 THEN
     SELECT fairglmm_fit(y, CASE WHEN id = 17 THEN xr ELSE x END, g, s, 0.5, 1, opts) INTO m FROM rt_data;
   ELSE
     SELECT fairglmm_fit(y::int, xr, 'g' || g, s = 1, 0.5, 1, opts) INTO m FROM rt_data;
