@@ -815,6 +815,9 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
 		model.opt.fairness = FG_FAIRNESS_DEMOGRAPHIC_PARITY;
 	if (!fg_method_uses_strata(model.opt.method))
 		model.opt.lambda = 0.0;
+	/* fair_threshold's nonsmooth objective has no standard errors, whatever "vcov" asked */
+	if (model.opt.method == FG_METHOD_FAIR_THRESHOLD)
+		model.opt.vcov = FG_VCOV_NONE;
 	model.has_c = st->settings.has_c;
 	model.rows_used = st->train.n_rows;
 	model.rows_skipped = st->train.n_skipped;

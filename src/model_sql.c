@@ -1313,6 +1313,8 @@ fairglmm_summary(PG_FUNCTION_ARGS)
 	}
 	if (m->vcov != NULL)
 		appendStringInfoString(&buf, "---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
+	else if (threshold)
+		appendStringInfoString(&buf, "(no standard errors: the disparity at the thresholds makes the objective nonsmooth)\n");
 	else
 		appendStringInfoString(&buf, "(no covariance stored: fit with option \"vcov\" \"model\" or \"robust\" for standard errors)\n");
 
