@@ -151,6 +151,41 @@ SELECT abs(avg(fairglmm_predict(f.m, x, g)) FILTER (WHERE s = 1) - avg(fairglmm_
          AS fair_glmm_closer
 FROM gs, gs_boost f, gs_boost u WHERE f.name = 'fair_glmm' AND u.name = 'glmm';
 
+-- fairness at every threshold (fair_threshold, rho weighing the disparity):
+-- what info reports, recomputed with the reporting aggregates from the
+-- predictions on the training rows
+CREATE TABLE gs_thr AS
+SELECT rho, fairglmm_fit(y, x, g, s, rho, 1, '{"method": "fair_threshold", "thresholds": 20}') AS m
+FROM gs, (VALUES (0.0::float8), (20.0)) AS r(rho) GROUP BY rho;
+SELECT rho, jsonb_array_length(i->'thresholds') AS thresholds,
+       (SELECT bool_and(t > lag) FROM (SELECT t::float8, lag(t::float8) OVER (ORDER BY k) AS lag
+                                       FROM jsonb_array_elements_text(i->'thresholds') WITH ORDINALITY AS e(t, k)) AS q
+        WHERE lag IS NOT NULL) AS increasing,
+       (i->>'sweeps')::int >= 1 AS swept, (i->>'converged')::boolean AS converged,
+       abs((i->>'parity_ks')::float8 - (SELECT parity_ks(fairglmm_predict(m, x, g), s) FROM gs)) < 1e-9
+         AS parity_ks_recomputed,
+       abs((i->>'threshold_disparity')::float8
+           - (SELECT parity_gap(fairglmm_predict(m, x, g), s,
+                                ARRAY(SELECT jsonb_array_elements_text(i->'thresholds')::float8)) FROM gs)) < 1e-9
+         AS disparity_recomputed,
+       jsonb_array_length(i->'fairness_terms') AS terms, i->'options'->>'vcov' AS vcov,
+       (SELECT bool_and(std_error IS NULL AND odds_ratio IS NULL) FROM fairglmm_coefficients(m)) AS no_inference,
+       (i->'fit_statistics'->>'rmse')::float8 > 0 AS rmse_reported
+FROM (SELECT rho, m, fairglmm_info(m) AS i FROM gs_thr) AS q ORDER BY rho;
+SELECT (SELECT (fairglmm_info(m)->>'threshold_disparity')::float8 FROM gs_thr WHERE rho = 20)
+       < (SELECT (fairglmm_info(m)->>'threshold_disparity')::float8 FROM gs_thr WHERE rho = 0) AS disparity_falls,
+       gs_diff((SELECT m FROM gs_thr WHERE rho = 0),
+               (SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr"}') FROM gs)) < 1e-8 AS rho_0_is_crlr,
+       (SELECT bool_and(abs(fairglmm_predict(m, x, g) - eta_from_export(m, x, g)) < 1e-12)
+        FROM gs_thr, gs WHERE rho = 20) AS predicts_mean,
+       (SELECT fairglmm_summary(m) LIKE '%no standard errors%Fairness at every threshold: largest gap%coordinate sweep%'
+        FROM gs_thr WHERE rho = 20) AS summary_ok;
+\set VERBOSITY default
+SELECT fairglmm_info(fairglmm_fit(y, x, g, s, 20, 1, '{"method": "fair_threshold", "max_sweeps": 1}'))->>'sweeps'
+         AS sweeps
+FROM gs;
+\set VERBOSITY terse
+
 -- ---------------------------------------------------------------------------
 -- Scoring: the predicted mean, no classes
 -- ---------------------------------------------------------------------------
@@ -279,6 +314,12 @@ FROM gs_path ORDER BY rho;
 SELECT bool_and(abs((covariances->>0)::float8) < abs((prev->>0)::float8)) AS covariance_shrinks
 FROM (SELECT covariances, lag(covariances) OVER (ORDER BY rho) AS prev FROM gs_path) AS q
 WHERE prev IS NOT NULL;
+-- the coordinate descent: a path of fair_threshold equals its single fits
+SELECT r.rho, gs_diff(r.model, (SELECT fairglmm_fit(y, x, g, s, r.rho, 1, '{"method": "fair_threshold"}') FROM gs))
+         < 1e-12 AS equals_single_fit, r.covariances = '[]' AS no_terms
+FROM (SELECT fairglmm_path(y, x, g, s, ARRAY[0, 5, 50]::float8[], 1, '{"method": "fair_threshold"}') AS p FROM gs) AS q,
+     fairglmm_path_report(q.p) AS r
+ORDER BY r.rho;
 -- boosting: a path of fair_glmm
 SELECT r.rho, gs_diff(r.model, (SELECT fairglmm_fit(y, x, g, s, r.rho, 1, '{"method": "fair_glmm"}') FROM gs))
          < 1e-8 AS equals_single_fit
@@ -301,7 +342,8 @@ UNION ALL SELECT 'crlr numeric, text strata', fairglmm_fit(yn, x, tg, s, 0, 1, '
 UNION ALL SELECT 'fair_crlr integer, categories, weighted',
                  fairglmm_fit(score, x, g, grp, w, 2, 1, '{"method": "fair_crlr", "family": "gaussian"}') FROM gs
 UNION ALL SELECT 'fair_lr float8, binomial', fairglmm_fit(yb::int::float8, x, g, s, 1, 0, '{"method": "fair_lr", "family": "binomial"}') FROM gs
-UNION ALL SELECT 'fair_glmm real, weighted', fairglmm_fit(y::real, x, g, s, w, 2, 1, '{"method": "fair_glmm"}') FROM gs;
+UNION ALL SELECT 'fair_glmm real, weighted', fairglmm_fit(y::real, x, g, s, w, 2, 1, '{"method": "fair_glmm"}') FROM gs
+UNION ALL SELECT 'fair_threshold numeric, categories', fairglmm_fit(yn, x, tg, grp, 10, 1, '{"method": "fair_threshold"}') FROM gs;
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
@@ -317,6 +359,7 @@ FROM gs_serial JOIN (
                    fairglmm_fit(score, x, g, grp, w, 2, 1, '{"method": "fair_crlr", "family": "gaussian"}') FROM gs
   UNION ALL SELECT 'fair_lr float8, binomial', fairglmm_fit(yb::int::float8, x, g, s, 1, 0, '{"method": "fair_lr", "family": "binomial"}') FROM gs
   UNION ALL SELECT 'fair_glmm real, weighted', fairglmm_fit(y::real, x, g, s, w, 2, 1, '{"method": "fair_glmm"}') FROM gs
+  UNION ALL SELECT 'fair_threshold numeric, categories', fairglmm_fit(yn, x, tg, grp, 10, 1, '{"method": "fair_threshold"}') FROM gs
 ) AS q USING (name) ORDER BY name;
 -- a non-finite y in a worker's share
 SELECT fairglmm_fit(CASE WHEN id = 1500 THEN 'Infinity' ELSE y END, x, g, s, 0, 1, '{"method": "crlr"}') FROM gs;
