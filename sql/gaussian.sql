@@ -115,6 +115,17 @@ SELECT abs((SELECT estimate FROM c WHERE term = 'intercept') - a) < 1e-10 AS int
        abs((SELECT estimate FROM c WHERE term = 'x1') - b) < 1e-10 AS slope_ok,
        abs((SELECT std_error FROM c WHERE term = 'x1') / sqrt(rss / (n - 2) / sxx) - 1) < 1e-8 AS slope_se_ok
 FROM ref, rss;
+-- lm's log-likelihood at the maximum-likelihood variance, and AIC and BIC
+-- counting sigma^2 as a parameter
+WITH m AS (SELECT fairglmm_info(fairglmm_fit(y, x, g, s, 0, 0, '{"method": "lr"}'))->'fit_statistics' AS f FROM gs),
+ref AS (SELECT count(*) AS n,
+               sum(power(y - eta_from_export((SELECT fairglmm_fit(y, x, g, s, 0, 0, '{"method": "lr"}') FROM gs), x, g), 2)) AS rss
+        FROM gs)
+SELECT abs((f->>'loglik')::float8 / (-(n / 2.0) * (ln(2 * pi() * rss / n) + 1)) - 1) < 1e-12 AS loglik_ok,
+       abs((f->>'df')::float8 - 3) < 1e-9 AS df_ok,
+       abs((f->>'aic')::float8 - (-2 * (f->>'loglik')::float8 + 2 * 4)) < 1e-9 AS aic_ok,
+       abs((f->>'bic')::float8 - (-2 * (f->>'loglik')::float8 + 4 * ln(n))) < 1e-9 AS bic_ok
+FROM m, ref;
 -- first-order conditions of every Newton method, penalised and not
 CREATE TABLE gs_fits AS
 SELECT 'lr' AS name, 0.0::float8 AS rho, 0.0::float8 AS lambda,

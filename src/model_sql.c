@@ -1167,12 +1167,15 @@ created_text(int64 unix_usec)
 static bool
 get_fit_stats(const fg_model *m, fit_stats *f)
 {
+	/* a gaussian model also estimates sigma^2: one parameter more, as R's AIC(lm) counts */
+	double		k = m->edf + (is_gaussian(m) ? 1.0 : 0.0);
+
 	f->loglik = m->loglik;
 	f->deviance = -2.0 * m->loglik;
 	f->null_deviance = -2.0 * m->null_loglik;
 	f->df = m->edf;
-	f->aic = f->deviance + 2.0 * m->edf;
-	f->bic = f->deviance + m->edf * log((double) m->rows_used);
+	f->aic = f->deviance + 2.0 * k;
+	f->bic = f->deviance + k * log((double) m->rows_used);
 	return !isnan(m->loglik);
 }
 
