@@ -756,6 +756,9 @@ solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 	if (fg_method_is_boosting(st->settings.opt.method))
 		newton += fg_boost_memory(data->n_rows, data->p, (uint32) n, &st->settings.opt);
 	newton += fg_terms_memory(data, &st->settings.opt, fg_method_uses_strata(st->settings.opt.method));
+	/* fair_threshold's descent (threshold.h): about 100 bytes a row, and 32 a crossing held */
+	if (st->settings.opt.method == FG_METHOD_FAIR_THRESHOLD)
+		newton += (Size) data->n_rows * 100 + (Size) Max(data->n_rows, (Size) 1 << 18) * 32;
 	return newton;
 }
 
