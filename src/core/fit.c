@@ -44,6 +44,13 @@ check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
 			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
 						   "Row %zu has weight %g.", l + 1, data->w[l]);
 	}
+	for (size_t l = 1; l < data->n_rows; l++)
+		if (data->y_real[l] != data->y_real[0])
+			break;
+		else if (l == data->n_rows - 1)
+			return fg_fail(err, FG_ERR_DATA, "y is constant",
+						   "A least-squares fit needs at least two values of y.",
+						   "All %zu rows used have y = %g.", data->n_rows, data->y_real[0]);
 	if (fg_method_is_fair(opt->method) && data->n_attr == 0)
 	{
 		size_t		s_ones = 0;

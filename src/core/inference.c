@@ -420,8 +420,8 @@ gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
 	double		rss0 = fg_gaussian_rss(data, NULL);
 	double		logw = fg_gaussian_log_weights(data, opt);
 
-	/* fg_gaussian_loglik at sigma2 = RSS / n, in a form finite at RSS = 0 */
-	fit->loglik = logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0);
+	/* fg_gaussian_loglik at sigma2 = RSS / n; an exact fit's is +infinity: undefined */
+	fit->loglik = rss > 0.0 ? logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0) : NAN;
 	fit->null_loglik = logw - 0.5 * nobs * (LOG_2PI + log(rss0 / nobs) + 1.0);
 }
 

@@ -332,7 +332,7 @@ fg_method_list(char *buf, size_t len)
 	size_t		used = 0;
 
 	buf[0] = '\0';
-	for (int m = FG_METHOD_FAIR_GLMM; m >= FG_METHOD_LR && used < len; m--)
+	for (int m = FG_METHOD_FAIR_THRESHOLD; m >= FG_METHOD_LR && used < len; m--)
 		used += snprintf(buf + used, len - used, "%s%s", fg_method_name((fg_method) m),
 						 m > FG_METHOD_LR ? ", " : "");
 }
