@@ -118,6 +118,7 @@ r = [float(v) for v in sys.argv[1].split(",")]
 sys.exit(0 if all(math.isfinite(v) for v in r) and all(a < b for a, b in zip(r, r[1:])) else 1)
 PY
 done
+[[ $test_share =~ ^$num$ ]] || die "--test-share must be a number strictly between 0 and 1, not '$test_share'"
 $python - "$test_share" <<'PY' || die "--test-share must be a number strictly between 0 and 1, not '$test_share'"
 import sys
 try:
