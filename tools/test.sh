@@ -83,7 +83,8 @@ echo "== server-level tests (test/*/run.sh on the same cluster)"
 export CORPUS_REPLICATES=${CORPUS_REPLICATES:-30}
 for t in test/random/run.sh test/cancel/run.sh test/load/run.sh test/load/memory.sh \
          test/realdata/corpus.sh test/realdata/compare_r.sh test/realdata/compare_gaussian.sh \
-         test/realdata/lmm_compare.sh test/upgrade/run.sh test/packaging/run.sh test/tradeoff/run.sh; do
+         test/realdata/lmm_compare.sh test/upgrade/run.sh test/packaging/run.sh test/tradeoff/run.sh \
+         test/tradeoff/run_gaussian.sh; do
     if bash "$t"; then
         passed=$((passed + 1))
     else
