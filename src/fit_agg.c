@@ -753,6 +753,9 @@ solver_bytes(const fgsql_fit_state *st, const fg_data *data)
 	Size		newton = (Size) data->n_rows * 3 * sizeof(double) + (n + 8) * (k + 8) * sizeof(double) +
 		k * k * 2 * sizeof(double);
 
+	/* what a fitter keeps to resume the next fit without a pass (newton.h): S0 twice, G, E, grad */
+	newton += (n * k + 2 * k * k + 2 * (k + n)) * sizeof(double);
+
 	if (fg_method_is_boosting(st->settings.opt.method))
 		newton += fg_boost_memory(data->n_rows, data->p, (uint32) n, &st->settings.opt);
 	newton += fg_terms_memory(data, &st->settings.opt, fg_method_uses_strata(st->settings.opt.method));

@@ -155,6 +155,8 @@ typedef enum fg_fold_by
 /* Limits of the sensitive attributes. */
 #define FG_MAX_ATTRIBUTES	16
 #define FG_MAX_CATEGORIES	1000	/* per attribute */
+/* fair_threshold's thresholds at most (option "thresholds") */
+#define FG_MAX_THRESHOLDS	1000
 #define FG_MAX_TERMS		1024
 
 typedef struct fg_options
@@ -457,6 +459,8 @@ fg_status	fg_fitter_fit(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
 void		fg_fitter_free(fg_fitter *f);
 /* The standard errors of the next fits (the target search fits its trials without) */
 void		fg_fitter_set_vcov(fg_fitter *f, fg_vcov_type vcov);
+/* Start the next fit from the coefficients of fit (one of this fitter's), with a first pass */
+void		fg_fitter_set_start(fg_fitter *f, const fg_fit *fit);
 
 /*
  * The ratio metric of fg_target_metric for fit on the rows of data, the

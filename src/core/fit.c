@@ -44,13 +44,16 @@ check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
 			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
 						   "Row %zu has weight %g.", l + 1, data->w[l]);
 	}
-	for (size_t l = 1; l < data->n_rows; l++)
-		if (data->y_real[l] != data->y_real[0])
-			break;
-		else if (l == data->n_rows - 1)
+	{
+		bool		varies = false;
+
+		for (size_t l = 1; l < data->n_rows && !varies; l++)
+			varies = data->y_real[l] != data->y_real[0];
+		if (!varies)
 			return fg_fail(err, FG_ERR_DATA, "y is constant",
 						   "A least-squares fit needs at least two values of y.",
 						   "All %zu rows used have y = %g.", data->n_rows, data->y_real[0]);
+	}
 	if (fg_method_is_fair(opt->method) && data->n_attr == 0)
 	{
 		size_t		s_ones = 0;
@@ -141,6 +144,24 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
  * each term's covariance.  Unweighted, one binary attribute: 1.0's
  * arithmetic.
  */
+/* Every fairness term of the fit with its covariance a_t'delta / W_t. */
+static fg_status
+term_covariances(const fg_env *env, fg_problem *prob, const fg_terms *terms,
+				 const double *delta, fg_fit *fit, fg_error *err)
+{
+	if (terms->n_terms == 0)
+		return FG_OK;
+	fit->n_terms = terms->n_terms;
+	fit->terms = fg_alloc(env, sizeof(fg_term_fit) * terms->n_terms);
+	if (fit->terms == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	memcpy(fit->terms, terms->term, sizeof(fg_term_fit) * terms->n_terms);
+	fg_term_dots(prob, delta, prob->ad);
+	for (uint32_t t = 0; t < terms->n_terms; t++)
+		fit->terms[t].cov = fit->terms[t].weight > 0.0 ? prob->ad[t] / fit->terms[t].weight : 0.0;
+	return FG_OK;
+}
+
 /*
  * The gaussian family's training metrics: RMSE and R^2 (weighted), no
  * classification, and the fairness terms' covariances.
@@ -184,18 +205,7 @@ gaussian_metrics(const fg_env *env, fg_problem *prob, const fg_terms *terms,
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	for (uint32_t a = 0; a < n_attr; a++)
 		fit->attr_di[a] = NAN;
-	if (terms->n_terms > 0)
-	{
-		fit->n_terms = terms->n_terms;
-		fit->terms = fg_alloc(env, sizeof(fg_term_fit) * terms->n_terms);
-		if (fit->terms == NULL)
-			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-		memcpy(fit->terms, terms->term, sizeof(fg_term_fit) * terms->n_terms);
-		fg_term_dots(prob, delta, prob->ad);
-		for (uint32_t t = 0; t < terms->n_terms; t++)
-			fit->terms[t].cov = fit->terms[t].weight > 0.0 ? prob->ad[t] / fit->terms[t].weight : 0.0;
-	}
-	return FG_OK;
+	return term_covariances(env, prob, terms, delta, fit, err);
 }
 
 static fg_status
@@ -329,19 +339,7 @@ training_metrics(const fg_env *env, fg_problem *prob, const fg_options *opt,
 	fg_release(env, rate);
 	fg_release(env, yhat_all);
 
-	/* every term's covariance */
-	if (terms->n_terms > 0)
-	{
-		fit->n_terms = terms->n_terms;
-		fit->terms = fg_alloc(env, sizeof(fg_term_fit) * terms->n_terms);
-		if (fit->terms == NULL)
-			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-		memcpy(fit->terms, terms->term, sizeof(fg_term_fit) * terms->n_terms);
-		fg_term_dots(prob, delta, prob->ad);
-		for (uint32_t t = 0; t < terms->n_terms; t++)
-			fit->terms[t].cov = fit->terms[t].weight > 0.0 ? prob->ad[t] / fit->terms[t].weight : 0.0;
-	}
-	return FG_OK;
+	return term_covariances(env, prob, terms, delta, fit, err);
 }
 
 /* The intercept-only point for weighted rows: logit of the weighted share of ones. */
@@ -530,6 +528,17 @@ threshold_descent(fg_fitter *f, double lambda_f, fg_fit *fit, fg_error *err)
 				fit->sweeps, fit->threshold_gap, fit->parity_ks);
 	fg_compute_eta(&f->prob, f->delta, f->ws.eta);
 	return FG_OK;
+}
+
+void
+fg_fitter_set_start(fg_fitter *f, const fg_fit *fit)
+{
+	f->warm[0] = fit->intercept;
+	memcpy(f->warm + 1, fit->beta, sizeof(double) * f->data->p);
+	memcpy(f->warm + f->prob.k, fit->b, sizeof(double) * f->prob.n);
+	f->has_warm = true;
+	/* the workspace describes another point */
+	f->resume.valid = false;
 }
 
 void

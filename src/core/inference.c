@@ -564,10 +564,9 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	/*
 	 * gaussian: the loss is (1/2) RSS, so H^-1 is the covariance per unit
 	 * of residual variance (lm's sigma^2 (X'VX)^-1); the sandwich below
-	 * needs no such factor.  Boosting: edf is its df and the RSS that of
-	 * the same eta, so this is its own last sigma^2 update, to the bit (and
-	 * prob->lambda = sigma^2 / (2 Q) makes sigma^2 H^-1 the inverse of its
-	 * Fisher matrix).
+	 * needs no such factor.  Boosting keeps the sigma^2 of its last step
+	 * (gaussian_sigma2), and prob->lambda = sigma^2 / (2 Q) makes
+	 * sigma^2 H^-1 the inverse of its Fisher matrix.
 	 */
 	if (data->y_real != NULL)
 	{

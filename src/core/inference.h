@@ -31,8 +31,8 @@
  * constrained form (NULL when unconstrained): the terms with mu_t != 0 are
  * active.  Builds and factors H at delta with one pass over the rows (a
  * second for "robust").  edf_given >= 0 replaces the effective degrees of
- * freedom (boosting's hat-matrix trace); sigma2 = RSS / (n - edf) is then
- * boosting's own last estimate.
+ * freedom (boosting's hat-matrix trace); boosting's gaussian sigma2, its
+ * own last estimate, is kept.
  */
 fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 						 const double *delta, const fg_options *opt, const double *mu,

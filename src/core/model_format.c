@@ -77,7 +77,6 @@
 #define INFERENCE_SIZE		(1 + 1 + 1 + 4 * 8 + 8 + 1)
 /* version 2: sigma2, rmse, r2, sweeps, threshold_gap, parity_ks, n_thresholds (the thresholds come on top) */
 #define CONTINUOUS_SIZE		(3 * 8 + 4 + 2 * 8 + 4)
-#define MAX_THRESHOLDS		1000
 /* attr, category, outcome, weight, share, cov, bound, multiplier */
 #define TERM_SIZE			(4 + 4 + 1 + 5 * 8)
 /* version 1: method, rho, lambda, c, tol, max_iter, threshold, has_c */
@@ -429,9 +428,9 @@ check_continuous(const fg_model *m, fg_status status, fg_error *err)
 		: !(isnan(m->sigma2) && isnan(m->rmse) && isnan(m->r2)))
 		return reject(err, status, "The residual statistics %g, %g, %g do not fit the %s family.",
 					  m->sigma2, m->rmse, m->r2, gaussian ? "gaussian" : "binomial");
-	if (threshold != (m->n_thresholds > 0) || m->n_thresholds > MAX_THRESHOLDS)
+	if (threshold != (m->n_thresholds > 0) || m->n_thresholds > FG_MAX_THRESHOLDS)
 		return reject(err, status, "The model has %u thresholds; fair_threshold has 1 to %d, other methods none.",
-					  m->n_thresholds, MAX_THRESHOLDS);
+					  m->n_thresholds, FG_MAX_THRESHOLDS);
 	if (threshold ? !(m->sweeps >= 0 && m->threshold_gap >= 0.0 && m->threshold_gap <= 1.0 &&
 					  m->parity_ks >= 0.0 && m->parity_ks <= 1.0)
 		: !(m->sweeps == 0 && isnan(m->threshold_gap) && isnan(m->parity_ks)))
@@ -1292,9 +1291,9 @@ decode_inference(const fg_env *env, fg_le_reader *r, fg_model *m, fg_error *err)
 	m->threshold_gap = fg_le_get_f64(r);
 	m->parity_ks = fg_le_get_f64(r);
 	m->n_thresholds = fg_le_get_u32(r);
-	if (m->n_thresholds > MAX_THRESHOLDS)
+	if (m->n_thresholds > FG_MAX_THRESHOLDS)
 		return reject(err, FG_ERR_CORRUPT, "The model has %u thresholds; at most %d fit.",
-					  m->n_thresholds, MAX_THRESHOLDS);
+					  m->n_thresholds, FG_MAX_THRESHOLDS);
 	if ((uint64_t) m->n_thresholds * 8 > fg_le_left(r))
 		return reject(err, FG_ERR_CORRUPT, "The model ends inside its thresholds.");
 	if (m->n_thresholds > 0)

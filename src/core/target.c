@@ -110,7 +110,8 @@ next_trial(double x_lo, double x_hi, double g_lo, double g_hi, int last_side)
 	double		step = log(TARGET_BRACKET) * 0.9;
 	double		x;
 
-	if (!(g_lo < 0.0) || !(g_hi >= 0.0))
+	/* an end exactly at the target gives no slope to follow: bisect */
+	if (!(g_lo < 0.0) || !(g_hi > 0.0))
 		return exp(x_lo + width / 2.0);
 	x = x_hi - g_hi * width / (g_hi - g_lo);
 	/* the crossing is within 1 % of the last trial: step just across it */
@@ -174,9 +175,10 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 	 * where the last two trials rose, twice the rho where their line in
 	 * log rho crosses the target (a step of 2 to 100 fold)
 	 */
-	for (hi = 0.0;; hi = next_bracket_rho(lo_prev, g_prev, lo, g_lo))
+	for (hi = 0.0;; hi = fmin(next_bracket_rho(lo_prev, g_prev, lo, g_lo), TARGET_RHO_CAP))
 	{
-		if (hi > TARGET_RHO_CAP * 1.0000001)
+		/* the cap itself was tried and missed */
+		if (lo >= TARGET_RHO_CAP)
 		{
 			fg_fitter_free(f);
 			if (best < 0.0)
@@ -268,11 +270,23 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 	if (opt->vcov != FG_VCOV_NONE)
 	{
 		fg_fitter_set_vcov(f, opt->vcov);
+		fg_fitter_set_start(f, &hi_fit);
 		if ((st = fg_fitter_fit(f, hi, &trial, err)) != FG_OK)
 			goto fail;
-		fg_fit_release(env, &hi_fit);
-		hi_fit = trial;
-		hi_fit.target_reached = fg_fairness_ratio(data, &hi_fit, opt->threshold, opt->target_metric);
+		m = fg_fairness_ratio(data, &trial, opt->threshold, opt->target_metric);
+		/*
+		 * From the trial's own solution the refit moves by rounding only;
+		 * should that still flip a row across the threshold and miss the
+		 * level, the trial's model (without standard errors) is returned
+		 */
+		if (!isnan(m) && m >= opt->target)
+		{
+			fg_fit_release(env, &hi_fit);
+			hi_fit = trial;
+			hi_fit.target_reached = m;
+		}
+		else
+			fg_fit_release(env, &trial);
 	}
 	fg_fitter_free(f);
 	*fit = hi_fit;

@@ -978,7 +978,7 @@ check_input(const fg_data *data, const fg_threshold_settings *set, const double 
 	if (!(set->lambda_f >= 0.0 && isfinite(set->lambda_f)))
 		return fg_fail(err, FG_ERR_INVALID, "lambda_f must be a non-negative number", NULL,
 					   "lambda_f is %g.", set->lambda_f);
-	if (set->n_thresholds < 1 || set->n_thresholds > FG_THRESHOLD_MAX)
+	if (set->n_thresholds < 1 || set->n_thresholds > FG_MAX_THRESHOLDS)
 		return fg_fail(err, FG_ERR_INVALID, "the number of thresholds must be between 1 and 1000",
 					   NULL, "It is %u.", set->n_thresholds);
 	if (set->max_sweeps < 1)
@@ -1048,8 +1048,7 @@ static fg_status
 integer_weights(tcd *c, fg_error *err)
 {
 	const double *w = c->data->w;
-	double		total = 0.0,
-				scale;
+	double		total = 0.0;
 	int			e;
 
 	c->W = 0;
@@ -1067,10 +1066,10 @@ integer_weights(tcd *c, fg_error *err)
 		return fg_fail(err, FG_ERR_INVALID, "the weights are too large", "Rescale the weights.",
 					   "They add up to more than the largest double.");
 	(void) frexp(total, &e);	/* total < 2^e */
-	scale = ldexp(1.0, 61 - e);
+	/* w * 2^(61 - e) < 2^61 for every row: ldexp per row, as 2^(61 - e) alone can overflow */
 	for (size_t l = 0; l < c->N; l++)
 	{
-		c->q[l] = (int64_t) llround(w[l] * scale);
+		c->q[l] = (int64_t) llround(ldexp(w[l], 61 - e));
 		c->W += c->q[l];
 	}
 	if (c->W <= 0)

@@ -1,6 +1,6 @@
 /*
  * threshold.h -- fairness at every threshold for a continuous outcome, by
- * coordinate descent (seed 003: Deza, Gomez & Atamturk, "Fair and Accurate
+ * coordinate descent (after Deza, Gomez & Atamturk, "Fair and Accurate
  * Regression").
  *
  * With yhat_l = intercept + x_l'beta + b_stratum(l), w_l the row weights and
@@ -28,8 +28,6 @@
 
 #include "fg_core.h"
 
-/* Thresholds at most (n_thresholds). */
-#define FG_THRESHOLD_MAX 1000
 
 typedef struct fg_threshold_settings
 {

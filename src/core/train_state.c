@@ -522,7 +522,7 @@ fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 
 /*
  * Everything of a row but y, at row t->n_rows; the caller stores y and
- * counts the row.  Inline so that the binomial path costs what it did.
+ * counts the row.  Inline, so the binomial caller pays no call per row.
  */
 static inline fg_status
 put_row(fg_train *t, const double *x, double w, uint8_t s, const fg_attr_key *attrs,

@@ -454,6 +454,18 @@ test_fair_threshold(void)
 		}
 		fg_fitter_free(f);
 	}
+	/* frequency weights far below 1 (integer counts scaled by a power of two inside) */
+	for (size_t l = 0; l < 800; l++)
+		gs.w[l] = 1e-300;
+	gs.t.data.w = gs.w;
+	o.weight_scale = FG_WEIGHTS_AS_GIVEN;
+	o.rho = 1.0;
+	if (CHECK(fg_fit_model(&unit_env, &gs.t.data, &o, &a, &err) == FG_OK, "%s: %s", err.message, err.detail))
+	{
+		CHECK(a.threshold_gap >= 0.0 && a.threshold_gap <= 1.0 && a.n_thresholds > 0);
+		fg_fit_release(&unit_env, &a);
+	}
+	gs.t.data.w = NULL;
 	o.method = FG_METHOD_FAIR_THRESHOLD;
 	o.family = FG_FAMILY_BINOMIAL;
 	CHECK(fg_fit_model(&unit_env, &gs.t.data, &o, &a, &err) == FG_ERR_INVALID);

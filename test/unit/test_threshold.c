@@ -489,7 +489,7 @@ check_fit(const char *name, const tset *t, const fg_threshold_settings *set, dou
 	uint32_t	m = n_coef_of(t, set->strata);
 	double	   *start = malloc(sizeof(double) * m);
 	double	   *yhat = malloc(sizeof(double) * t->N);
-	double		thr[FG_THRESHOLD_MAX];
+	double		thr[FG_MAX_THRESHOLDS];
 	uint32_t	L;
 	double		fit,
 				gap,
@@ -794,7 +794,7 @@ test_errors(void)
 	fg_threshold_settings_default(&set);
 	set.n_thresholds = 0;
 	EXPECT_FAIL(FG_ERR_INVALID);
-	set.n_thresholds = FG_THRESHOLD_MAX + 1;
+	set.n_thresholds = FG_MAX_THRESHOLDS + 1;
 	EXPECT_FAIL(FG_ERR_INVALID);
 	fg_threshold_settings_default(&set);
 	set.max_sweeps = 0;
