@@ -459,8 +459,12 @@ fg_status	fg_fitter_fit(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
 void		fg_fitter_free(fg_fitter *f);
 /* The standard errors of the next fits (the target search fits its trials without) */
 void		fg_fitter_set_vcov(fg_fitter *f, fg_vcov_type vcov);
-/* Start the next fit from the coefficients of fit (one of this fitter's), with a first pass */
-void		fg_fitter_set_start(fg_fitter *f, const fg_fit *fit);
+/*
+ * The standard errors and likelihoods (fg_fitter_set_vcov's kind) of fit,
+ * one of this fitter's unconstrained fits at rho made without them: one
+ * Hessian pass at its coefficients, no new solve.
+ */
+fg_status	fg_fitter_infer(fg_fitter *f, double rho, fg_fit *fit, fg_error *err);
 
 /*
  * The ratio metric of fg_target_metric for fit on the rows of data, the

@@ -530,15 +530,42 @@ threshold_descent(fg_fitter *f, double lambda_f, fg_fit *fit, fg_error *err)
 	return FG_OK;
 }
 
-void
-fg_fitter_set_start(fg_fitter *f, const fg_fit *fit)
+/* The fairness terms' weights at rho: rho N cov_t^2 = kappa_t (a_t'delta)^2 (rho / N for W_t = N) */
+static void
+set_penalties(fg_fitter *f, double rho)
 {
-	f->warm[0] = fit->intercept;
-	memcpy(f->warm + 1, fit->beta, sizeof(double) * f->data->p);
-	memcpy(f->warm + f->prob.k, fit->b, sizeof(double) * f->prob.n);
-	f->has_warm = true;
-	/* the workspace describes another point */
+	for (uint32_t t = 0; t < f->terms.n_terms; t++)
+	{
+		double		W = f->kappa_unit[t];
+
+		f->prob.kappa[t] = W > 0.0 ? (rho / W) * (f->terms.weight_sum / W) : 0.0;
+		f->prob.lin[t] = 0.0;
+		f->mu[t] = 0.0;
+	}
+}
+
+fg_status
+fg_fitter_infer(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
+{
+	fg_problem *prob = &f->prob;
+	double	   *delta = f->delta;
+	fg_status	st;
+
+	if (f->constrained || fit->vcov != NULL)
+		return fg_fail(err, FG_ERR_INVALID, "cannot add standard errors to this fit", NULL, NULL);
+	set_penalties(f, f->fair ? rho_arg : 0.0);
+	delta[0] = fit->intercept;
+	memcpy(delta + 1, fit->beta, sizeof(double) * f->data->p);
+	memcpy(delta + prob->k, fit->b, sizeof(double) * prob->n);
+	/* boosting's fit has its own prior on b, 1 / (2 Q) (gaussian sigma^2 / (2 Q)) */
+	if (fg_method_is_boosting(f->opt.method))
+		prob->lambda = f->data->y_real != NULL ? 0.5 * fit->sigma2 / fit->q : 0.5 / fit->q;
+	fg_compute_eta(prob, delta, f->ws.eta);
 	f->resume.valid = false;
+	st = fg_inference(f->env, prob, &f->ws, delta, &f->opt, NULL,
+					  fg_method_is_boosting(f->opt.method) ? fit->df : -1.0, fit, err);
+	prob->lambda = f->strata ? f->opt.lambda : 0.0;
+	return st;
 }
 
 void
@@ -570,15 +597,7 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	fit->sigma2 = fit->rmse = fit->r2 = fit->threshold_gap = fit->parity_ks = NAN;
 	memset(&stats, 0, sizeof(stats));
 	opt.rho = rho;
-	/* rho N cov_t^2 = kappa_t (a_t'delta)^2; for W_t = N this is rho / N exactly */
-	for (uint32_t t = 0; t < f->terms.n_terms; t++)
-	{
-		double		W = f->kappa_unit[t];
-
-		prob->kappa[t] = W > 0.0 ? (rho / W) * (f->terms.weight_sum / W) : 0.0;
-		prob->lin[t] = 0.0;
-		mu[t] = 0.0;
-	}
+	set_penalties(f, rho);
 	prob->lambda = f->strata ? opt.lambda : 0.0;
 	fit->beta = fg_alloc(env, sizeof(double) * (data->p ? data->p : 1));
 	fit->b = fg_alloc(env, sizeof(double) * (prob->n ? prob->n : 1));

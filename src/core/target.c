@@ -267,26 +267,16 @@ fg_fit_target(const fg_env *env, const fg_data *data, const fg_options *opt,
 	 * the last trial's solution, a few passes (none of the trials needed a
 	 * Hessian at its solution)
 	 */
+	/*
+	 * The standard errors of the model found, at its own coefficients (the
+	 * trial solved to the tolerance): one Hessian pass, no refit that could
+	 * move a row across the threshold
+	 */
 	if (opt->vcov != FG_VCOV_NONE)
 	{
 		fg_fitter_set_vcov(f, opt->vcov);
-		fg_fitter_set_start(f, &hi_fit);
-		if ((st = fg_fitter_fit(f, hi, &trial, err)) != FG_OK)
+		if ((st = fg_fitter_infer(f, hi, &hi_fit, err)) != FG_OK)
 			goto fail;
-		m = fg_fairness_ratio(data, &trial, opt->threshold, opt->target_metric);
-		/*
-		 * From the trial's own solution the refit moves by rounding only;
-		 * should that still flip a row across the threshold and miss the
-		 * level, the trial's model (without standard errors) is returned
-		 */
-		if (!isnan(m) && m >= opt->target)
-		{
-			fg_fit_release(env, &hi_fit);
-			hi_fit = trial;
-			hi_fit.target_reached = m;
-		}
-		else
-			fg_fit_release(env, &trial);
 	}
 	fg_fitter_free(f);
 	*fit = hi_fit;
