@@ -172,28 +172,10 @@ gaussian_metrics(const fg_env *env, fg_problem *prob, const fg_terms *terms,
 {
 	const fg_data *data = prob->data;
 	uint32_t	n_attr = data->n_attr == 0 ? 1 : data->n_attr;
-	double		wt = 0.0,
-				wy = 0.0,
-				rss = 0.0,
-				tss = 0.0,
-				ybar;
+	double		rss = fg_gaussian_rss(data, eta),
+				tss = fg_gaussian_rss(data, NULL),
+				wt = fg_data_weight(data);
 
-	for (size_t l = 0; l < data->n_rows; l++)
-	{
-		double		w = data->w ? data->w[l] : 1.0;
-		double		r = data->y_real[l] - eta[l];
-
-		wt += w;
-		wy += w * data->y_real[l];
-		rss += w * r * r;
-	}
-	ybar = wy / wt;
-	for (size_t l = 0; l < data->n_rows; l++)
-	{
-		double		d = data->y_real[l] - ybar;
-
-		tss += (data->w ? data->w[l] : 1.0) * d * d;
-	}
 	fit->rmse = sqrt(rss / wt);
 	fit->r2 = tss > 0.0 ? 1.0 - rss / tss : NAN;
 	fit->train_accuracy = NAN;
