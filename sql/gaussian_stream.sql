@@ -1,8 +1,8 @@
 -- Unweighted gaussian lr and crlr keep least-squares sums instead of the
--- rows (src/core/stream.c) when the aggregate finalises itself: the model
--- must be the one the rows give.  The row path is forced by a weight
--- argument of ones (the same least squares) and by "vcov": "robust" (the
--- same coefficients); parallel plans keep rows in their partial states.
+-- rows (src/core/stream.c): the model must be the one the rows give.  The
+-- row path is forced by a weight argument of ones (the same least squares)
+-- and by "vcov": "robust" (the same coefficients); in parallel plans the
+-- workers' sums travel as bytes and merge in the leader.
 -- y lies around 1e5 and one feature is a year, so the sums must not lose
 -- the digits that centring keeps.
 \set VERBOSITY terse
@@ -96,14 +96,15 @@ SELECT fairglmm_fit(y, x, g, s, 0, 0, '{"method": "lr"}') FROM gst WHERE false;
 SELECT max(abs(fairglmm_predict(m, x, g) - fairglmm_predict(r, x, g))) / 1e5 < 1e-12 AS same_predictions
 FROM gst, gst_fits WHERE name = 'crlr float8' AND x IS NOT NULL;
 
--- parallel plans keep rows in their partial states: equal to the sums' models
+-- parallel plans: the workers' sums merged in the leader equal the serial sums
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 ALTER TABLE gst SET (parallel_workers = 2);
 SELECT gst_workers($$SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr"}') FROM gst$$) > 0 AS workers_ran;
-SELECT name, gst_rel(m, p) < 1e-10 AS parallel_equals_serial
+SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr", "verbose": true}') IS NOT NULL AS fitted FROM gst;
+SELECT name, gst_rel(m, p) < 1e-10 AS parallel_equals_serial, gst_rel(r, p) < 1e-10 AS parallel_equals_rows
 FROM gst_fits JOIN (
   SELECT 'lr float8' AS name, fairglmm_fit(y, x, g, s, 0, 0, '{"method": "lr"}') AS p FROM gst
   UNION ALL SELECT 'lr numeric, l2', fairglmm_fit(yn, x, g, s, 0, 0, '{"method": "lr", "l2": 2}') FROM gst

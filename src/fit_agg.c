@@ -184,18 +184,16 @@ check_path_settings(const fgsql_fit_state *st)
 /*
  * Can the state keep least-squares sums instead of the rows (stream.h)?
  * An unweighted gaussian lr or crlr of fairglmm_fit whose fit needs no row
- * (no robust covariance), in an aggregate that finalises itself: the
- * partial states of a parallel plan keep rows, which the state format
- * carries.
+ * (no robust covariance), in a plain or partial aggregate (a window
+ * aggregate keeps rows, as before); fit_parallel.c makes the same choice
+ * for the leader's combined state.
  */
 static bool
 streams(FunctionCallInfo fcinfo, const fgsql_fit_state *st)
 {
 	if (st->path || st->weighted || !fg_stream_supports(&st->settings.opt))
 		return false;
-	if (fcinfo->context == NULL || !IsA(fcinfo->context, AggState))
-		return false;
-	return !DO_AGGSPLIT_SKIPFINAL(((AggState *) fcinfo->context)->aggsplit);
+	return fcinfo->context != NULL && IsA(fcinfo->context, AggState);
 }
 
 static fgsql_fit_state *

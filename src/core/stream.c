@@ -101,6 +101,16 @@ grow_strata(fg_stream *s, uint32_t count, fg_error *err)
 	return FG_OK;
 }
 
+fg_status
+fg_stream_set_strata(fg_stream *s, uint32_t count, fg_error *err)
+{
+	fg_status	st = grow_strata(s, count, err);
+
+	if (st == FG_OK && count > s->n_strata)
+		s->n_strata = count;
+	return st;
+}
+
 /*
  * Fold the buffered block: per-stratum sums first, then the block's own
  * mean is removed and its co-moments merged with the running ones, the

@@ -49,6 +49,9 @@ void		fg_stream_free(fg_stream *s);
 /* Add one row (y finite, checked by the caller); g its stratum index. */
 fg_status	fg_stream_add(fg_stream *s, const double *x, double y, uint32_t g, fg_error *err);
 
+/* Room for strata 0 .. count - 1 (sums zero), for sums read from bytes. */
+fg_status	fg_stream_set_strata(fg_stream *s, uint32_t count, fg_error *err);
+
 /* Fold the buffered rows into the sums. */
 void		fg_stream_flush(fg_stream *s);
 

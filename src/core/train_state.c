@@ -603,6 +603,26 @@ fg_train_set_stream(fg_train *t, fg_error *err)
 	return FG_OK;
 }
 
+fg_status
+fg_train_stream_ready(fg_train *t, fg_error *err)
+{
+	fg_status	st;
+
+	if (t->p < 0)
+		return fg_fail(err, FG_ERR_INVALID, "number of features is not set", NULL, NULL);
+	if (t->stream != NULL)
+		return FG_OK;
+	t->stream = fg_alloc(t->env, sizeof(fg_stream));
+	if (t->stream == NULL)
+		return nomem(err, "least-squares sums");
+	if ((st = fg_stream_init(t->stream, t->env, t->p, t->uses_strata, err)) != FG_OK)
+	{
+		fg_release(t->env, t->stream);
+		t->stream = NULL;
+	}
+	return st;
+}
+
 /* A row of a streaming state: the dictionaries as put_row keeps them, x and y into the sums. */
 static fg_status
 stream_row(fg_train *t, const double *x, double y, uint8_t s, const fg_attr_key *attrs,
@@ -611,20 +631,8 @@ stream_row(fg_train *t, const double *x, double y, uint8_t s, const fg_attr_key 
 	uint32_t	g = 0;
 	fg_status	st;
 
-	if (t->p < 0)
-		return fg_fail(err, FG_ERR_INVALID, "number of features is not set", NULL, NULL);
-	if (t->stream == NULL)
-	{
-		t->stream = fg_alloc(t->env, sizeof(fg_stream));
-		if (t->stream == NULL)
-			return nomem(err, "least-squares sums");
-		if ((st = fg_stream_init(t->stream, t->env, t->p, t->uses_strata, err)) != FG_OK)
-		{
-			fg_release(t->env, t->stream);
-			t->stream = NULL;
-			return st;
-		}
-	}
+	if ((st = fg_train_stream_ready(t, err)) != FG_OK)
+		return st;
 	if (t->uses_strata)
 	{
 		int64_t		idx = fg_dict_intern(&t->dict, key, key_len, err);
@@ -778,18 +786,8 @@ merge_streams(fg_train *dst, const fg_train *src, fg_error *err)
 	uint32_t   *attr_remap[FG_MAX_ATTRIBUTES];
 	fg_status	st;
 
-	if (dst->stream == NULL)
-	{
-		dst->stream = fg_alloc(dst->env, sizeof(fg_stream));
-		if (dst->stream == NULL)
-			return nomem(err, "least-squares sums");
-		if ((st = fg_stream_init(dst->stream, dst->env, dst->p, dst->uses_strata, err)) != FG_OK)
-		{
-			fg_release(dst->env, dst->stream);
-			dst->stream = NULL;
-			return st;
-		}
-	}
+	if ((st = fg_train_stream_ready(dst, err)) != FG_OK)
+		return st;
 	if ((st = remap_attrs(dst, src->n_attr, src->attrs, attr_remap, err)) != FG_OK)
 	{
 		free_remap(dst->env, attr_remap);

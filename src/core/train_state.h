@@ -162,6 +162,9 @@ fg_status	fg_train_set_gaussian(fg_train *t, bool gaussian, fg_error *err);
  */
 fg_status	fg_train_set_stream(fg_train *t, fg_error *err);
 
+/* The sums of a streaming state whose p is known, allocated when first needed. */
+fg_status	fg_train_stream_ready(fg_train *t, fg_error *err);
+
 /*
  * Sort the dictionaries as fg_train_data does and fit opt from the sums of
  * a streaming state (allocations of the fit from env).

@@ -7,9 +7,15 @@
  * likelihoods within 1e-10 relative), with and without strata, with y
  * around 1e5 and a feature around 2000, binary and coded attributes; two
  * states merged equal one of every row; the errors (constant y, collinear
- * features) are the row path's; failing allocations leak nothing.
+ * features) are the row path's; failing allocations leak nothing.  The
+ * serialised state of sums (state_format.h, flag 1): parts through the
+ * bytes combine to the fit of all rows (binary and coded attributes, an
+ * empty part, either order); every truncation and flipped bit, and forged
+ * sums with a valid checksum, are refused; failing allocations while
+ * appending leak nothing.
  */
 #include "model_format.h"
+#include "state_format.h"
 #include "train_state.h"
 #include "unit.h"
 
@@ -326,6 +332,243 @@ failing_allocations(void)
 	CHECK(failures > 10, "%d allocations failed in turn", failures);
 }
 
+static void
+config_for(fg_state_config *c, fg_method method, double lambda, bool coded)
+{
+	memset(c, 0, sizeof(*c));
+	fg_options_default(&c->opt);
+	c->opt.family = FG_FAMILY_GAUSSIAN;
+	c->opt.method = method;
+	c->opt.lambda = lambda;
+	c->n_feature_names = -1;
+	c->y_kind = FG_ARG_FLOAT8;
+	c->s_kind = coded ? FG_ARG_TEXT : FG_ARG_INT;
+	c->strata_kind = FG_STRATA_INT8;
+}
+
+static uint8_t *
+encode_state(const fg_state_config *c, const fg_train *t, size_t *len)
+{
+	fg_error	err;
+	uint8_t    *buf;
+
+	*len = fg_state_encoded_size(c, t);
+	buf = malloc(*len ? *len : 1);
+	CHECK(*len > 0 && fg_state_encode(c, t, buf, *len, &err) == FG_OK, "encode: %s", err.message);
+	return buf;
+}
+
+static void
+reseal(uint8_t *buf, size_t len)
+{
+	uint32_t	crc = fg_crc32c(0, buf, len - 4);
+
+	for (int i = 0; i < 4; i++)
+		buf[len - 4 + i] = (uint8_t) (crc >> (8 * i));
+}
+
+/*
+ * Parts [0, a), [a, b), [b, N) as states of sums; the second and third go
+ * through the bytes into the first (or an empty state first); the fit
+ * equals the one of every row kept as rows.
+ */
+static void
+through_bytes(const char *what, fg_method method, double lambda, bool coded, size_t a, size_t b,
+			  bool empty_first)
+{
+	fg_state_config c;
+	fg_train	rows_state,
+				parts[3],
+				dst;
+	fg_data		data;
+	fg_options	opt;
+	fg_fit		fa,
+				fb;
+	fg_error	err;
+	bool		strata = fg_method_uses_strata(method);
+	size_t		cut[4] = {0, a, b, R.N};
+
+	config_for(&c, method, lambda, coded);
+	opt = c.opt;
+	CHECK(fill_state(&rows_state, false, strata, coded, 0, R.N, &err) == FG_OK);
+	CHECK(fg_train_data(&rows_state, &data, &err) == FG_OK);
+	CHECK(fg_fit_model(&unit_env, &data, &opt, &fa, &err) == FG_OK, "%s", err.message);
+	for (int i = 0; i < 3; i++)
+		CHECK(fill_state(&parts[i], true, strata, coded, cut[i], cut[i + 1], &err) == FG_OK,
+			  "%s", err.message);
+	if (empty_first)
+	{
+		CHECK(fill_state(&dst, true, strata, false, 0, 0, &err) == FG_OK);
+		dst.p = -1;
+	}
+	for (int i = empty_first ? 0 : 1; i < 3; i++)
+	{
+		size_t		len;
+		uint8_t    *buf = encode_state(&c, &parts[i], &len);
+		fg_state_view v;
+
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK, "%s: decode: %s", what,
+			  err.message);
+		CHECK(v.sums && v.n_rows == parts[i].n_rows, "%s: a view of sums", what);
+		CHECK(fg_state_append(empty_first ? &dst : &parts[0], &v, &err) == FG_OK,
+			  "%s: append: %s", what, err.message);
+		fg_state_view_release(&unit_env, &v);
+		free(buf);
+	}
+	CHECK(fg_train_stream_fit(empty_first ? &dst : &parts[0], &unit_env, &opt, NULL, &fb, &err) == FG_OK,
+		  "%s: %s", what, err.message);
+	compare_fits(what, &fa, &fb);
+	fg_fit_release(&unit_env, &fa);
+	fg_fit_release(&unit_env, &fb);
+	fg_train_free(&rows_state);
+	for (int i = 0; i < 3; i++)
+		fg_train_free(&parts[i]);
+	if (empty_first)
+		fg_train_free(&dst);
+}
+
+/* Truncations, flipped bits, forged sums under a valid checksum: all refused. */
+static void
+damaged_bytes(void)
+{
+	fg_state_config c;
+	fg_train	t,
+				rows_state;
+	fg_error	err;
+	size_t		len;
+	uint8_t    *buf,
+			   *copy;
+	fg_state_view v;
+	size_t		w = P + 1;
+	size_t		sums_end;
+	size_t		n_strata;
+
+	make_rows(300, 5, 2);
+	config_for(&c, FG_METHOD_CRLR, 1.0, false);
+	CHECK(fill_state(&t, true, true, false, 0, R.N, &err) == FG_OK);
+	n_strata = t.dict.count;
+	buf = encode_state(&c, &t, &len);
+	copy = malloc(len);
+	for (size_t cut = 0; cut < len; cut++)
+		CHECK(fg_state_decode(&unit_env, buf, cut, &v, &err) == FG_ERR_CORRUPT, "cut at %zu", cut);
+	for (size_t bit = 0; bit < 8 * len; bit++)
+	{
+		memcpy(copy, buf, len);
+		copy[bit / 8] ^= (uint8_t) (1u << (bit % 8));
+		CHECK(fg_state_decode(&unit_env, copy, len, &v, &err) == FG_ERR_CORRUPT, "bit %zu", bit);
+	}
+	/* forged numbers with a valid checksum: the sums section ends before the CRC */
+	sums_end = len - 4;
+	{
+		size_t		per_g = 8 * (w + 1);
+		size_t		strata_at = sums_end - n_strata * per_g;
+		size_t		tot_at = strata_at - 8 * w;
+		size_t		amax_at = tot_at - 8 * w - 8 * (w - 1);
+		size_t		ymin_at = amax_at - 8 * (w * (w + 1) / 2) - 8 * w - 16;
+		struct
+		{
+			size_t		off;
+			double		v;
+			const char *what;
+		}			forged[] = {
+			{strata_at, 2.5, "whole number"},
+			{strata_at, -1.0, "whole number"},
+			{strata_at, 1e9, "whole number"},
+			{strata_at + per_g, 0.0, "add up"},
+			{ymin_at, 1e300, "smallest y"},
+			{amax_at, -1.0, "magnitude"},
+			{ymin_at + 16 + 8 * w, -1.0, "sum of squares"},
+			{tot_at, NAN, "not finite"},
+			{ymin_at + 8, INFINITY, "not finite"},
+		};
+
+		for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
+		{
+			uint64_t	bits;
+
+			memcpy(copy, buf, len);
+			memcpy(&bits, &forged[i].v, 8);
+			for (int b = 0; b < 8; b++)
+				copy[forged[i].off + b] = (uint8_t) (bits >> (8 * b));
+			reseal(copy, len);
+			CHECK(fg_state_decode(&unit_env, copy, len, &v, &err) == FG_ERR_CORRUPT &&
+				  strstr(err.detail, forged[i].what) != NULL,
+				  "forged %s: %s", forged[i].what, err.detail);
+		}
+		/* a seen value of 2 */
+		memcpy(copy, buf, len);
+		copy[ymin_at - 1] = 2;
+		reseal(copy, len);
+		CHECK(fg_state_decode(&unit_env, copy, len, &v, &err) == FG_ERR_CORRUPT);
+		/* the flag on a state of rows, and its absence on sums */
+		memcpy(copy, buf, len);
+		copy[8] = 0;
+		reseal(copy, len);
+		CHECK(fg_state_decode(&unit_env, copy, len, &v, &err) == FG_ERR_CORRUPT, "sums read as rows");
+	}
+	CHECK(fill_state(&rows_state, false, true, false, 0, R.N, &err) == FG_OK);
+	{
+		size_t		rlen;
+		uint8_t    *rbuf = encode_state(&c, &rows_state, &rlen);
+
+		rbuf[8] = 1;
+		reseal(rbuf, rlen);
+		CHECK(fg_state_decode(&unit_env, rbuf, rlen, &v, &err) == FG_ERR_CORRUPT, "rows read as sums");
+		/* a view of rows does not go into sums, nor sums into rows */
+		rbuf[8] = 0;
+		reseal(rbuf, rlen);
+		CHECK(fg_state_decode(&unit_env, rbuf, rlen, &v, &err) == FG_OK);
+		CHECK(fg_state_append(&t, &v, &err) == FG_ERR_INVALID);
+		fg_state_view_release(&unit_env, &v);
+		CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK);
+		CHECK(fg_state_append(&rows_state, &v, &err) == FG_ERR_INVALID);
+		fg_state_view_release(&unit_env, &v);
+		free(rbuf);
+	}
+	/* settings that do not stream carry no sums */
+	{
+		fg_state_config bad = c;
+
+		bad.opt.method = FG_METHOD_FAIR_CRLR;
+		fg_train_free(&rows_state);
+		free(copy);
+		copy = NULL;
+		{
+			size_t		blen = fg_state_encoded_size(&bad, &t);
+			uint8_t    *bbuf = malloc(blen);
+
+			CHECK(fg_state_encode(&bad, &t, bbuf, blen, &err) == FG_OK);
+			CHECK(fg_state_decode(&unit_env, bbuf, blen, &v, &err) == FG_ERR_CORRUPT &&
+				  strstr(err.detail, "Least-squares") != NULL, "fair_crlr with sums: %s", err.detail);
+			free(bbuf);
+		}
+	}
+	/* failing allocations while appending: an error and nothing leaked */
+	CHECK(fg_state_decode(&unit_env, buf, len, &v, &err) == FG_OK);
+	for (long after = 0; after < 200; after++)
+	{
+		fg_train	dst;
+		long		live;
+		fg_status	st;
+
+		CHECK(fill_state(&dst, true, true, false, 0, 0, &err) == FG_OK);
+		dst.p = -1;
+		live = unit_live_allocs;
+		unit_fail_after = after;
+		st = fg_state_append(&dst, &v, &err);
+		unit_fail_after = -1;
+		fg_train_free(&dst);
+		CHECK(unit_live_allocs <= live, "append, allocation %ld", after);
+		if (st == FG_OK)
+			break;
+		CHECK(st == FG_ERR_NOMEM, "append, allocation %ld: %d", after, (int) st);
+	}
+	fg_state_view_release(&unit_env, &v);
+	free(buf);
+	free(copy);
+	fg_train_free(&t);
+}
+
 int
 main(void)
 {
@@ -343,7 +586,12 @@ main(void)
 	one_case("lr, coded", FG_METHOD_LR, 0.0, 0.0, FG_VCOV_MODEL, true, 3, 0);
 	make_rows(4000, 40, 2);
 	one_case("crlr, two categories", FG_METHOD_CRLR, 0.1, 0.0, FG_VCOV_MODEL, true, 2, 0);
+	through_bytes("crlr, through bytes", FG_METHOD_CRLR, 2.0, false, 2000, 3500, false);
+	through_bytes("crlr, coded, through bytes", FG_METHOD_CRLR, 2.0, true, 1000, 3999, false);
+	through_bytes("lr, through bytes into an empty state", FG_METHOD_LR, 0.0, false, 10, 20, true);
+	through_bytes("crlr, coded, through bytes into an empty state", FG_METHOD_CRLR, 0.5, true, 0, 2000, true);
 	error_cases();
 	failing_allocations();
+	damaged_bytes();
 	return unit_summary("test_stream");
 }
