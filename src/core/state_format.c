@@ -881,11 +881,12 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 
 	if (view->sums)
 	{
-		/* no rows: the dictionaries, and the strata's sums twice while they grow */
-		size_t		w = (size_t) (view->p > 0 ? view->p : 0) + 1;
+		/* no rows: the dictionaries, and the sums with room for every stratum doubled */
+		uint64_t	strata = (uint64_t) (train->stream ? train->stream->cap : 0) +
+			view->n_strata + 16;
 
-		bytes = fg_train_memory(train) + 3 * (size_t) view->n_strata * (w + 1) * 8 +
-			(w * w + 8 * w) * 8;
+		bytes = fg_train_memory(train) +
+			fg_stream_memory(view->p, (uint32_t) (strata * 2 > UINT32_MAX ? UINT32_MAX : strata * 2));
 		if (view->uses_strata && view->n_strata > 0)
 			bytes += fg_dict_growth_bound(&train->dict, view->n_strata,
 										  view->key_offsets[view->n_strata]);

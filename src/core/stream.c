@@ -20,6 +20,15 @@ fg_stream_supports(const fg_options *opt)
 		opt->folds == 0;
 }
 
+size_t
+fg_stream_memory(int p, uint32_t cap)
+{
+	size_t		w = (size_t) p + 1;
+
+	return sizeof(fg_stream) + 8 * (w * w + 5 * w + FG_BLOCK_ROWS * w) + 4 * FG_BLOCK_ROWS +
+		(size_t) cap * (w + 1) * 8;
+}
+
 fg_status
 fg_stream_init(fg_stream *s, const fg_env *env, int p, bool strata, fg_error *err)
 {

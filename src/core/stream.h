@@ -43,6 +43,9 @@ typedef struct fg_stream
 	double	   *s_sum;			/* cap x (p + 1): sums of [x, y] - shift */
 } fg_stream;
 
+/* Bytes a stream of p features holds with room for cap strata. */
+size_t		fg_stream_memory(int p, uint32_t cap);
+
 fg_status	fg_stream_init(fg_stream *s, const fg_env *env, int p, bool strata, fg_error *err);
 void		fg_stream_free(fg_stream *s);
 

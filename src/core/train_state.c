@@ -253,6 +253,18 @@ fg_train_memory(const fg_train *t)
 {
 	plan		pl;
 
+	if (t->stream_on)
+	{
+		/* sums: no rows, whatever the count */
+		size_t		bytes = t->stream ? fg_stream_memory(t->p, t->stream->cap) : 0;
+
+		if (t->uses_strata)
+			bytes += fg_dict_memory(&t->dict);
+		for (uint32_t k = 0; k < t->n_attr; k++)
+			bytes += fg_dict_memory(&t->attrs[k]);
+		return bytes;
+	}
+
 	make_plan(t, 0, &pl);
 	return plan_memory(t, &pl);
 }
