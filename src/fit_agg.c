@@ -727,8 +727,17 @@ transfn(FunctionCallInfo fcinfo, bool path)
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
-	/* growing is the only time memory is allocated: check the limit first (sums do not grow) */
-	if (!st->train.stream_on && !fg_train_has_room(&st->train))
+	/*
+	 * growing is the only time memory is allocated: check the limit first;
+	 * sums grow only with new strata and categories, checked now and then
+	 */
+	if (st->train.stream_on)
+	{
+		if ((st->train.n_rows & 0xFFFF) == 0)
+			fgsql_check_training_memory(fg_train_memory(&st->train), NULL, 0,
+										"state of least-squares sums");
+	}
+	else if (!fg_train_has_room(&st->train))
 		fgsql_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
 									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
