@@ -16,6 +16,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "nodes/execnodes.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
@@ -34,6 +35,7 @@
 #include "path_format.h"
 #include "pg_env.h"
 #include "pg_errors.h"
+#include "stream.h"
 
 /* The extension's default version, from fairglmm.control (see the Makefile). */
 #ifndef FGSQL_EXTENSION_VERSION
@@ -179,6 +181,21 @@ check_path_settings(const fgsql_fit_state *st)
 				 errhint("Use fairglmm_fit with option \"target\" to search for rho.")));
 }
 
+/*
+ * Can the state keep least-squares sums instead of the rows (stream.h)?
+ * An unweighted gaussian lr or crlr of fairglmm_fit whose fit needs no row
+ * (no robust covariance), in a plain or partial aggregate (a window
+ * aggregate keeps rows, as before); fit_parallel.c makes the same choice
+ * for the leader's combined state.
+ */
+static bool
+streams(FunctionCallInfo fcinfo, const fgsql_fit_state *st)
+{
+	if (st->path || st->weighted || !fg_stream_supports(&st->settings.opt))
+		return false;
+	return fcinfo->context != NULL && IsA(fcinfo->context, AggState);
+}
+
 static fgsql_fit_state *
 create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 {
@@ -255,7 +272,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK ||
 		fg_train_set_gaussian(&st->train, st->settings.opt.family == FG_FAMILY_GAUSSIAN,
-							  &err) != FG_OK)
+							  &err) != FG_OK ||
+		(streams(fcinfo, st) && fg_train_set_stream(&st->train, &err) != FG_OK))
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -709,8 +727,17 @@ transfn(FunctionCallInfo fcinfo, bool path)
 	if (st->uses_strata)
 		key = stratum_key(st, PG_GETARG_DATUM(3), ibuf, &key_len);
 
-	/* growing is the only time memory is allocated: check the limit first */
-	if (!fg_train_has_room(&st->train))
+	/*
+	 * growing is the only time memory is allocated: check the limit first;
+	 * sums grow only with new strata and categories, checked now and then
+	 */
+	if (st->train.stream_on)
+	{
+		if ((st->train.n_rows & 0xFFFF) == 0)
+			fgsql_check_training_memory(fg_train_memory(&st->train), NULL, 0,
+										"state of least-squares sums");
+	}
+	else if (!fg_train_has_room(&st->train))
 		fgsql_check_training_memory(fg_train_memory_after(&st->train, 1), &st->train,
 									st->train.p, NULL);
 	old = MemoryContextSwitchTo(st->mcxt);
@@ -1067,6 +1094,58 @@ final_state(FunctionCallInfo fcinfo, bool path)
 	return st;
 }
 
+/*
+ * fairglmm_fit_finalfn of a state that kept sums: the closed-form fit,
+ * encoded as the fit from rows would be.
+ */
+static Datum
+stream_finalfn(FunctionCallInfo fcinfo, fgsql_fit_state *st)
+{
+	fg_data		data;
+	fg_fit		fit;
+	fg_error	err;
+	fg_env		env;
+	fg_status	status;
+	MemoryContext work,
+				old = CurrentMemoryContext;
+	bytea	   *result;
+
+	if (st->train.n_rows == 0)
+	{
+		ereport(NOTICE,
+				(errmsg("fairglmm_fit found no usable rows"),
+				 errdetail("All " UINT64_FORMAT " rows had a NULL in y, x, sensitive or strata.",
+						   st->train.n_skipped)));
+		PG_RETURN_NULL();
+	}
+	check_attributes(st);
+	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(work);
+	fgsql_env_init(&env, work);
+	if (st->settings.opt.verbose)
+	{
+		env.progress = progress_notice;
+		fg_progress(&env, &st->settings.opt,
+					"folded " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped) into least-squares sums",
+					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
+	}
+	/* the dictionaries are sorted in the state's own memory, as fg_train_data does */
+	MemoryContextSwitchTo(st->mcxt);
+	status = fg_train_stream_fit(&st->train, &env, &st->settings.opt,
+								 st->settings.n_feature_names >= 0
+								 ? (const char *const *) st->settings.feature_names : NULL,
+								 &fit, &err);
+	MemoryContextSwitchTo(work);
+	if (status != FG_OK)
+		fgsql_report_error(&err);
+	warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
+	MemoryContextSwitchTo(old);
+	memset(&data, 0, sizeof(data));
+	result = encode_model(st, &data, &fit, &env, st->settings.opt.rho);
+	MemoryContextDelete(work);
+	PG_RETURN_BYTEA_P(result);
+}
+
 Datum
 fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 {
@@ -1084,6 +1163,8 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = final_state(fcinfo, false);
 	old = CurrentMemoryContext;
+	if (st->train.stream_on)
+		return stream_finalfn(fcinfo, st);
 	if (!prepare_fit(st, "fairglmm_fit", &data, &env, &work))
 		PG_RETURN_NULL();
 

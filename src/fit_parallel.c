@@ -91,7 +91,7 @@ fairglmm_fit_deserialfn(PG_FUNCTION_ARGS)
 
 /* A collecting state with the settings of a partial state, no rows yet. */
 static fgsql_fit_state *
-state_from_config(const fg_state_config *c, MemoryContext aggcxt)
+state_from_config(const fg_state_config *c, bool sums, MemoryContext aggcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
 	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
@@ -144,7 +144,8 @@ state_from_config(const fg_state_config *c, MemoryContext aggcxt)
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK ||
-		fg_train_set_gaussian(&st->train, c->opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK)
+		fg_train_set_gaussian(&st->train, c->opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK ||
+		(sums && fg_train_set_stream(&st->train, &err) != FG_OK))
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
 	return st;
@@ -186,7 +187,11 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 		elog(ERROR, "fairglmm_fit_combinefn called with a foreign state");
 
 	if (st == NULL)
-		st = state_from_config(config, aggcxt);
+		/* the part says whether the workers kept sums (fit_agg.c decides alike) */
+		st = state_from_config(config,
+							   *(uint32 *) other == FGSQL_FIT_VIEW_TAG
+							   ? ((fgsql_fit_view *) other)->view.sums
+							   : ((fgsql_fit_state *) other)->train.stream_on, aggcxt);
 	else if (fg_state_config_check_equal(&st->config, config, &err) != FG_OK)
 		fgsql_report_error(&err);
 
@@ -213,7 +218,8 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 											   rows->attrs[k].bytes_len) + 1024;
 		if (rows->n_attr > 0 && st->train.n_attr == 0)
 			attr_bytes += (Size) (st->train.n_rows + rows->n_rows) * 4 * rows->n_attr;
-		fgsql_check_training_memory(fg_train_memory_after(&probe, rows->n_rows) + attr_bytes +
+		fgsql_check_training_memory((rows->stream_on ? fg_train_memory(&st->train)
+									 : fg_train_memory_after(&probe, rows->n_rows)) + attr_bytes +
 									(rows->uses_strata
 									 ? fg_dict_growth_bound(&st->train.dict, rows->dict.count,
 															rows->dict.bytes_len)

@@ -412,13 +412,14 @@ fg_gaussian_loglik(double nobs, double log_weights, double rss, double sigma2)
  * (lm's logLik), and the same for the intercept-only model.
  */
 static void
-gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
+gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
+					 const fg_gaussian_sums *sums, fg_fit *fit)
 {
 	const fg_data *data = prob->data;
-	double		nobs = fg_gaussian_nobs(data, opt);
-	double		rss = fg_gaussian_rss(data, eta);
-	double		rss0 = fg_gaussian_rss(data, NULL);
-	double		logw = fg_gaussian_log_weights(data, opt);
+	double		nobs = sums ? sums->nobs : fg_gaussian_nobs(data, opt);
+	double		rss = sums ? sums->rss : fg_gaussian_rss(data, eta);
+	double		rss0 = sums ? sums->rss0 : fg_gaussian_rss(data, NULL);
+	double		logw = sums ? 0.0 : fg_gaussian_log_weights(data, opt);
 
 	/* fg_gaussian_loglik at sigma2 = RSS / n; an exact fit's is +infinity: undefined */
 	fit->loglik = rss > 0.0 ? logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0) : NAN;
@@ -431,22 +432,25 @@ gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
  * fit's degrees of freedom, not the step trace it reports as edf): kept.
  */
 static void
-gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt, fg_fit *fit)
+gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt,
+				const fg_gaussian_sums *sums, fg_fit *fit)
 {
-	double		nobs = fg_gaussian_nobs(prob->data, opt);
-	double		rss = fg_gaussian_rss(prob->data, eta);
+	double		nobs = sums ? sums->nobs : fg_gaussian_nobs(prob->data, opt);
+	double		rss = sums ? sums->rss : fg_gaussian_rss(prob->data, eta);
 
 	if (fg_method_is_boosting(opt->method) && !isnan(fit->sigma2))
 		return;
 	fit->sigma2 = nobs > fit->edf ? rss / (nobs - fit->edf) : NAN;
 }
 
-fg_status
-fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
-			 const double *delta, const fg_options *opt, const double *mu,
-			 double edf_given, fg_fit *fit, fg_error *err)
+/* fg_inference; with sums, a gaussian fit whose rows are gone (fg_inference_sums) */
+static fg_status
+inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
+		  const double *delta, const fg_options *opt, const double *mu,
+		  double edf_given, const fg_gaussian_sums *sums, fg_fit *fit, fg_error *err)
 {
 	const fg_data *data = prob->data;
+	bool		gaussian = sums != NULL || data->y_real != NULL;
 	infer		in;
 	int			k = prob->k;
 	uint32_t	n = prob->n;
@@ -461,8 +465,8 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		penalised |= prob->kappa[t] > 0.0 || (mu && mu[t] != 0.0);
 
 	fit->edf = edf_given >= 0.0 ? edf_given : penalised ? NAN : (double) k;
-	if (data->y_real != NULL)
-		gaussian_likelihoods(prob, ws->eta, opt, fit);
+	if (gaussian)
+		gaussian_likelihoods(prob, ws->eta, opt, sums, fit);
 	else
 	{
 		/*
@@ -485,8 +489,8 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	if (opt->vcov == FG_VCOV_NONE)
 	{
 		/* without the Hessian a penalised fit has no edf, so no sigma^2 either */
-		if (data->y_real != NULL)
-			gaussian_sigma2(prob, ws->eta, opt, fit);
+		if (gaussian)
+			gaussian_sigma2(prob, ws->eta, opt, sums, fit);
 		return FG_OK;
 	}
 
@@ -568,9 +572,9 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 	 * (gaussian_sigma2), and prob->lambda = sigma^2 / (2 Q) makes
 	 * sigma^2 H^-1 the inverse of its Fisher matrix.
 	 */
-	if (data->y_real != NULL)
+	if (gaussian)
 	{
-		gaussian_sigma2(prob, ws->eta, opt, fit);
+		gaussian_sigma2(prob, ws->eta, opt, sums, fit);
 		for (int i = 0; i < k * k; i++)
 			fit->vcov[i] *= fit->sigma2;
 		for (uint32_t i = 0; i < n; i++)
@@ -580,7 +584,7 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 			st = fg_fail(err, FG_ERR_DATA, "the residual variance is undefined",
 						 "Fit fewer parameters than rows, or pass \"vcov\": \"none\".",
 						 "The fit has %g effective parameters for a weight of %g.", fit->edf,
-						 fg_gaussian_nobs(data, opt));
+						 sums ? sums->nobs : fg_gaussian_nobs(data, opt));
 			goto done;
 		}
 	}
@@ -630,4 +634,20 @@ done:
 		fit->vcov_type = FG_VCOV_NONE;
 	}
 	return st;
+}
+
+fg_status
+fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
+			 const double *delta, const fg_options *opt, const double *mu,
+			 double edf_given, fg_fit *fit, fg_error *err)
+{
+	return inference(env, prob, ws, delta, opt, mu, edf_given, NULL, fit, err);
+}
+
+fg_status
+fg_inference_sums(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
+				  const fg_options *opt, const fg_gaussian_sums *sums, fg_fit *fit,
+				  fg_error *err)
+{
+	return inference(env, prob, ws, NULL, opt, NULL, -1.0, sums, fit, err);
 }

@@ -46,6 +46,27 @@ fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
  * for precision weights (0 otherwise), and the log-likelihood of a
  * weighted residual sum of squares rss at residual variance sigma2.
  */
+/*
+ * What the gaussian likelihoods and sigma^2 need when the rows are gone
+ * (the streaming fit of stream.h): the observations (unweighted: the rows),
+ * the residual sum of squares at the solution and about the mean.
+ */
+typedef struct fg_gaussian_sums
+{
+	double		nobs;
+	double		rss;
+	double		rss0;
+} fg_gaussian_sums;
+
+/*
+ * fg_inference for an unweighted gaussian fit without its rows: ws holds
+ * the factor of the Hessian at the solution (fg_newton_factor_given), and
+ * the likelihoods come from sums; no constraints, no robust covariance.
+ */
+fg_status	fg_inference_sums(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
+							  const fg_options *opt, const fg_gaussian_sums *sums,
+							  fg_fit *fit, fg_error *err);
+
 double		fg_gaussian_rss(const fg_data *data, const double *eta);
 double		fg_gaussian_nobs(const fg_data *data, const fg_options *opt);
 double		fg_gaussian_log_weights(const fg_data *data, const fg_options *opt);

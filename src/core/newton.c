@@ -800,6 +800,12 @@ factor_folded(const fg_problem *prob, fg_newton_ws *ws, double max_abs_eta, fg_e
 	return FG_OK;
 }
 
+fg_status
+fg_newton_factor_given(const fg_problem *prob, fg_newton_ws *ws, fg_error *err)
+{
+	return factor(prob, ws, 0.0, err);
+}
+
 bool
 fg_newton_factored_for(const fg_problem *prob, const fg_newton_ws *ws)
 {

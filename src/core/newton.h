@@ -190,6 +190,13 @@ fg_status	fg_newton_factor_at(const fg_env *env, const fg_problem *prob, const d
 								fg_newton_ws *ws, fg_error *err);
 
 /*
+ * Factor the Hessian whose blocks the caller wrote into ws (F's upper
+ * triangle, G and E as a pass builds them: without the ridges), for a fit
+ * that builds them from sums instead of a pass (stream.h).
+ */
+fg_status	fg_newton_factor_given(const fg_problem *prob, fg_newton_ws *ws, fg_error *err);
+
+/*
  * Does ws->F hold the factor of prob's Hessian at the point of the last
  * pass (the solution, after fg_newton_solve without final_gradient_only)?
  */

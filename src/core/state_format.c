@@ -17,6 +17,11 @@
  *             n_rows y u8 (binomial family) or n_rows y f64 (gaussian) |
  *             n_rows s u8 (n_attr = 0) or n_rows x n_attr codes u32 |
  *             n_rows stratum u32 (only with strata) | n_rows weight f64 (weighted)
+ *             (flag 1, sums instead of rows: the binary sensitive values seen,
+ *             2 u8 | with rows: y_min f64 | y_max f64 | mean (p + 1) f64 |
+ *             co-moments' upper triangle (p + 1)(p + 2)/2 f64 | amax p f64 |
+ *             shift (p + 1) f64 | tot (p + 1) f64 | per stratum: rows f64,
+ *             sums (p + 1) f64; see stream.h)
  *   trailer   CRC-32C u32 of all bytes before it
  */
 #include "state_format.h"
@@ -24,6 +29,7 @@
 #include "model_format.h"
 #include "options.h"
 #include "path_format.h"
+#include "stream.h"
 
 #include <math.h>
 #include <string.h>
@@ -64,6 +70,68 @@ settings_size(const fg_state_config *config)
 	return n;
 }
 
+/* Bytes of the sums section (flag FG_STATE_FLAG_SUMS), SIZE_MAX on overflow. */
+static size_t
+sums_size(int p, uint32_t n_strata, uint64_t n_rows)
+{
+	size_t		w = (size_t) (p > 0 ? p : 0) + 1;
+	size_t		doubles;
+
+	if (n_rows == 0)
+		return 2;
+	/* w (w + 1) / 2 without overflow for w up to FG_MODEL_MAX_P + 1 */
+	doubles = w % 2 == 0 ? mul_add(w / 2, w + 1, 0) : mul_add(w, (w + 1) / 2, 0);
+	doubles = mul_add(1, doubles, 2 + w + (w - 1) + 2 * w);
+	doubles = mul_add(n_strata, w + 1, doubles);
+	return mul_add(doubles, 8, 2);
+}
+
+static size_t
+encoded_size_sums(const fg_state_config *config, const fg_train *train)
+{
+	size_t		keys = 0;
+	size_t		total;
+
+	if (train->uses_strata)
+		keys = mul_add(train->dict.count, 4, (size_t) train->dict.bytes_len);
+	for (uint32_t k = 0; k < train->n_attr; k++)
+		keys = mul_add(train->attrs[k].count, 4,
+					   mul_add(1, keys, (size_t) train->attrs[k].bytes_len + ATTR_FIXED));
+	total = mul_add(1, sums_size(train->p, train->uses_strata ? train->dict.count : 0,
+								 train->n_rows), keys);
+	total = mul_add(1, total, HEADER_SIZE + TRAILER_SIZE + COUNTS_FIXED);
+	total = mul_add(1, total, settings_size(config));
+	return total == SIZE_MAX ? 0 : total;
+}
+
+/* The sums section of a streaming state (fg_state_encode checked the counts). */
+static void
+write_sums(fg_le_writer *w, const fg_train *train)
+{
+	const fg_stream *s = train->stream;
+	int			p = train->p;
+	int			wd = p + 1;
+
+	fg_le_put_u8(w, train->s_seen[0]);
+	fg_le_put_u8(w, train->s_seen[1]);
+	if (train->n_rows == 0)
+		return;
+	fg_le_put_f64(w, s->y_min);
+	fg_le_put_f64(w, s->y_max);
+	fg_le_put_f64_array(w, s->mean, wd);
+	for (int i = 0; i < wd; i++)
+		fg_le_put_f64_array(w, s->m2 + (size_t) i * wd + i, wd - i);
+	fg_le_put_f64_array(w, s->amax, p);
+	fg_le_put_f64_array(w, s->shift, wd);
+	fg_le_put_f64_array(w, s->tot, wd);
+	for (uint32_t g = 0; train->uses_strata && g < train->dict.count; g++)
+	{
+		fg_le_put_f64(w, g < s->n_strata ? s->s_rows[g] : 0.0);
+		for (int j = 0; j < wd; j++)
+			fg_le_put_f64(w, g < s->n_strata ? s->s_sum[(size_t) g * wd + j] : 0.0);
+	}
+}
+
 size_t
 fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 {
@@ -73,6 +141,8 @@ fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 	size_t		keys = 0;
 	size_t		total;
 
+	if (train->stream_on)
+		return encoded_size_sums(config, train);
 	if (train->uses_strata)
 		keys = mul_add(train->dict.count, 4, (size_t) train->dict.bytes_len);
 	for (uint32_t k = 0; k < train->n_attr; k++)
@@ -109,12 +179,24 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		train->gaussian != (config->opt.family == FG_FAMILY_GAUSSIAN))
 		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
 					   "The rows do not match the settings, or have been handed to the solver.");
+	if (train->stream_on)
+	{
+		/* every row folded in, and a stratum's sums for every key */
+		if (train->stream != NULL)
+			fg_stream_flush(train->stream);
+		if ((train->n_rows > 0) != (train->stream != NULL) ||
+			(train->stream != NULL &&
+			 (train->stream->n != train->n_rows ||
+			  (train->uses_strata && train->stream->n_strata > train->dict.count))))
+			return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+						   "The least-squares sums do not match the row count.");
+	}
 
 	fg_le_writer_init(&w, buf, len);
 	fg_le_put_u32(&w, FG_STATE_MAGIC);
 	fg_le_put_u16(&w, FG_STATE_VERSION);
 	fg_le_put_u16(&w, BYTE_ORDER_MARK);
-	fg_le_put_u32(&w, 0);
+	fg_le_put_u32(&w, train->stream_on ? FG_STATE_FLAG_SUMS : 0);
 	fg_le_put_u64(&w, len);
 
 	fg_le_put_u8(&w, config->y_kind);
@@ -167,25 +249,31 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		fg_le_put_bytes(&w, d->bytes, (size_t) d->bytes_len);
 	}
 
+	if (train->stream_on)
+		write_sums(&w, train);
 	/* features chunk by chunk */
-	for (uint64_t r = 0; p > 0 && r < train->n_rows; r += R)
+	for (uint64_t r = 0; !train->stream_on && p > 0 && r < train->n_rows; r += R)
 	{
 		uint64_t	rows = train->n_rows - r < R ? train->n_rows - r : R;
 
 		fg_le_put_f64_array(&w, train->chunks[r >> train->chunk_shift], (size_t) rows * p);
 	}
-	if (train->gaussian)
+	if (train->stream_on)
+		;
+	else if (train->gaussian)
 		fg_le_put_f64_array(&w, train->y_real, (size_t) train->n_rows);
 	else
 		fg_le_put_bytes(&w, train->y, (size_t) train->n_rows);
-	if (train->n_attr == 0)
+	if (train->stream_on)
+		;
+	else if (train->n_attr == 0)
 		fg_le_put_bytes(&w, train->s, (size_t) train->n_rows);
 	else if (fg_host_is_little_endian())
 		fg_le_put_bytes(&w, train->codes, (size_t) train->n_rows * 4 * train->n_attr);
 	else
 		for (uint64_t i = 0; i < train->n_rows * train->n_attr; i++)
 			fg_le_put_u32(&w, train->codes[i]);
-	if (train->uses_strata)
+	if (train->uses_strata && !train->stream_on)
 	{
 		if (fg_host_is_little_endian())
 			fg_le_put_bytes(&w, train->stratum, (size_t) train->n_rows * 4);
@@ -193,7 +281,7 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 			for (uint64_t l = 0; l < train->n_rows; l++)
 				fg_le_put_u32(&w, train->stratum[l]);
 	}
-	if (train->weighted)
+	if (train->weighted && !train->stream_on)
 		fg_le_put_f64_array(&w, train->w, (size_t) train->n_rows);
 	fg_le_put_u32(&w, fg_crc32c(0, buf, len - TRAILER_SIZE));
 
@@ -562,6 +650,69 @@ rows_valid(const fg_state_view *v, fg_error *err)
 	return true;
 }
 
+/*
+ * The sums section: only for the settings that stream (fairglmm_fit,
+ * gaussian lr or crlr, unweighted), exactly as long as p and the strata
+ * say, every number finite, counts that are whole, within the rows and
+ * add up to them, spreads and magnitudes not negative.
+ */
+static fg_status
+decode_sums(fg_le_reader *r, fg_state_view *v, fg_error *err)
+{
+	int			p = v->p > 0 ? v->p : 0;
+	size_t		w = (size_t) p + 1;
+	size_t		need = sums_size(v->p, v->uses_strata ? v->n_strata : 0, v->n_rows);
+	const uint8_t *d;
+	double		total = 0.0;
+
+	if (v->config.opt.family != FG_FAMILY_GAUSSIAN || v->config.weighted ||
+		v->config.n_rhos > 0 || !fg_stream_supports(&v->config.opt))
+		return corrupt(err, "Least-squares sums are only kept for unweighted gaussian lr and crlr fits.");
+	if (need == SIZE_MAX || fg_le_left(r) != need)
+		return corrupt(err, "The least-squares sums do not match the number of features and strata.");
+	v->sums = true;
+	for (int i = 0; i < 2; i++)
+	{
+		uint8_t		b = fg_le_get_u8(r);
+
+		if (b > 1)
+			return corrupt(err, "A sensitive value seen is neither 0 nor 1.");
+		v->s_seen[i] = b;
+	}
+	if (v->n_rows == 0)
+		return FG_OK;
+	if (v->n_rows > (UINT64_C(1) << 53))
+		return corrupt(err, "The row count is beyond the exact range of the sums.");
+	d = fg_le_take(r, fg_le_left(r));
+	v->sums_data = d;
+	if (any_nonfinite(d, (need - 2) / 8))
+		return corrupt(err, "A least-squares sum is not finite.");
+	if (!(fg_le_load_f64(d) <= fg_le_load_f64(d + 8)))
+		return corrupt(err, "The smallest y exceeds the largest.");
+	d += 16 + 8 * w;			/* to the co-moments */
+	for (size_t i = 0; i < w; i++)
+	{
+		if (!(fg_le_load_f64(d) >= 0.0))
+			return corrupt(err, "A sum of squares is negative.");
+		d += 8 * (w - i);
+	}
+	for (int j = 0; j < p; j++, d += 8)
+		if (!(fg_le_load_f64(d) >= 0.0))
+			return corrupt(err, "A largest magnitude is negative.");
+	d += 16 * w;				/* shift, tot */
+	for (uint32_t g = 0; v->uses_strata && g < v->n_strata; g++, d += 8 * (w + 1))
+	{
+		double		c = fg_le_load_f64(d);
+
+		if (!(c >= 0.0 && c <= (double) v->n_rows && c == floor(c)))
+			return corrupt(err, "A stratum's row count is not a whole number within the rows.");
+		total += c;
+	}
+	if (v->uses_strata && total != (double) v->n_rows)
+		return corrupt(err, "The strata's row counts do not add up to the rows.");
+	return FG_OK;
+}
+
 fg_status
 fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 				fg_state_view *out, fg_error *err)
@@ -586,7 +737,7 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 					   (unsigned) fg_le_load(bytes + 4, 2), FG_STATE_VERSION);
 	if (fg_le_load(bytes + 6, 2) != BYTE_ORDER_MARK)
 		return corrupt(err, "The byte order mark is wrong.");
-	if (fg_le_load(bytes + 8, 4) != 0)
+	if ((fg_le_load(bytes + 8, 4) & ~(uint64_t) FG_STATE_FLAG_SUMS) != 0)
 		return corrupt(err, "Reserved flags are set.");
 	if (fg_le_load(bytes + 12, 8) != len)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
@@ -628,8 +779,14 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		(st = decode_attrs(env, &r, out, err)) != FG_OK)
 		goto fail;
 
-	/* the rows must fill the rest exactly; the family says how wide y is */
 	gaussian = out->config.opt.family == FG_FAMILY_GAUSSIAN;
+	if (fg_le_load(bytes + 8, 4) & FG_STATE_FLAG_SUMS)
+	{
+		if ((st = decode_sums(&r, out, err)) != FG_OK)
+			goto fail;
+		return FG_OK;
+	}
+	/* the rows must fill the rest exactly; the family says how wide y is */
 	per_row = (size_t) (p > 0 ? p : 0) * 8 + (gaussian ? 8 : 1) + (out->n_attr > 0 ? 4 * (size_t) out->n_attr : 1) +
 		(out->uses_strata ? 4 : 0) + (out->config.weighted ? 8 : 0);
 	if (out->n_rows > fg_le_left(&r) / per_row || out->n_rows * per_row != fg_le_left(&r))
@@ -722,6 +879,23 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 	fg_train	probe = *train;	/* a shallow copy: only its counts are read */
 	size_t		bytes;
 
+	if (view->sums)
+	{
+		/* no rows: the dictionaries, and the sums with room for every stratum doubled */
+		uint64_t	strata = (uint64_t) (train->stream ? train->stream->cap : 0) +
+			view->n_strata + 16;
+
+		bytes = fg_train_memory(train) +
+			fg_stream_memory(view->p, (uint32_t) (strata * 2 > UINT32_MAX ? UINT32_MAX : strata * 2));
+		if (view->uses_strata && view->n_strata > 0)
+			bytes += fg_dict_growth_bound(&train->dict, view->n_strata,
+										  view->key_offsets[view->n_strata]);
+		for (uint32_t k = 0; k < view->n_attr; k++)
+			bytes += fg_dict_growth_bound(&train->attrs[k], view->n_cats[k],
+										  view->attr_offsets[k][view->n_cats[k]]) + 1024;
+		return bytes;
+	}
+
 	/* a state that has no rows yet takes the view's number of features */
 	if (probe.p < 0 && view->p >= 0)
 		fg_train_set_p(&probe, view->p, NULL);
@@ -738,6 +912,116 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 		bytes += fg_dict_growth_bound(&train->attrs[k], view->n_cats[k],
 									  view->attr_offsets[k][view->n_cats[k]]) + 1024;
 	return bytes;
+}
+
+/* The labels of the view's attributes (or its binary values) in train's dictionaries. */
+static fg_status
+append_labels(fg_train *train, const fg_state_view *view, fg_error *err)
+{
+	fg_status	st;
+
+	if (view->n_attr > 0)
+	{
+		if ((st = fg_train_use_codes(train, view->n_attr, err)) != FG_OK)
+			return st;
+		for (uint32_t k = 0; k < view->n_attr; k++)
+			for (uint32_t i = 0; i < view->n_cats[k]; i++)
+				if (fg_train_intern_label(train, k, view->attr_keys[k] + view->attr_offsets[k][i],
+										  (size_t) (view->attr_offsets[k][i + 1] -
+													view->attr_offsets[k][i]), err) < 0)
+					return err->status;
+		return FG_OK;
+	}
+	if (train->n_attr == 0)
+	{
+		train->s_seen[0] |= view->s_seen[0];
+		train->s_seen[1] |= view->s_seen[1];
+		return FG_OK;
+	}
+	if (train->n_attr != 1)
+		return fg_fail(err, FG_ERR_INVALID, "sensitive arrays have different lengths", NULL,
+					   "A part has 1 attribute; the state has %u.", train->n_attr);
+	for (int v = 0; v < 2; v++)
+		if (view->s_seen[v])
+		{
+			uint8_t		key[INT_KEY_LEN];
+
+			fg_key_from_int64(v, key);
+			if (fg_train_intern_label(train, 0, key, INT_KEY_LEN, err) < 0)
+				return err->status;
+		}
+	return FG_OK;
+}
+
+/* fg_state_append of a view of sums: the dictionaries, then Chan's merge. */
+static fg_status
+append_sums(fg_train *train, const fg_state_view *view, fg_error *err)
+{
+	int			p = view->p;
+	size_t		w = (size_t) p + 1;
+	uint32_t	n = view->uses_strata ? view->n_strata : 0;
+	uint32_t   *remap = NULL;
+	const uint8_t *d = view->sums_data;
+	fg_stream	src;
+	fg_status	st;
+
+	memset(&src, 0, sizeof(src));
+	if ((st = append_labels(train, view, err)) != FG_OK ||
+		(st = fg_train_stream_ready(train, err)) != FG_OK)
+		return st;
+	if (n > 0)
+	{
+		remap = fg_alloc(train->env, sizeof(uint32_t) * n);
+		if (remap == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t i = 0; i < n; i++)
+		{
+			int64_t		idx = fg_dict_intern(&train->dict, view->keys + view->key_offsets[i],
+											 (size_t) (view->key_offsets[i + 1] - view->key_offsets[i]),
+											 err);
+
+			if (idx < 0)
+			{
+				fg_release(train->env, remap);
+				return err->status;
+			}
+			remap[i] = (uint32_t) idx;
+		}
+	}
+	if ((st = fg_stream_init(&src, train->env, p, view->uses_strata, err)) != FG_OK ||
+		(n > 0 && (st = fg_stream_set_strata(&src, n, err)) != FG_OK))
+		goto done;
+	src.y_min = fg_le_load_f64(d);
+	src.y_max = fg_le_load_f64(d + 8);
+	d += 16;
+	for (size_t j = 0; j < w; j++, d += 8)
+		src.mean[j] = fg_le_load_f64(d);
+	for (size_t i = 0; i < w; i++)
+		for (size_t j = i; j < w; j++, d += 8)
+			src.m2[i * w + j] = fg_le_load_f64(d);
+	for (int j = 0; j < p; j++, d += 8)
+		src.amax[j] = fg_le_load_f64(d);
+	for (size_t j = 0; j < w; j++, d += 8)
+		src.shift[j] = fg_le_load_f64(d);
+	for (size_t j = 0; j < w; j++, d += 8)
+		src.tot[j] = fg_le_load_f64(d);
+	for (uint32_t g = 0; g < n; g++)
+	{
+		src.s_rows[g] = fg_le_load_f64(d);
+		d += 8;
+		for (size_t j = 0; j < w; j++, d += 8)
+			src.s_sum[(size_t) g * w + j] = fg_le_load_f64(d);
+	}
+	src.n = view->n_rows;
+	if ((st = fg_stream_merge(train->stream, &src, remap, n, err)) == FG_OK)
+	{
+		train->n_rows += view->n_rows;
+		train->n_skipped += view->n_skipped;
+	}
+done:
+	fg_stream_free(&src);
+	fg_release(train->env, remap);
+	return st;
 }
 
 fg_status
@@ -757,13 +1041,23 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 	if (train->gaussian != (view->config.opt.family == FG_FAMILY_GAUSSIAN))
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different families",
 					   NULL, NULL);
+	if (view->sums != train->stream_on)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge least-squares sums with training rows",
+					   NULL, NULL);
 	if (view->p < 0 || view->n_rows == 0)
 	{
 		train->n_skipped += view->n_skipped;
+		if (view->sums && train->n_attr == 0 && view->n_attr == 0)
+		{
+			train->s_seen[0] |= view->s_seen[0];
+			train->s_seen[1] |= view->s_seen[1];
+		}
 		return FG_OK;
 	}
 	if ((st = fg_train_set_p(train, view->p, err)) != FG_OK)
 		return st;
+	if (view->sums)
+		return append_sums(train, view, err);
 	if (view->uses_strata)
 	{
 		remap = fg_alloc(train->env, sizeof(uint32_t) * (view->n_strata ? view->n_strata : 1));

@@ -23,6 +23,8 @@
 
 #define FG_STATE_MAGIC		0x54534746u	/* "FGST" read as little-endian u32 */
 #define FG_STATE_VERSION	3
+/* flag: least-squares sums (stream.h) in place of the rows */
+#define FG_STATE_FLAG_SUMS	1u
 
 /*
  * How the SQL arguments were typed; part of the settings that must agree.
@@ -122,6 +124,14 @@ typedef struct fg_state_view
 	uint64_t   *attr_offsets[FG_MAX_ATTRIBUTES];	/* n_cats + 1 each */
 	const uint8_t *codes;		/* n_rows x n_attr little-endian u32 < n_cats */
 	const uint8_t *w;			/* n_rows little-endian f64, finite and > 0; or NULL */
+	/*
+	 * A state of sums (FG_STATE_FLAG_SUMS): no row arrays; which binary
+	 * sensitive values appeared, and the sums' f64 fields as state_format.c
+	 * lays them out (n_rows > 0 only), validated.
+	 */
+	bool		sums;
+	bool		s_seen[2];
+	const uint8_t *sums_data;
 } fg_state_view;
 
 /* Decode and validate; FG_ERR_CORRUPT with a precise detail on bad bytes. */

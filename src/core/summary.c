@@ -390,3 +390,28 @@ fg_summary_check_collinear(const fg_env *env, const fg_data *data,
 	fg_release(env, m2);
 	return st;
 }
+
+fg_status
+fg_summary_check_collinear_sums(const fg_env *env, const fg_data *data,
+								const double *comoment, const double *amax, fg_error *err)
+{
+	int			p = data->p;
+	double	   *m2;
+	fg_status	st;
+
+	if (p == 0)
+		return FG_OK;
+	for (int j = 0; j < p; j++)
+		if (amax[j] > FG_SAFE_MAX || (amax[j] > 0.0 && amax[j] < FG_SAFE_MIN))
+			return fg_fail(err, FG_ERR_INVALID, "features too large or too small for a fit without the rows",
+						   "Rescale the features, or pass \"vcov\": \"robust\" (which keeps the rows).",
+						   "A feature reaches %g in magnitude; the streaming least-squares fit needs magnitudes between 1e-100 and 1e100.",
+						   amax[j]);
+	m2 = fg_alloc(env, sizeof(double) * p * p);
+	if (m2 == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	memcpy(m2, comoment, sizeof(double) * p * p);
+	st = rank_verdict(env, data, m2, amax, err);
+	fg_release(env, m2);
+	return st;
+}

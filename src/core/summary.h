@@ -51,4 +51,13 @@ void		fg_summary_free(const fg_env *env, fg_summary *sum);
 fg_status	fg_summary_check_collinear(const fg_env *env, const fg_data *data,
 									   const fg_summary *sum, fg_error *err);
 
+/*
+ * The same verdict from co-moments and magnitudes kept without the rows
+ * (stream.h; data gives p, n_rows and the feature names).  Magnitudes
+ * outside [1e-100, 1e100] cannot be rescaled without the rows: refused.
+ */
+fg_status	fg_summary_check_collinear_sums(const fg_env *env, const fg_data *data,
+											const double *comoment, const double *amax,
+											fg_error *err);
+
 #endif							/* FG_SUMMARY_H */

@@ -253,6 +253,18 @@ fg_train_memory(const fg_train *t)
 {
 	plan		pl;
 
+	if (t->stream_on)
+	{
+		/* sums: no rows, whatever the count */
+		size_t		bytes = t->stream ? fg_stream_memory(t->p, t->stream->cap) : 0;
+
+		if (t->uses_strata)
+			bytes += fg_dict_memory(&t->dict);
+		for (uint32_t k = 0; k < t->n_attr; k++)
+			bytes += fg_dict_memory(&t->attrs[k]);
+		return bytes;
+	}
+
 	make_plan(t, 0, &pl);
 	return plan_memory(t, &pl);
 }
@@ -464,9 +476,12 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 		}
 	}
 	/* binary rows so far: their values become the integer labels 0 and 1 */
-	for (uint64_t l = 0; l < t->n_rows; l++)
+	for (uint64_t l = 0; l < (t->stream_on ? 2 : t->n_rows); l++)
 	{
-		uint8_t		v = t->s[l];
+		uint8_t		v = t->stream_on ? (uint8_t) l : t->s[l];
+
+		if (t->stream_on && !t->s_seen[v])
+			continue;
 
 		if (idx[v] < 0)
 		{
@@ -482,7 +497,8 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 				return err ? err->status : FG_ERR_NOMEM;
 			}
 		}
-		codes[l] = (uint32_t) idx[v];
+		if (!t->stream_on)
+			codes[l] = (uint32_t) idx[v];
 	}
 	t->n_attr = n_attr;
 	fg_release(t->env, t->s);
@@ -590,6 +606,76 @@ fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s
 }
 
 fg_status
+fg_train_set_stream(fg_train *t, fg_error *err)
+{
+	if (!t->gaussian || t->weighted || t->n_rows > 0 || t->col_cap > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot stream these training rows", NULL,
+					   "Only an unweighted gaussian state without rows can keep sums instead.");
+	t->stream_on = true;
+	return FG_OK;
+}
+
+fg_status
+fg_train_stream_ready(fg_train *t, fg_error *err)
+{
+	fg_status	st;
+
+	if (t->p < 0)
+		return fg_fail(err, FG_ERR_INVALID, "number of features is not set", NULL, NULL);
+	if (t->stream != NULL)
+		return FG_OK;
+	t->stream = fg_alloc(t->env, sizeof(fg_stream));
+	if (t->stream == NULL)
+		return nomem(err, "least-squares sums");
+	if ((st = fg_stream_init(t->stream, t->env, t->p, t->uses_strata, err)) != FG_OK)
+	{
+		fg_release(t->env, t->stream);
+		t->stream = NULL;
+	}
+	return st;
+}
+
+/* A row of a streaming state: the dictionaries as put_row keeps them, x and y into the sums. */
+static fg_status
+stream_row(fg_train *t, const double *x, double y, uint8_t s, const fg_attr_key *attrs,
+		   const uint8_t *key, size_t key_len, fg_error *err)
+{
+	uint32_t	g = 0;
+	fg_status	st;
+
+	if ((st = fg_train_stream_ready(t, err)) != FG_OK)
+		return st;
+	if (t->uses_strata)
+	{
+		int64_t		idx = fg_dict_intern(&t->dict, key, key_len, err);
+
+		if (idx < 0)
+			return err ? err->status : FG_ERR_INVALID;
+		g = (uint32_t) idx;
+	}
+	if (t->n_attr > 0)
+	{
+		if (attrs == NULL)
+			return fg_fail(err, FG_ERR_INVALID, "a coded sensitive attribute needs labels", NULL, NULL);
+		for (uint32_t k = 0; k < t->n_attr; k++)
+		{
+			int64_t		idx = fg_dict_intern(&t->attrs[k], attrs[k].bytes, attrs[k].len, err);
+
+			if (idx < 0)
+				return err ? err->status : FG_ERR_INVALID;
+			if (idx >= FG_MAX_CATEGORIES)
+				return too_many_categories(err, k);
+		}
+	}
+	else
+		t->s_seen[s & 1] = true;
+	if ((st = fg_stream_add(t->stream, x, y, g, err)) != FG_OK)
+		return st;
+	t->n_rows++;
+	return FG_OK;
+}
+
+fg_status
 fg_train_add_row_real(fg_train *t, const double *x, double y, double w, uint8_t s,
 					  const fg_attr_key *attrs, const uint8_t *key, size_t key_len, fg_error *err)
 {
@@ -599,6 +685,8 @@ fg_train_add_row_real(fg_train *t, const double *x, double y, double w, uint8_t 
 		return wrong_family(err, false);
 	if (!isfinite(y))
 		return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL, "A row has y = %g.", y);
+	if (t->stream_on)
+		return stream_row(t, x, y, s, attrs, key, key_len, err);
 	if ((st = put_row(t, x, w, s, attrs, key, key_len, err)) != FG_OK)
 		return st;
 	t->y_real[t->n_rows++] = y;
@@ -702,6 +790,115 @@ free_remap(const fg_env *env, uint32_t *remap[FG_MAX_ATTRIBUTES])
 		fg_release(env, remap[k]);
 }
 
+/* fg_train_merge of two streaming states: the dictionaries, then the sums. */
+static fg_status
+merge_streams(fg_train *dst, const fg_train *src, fg_error *err)
+{
+	uint32_t   *remap = NULL;
+	uint32_t   *attr_remap[FG_MAX_ATTRIBUTES];
+	fg_status	st;
+
+	if ((st = fg_train_stream_ready(dst, err)) != FG_OK)
+		return st;
+	if ((st = remap_attrs(dst, src->n_attr, src->attrs, attr_remap, err)) != FG_OK)
+	{
+		free_remap(dst->env, attr_remap);
+		return st;
+	}
+	free_remap(dst->env, attr_remap);
+	if (src->n_attr == 0 && dst->n_attr == 0)
+	{
+		dst->s_seen[0] |= src->s_seen[0];
+		dst->s_seen[1] |= src->s_seen[1];
+	}
+	else if (src->n_attr == 0)
+	{
+		/* binary values into a coded state: the labels 0 and 1 that appeared */
+		if (dst->n_attr != 1)
+			return lengths_differ(err, 1, dst->n_attr);
+		for (int v = 0; v < 2; v++)
+			if (src->s_seen[v])
+			{
+				uint8_t		key[8];
+				int64_t		idx;
+
+				fg_key_from_int64(v, key);
+				if ((idx = fg_dict_intern(&dst->attrs[0], key, 8, err)) < 0)
+					return err ? err->status : FG_ERR_NOMEM;
+				if (idx >= FG_MAX_CATEGORIES)
+					return too_many_categories(err, 0);
+			}
+	}
+	if (src->uses_strata)
+	{
+		remap = fg_alloc(dst->env, sizeof(uint32_t) * (src->dict.count ? src->dict.count : 1));
+		if (remap == NULL)
+			return nomem(err, "strata map");
+		for (uint32_t i = 0; i < src->dict.count; i++)
+		{
+			size_t		len;
+			const uint8_t *k = fg_dict_key(&src->dict, i, &len);
+			int64_t		idx = fg_dict_intern(&dst->dict, k, len, err);
+
+			if (idx < 0)
+			{
+				fg_release(dst->env, remap);
+				return err ? err->status : FG_ERR_INVALID;
+			}
+			remap[i] = (uint32_t) idx;
+		}
+	}
+	/* src is const to the caller; flushing its buffer leaves its sums the same */
+	st = fg_stream_merge(dst->stream, src->stream, remap, src->uses_strata ? src->dict.count : 0,
+						 err);
+	fg_release(dst->env, remap);
+	if (st != FG_OK)
+		return st;
+	dst->n_rows += src->n_rows;
+	dst->n_skipped += src->n_skipped;
+	return FG_OK;
+}
+
+fg_status
+fg_train_stream_fit(fg_train *t, const fg_env *env, const fg_options *opt,
+					const char *const *feature_names, fg_fit *fit, fg_error *err)
+{
+	uint32_t	n_attr;
+	fg_status	st;
+
+	memset(fit, 0, sizeof(*fit));
+	if (!t->stream_on || t->stream == NULL)
+		return fg_fail(err, FG_ERR_DATA, "no rows to fit", NULL, NULL);
+	if (!t->finished)
+	{
+		if (t->uses_strata)
+		{
+			uint32_t   *rank;
+
+			if ((st = fg_dict_sort(&t->dict, &rank, err)) != FG_OK)
+				return st;
+			st = fg_stream_renumber(t->stream, rank, err);
+			fg_release(t->env, rank);
+			if (st != FG_OK)
+				return st;
+		}
+		for (uint32_t k = 0; k < t->n_attr; k++)
+		{
+			uint32_t   *rank;
+
+			if ((st = fg_dict_sort(&t->attrs[k], &rank, err)) != FG_OK)
+				return st;
+			fg_release(t->env, rank);
+			t->n_cats[k] = t->attrs[k].count;
+		}
+		t->codes_as_s = t->n_attr == 1 && t->n_cats[0] <= 2;
+		t->finished = true;
+	}
+	/* what fg_fit_model reports for the attributes the rows would have had */
+	n_attr = t->n_attr == 0 || t->codes_as_s ? 1 : t->n_attr;
+	return fg_stream_fit(env, t->stream, opt, feature_names, n_attr, fit, err);
+}
+
 fg_status
 fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 {
@@ -719,6 +916,9 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	if (dst->gaussian != src->gaussian)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge training states of different families",
 					   NULL, NULL);
+	if (dst->stream_on != src->stream_on)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge least-squares sums with training rows",
+					   NULL, NULL);
 	if (src->p < 0 || src->n_rows == 0)
 	{
 		dst->n_skipped += src->n_skipped;
@@ -726,6 +926,8 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	}
 	if ((st = fg_train_set_p(dst, src->p, err)) != FG_OK)
 		return st;
+	if (src->stream_on)
+		return merge_streams(dst, src, err);
 	if ((st = remap_attrs(dst, src->n_attr, src->attrs, attr_remap, err)) != FG_OK)
 	{
 		free_remap(dst->env, attr_remap);
@@ -808,6 +1010,8 @@ fg_status
 fg_train_data(fg_train *t, fg_data *data, fg_error *err)
 {
 	memset(data, 0, sizeof(*data));
+	if (t->stream_on)
+		return fg_fail(err, FG_ERR_INVALID, "the state keeps sums, not rows", NULL, NULL);
 	if (!t->finished && t->uses_strata)
 	{
 		uint32_t   *rank;

@@ -32,6 +32,7 @@
 
 #include "fg_core.h"
 #include "strata_dict.h"
+#include "stream.h"
 
 #include <string.h>
 
@@ -74,6 +75,15 @@ typedef struct fg_train
 	bool		gaussian;		/* y kept as y_real; set before the first row */
 	uint32_t	n_attr;			/* 0: binary s; else attributes coded */
 	fg_strata_dict attrs[FG_MAX_ATTRIBUTES];	/* the first n_attr in use */
+
+	/*
+	 * Streaming (fg_train_set_stream): rows are folded into least-squares
+	 * sums and not kept; the dictionaries are kept as usual, and for a
+	 * binary attribute which of 0 and 1 appeared.
+	 */
+	fg_stream  *stream;
+	bool		stream_on;
+	bool		s_seen[2];
 
 	/* set by fg_train_data */
 	bool		finished;
@@ -125,6 +135,11 @@ fg_train_free(fg_train *t)
 	fg_release(t->env, t->codes);
 	if (t->uses_strata)
 		fg_dict_free(&t->dict);
+	if (t->stream != NULL)
+	{
+		fg_stream_free(t->stream);
+		fg_release(t->env, t->stream);
+	}
 	for (uint32_t k = 0; k < t->n_attr; k++)
 		fg_dict_free(&t->attrs[k]);
 	memset(t, 0, sizeof(*t));
@@ -138,6 +153,25 @@ fg_status	fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err);
  * added).  Rows then go in through fg_train_add_row_real only.
  */
 fg_status	fg_train_set_gaussian(fg_train *t, bool gaussian, fg_error *err);
+
+/*
+ * Keep least-squares sums instead of the rows (stream.h), for an
+ * unweighted gaussian state, before the first row.  Rows go in through
+ * fg_train_add_row_real as before; fg_train_data is then refused and
+ * fg_train_stream_fit fits.
+ */
+fg_status	fg_train_set_stream(fg_train *t, fg_error *err);
+
+/* The sums of a streaming state whose p is known, allocated when first needed. */
+fg_status	fg_train_stream_ready(fg_train *t, fg_error *err);
+
+/*
+ * Sort the dictionaries as fg_train_data does and fit opt from the sums of
+ * a streaming state (allocations of the fit from env).
+ */
+fg_status	fg_train_stream_fit(fg_train *t, const fg_env *env, const fg_options *opt,
+								const char *const *feature_names, fg_fit *fit,
+								fg_error *err);
 
 /*
  * Keep the sensitive attribute as codes of n_attr attributes (1 ..

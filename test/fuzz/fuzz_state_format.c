@@ -199,6 +199,32 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 			fuzz_die("the labels of attribute %u are not inside the input", k);
 	}
 
+	if (v->sums)
+	{
+		size_t		w = p + 1;
+		size_t		doubles = n == 0 ? 0 : 2 + w + w * (w + 1) / 2 + (w - 1) + 2 * w +
+			(size_t) v->n_strata * (w + 1);
+
+		if (c->opt.family != FG_FAMILY_GAUSSIAN || c->weighted || c->n_rhos > 0 ||
+			(c->opt.method != FG_METHOD_LR && c->opt.method != FG_METHOD_CRLR))
+			fuzz_die("accepted sums for settings that keep rows");
+		if (v->x != NULL || v->y != NULL || v->y_real != NULL || v->s != NULL ||
+			v->codes != NULL || v->stratum != NULL || v->w != NULL)
+			fuzz_die("a state of sums has row arrays");
+		if (n > 0 && (v->sums_data != end - 8 * doubles || !inside(v->sums_data, 8 * doubles, bytes, len)))
+			fuzz_die("the sums are not where they belong");
+		for (size_t i = 0; i < doubles; i++)
+		{
+			uint64_t	bits = get_le(v->sums_data + 8 * i, 8);
+			double		d;
+
+			memcpy(&d, &bits, 8);
+			if (!isfinite(d))
+				fuzz_die("sum %zu is %g", i, d);
+		}
+		return;
+	}
+
 	/* the rows fill the rest of the input exactly */
 	if (v->n_rows > len)
 		fuzz_die("accepted %llu rows in %zu bytes", (unsigned long long) v->n_rows, len);
@@ -334,6 +360,31 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 			 memcmp(a->attr_keys[k], b->attr_keys[k], (size_t) a->attr_offsets[k][a->n_cats[k]]) != 0))
 			fuzz_die("re-decoded labels of attribute %u differ", k);
 	}
+	if (a->sums != b->sums || (a->sums && n == 0 && a->n_attr == 0 && b->n_attr == 0 &&
+								  memcmp(a->s_seen, b->s_seen, 2) != 0) ||
+		(a->sums && n > 0 && memcmp(a->s_seen, b->s_seen, 2) != 0 && a->n_attr == 0))
+		fuzz_die("re-decoded kinds of state differ");
+	if (a->sums)
+	{
+		/* the same numbers (a merge into an empty state may turn -0 into 0) */
+		size_t		w = p + 1;
+		size_t		doubles = n == 0 ? 0 : 2 + w + w * (w + 1) / 2 + (w - 1) + 2 * w +
+			(size_t) a->n_strata * (w + 1);
+
+		for (size_t i = 0; i < doubles; i++)
+		{
+			uint64_t	ba = get_le(a->sums_data + 8 * i, 8),
+						bb = get_le(b->sums_data + 8 * i, 8);
+			double		da,
+						db;
+
+			memcpy(&da, &ba, 8);
+			memcpy(&db, &bb, 8);
+			if (da != db)
+				fuzz_die("re-decoded sum %zu differs: %g / %g", i, da, db);
+		}
+		return;
+	}
 	if ((n * p > 0 && memcmp(a->x, b->x, n * p * 8) != 0) ||
 		(n > 0 && (a->y == NULL) != (b->y == NULL)) ||
 		(n > 0 && a->y != NULL && memcmp(a->y, b->y, n) != 0) ||
@@ -372,6 +423,13 @@ append(fg_train *t, const fg_state_view *v)
 		if (t->attrs[k].count != v->n_cats[k])
 			fuzz_die("appending gave %u labels of attribute %u, the view has %u",
 					 t->attrs[k].count, k, v->n_cats[k]);
+	if (v->sums)
+	{
+		if (t->stream == NULL || t->stream->n != t->n_rows)
+			fuzz_die("appending sums gave %llu rows of sums",
+					 (unsigned long long) (t->stream ? t->stream->n : 0));
+		return;
+	}
 	for (uint64_t l = 0; l < v->n_rows; l++)
 	{
 		if ((p > 0 && memcmp(fg_train_row(t, base + l), v->x + 8 * p * l, 8 * p) != 0) ||
@@ -421,7 +479,8 @@ exercise(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	/* a collecting state starts with p unknown, as state_from_config's */
 	if (fg_train_init(&t, &fuzz_env, v->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&t, v->config.weighted, &err) != FG_OK ||
-		fg_train_set_gaussian(&t, v->config.opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK)
+		fg_train_set_gaussian(&t, v->config.opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK ||
+		(v->sums && fg_train_set_stream(&t, &err) != FG_OK))
 		fuzz_die("cannot make a training state: %s", err.message);
 	append(&t, v);
 
@@ -528,6 +587,7 @@ typedef struct seed_spec
 	uint32_t	n_cats;			/* distinct labels per attribute, cycled */
 	bool		weighted;
 	bool		gaussian;		/* a continuous y (the gaussian family) */
+	bool		sums;			/* least-squares sums instead of rows (stream.h) */
 } seed_spec;
 
 #define B FG_ARG_BOOL
@@ -540,47 +600,53 @@ typedef struct seed_spec
 #define K8 FG_STRATA_INT8
 #define KT FG_STRATA_TEXT
 static const seed_spec specs[] = {
-	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B, 0, false, 0, false, false},
-	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I, 0, false, 0, false, false},
-	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I, 0, false, 0, false, false},
-	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I, 0, false, 0, false, false},
-	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B, 0, false, 0, false, false},
-	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B, 0, false, 0, false, false},
-	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I, 0, false, 0, false, false},
-	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B, 0, false, 0, false, false},
-	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B, 0, false, 0, false, false},
-	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I, 0, false, 0, false, false},
-	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B, 0, false, 0, false, false},
-	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false},
-	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B, 0, false, 0, false, false},
+	{"lr_empty", FG_METHOD_LR, -1, 0, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"lr_p0", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, I, B, 0, false, 0, false, false, false},
+	{"lr_p1_one_row", FG_METHOD_LR, 1, 1, K8, 0, 0, 1, 0, false, -1, B, I, 0, false, 0, false, false, false},
+	{"fair_lr_p3_names_options", FG_METHOD_FAIR_LR, 3, 20, KT, 0, 0, 3, 0, false, 40, B, I, 0, false, 0, false, false, false},
+	{"fair_lr_c_empty_options", FG_METHOD_FAIR_LR, 2, 8, K4, 0, 0, -1, 0, true, 0, I, I, 0, false, 0, false, false, false},
+	{"crlr_int4", FG_METHOD_CRLR, 3, 30, K4, 6, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"crlr_int8_p0", FG_METHOD_CRLR, 0, 10, K8, 3, 0, -1, 0, false, 24, B, B, 0, false, 0, false, false, false},
+	{"crlr_no_rows_p3", FG_METHOD_CRLR, 3, 0, KT, 0, 0, 3, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"crlr_empty_names", FG_METHOD_CRLR, -1, 0, K8, 0, 0, 2, 0, false, 16, I, B, 0, false, 0, false, false, false},
+	{"fair_crlr_text_names", FG_METHOD_FAIR_CRLR, 2, 25, KT, 5, 0, 2, 0, false, 40, B, I, 0, false, 0, false, false, false},
+	{"fair_crlr_c_text", FG_METHOD_FAIR_CRLR, 1, 6, KT, 2, 0, -1, 0, true, -1, I, B, 0, false, 0, false, false, false},
+	{"glmm_int8", FG_METHOD_GLMM, 4, 12, K8, 4, 0, -1, 0, false, 32, B, B, 0, false, 0, false, false, false},
+	{"fair_glmm_p0_names", FG_METHOD_FAIR_GLMM, 0, 4, KT, 4, 0, 0, 0, false, -1, I, I, 0, false, 0, false, false, false},
+	{"long_key", FG_METHOD_CRLR, 1, 2, KT, 2, FG_MODEL_MAX_KEY_LEN, -1, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"long_name", FG_METHOD_LR, 1, 1, K4, 0, 0, 1, FG_MODEL_MAX_NAME_LEN, false, -1, B, B, 0, false, 0, false, false, false},
+	{"many_strata", FG_METHOD_CRLR, 1, 200, K4, 200, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"many_rows", FG_METHOD_FAIR_LR, 2, 500, K4, 0, 0, -1, 0, false, -1, B, B, 0, false, 0, false, false, false},
+	{"wide", FG_METHOD_LR, 64, 4, K4, 0, 0, 64, 0, false, -1, B, B, 0, false, 0, false, false, false},
 	/* coded sensitive attributes and weights */
-	{"weighted_binary", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, B, I, 0, false, 0, true, false},
-	{"weighted_crlr", FG_METHOD_CRLR, 1, 9, K8, 3, 0, 1, 0, false, -1, I, B, 0, false, 0, true, false},
-	{"int_switched", FG_METHOD_FAIR_LR, 2, 16, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 4, false, false},
-	{"int_switched_weighted", FG_METHOD_FAIR_CRLR, 1, 20, K8, 4, 0, -1, 0, false, 24, B, I, 1, false, 5, true, false},
-	{"int8_codes", FG_METHOD_FAIR_GLMM, 2, 10, KT, 3, 0, 2, 0, false, -1, B, I8, 1, false, 3, false, false},
-	{"text_two", FG_METHOD_FAIR_LR, 1, 8, K4, 0, 0, -1, 0, true, -1, I, T, 1, false, 2, true, false},
-	{"text_many", FG_METHOD_FAIR_CRLR, 2, 40, KT, 5, 0, -1, 0, false, -1, B, T, 1, false, 12, true, false},
-	{"text_long_label", FG_METHOD_FAIR_LR, 1, 4, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 2, false, false},
-	{"array_text3", FG_METHOD_FAIR_CRLR, 1, 15, K4, 3, 0, -1, 0, false, -1, B, T, 3, true, 4, true, false},
-	{"array_int2", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, 16, B, I, 2, true, 3, false, false},
-	{"array_bool1", FG_METHOD_FAIR_LR, 1, 6, K4, 0, 0, -1, 0, false, -1, B, B, 1, true, 2, true, false},
-	{"array_int8_16", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, B, I8, 16, true, 2, false, false},
-	{"coded_no_rows", FG_METHOD_FAIR_LR, 2, 0, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 0, true, false},
-	{"many_categories", FG_METHOD_FAIR_LR, 1, 300, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 250, false, false},
+	{"weighted_binary", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, B, I, 0, false, 0, true, false, false},
+	{"weighted_crlr", FG_METHOD_CRLR, 1, 9, K8, 3, 0, 1, 0, false, -1, I, B, 0, false, 0, true, false, false},
+	{"int_switched", FG_METHOD_FAIR_LR, 2, 16, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 4, false, false, false},
+	{"int_switched_weighted", FG_METHOD_FAIR_CRLR, 1, 20, K8, 4, 0, -1, 0, false, 24, B, I, 1, false, 5, true, false, false},
+	{"int8_codes", FG_METHOD_FAIR_GLMM, 2, 10, KT, 3, 0, 2, 0, false, -1, B, I8, 1, false, 3, false, false, false},
+	{"text_two", FG_METHOD_FAIR_LR, 1, 8, K4, 0, 0, -1, 0, true, -1, I, T, 1, false, 2, true, false, false},
+	{"text_many", FG_METHOD_FAIR_CRLR, 2, 40, KT, 5, 0, -1, 0, false, -1, B, T, 1, false, 12, true, false, false},
+	{"text_long_label", FG_METHOD_FAIR_LR, 1, 4, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 2, false, false, false},
+	{"array_text3", FG_METHOD_FAIR_CRLR, 1, 15, K4, 3, 0, -1, 0, false, -1, B, T, 3, true, 4, true, false, false},
+	{"array_int2", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, 16, B, I, 2, true, 3, false, false, false},
+	{"array_bool1", FG_METHOD_FAIR_LR, 1, 6, K4, 0, 0, -1, 0, false, -1, B, B, 1, true, 2, true, false, false},
+	{"array_int8_16", FG_METHOD_LR, 0, 5, K4, 0, 0, -1, 0, false, -1, B, I8, 16, true, 2, false, false, false},
+	{"coded_no_rows", FG_METHOD_FAIR_LR, 2, 0, K4, 0, 0, -1, 0, false, -1, B, T, 1, false, 0, true, false, false},
+	{"many_categories", FG_METHOD_FAIR_LR, 1, 300, K4, 0, 0, -1, 0, false, -1, B, I, 1, false, 250, false, false, false},
 	/* the gaussian family: a double y a row, whatever the type of y */
-	{"gaussian_lr_float8", FG_METHOD_LR, 3, 20, K4, 0, 0, 3, 0, false, -1, F8, B, 0, false, 0, false, true},
-	{"gaussian_empty", FG_METHOD_FAIR_LR, -1, 0, K4, 0, 0, -1, 0, false, 16, F8, I, 0, false, 0, false, true},
-	{"gaussian_crlr_numeric_weighted", FG_METHOD_CRLR, 2, 24, K8, 4, 0, -1, 0, false, 24, N, I, 0, false, 0, true, true},
-	{"gaussian_int_y_text", FG_METHOD_FAIR_CRLR, 1, 18, KT, 3, 0, -1, 0, false, -1, I, T, 1, false, 4, true, true},
-	{"gaussian_fair_threshold", FG_METHOD_FAIR_THRESHOLD, 2, 30, K4, 5, 0, 2, 0, false, 32, F8, I, 1, false, 3, false, true},
-	{"gaussian_c", FG_METHOD_FAIR_LR, 1, 10, K4, 0, 0, -1, 0, true, -1, F8, B, 0, false, 0, false, true},
-	{"binomial_float8_y", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, F8, B, 0, false, 0, false, false},
+	{"gaussian_lr_float8", FG_METHOD_LR, 3, 20, K4, 0, 0, 3, 0, false, -1, F8, B, 0, false, 0, false, true, false},
+	{"gaussian_empty", FG_METHOD_FAIR_LR, -1, 0, K4, 0, 0, -1, 0, false, 16, F8, I, 0, false, 0, false, true, false},
+	{"gaussian_crlr_numeric_weighted", FG_METHOD_CRLR, 2, 24, K8, 4, 0, -1, 0, false, 24, N, I, 0, false, 0, true, true, false},
+	{"gaussian_int_y_text", FG_METHOD_FAIR_CRLR, 1, 18, KT, 3, 0, -1, 0, false, -1, I, T, 1, false, 4, true, true, false},
+	{"gaussian_fair_threshold", FG_METHOD_FAIR_THRESHOLD, 2, 30, K4, 5, 0, 2, 0, false, 32, F8, I, 1, false, 3, false, true, false},
+	{"gaussian_c", FG_METHOD_FAIR_LR, 1, 10, K4, 0, 0, -1, 0, true, -1, F8, B, 0, false, 0, false, true, false},
+	/* unweighted gaussian lr and crlr: sums instead of rows */
+	{"sums_lr", FG_METHOD_LR, 3, 20, K4, 0, 0, 3, 0, false, -1, F8, B, 0, false, 0, false, true, true},
+	{"sums_empty", FG_METHOD_CRLR, -1, 0, KT, 0, 0, -1, 0, false, 16, F8, I, 0, false, 0, false, true, true},
+	{"sums_crlr_text", FG_METHOD_CRLR, 2, 24, KT, 5, 0, -1, 0, false, 24, N, T, 1, false, 4, false, true, true},
+	{"sums_crlr_switch", FG_METHOD_CRLR, 4, 30, K8, 7, 0, -1, 0, false, -1, F8, I, 1, false, 5, false, true, true},
+	{"sums_crlr_p0", FG_METHOD_CRLR, 0, 9, K4, 3, 0, -1, 0, false, -1, I, B, 0, false, 0, false, true, true},
+	{"binomial_float8_y", FG_METHOD_FAIR_LR, 2, 12, K4, 0, 0, -1, 0, false, -1, F8, B, 0, false, 0, false, false, false},
 };
 #undef B
 #undef I
@@ -662,7 +728,8 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 	c->weighted = sp->weighted;
 	if (fg_train_init(t, &fuzz_env, strata, sp->p, &err) != FG_OK ||
 		fg_train_set_weighted(t, sp->weighted, &err) != FG_OK ||
-		fg_train_set_gaussian(t, sp->gaussian, &err) != FG_OK)
+		fg_train_set_gaussian(t, sp->gaussian, &err) != FG_OK ||
+		(sp->sums && fg_train_set_stream(t, &err) != FG_OK))
 		fuzz_die("seed %s: %s", sp->name, err.message);
 	/* text and arrays are coded from the start, a scalar integer half-way */
 	if (sp->n_attr > 0 && (sp->s_array || sp->s_kind == FG_ARG_TEXT) &&
@@ -677,8 +744,10 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 		/* the smallest subnormal, a huge one, then ordinary weights */
 		double		w = l == 0 ? 4.9e-324 : l == 1 ? 1e300 : 0.25 + (double) (l % 4);
 
+		/* (sums of squares of 1e300 overflow: sums get ordinary values only) */
 		for (int j = 0; j < sp->p; j++)
-			x[j] = l == 0 && j == 0 ? -0.0 : l == 1 && j == 0 ? 1e300 :
+			x[j] = sp->sums ? 10 * splitmix_signed_unit(&rng_state) :
+				l == 0 && j == 0 ? -0.0 : l == 1 && j == 0 ? 1e300 :
 				l == 2 && j == 0 ? 4.9e-324 : 10 * splitmix_signed_unit(&rng_state);
 		if (sp->strata_kind != FG_STRATA_TEXT)
 		{
@@ -743,7 +812,8 @@ build_seed(const seed_spec *sp, fg_state_config *c, fg_train *t)
 		if (sp->gaussian)
 		{
 			/* -0.0, the smallest subnormal and a huge value first, then ordinary ones */
-			double		y = l == 0 ? -0.0 : l == 1 ? 4.9e-324 : l == 2 ? -1e300 :
+			double		y = sp->sums ? 1e5 + 100 * splitmix_signed_unit(&rng_state) :
+				l == 0 ? -0.0 : l == 1 ? 4.9e-324 : l == 2 ? -1e300 :
 				100 * splitmix_signed_unit(&rng_state);
 
 			if (fg_train_add_row_real(t, x, y, w, (uint8_t) (l % 3 == 1),
@@ -831,6 +901,17 @@ locate(const uint8_t *buf, const fg_state_config *c, const fg_train *t)
 		o = labels + get_le(buf + o + 4, 8);
 	}
 	L.x = o;
+	if (t->stream_on)
+	{
+		/* the sums section; row fields forged at these offsets land in it */
+		size_t		w = p + 1;
+		size_t		strata = t->uses_strata ? t->dict.count : 0;
+
+		L.y = L.s = L.stratum = L.w = L.x + 2;
+		L.end = L.x + 2 + (n == 0 ? 0 : 8 * (2 + w + w * (w + 1) / 2 + (w - 1) + 2 * w +
+											 strata * (w + 1)));
+		return L;
+	}
 	L.y = L.x + 8 * p * n;
 	L.s = L.y + n * (t->gaussian ? 8 : 1);
 	L.stratum = L.s + n * (t->n_attr > 0 ? 4 * (size_t) t->n_attr : 1);
@@ -987,6 +1068,8 @@ fuzz_write_seeds(const char *dir)
 		field(dir, nm, "version-4", bytes, len, OFF_VERSION, FG_STATE_VERSION + 1, 2);
 		field(dir, nm, "bom-swapped", bytes, len, OFF_BOM, 0xFFFE, 2);
 		field(dir, nm, "flags-1", bytes, len, OFF_FLAGS, 1, 4);
+		field(dir, nm, "flags-0", bytes, len, OFF_FLAGS, 0, 4);
+		field(dir, nm, "flags-2", bytes, len, OFF_FLAGS, 2, 4);
 		field(dir, nm, "total-huge", bytes, len, OFF_TOTAL, UINT64_MAX, 8);
 
 		/* enumerations, flags and options out of range */

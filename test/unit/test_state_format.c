@@ -459,7 +459,7 @@ test_forgeries(void)
 
 	forge(buf, len, OFF_VERSION, 2, 2, "format version 2; this build reads version 3");
 	forge(buf, len, OFF_VERSION, 4, 2, "format version 4");
-	forge(buf, len, OFF_FLAGS, 1, 4, "flags");
+	forge(buf, len, OFF_FLAGS, 2, 4, "flags");	/* 1 marks sums */
 	forge(buf, len, 0, 0x4C4D4746u, 4, "magic");
 	forge(buf, len, OFF_METHOD, 99, 1, "unknown method code 99");
 	forge(buf, len, OFF_METHOD, FG_METHOD_FAIR_LR, 1, "strata flag");
