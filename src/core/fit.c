@@ -450,8 +450,12 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 							  f->terms.A, NULL, &f->prob, err)) != FG_OK)
 		goto fail;
 	f->prob.terms = f->terms.term;
-	/* the constrained search needs every Hessian, the standard errors the last one */
-	fg_fitter_set_vcov(f, opt->vcov);
+	/*
+	 * the constrained search needs every Hessian, the standard errors the
+	 * last one; fair_threshold has none (its least-squares start needs no
+	 * Hessian at the end)
+	 */
+	fg_fitter_set_vcov(f, opt->method == FG_METHOD_FAIR_THRESHOLD ? FG_VCOV_NONE : opt->vcov);
 	if ((st = fg_newton_ws_init(env, &f->prob, &f->ws, err)) != FG_OK)
 		goto fail;
 	if ((st = fg_newton_resume_init(env, &f->prob, &f->resume, err)) != FG_OK)
@@ -592,12 +596,11 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 
 	/*
 	 * Start from the last fit's Newton solution, or from the intercept-only
-	 * fit: logit of the share of ones (closed form when unweighted)
-	 */
-	/*
-	 * fair_threshold starts each descent from the same least squares,
-	 * solved from the same start: the descent is not continuous in its
-	 * start, so a path's fits equal single fits only from the same bits
+	 * fit: logit of the share of ones (closed form when unweighted), the
+	 * weighted mean of a continuous y.  fair_threshold starts each descent
+	 * from the same least squares, solved from the same start: the descent
+	 * is not continuous in its start, so a path's fits equal single fits
+	 * only from the same bits.
 	 */
 	if (f->has_warm && opt.method != FG_METHOD_FAIR_THRESHOLD)
 	{
