@@ -145,6 +145,38 @@ pairwise_sum(const double *w, size_t n)
 	return pairwise_sum(w, n / 2) + pairwise_sum(w + n / 2, n - n / 2);
 }
 
+fg_status
+fg_check_attributes(const fg_data *data, fg_error *err)
+{
+	if (data->n_attr == 0 && data->s == NULL)
+		return fg_fail(err, FG_ERR_INVALID, "no sensitive attribute", NULL, NULL);
+	if (data->n_attr > FG_MAX_ATTRIBUTES ||
+		(data->n_attr > 0 && (data->codes == NULL || data->n_cats == NULL)))
+		return fg_fail(err, FG_ERR_INVALID, "bad sensitive attributes", NULL,
+					   "%u attributes; at most %d are supported.", data->n_attr, FG_MAX_ATTRIBUTES);
+	for (uint32_t a = 0; a < data->n_attr; a++)
+		if (data->n_cats[a] > FG_MAX_CATEGORIES)
+			return fg_fail(err, FG_ERR_INVALID, "too many categories",
+						   "Merge rare categories.",
+						   "Attribute %u has %u categories; at most %d are supported.",
+						   a + 1, data->n_cats[a], FG_MAX_CATEGORIES);
+	return FG_OK;
+}
+
+fg_status
+fg_check_row(const fg_data *data, size_t l, fg_error *err)
+{
+	for (uint32_t a = 0; a < data->n_attr; a++)
+		if (data->codes[l * data->n_attr + a] >= data->n_cats[a])
+			return fg_fail(err, FG_ERR_INVALID, "category code out of range", NULL,
+						   "Row %zu has code %u for attribute %u of %u categories.",
+						   l + 1, data->codes[l * data->n_attr + a], a + 1, data->n_cats[a]);
+	if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
+		return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
+					   "Row %zu has weight %g.", l + 1, data->w[l]);
+	return FG_OK;
+}
+
 double
 fg_data_weight(const fg_data *data)
 {

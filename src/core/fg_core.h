@@ -307,6 +307,11 @@ double		fg_weights_rescale(double *w, size_t n);
 /* The weight of the rows: sum of w, or the number of rows when unweighted. */
 double		fg_data_weight(const fg_data *data);
 
+/* The sensitive attributes' description: present, at most 16, categories within the limit. */
+fg_status	fg_check_attributes(const fg_data *data, fg_error *err);
+/* Row l's category codes within their attributes and its weight positive and finite. */
+fg_status	fg_check_row(const fg_data *data, size_t l, fg_error *err);
+
 /* ---------- fit result ---------- */
 
 /*

@@ -18,6 +18,8 @@
 static fg_status
 check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
 {
+	fg_status	st;
+
 	if (opt->fairness != FG_FAIRNESS_DEMOGRAPHIC_PARITY && fg_method_is_fair(opt->method))
 		return fg_fail(err, FG_ERR_INVALID, "the gaussian family supports demographic parity only",
 					   "Leave option \"fairness\" at demographic_parity, or use method fair_threshold for parity at every threshold.",
@@ -35,14 +37,8 @@ check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
 		if (!isfinite(data->y_real[l]))
 			return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
 						   "Row %zu has y = %g.", l + 1, data->y_real[l]);
-		for (uint32_t a = 0; a < data->n_attr; a++)
-			if (data->codes[l * data->n_attr + a] >= data->n_cats[a])
-				return fg_fail(err, FG_ERR_INVALID, "category code out of range", NULL,
-							   "Row %zu has code %u for attribute %u of %u categories.",
-							   l + 1, data->codes[l * data->n_attr + a], a + 1, data->n_cats[a]);
-		if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
-			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
-						   "Row %zu has weight %g.", l + 1, data->w[l]);
+		if ((st = fg_check_row(data, l, err)) != FG_OK)
+			return st;
 	}
 	{
 		bool		varies = false;
@@ -84,18 +80,8 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 	if (strata && data->stratum == NULL)
 		return fg_fail(err, FG_ERR_INVALID, "method needs strata", NULL, NULL);
 
-	if (data->n_attr == 0 && data->s == NULL)
-		return fg_fail(err, FG_ERR_INVALID, "no sensitive attribute", NULL, NULL);
-	if (data->n_attr > FG_MAX_ATTRIBUTES ||
-		(data->n_attr > 0 && (data->codes == NULL || data->n_cats == NULL)))
-		return fg_fail(err, FG_ERR_INVALID, "bad sensitive attributes", NULL,
-					   "%u attributes; at most %d are supported.", data->n_attr, FG_MAX_ATTRIBUTES);
-	for (uint32_t a = 0; a < data->n_attr; a++)
-		if (data->n_cats[a] > FG_MAX_CATEGORIES)
-			return fg_fail(err, FG_ERR_INVALID, "too many categories",
-						   "Merge rare categories.",
-						   "Attribute %u has %u categories; at most %d are supported.",
-						   a + 1, data->n_cats[a], FG_MAX_CATEGORIES);
+	if ((st = fg_check_attributes(data, err)) != FG_OK)
+		return st;
 	if ((data->y_real != NULL) != (opt->family == FG_FAMILY_GAUSSIAN) ||
 		(data->y_real == NULL && data->y == NULL))
 		return fg_fail(err, FG_ERR_INVALID, "the outcome does not match the family", NULL,
@@ -113,16 +99,8 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 		ones += data->y[l];
 		if (data->n_attr == 0)
 			s_ones += data->s[l];
-		else
-			for (uint32_t a = 0; a < data->n_attr; a++)
-				if (data->codes[l * data->n_attr + a] >= data->n_cats[a])
-					return fg_fail(err, FG_ERR_INVALID, "category code out of range", NULL,
-								   "Row %zu has code %u for attribute %u of %u categories.",
-								   l + 1, data->codes[l * data->n_attr + a], a + 1,
-								   data->n_cats[a]);
-		if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
-			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
-						   "Row %zu has weight %g.", l + 1, data->w[l]);
+		if ((st = fg_check_row(data, l, err)) != FG_OK)
+			return st;
 	}
 	if (ones == 0 || ones == N)
 		return fg_fail(err, FG_ERR_DATA, "y has only one class",

@@ -974,6 +974,7 @@ check_input(const fg_data *data, const fg_threshold_settings *set, const double 
 {
 	size_t		N = data->n_rows;
 	uint32_t	n_b;
+	fg_status	st;
 
 	if (!(set->lambda_f >= 0.0 && isfinite(set->lambda_f)))
 		return fg_fail(err, FG_ERR_INVALID, "lambda_f must be a non-negative number", NULL,
@@ -999,34 +1000,18 @@ check_input(const fg_data *data, const fg_threshold_settings *set, const double 
 		return fg_fail(err, FG_ERR_INVALID, "negative number of features", NULL, NULL);
 	if (set->strata && (data->stratum == NULL || data->n_strata == 0))
 		return fg_fail(err, FG_ERR_INVALID, "random intercepts need strata", NULL, NULL);
-	if (data->n_attr == 0 && data->s == NULL)
-		return fg_fail(err, FG_ERR_INVALID, "no sensitive attribute", NULL, NULL);
-	if (data->n_attr > FG_MAX_ATTRIBUTES ||
-		(data->n_attr > 0 && (data->codes == NULL || data->n_cats == NULL)))
-		return fg_fail(err, FG_ERR_INVALID, "bad sensitive attributes", NULL,
-					   "%u attributes; at most %d are supported.", data->n_attr, FG_MAX_ATTRIBUTES);
-	for (uint32_t a = 0; a < data->n_attr; a++)
-		if (data->n_cats[a] > FG_MAX_CATEGORIES)
-			return fg_fail(err, FG_ERR_INVALID, "too many categories",
-						   "Merge rare categories.",
-						   "Attribute %u has %u categories; at most %d are supported.",
-						   a + 1, data->n_cats[a], FG_MAX_CATEGORIES);
+	if ((st = fg_check_attributes(data, err)) != FG_OK)
+		return st;
 	for (size_t l = 0; l < N; l++)
 	{
 		if (!isfinite(data->y_real[l]))
 			return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
 						   "Row %zu has y = %g.", l + 1, data->y_real[l]);
-		if (data->w != NULL && !(data->w[l] > 0.0 && isfinite(data->w[l])))
-			return fg_fail(err, FG_ERR_INVALID, "weights must be positive and finite", NULL,
-						   "Row %zu has weight %g.", l + 1, data->w[l]);
 		if (data->n_attr == 0 && data->s[l] > 1)
 			return fg_fail(err, FG_ERR_INVALID, "the binary sensitive attribute must be 0 or 1",
 						   NULL, "Row %zu has %u.", l + 1, data->s[l]);
-		for (uint32_t a = 0; a < data->n_attr; a++)
-			if (data->codes[l * data->n_attr + a] >= data->n_cats[a])
-				return fg_fail(err, FG_ERR_INVALID, "category code out of range", NULL,
-							   "Row %zu has code %u for attribute %u of %u categories.",
-							   l + 1, data->codes[l * data->n_attr + a], a + 1, data->n_cats[a]);
+		if ((st = fg_check_row(data, l, err)) != FG_OK)
+			return st;
 		if (set->strata && data->stratum[l] >= data->n_strata)
 			return fg_fail(err, FG_ERR_INVALID, "stratum index out of range", NULL,
 						   "Row %zu has stratum %u of %u.", l + 1, data->stratum[l], data->n_strata);

@@ -536,6 +536,26 @@ fg_train_add_row(fg_train *t, const double *x, uint8_t y, uint8_t s,
 	return fg_train_add_row_ex(t, x, y, 1.0, s, NULL, key, key_len, err);
 }
 
+/* A row's labels of the coded attributes, into their dictionaries; their codes into codes (or not). */
+static inline fg_status
+intern_attributes(fg_train *t, const fg_attr_key *attrs, uint32_t *codes, fg_error *err)
+{
+	if (attrs == NULL)
+		return fg_fail(err, FG_ERR_INVALID, "a coded sensitive attribute needs labels", NULL, NULL);
+	for (uint32_t k = 0; k < t->n_attr; k++)
+	{
+		int64_t		idx = fg_dict_intern(&t->attrs[k], attrs[k].bytes, attrs[k].len, err);
+
+		if (idx < 0)
+			return err ? err->status : FG_ERR_INVALID;
+		if (idx >= FG_MAX_CATEGORIES)
+			return too_many_categories(err, k);
+		if (codes != NULL)
+			codes[k] = (uint32_t) idx;
+	}
+	return FG_OK;
+}
+
 /*
  * Everything of a row but y, at row t->n_rows; the caller stores y and
  * counts the row.  Inline, so the binomial caller pays no call per row.
@@ -561,18 +581,8 @@ put_row(fg_train *t, const double *x, double w, uint8_t s, const fg_attr_key *at
 	}
 	if (t->n_attr > 0)
 	{
-		if (attrs == NULL)
-			return fg_fail(err, FG_ERR_INVALID, "a coded sensitive attribute needs labels", NULL, NULL);
-		for (uint32_t k = 0; k < t->n_attr; k++)
-		{
-			int64_t		idx = fg_dict_intern(&t->attrs[k], attrs[k].bytes, attrs[k].len, err);
-
-			if (idx < 0)
-				return err ? err->status : FG_ERR_INVALID;
-			if (idx >= FG_MAX_CATEGORIES)
-				return too_many_categories(err, k);
-			t->codes[r * t->n_attr + k] = (uint32_t) idx;
-		}
+		if ((st = intern_attributes(t, attrs, t->codes + r * t->n_attr, err)) != FG_OK)
+			return st;
 	}
 	else
 		t->s[r] = s;
@@ -655,17 +665,8 @@ stream_row(fg_train *t, const double *x, double y, uint8_t s, const fg_attr_key 
 	}
 	if (t->n_attr > 0)
 	{
-		if (attrs == NULL)
-			return fg_fail(err, FG_ERR_INVALID, "a coded sensitive attribute needs labels", NULL, NULL);
-		for (uint32_t k = 0; k < t->n_attr; k++)
-		{
-			int64_t		idx = fg_dict_intern(&t->attrs[k], attrs[k].bytes, attrs[k].len, err);
-
-			if (idx < 0)
-				return err ? err->status : FG_ERR_INVALID;
-			if (idx >= FG_MAX_CATEGORIES)
-				return too_many_categories(err, k);
-		}
+		if ((st = intern_attributes(t, attrs, NULL, err)) != FG_OK)
+			return st;
 	}
 	else
 		t->s_seen[s & 1] = true;
