@@ -50,6 +50,22 @@ fg_status	fg_terms_build(const fg_env *env, const fg_data *data, const fg_option
 void		fg_terms_free(const fg_env *env, fg_terms *terms);
 
 /*
+ * fg_terms_build in two steps, for rows that come in blocks (passes.h):
+ * per attribute, outcome group and category the weight, the weighted sums
+ * of the features less mean, and the weight per stratum (doubles:
+ * fg_terms_sums_size), added up over the rows of data; then the terms from
+ * those sums.  data gives the attributes' categories; sum the summary of
+ * every row, weighted whether the rows have weights.
+ */
+size_t		fg_terms_sums_size(const fg_data *data, const fg_options *opt, bool with_strata);
+void		fg_terms_accumulate(const fg_data *data, const fg_options *opt, const double *mean,
+								bool with_strata, double *sums);
+fg_status	fg_terms_from_sums(const fg_env *env, const fg_data *data, const fg_options *opt,
+							   const fg_summary *sum, bool weighted, const double *sums,
+							   bool with_strata, double weight_sum, fg_terms *terms,
+							   fg_error *err);
+
+/*
  * Bytes the fairness terms of a fair method will take during the fit: the
  * vectors, their workspace in the Newton solver and in boosting; 0 when
  * the method has no terms.  For the memory limit, before fitting.

@@ -8,6 +8,7 @@
 #include "constrained.h"
 #include "fairness.h"
 #include "inference.h"
+#include "passes.h"
 #include "separation.h"
 #include "threshold.h"
 
@@ -175,130 +176,34 @@ training_metrics(const fg_env *env, fg_problem *prob, const fg_options *opt,
 {
 	const fg_data *data = prob->data;
 	size_t		N = data->n_rows;
-	const uint8_t *restrict y = data->y;
-	const uint8_t *restrict s = data->s;
-	size_t		correct = 0,
-				ones = 0,
-				s_ones = 0,
-				s_ones_predicted = 0;
-	fg_di_counts counts;
-	double		cov = 0.0;
-	double		s_bar = 0.0;
-	uint32_t	n_attr = data->n_attr == 0 ? 1 : data->n_attr;
-	size_t		cells = 0;
-	double	   *rate = NULL;
-	uint8_t    *yhat_all = NULL;
-	/*
-	 * sigmoid(eta) >= threshold compares eta with logit(threshold); only
-	 * rows within a hair of that cut need the sigmoid itself, so the
-	 * verdict is the one fairglmm_classify gives, without an exp per row.
-	 * Counting with adds instead of branches: y, s and the verdict are
-	 * coin flips to the branch predictor.
-	 */
-	double		cut = log(opt->threshold / (1.0 - opt->threshold));
-	bool		use_cut = opt->threshold > 0.0 && opt->threshold < 1.0 && isfinite(cut);
-	double		margin = 1e-6 * (1.0 + fabs(cut));
+	double		s_bar = 0.0,
+				s_bar_w = 0.0;
+	double	   *acc = fg_alloc(env, sizeof(double) * fg_metrics_size(data));
+	fg_status	st;
 
-	for (uint32_t a = 0; a < n_attr; a++)
-		cells += data->n_attr == 0 ? 2 : data->n_cats[a];
-	fit->n_attr = n_attr;
-	fit->attr_di = fg_alloc(env, sizeof(double) * n_attr);
-	rate = fg_alloc(env, sizeof(double) * 2 * cells);
-	if (data->n_attr > 0 || data->w != NULL)
-		yhat_all = fg_alloc(env, N ? N : 1);
-	if (!fit->attr_di || !rate || ((data->n_attr > 0 || data->w != NULL) && !yhat_all))
-	{
-		fg_release(env, rate);
-		fg_release(env, yhat_all);
+	if (acc == NULL)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
-	}
-	if (s != NULL)
-		for (size_t l = 0; l < N; l++)
-			s_ones += s[l];
-	s_bar = N ? (double) s_ones / (double) N : 0.0;
-	s_ones = 0;
-	for (size_t l = 0; l < N; l++)
+	if (data->s != NULL)
 	{
-		int			yhat = use_cut ? eta[l] > cut : fg_sigmoid(eta[l]) >= opt->threshold;
-
-		if (use_cut && fabs(eta[l] - cut) <= margin)
-			yhat = fg_sigmoid(eta[l]) >= opt->threshold;
-		correct += yhat == y[l];
-		ones += yhat;
-		if (s != NULL)
-		{
-			s_ones += s[l];
-			s_ones_predicted += yhat & s[l];
-			cov += (s[l] - s_bar) * eta[l];
-		}
-		if (yhat_all)
-			yhat_all[l] = (uint8_t) yhat;
-	}
-	fit->train_accuracy = (double) correct / (double) N;
-	fit->train_di = NAN;
-	if (s != NULL)
-	{
-		counts.n1 = (int64_t) s_ones;
-		counts.pos1 = (int64_t) s_ones_predicted;
-		counts.n0 = (int64_t) (N - s_ones);
-		counts.pos0 = (int64_t) (ones - s_ones_predicted);
-		fit->train_di = fg_disparate_impact(&counts);
-		fit->train_cov = cov / (double) N;
-	}
-	if (yhat_all == NULL)
-		fit->attr_di[0] = fit->train_di;
-	else
-	{
-		/* weighted rates per attribute and category: weight, then weight predicted 1 */
-		double	   *w_cat = rate;
-		double	   *w_pos = rate + cells;
-
-		memset(rate, 0, sizeof(double) * 2 * cells);
-		for (size_t l = 0; l < N; l++)
-		{
-			double		w = data->w ? data->w[l] : 1.0;
-			size_t		base = 0;
-
-			for (uint32_t a = 0; a < n_attr; a++)
-			{
-				uint32_t	j = fg_row_category(data, l, a);
-
-				w_cat[base + j] += w;
-				w_pos[base + j] += yhat_all[l] ? w : 0.0;
-				base += data->n_attr == 0 ? 2 : data->n_cats[a];
-			}
-		}
-		for (uint32_t a = 0, base = 0; a < n_attr; a++)
-		{
-			uint32_t	c = data->n_attr == 0 ? 2 : data->n_cats[a];
-
-			fit->attr_di[a] = fg_rate_ratio(w_pos + base, w_cat + base, c);
-			base += c;
-		}
-		fit->train_di = fit->attr_di[0];
-	}
-	/* with weights, 1.0's covariance of the binary attribute weighted too */
-	if (s != NULL && data->w != NULL)
-	{
+		size_t		s_ones = 0;
 		double		ws = 0.0,
-					wt = 0.0,
-					wcov = 0.0;
+					wt = 0.0;
 
 		for (size_t l = 0; l < N; l++)
+			s_ones += data->s[l];
+		s_bar = N ? (double) s_ones / (double) N : 0.0;
+		for (size_t l = 0; data->w != NULL && l < N; l++)
 		{
 			wt += data->w[l];
-			ws += s[l] ? data->w[l] : 0.0;
+			ws += data->s[l] ? data->w[l] : 0.0;
 		}
-		for (size_t l = 0; l < N; l++)
-			wcov += data->w[l] * (s[l] - ws / wt) * eta[l];
-		fit->train_cov = wcov / wt;
+		s_bar_w = data->w != NULL ? ws / wt : s_bar;
 	}
-	/* several categories or attributes: no single covariance (see the terms) */
-	if (data->n_attr > 0)
-		fit->train_cov = NAN;
-	fg_release(env, rate);
-	fg_release(env, yhat_all);
-
+	fg_metrics_accumulate(data, opt->threshold, s_bar, s_bar_w, eta, acc);
+	st = fg_metrics_finish(env, data, N, acc, fit, err);
+	fg_release(env, acc);
+	if (st != FG_OK)
+		return st;
 	return term_covariances(env, prob, terms, delta, fit, err);
 }
 

@@ -278,11 +278,20 @@ penalty_terms(const fg_problem *prob, const double *delta, const double *ad)
 	return prob->lambda * bb + prob->l2 * ss + fair;
 }
 
+/* The loss at delta from the rows held elsewhere (prob->passes). */
+static double
+loss_elsewhere(const fg_problem *prob, const double *delta)
+{
+	double		max_abs_eta = 0.0;
+
+	return prob->passes->newton(prob->passes->ctx, prob, delta, FG_NEED_LOSS, NULL, &max_abs_eta);
+}
+
 double
 fg_objective(const fg_problem *prob, const double *delta, const double *eta)
 {
 	const fg_data *data = prob->data;
-	double		loss = 0.0;
+	double		loss = prob->passes ? loss_elsewhere(prob, delta) : 0.0;
 
 	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
 	{
@@ -313,6 +322,8 @@ objective_along(const fg_problem *prob, const double *delta, const double *step,
 	}
 	for (uint32_t j = 0; j < prob->k + prob->n; j++)
 		trial[j] = delta[j] + t * step[j];
+	if (prob->passes != NULL)
+		loss = loss_elsewhere(prob, trial);
 	return loss + penalty_terms(prob, trial, prob->ad);
 }
 
@@ -432,11 +443,10 @@ gaussian_rows(const fg_data *data, size_t r0, size_t rows, const double *eta,
  * costs one pass over the rows.
  */
 FG_ROW_LOOPS static double
-assemble(const fg_env *env, const fg_problem *prob, const double *step, double t,
-		 bool hessian, fg_newton_ws *ws, double *max_abs_eta)
+assemble_rows(const fg_env *env, const fg_problem *prob, const double *step, double t,
+			  bool hessian, fg_newton_ws *ws, double *max_abs_eta)
 {
 	const fg_data *data = prob->data;
-	const double *delta = ws->delta_next;
 	size_t		N = data->n_rows;
 	int			p = data->p;
 	int			k = prob->k;
@@ -446,15 +456,6 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 	double		max_eta = 0.0;
 	double		w_floor = prob->w_floor;
 	double		sqrt_w_floor = sqrt(prob->w_floor);
-
-	ws->factored = false;
-	memset(ws->grad, 0, sizeof(double) * (k + n));
-	if (hessian)
-	{
-		memset(ws->F, 0, sizeof(double) * k * k);
-		if (n > 0)
-			memset(ws->G, 0, sizeof(double) * n * k);
-	}
 
 	{
 		/* locals: with -fno-strict-aliasing every store would reload the fields */
@@ -607,6 +608,39 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 		}
 	}
 	ws->grad[0] += grad0;
+	*max_abs_eta = max_eta > *max_abs_eta ? max_eta : *max_abs_eta;
+	return loss;
+}
+
+/*
+ * One pass at the trial point (see above): the rows' share from the rows
+ * in memory or from prob->passes, then what the rows' sums imply and the
+ * penalties' share.
+ */
+static double
+assemble(const fg_env *env, const fg_problem *prob, const double *step, double t,
+		 bool hessian, fg_newton_ws *ws, double *max_abs_eta)
+{
+	const double *delta = ws->delta_next;
+	int			k = prob->k;
+	uint32_t	n = prob->n;
+	double		loss;
+
+	ws->factored = false;
+	memset(ws->grad, 0, sizeof(double) * (k + n));
+	if (hessian)
+	{
+		memset(ws->F, 0, sizeof(double) * k * k);
+		if (n > 0)
+			memset(ws->G, 0, sizeof(double) * n * k);
+	}
+	*max_abs_eta = 0.0;
+	if (prob->passes != NULL)
+		loss = prob->passes->newton(prob->passes->ctx, prob, delta,
+									hessian ? FG_NEED_HESSIAN : FG_NEED_GRADIENT, ws, max_abs_eta);
+	else
+		loss = assemble_rows(env, prob, step, t, hessian, ws, max_abs_eta);
+
 	/*
 	 * E is the stratum sums of w, which G's first column already holds; F's
 	 * first row, the sums of w [1, x], is the sum of G's rows
@@ -637,8 +671,27 @@ assemble(const fg_env *env, const fg_problem *prob, const double *step, double t
 			for (uint32_t j = 0; j < k + n; j++)
 				ws->grad[j] += coef * a[j];
 	}
-	*max_abs_eta = max_eta;
 	return loss + penalty_terms(prob, delta, prob->ad);
+}
+
+double
+fg_newton_block_pass(const fg_env *env, const fg_problem *prob, const double *delta,
+					 fg_pass_need need, fg_newton_ws *ws, double *max_abs_eta)
+{
+	const fg_data *data = prob->data;
+	double		loss = 0.0;
+
+	fg_compute_eta(prob, delta, ws->eta);
+	if (need == FG_NEED_LOSS)
+	{
+		for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
+		{
+			rows = block_rows(data, r0);
+			loss += block_loss(data, r0, rows, ws->eta + r0, NULL, 0.0);
+		}
+		return loss;
+	}
+	return assemble_rows(env, prob, NULL, 0.0, need == FG_NEED_HESSIAN, ws, max_abs_eta);
 }
 
 /* Make the trial point of the last assemble() the current one. */
@@ -1023,11 +1076,11 @@ void
 fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 							   double *delta, fg_newton_ws *ws)
 {
-	size_t		N = prob->data->n_rows;
+	size_t		N = prob->data->n_rows;	/* 0 when the rows live elsewhere */
 	int			p = prob->data->p;
 	int			k = prob->k;
 	uint32_t	n = prob->n;
-	double		Nd = (double) N;
+	double		Nd = (double) sum->n_rows;
 	double		ones = (double) sum->y_ones;
 	double		e0 = log(ones / (Nd - ones));
 	/* mu and w as assemble() computes them */

@@ -21,9 +21,40 @@
 #include "fg_core.h"
 #include "summary.h"
 
+struct fg_problem;
+struct fg_newton_ws;
+
+/* What a pass over rows held elsewhere must return besides the loss. */
+typedef enum fg_pass_need
+{
+	FG_NEED_LOSS = 0,			/* the loss only */
+	FG_NEED_GRADIENT = 1,		/* and the gradient's row part */
+	FG_NEED_HESSIAN = 2			/* and the Hessian blocks F and G */
+} fg_pass_need;
+
+/*
+ * Rows the core does not hold (fairglmm_train: one SQL aggregate per
+ * pass).  newton() runs the rows' share of a pass at delta, exactly what
+ * fg_newton_block_pass adds up over a block: it returns the loss, adds the
+ * gradient's row part to ws->grad and, for FG_NEED_HESSIAN, the blocks to
+ * ws->F and ws->G (all zeroed by the caller; ws is NULL for FG_NEED_LOSS),
+ * and sets *max_abs_eta.  It
+ * may not return (an error or a cancel in the server).
+ */
+typedef struct fg_row_passes
+{
+	void	   *ctx;
+	double		(*newton) (void *ctx, const struct fg_problem *prob, const double *delta,
+						   fg_pass_need need, struct fg_newton_ws *ws, double *max_abs_eta);
+	/* the number of rows (the problem's data holds none) */
+	size_t		n_rows;
+} fg_row_passes;
+
 typedef struct fg_problem
 {
 	const fg_data *data;
+	/* when set, the rows live elsewhere and every pass goes through it (data->n_rows is 0) */
+	const fg_row_passes *passes;
 	int			k;				/* 1 + p fixed-effect parameters */
 	uint32_t	n;				/* random intercepts (0 without strata) */
 	double		lambda;
@@ -177,6 +208,18 @@ fg_status	fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_op
  */
 void		fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *sum,
 										   double *delta, fg_newton_ws *ws);
+
+/*
+ * The rows' share of a pass at delta over the rows of prob->data (a block
+ * of rows that a pass aggregate buffered): the loss, returned, and per need
+ * the gradient's row part added to ws->grad and the Hessian blocks to ws->F
+ * (upper triangle, without its first row when there are strata) and ws->G.
+ * ws needs eta, eta_next, rowbuf and block for the block's rows; max |eta|
+ * goes to *max_abs_eta when larger.
+ */
+double		fg_newton_block_pass(const fg_env *env, const fg_problem *prob, const double *delta,
+								 fg_pass_need need, struct fg_newton_ws *ws,
+								 double *max_abs_eta);
 
 /* x = H^-1 r with the Hessian factored by the last solve (fairness terms included); x != r. */
 void		fg_newton_solve_h(const fg_problem *prob, fg_newton_ws *ws, const double *r,

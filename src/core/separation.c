@@ -21,13 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* a separated row's eta still moves outward by at least this per step */
-#define FG_SEPARATION_STEP 0.25
-/*
- * ... and its fitted probability is within about 3e-7 of 0 or 1 already: a
- * solve stopped early by a loose tolerance also ends with large steps
- */
-#define FG_SEPARATION_ETA 15.0
 /* a coefficient runs off when its part of the last step moves eta this much */
 #define FG_SEPARATION_TERM 0.01
 
@@ -84,9 +77,7 @@ term_name(const fg_data *data, uint32_t j, char *out, size_t size)
 static inline bool
 row_separated(const fg_newton_ws *ws, const fg_data *data, size_t l)
 {
-	double		out = data->y[l] ? 1.0 : -1.0;
-
-	return out * ws->eta[l] > FG_SEPARATION_ETA && out * ws->deta[l] > FG_SEPARATION_STEP;
+	return fg_row_separated(data->y[l] ? 1.0 : -1.0, ws->eta[l], ws->deta[l]);
 }
 
 size_t
@@ -103,59 +94,93 @@ fg_count_separated(const fg_problem *prob, const fg_newton_ws *ws)
 }
 
 fg_status
-fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_ws *ws,
-					const double *delta, double max_abs_eta, fg_fit *fit, fg_error *err)
+fg_separation_verdict(const fg_env *env, const fg_data *data, size_t n_rows,
+					  const fg_separation_stats *stats, const double *step, fg_fit *fit,
+					  fg_error *err)
 {
-	const fg_data *data = prob->data;
-	size_t		N = data->n_rows;
 	int			p = data->p;
-	uint64_t	sep = 0,
-				sep_ones = 0;
-	double	   *scale = NULL;
-	double	   *value = NULL;	/* a feature's value on the separated rows, NAN if it varies */
 	uint32_t	count = 0;
 	text_buf	t = {fit->separation_detail, sizeof(fit->separation_detail), 0};
 
-	/* no row is that far out: nothing to look for (the usual case, no pass) */
-	if (!(max_abs_eta > FG_SEPARATION_ETA))
+	if (stats->rows == 0)
 		return FG_OK;
-	for (size_t l = 0; l < N; l++)
-		if (row_separated(ws, data, l))
-		{
-			sep++;
-			sep_ones += data->y[l];
-		}
-	if (sep == 0)
-		return FG_OK;
-
 	/*
 	 * Complete separation: the fixed part of eta (the unpenalised
 	 * coefficients) puts every row strictly on its own side.  Then that
 	 * direction itself separates the classes and the loss has no minimum
 	 * at all; rows near the boundary need not have run off yet.
 	 */
+	if (stats->wrong == 0)
+		return fg_fail(err, FG_ERR_SEPARATION,
+					   "the classes are separated by the features",
+					   "Add a small ridge penalty on the slopes (option \"l2\", for example 0.01), or remove the features that predict y perfectly.",
+					   "A linear combination of the features puts every one of the %zu rows on the side of its class, so the coefficients have no finite maximum likelihood estimate.",
+					   n_rows);
+	fit->unidentified = fg_alloc(env, sizeof(uint32_t) * (p + 1));
+	if (!fit->unidentified)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (int j = 0; j <= p; j++)
+		if (fabs(step[j]) * stats->scale[j] > FG_SEPARATION_TERM)
+			fit->unidentified[count++] = (uint32_t) j;
+
+	fit->separated_rows = stats->rows;
+	fit->n_unidentified = count;
+	append(&t, "%" PRIu64 " of the %zu training rows are predicted perfectly (%" PRIu64
+		   " with y = 1, %" PRIu64 " with y = 0)", stats->rows, n_rows, stats->ones,
+		   stats->rows - stats->ones);
+	if (count > 0)
 	{
-		size_t		wrong = 0;
-
-		for (size_t l = 0; l < N; l++)
+		append(&t, "; the coefficients that run off to infinity are those of ");
+		for (uint32_t c = 0; c < count; c++)
 		{
-			double		e = ws->eta[l] - (prob->n > 0 ? delta[prob->k + data->stratum[l]] : 0.0);
+			uint32_t	j = fit->unidentified[c];
+			char		name[64];
 
-			wrong += (data->y[l] ? e : -e) <= 0.0;
+			term_name(data, j, name, sizeof(name));
+			append(&t, "%s%s", c == 0 ? "" : ", ", name);
+			if (j > 0 && !isnan(stats->value[j]))
+				append(&t, " (%g on all of those rows)", stats->value[j]);
 		}
-		if (wrong == 0)
-			return fg_fail(err, FG_ERR_SEPARATION,
-						   "the classes are separated by the features",
-						   "Add a small ridge penalty on the slopes (option \"l2\", for example 0.01), or remove the features that predict y perfectly.",
-						   "A linear combination of the features puts every one of the %zu rows on the side of its class, so the coefficients have no finite maximum likelihood estimate.",
-						   N);
+	}
+	append(&t, ".");
+	return FG_OK;
+}
+
+fg_status
+fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_ws *ws,
+					const double *delta, double max_abs_eta, fg_fit *fit, fg_error *err)
+{
+	const fg_data *data = prob->data;
+	size_t		N = data->n_rows;
+	int			p = data->p;
+	fg_separation_stats stats;
+	double	   *scale = NULL;
+	double	   *value = NULL;	/* a feature's value on the separated rows, NAN if it varies */
+	fg_status	st;
+
+	/* no row is that far out: nothing to look for (the usual case, no pass) */
+	if (!(max_abs_eta > FG_SEPARATION_ETA))
+		return FG_OK;
+	memset(&stats, 0, sizeof(stats));
+	for (size_t l = 0; l < N; l++)
+		if (row_separated(ws, data, l))
+		{
+			stats.rows++;
+			stats.ones += data->y[l];
+		}
+	if (stats.rows == 0)
+		return FG_OK;
+	for (size_t l = 0; l < N; l++)
+	{
+		double		e = ws->eta[l] - (prob->n > 0 ? delta[prob->k + data->stratum[l]] : 0.0);
+
+		stats.wrong += (data->y[l] ? e : -e) <= 0.0;
 	}
 
 	/* per feature: the largest magnitude, and whether it is constant on the separated rows */
 	scale = fg_alloc(env, sizeof(double) * (p + 1));
 	value = fg_alloc(env, sizeof(double) * (p + 1));
-	fit->unidentified = fg_alloc(env, sizeof(uint32_t) * (p + 1));
-	if (!scale || !value || !fit->unidentified)
+	if (!scale || !value)
 	{
 		fg_release(env, scale);
 		fg_release(env, value);
@@ -186,30 +211,10 @@ fg_check_separation(const fg_env *env, const fg_problem *prob, const fg_newton_w
 				first = false;
 		}
 	}
-	for (int j = 0; j <= p; j++)
-		if (fabs(ws->step[j]) * scale[j] > FG_SEPARATION_TERM)
-			fit->unidentified[count++] = (uint32_t) j;
-
-	fit->separated_rows = sep;
-	fit->n_unidentified = count;
-	append(&t, "%" PRIu64 " of the %zu training rows are predicted perfectly (%" PRIu64
-		   " with y = 1, %" PRIu64 " with y = 0)", sep, N, sep_ones, sep - sep_ones);
-	if (count > 0)
-	{
-		append(&t, "; the coefficients that run off to infinity are those of ");
-		for (uint32_t c = 0; c < count; c++)
-		{
-			uint32_t	j = fit->unidentified[c];
-			char		name[64];
-
-			term_name(data, j, name, sizeof(name));
-			append(&t, "%s%s", c == 0 ? "" : ", ", name);
-			if (j > 0 && !isnan(value[j]))
-				append(&t, " (%g on all of those rows)", value[j]);
-		}
-	}
-	append(&t, ".");
+	stats.scale = scale;
+	stats.value = value;
+	st = fg_separation_verdict(env, data, N, &stats, ws->step, fit, err);
 	fg_release(env, scale);
 	fg_release(env, value);
-	return FG_OK;
+	return st;
 }

@@ -7,6 +7,44 @@
 
 #include "newton.h"
 
+/* a separated row's eta still moves outward by at least this per step */
+#define FG_SEPARATION_STEP 0.25
+/*
+ * ... and its fitted probability is within about 3e-7 of 0 or 1 already: a
+ * solve stopped early by a loose tolerance also ends with large steps
+ */
+#define FG_SEPARATION_ETA 15.0
+
+/* Is a row with outcome sign out (+1 for y = 1) at eta, moved by deta, running off? */
+static inline bool
+fg_row_separated(double out, double eta, double deta)
+{
+	return out * eta > FG_SEPARATION_ETA && out * deta > FG_SEPARATION_STEP;
+}
+
+/*
+ * What the rows say at the solution: how many run off (with y = 1), how
+ * many the fixed effects alone put on the wrong side, and per coefficient
+ * (0 the intercept, scale 1) the largest |x| and the value all running-off
+ * rows share (NAN if they differ).
+ */
+typedef struct fg_separation_stats
+{
+	uint64_t	rows;
+	uint64_t	ones;
+	uint64_t	wrong;
+	const double *scale;
+	const double *value;
+} fg_separation_stats;
+
+/*
+ * fg_check_separation's conclusion from the statistics and the last step:
+ * data gives p and the feature names, n_rows the number of rows.
+ */
+fg_status	fg_separation_verdict(const fg_env *env, const fg_data *data, size_t n_rows,
+								  const fg_separation_stats *stats, const double *step,
+								  fg_fit *fit, fg_error *err);
+
 /*
  * After a converged fg_newton_solve whose workspace still holds the last
  * step (ws->step, and its change of the linear predictor ws->deta): find the
