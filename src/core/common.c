@@ -150,8 +150,16 @@ fg_check_attributes(const fg_data *data, fg_error *err)
 {
 	if (data->n_attr == 0 && data->s == NULL)
 		return fg_fail(err, FG_ERR_INVALID, "no sensitive attribute", NULL, NULL);
-	if (data->n_attr > FG_MAX_ATTRIBUTES ||
-		(data->n_attr > 0 && (data->codes == NULL || data->n_cats == NULL)))
+	if (data->n_attr > 0 && (data->codes == NULL || data->n_cats == NULL))
+		return fg_fail(err, FG_ERR_INVALID, "bad sensitive attributes", NULL,
+					   "%u attributes without their codes.", data->n_attr);
+	return fg_check_attribute_counts(data, err);
+}
+
+fg_status
+fg_check_attribute_counts(const fg_data *data, fg_error *err)
+{
+	if (data->n_attr > FG_MAX_ATTRIBUTES || (data->n_attr > 0 && data->n_cats == NULL))
 		return fg_fail(err, FG_ERR_INVALID, "bad sensitive attributes", NULL,
 					   "%u attributes; at most %d are supported.", data->n_attr, FG_MAX_ATTRIBUTES);
 	for (uint32_t a = 0; a < data->n_attr; a++)

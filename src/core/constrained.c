@@ -300,7 +300,7 @@ solve_constrained_terms(const fg_env *env, fg_problem *prob, const fg_options *o
 	*iterations += stats->iterations;
 	term_covs(prob, delta, cov0);
 	/* the weight of every row (rows when unweighted), and the covariances' scale */
-	N = fg_data_weight(prob->data);
+	N = prob->passes ? prob->passes->weight : fg_data_weight(prob->data);
 	for (uint32_t t = 0; t < T; t++)
 		cov_scale = fmax(cov_scale, fabs(cov0[t]));
 	for (uint32_t t = 0; t < T; t++)

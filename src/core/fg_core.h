@@ -309,6 +309,8 @@ double		fg_data_weight(const fg_data *data);
 
 /* The sensitive attributes' description: present, at most 16, categories within the limit. */
 fg_status	fg_check_attributes(const fg_data *data, fg_error *err);
+/* The limits alone (attributes and categories), for data without rows. */
+fg_status	fg_check_attribute_counts(const fg_data *data, fg_error *err);
 /* Row l's category codes within their attributes and its weight positive and finite. */
 fg_status	fg_check_row(const fg_data *data, size_t l, fg_error *err);
 

@@ -15,12 +15,18 @@
 #include <math.h>
 #include <string.h>
 
-/* The checks of check_inputs() for a continuous outcome. */
+/* The checks of the settings against the family that need no rows. */
 static fg_status
-check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
+check_family_settings(const fg_options *opt, bool gaussian, fg_error *err)
 {
-	fg_status	st;
-
+	if (!gaussian)
+	{
+		if (opt->method == FG_METHOD_FAIR_THRESHOLD)
+			return fg_fail(err, FG_ERR_INVALID, "method fair_threshold needs the gaussian family",
+						   "Use a continuous y (float8 or numeric), or \"family\": \"gaussian\".",
+						   "Fairness at every threshold compares the distributions of a continuous prediction.");
+		return FG_OK;
+	}
 	if (opt->fairness != FG_FAIRNESS_DEMOGRAPHIC_PARITY && fg_method_is_fair(opt->method))
 		return fg_fail(err, FG_ERR_INVALID, "the gaussian family supports demographic parity only",
 					   "Leave option \"fairness\" at demographic_parity, or use method fair_threshold for parity at every threshold.",
@@ -33,36 +39,49 @@ check_gaussian(const fg_data *data, const fg_options *opt, fg_error *err)
 	if (opt->method == FG_METHOD_FAIR_THRESHOLD && fg_options_constrained(opt))
 		return fg_fail(err, FG_ERR_INVALID, "method fair_threshold has no constrained form",
 					   "Remove option \"c\"; rho weighs the disparity.", NULL);
-	for (size_t l = 0; l < data->n_rows; l++)
-	{
-		if (!isfinite(data->y_real[l]))
-			return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
-						   "Row %zu has y = %g.", l + 1, data->y_real[l]);
-		if ((st = fg_check_row(data, l, err)) != FG_OK)
-			return st;
-	}
-	{
-		bool		varies = false;
-
-		for (size_t l = 1; l < data->n_rows && !varies; l++)
-			varies = data->y_real[l] != data->y_real[0];
-		if (!varies)
-			return fg_fail(err, FG_ERR_DATA, "y is constant",
-						   "A least-squares fit needs at least two values of y.",
-						   "All %zu rows used have y = %g.", data->n_rows, data->y_real[0]);
-	}
-	if (fg_method_is_fair(opt->method) && data->n_attr == 0)
-	{
-		size_t		s_ones = 0;
-
-		for (size_t l = 0; l < data->n_rows; l++)
-			s_ones += data->s[l];
-		if (s_ones == 0 || s_ones == data->n_rows)
-			return fg_fail(err, FG_ERR_DATA, "the sensitive attribute is constant",
-						   "A fair method needs rows with sensitive = 0 and rows with sensitive = 1; use the unfair method otherwise.",
-						   "All %zu rows used have sensitive = %d.", data->n_rows, s_ones ? 1 : 0);
-	}
 	return FG_OK;
+}
+
+/*
+ * The checks of the rows' totals: both classes of a binary y (ones of N),
+ * a continuous y that varies (y0, one of its values), and for a fair
+ * method both values of the one binary attribute (s_ones of N).
+ */
+static fg_status
+check_totals(const fg_options *opt, const fg_data *data, bool gaussian, size_t N, size_t ones,
+			 bool y_varies, double y0, size_t s_ones, fg_error *err)
+{
+	if (gaussian && !y_varies)
+		return fg_fail(err, FG_ERR_DATA, "y is constant",
+					   "A least-squares fit needs at least two values of y.",
+					   "All %zu rows used have y = %g.", N, y0);
+	if (!gaussian && (ones == 0 || ones == N))
+		return fg_fail(err, FG_ERR_DATA, "y has only one class",
+					   "Logistic regression needs rows with y = 0 and rows with y = 1.",
+					   "All %zu rows used have y = %d.", N, ones ? 1 : 0);
+	if (fg_method_is_fair(opt->method) && data->n_attr == 0 && (s_ones == 0 || s_ones == N))
+		return fg_fail(err, FG_ERR_DATA, "the sensitive attribute is constant",
+					   "A fair method needs rows with sensitive = 0 and rows with sensitive = 1; use the unfair method otherwise.",
+					   gaussian ? "All %zu rows used have sensitive = %d."
+					   : "All %zu rows used have sensitive = %d, so the fairness covariance is identically zero.",
+					   N, s_ones ? 1 : 0);
+	return FG_OK;
+}
+
+/* The checks of check_inputs() that need no rows. */
+static fg_status
+check_shape(const fg_data *data, const fg_options *opt, size_t N, bool has_strata, bool rows,
+			fg_error *err)
+{
+	fg_status	st;
+
+	if ((st = fg_options_check(opt, err)) != FG_OK)
+		return st;
+	if (N == 0)
+		return fg_fail(err, FG_ERR_DATA, "no rows to fit", NULL, NULL);
+	if (fg_method_uses_strata(opt->method) && !has_strata)
+		return fg_fail(err, FG_ERR_INVALID, "method needs strata", NULL, NULL);
+	return rows ? fg_check_attributes(data, err) : fg_check_attribute_counts(data, err);
 }
 
 static fg_status
@@ -71,48 +90,37 @@ check_inputs(const fg_data *data, const fg_options *opt, fg_error *err)
 	size_t		N = data->n_rows;
 	size_t		ones = 0,
 				s_ones = 0;
-	bool		strata = fg_method_uses_strata(opt->method);
+	bool		gaussian = opt->family == FG_FAMILY_GAUSSIAN;
+	bool		varies = false;
 	fg_status	st;
 
-	if ((st = fg_options_check(opt, err)) != FG_OK)
+	if ((st = check_shape(data, opt, N, data->stratum != NULL, true, err)) != FG_OK)
 		return st;
-	if (N == 0)
-		return fg_fail(err, FG_ERR_DATA, "no rows to fit", NULL, NULL);
-	if (strata && data->stratum == NULL)
-		return fg_fail(err, FG_ERR_INVALID, "method needs strata", NULL, NULL);
-
-	if ((st = fg_check_attributes(data, err)) != FG_OK)
-		return st;
-	if ((data->y_real != NULL) != (opt->family == FG_FAMILY_GAUSSIAN) ||
-		(data->y_real == NULL && data->y == NULL))
+	if ((data->y_real != NULL) != gaussian || (data->y_real == NULL && data->y == NULL))
 		return fg_fail(err, FG_ERR_INVALID, "the outcome does not match the family", NULL,
 					   "Option \"family\" is %s, but the rows hold %s outcome.",
-					   opt->family == FG_FAMILY_GAUSSIAN ? "gaussian" : "binomial",
+					   gaussian ? "gaussian" : "binomial",
 					   data->y_real ? "a continuous" : "a binary");
-	if (opt->family == FG_FAMILY_GAUSSIAN)
-		return check_gaussian(data, opt, err);
-	if (opt->method == FG_METHOD_FAIR_THRESHOLD)
-		return fg_fail(err, FG_ERR_INVALID, "method fair_threshold needs the gaussian family",
-					   "Use a continuous y (float8 or numeric), or \"family\": \"gaussian\".",
-					   "Fairness at every threshold compares the distributions of a continuous prediction.");
+	if ((st = check_family_settings(opt, gaussian, err)) != FG_OK)
+		return st;
 	for (size_t l = 0; l < N; l++)
 	{
-		ones += data->y[l];
-		if (data->n_attr == 0)
+		if (gaussian)
+		{
+			if (!isfinite(data->y_real[l]))
+				return fg_fail(err, FG_ERR_INVALID, "y must be finite", NULL,
+							   "Row %zu has y = %g.", l + 1, data->y_real[l]);
+			varies |= data->y_real[l] != data->y_real[0];
+		}
+		else
+			ones += data->y[l];
+		if (data->n_attr == 0 && data->s != NULL)
 			s_ones += data->s[l];
 		if ((st = fg_check_row(data, l, err)) != FG_OK)
 			return st;
 	}
-	if (ones == 0 || ones == N)
-		return fg_fail(err, FG_ERR_DATA, "y has only one class",
-					   "Logistic regression needs rows with y = 0 and rows with y = 1.",
-					   "All %zu rows used have y = %d.", N, ones ? 1 : 0);
-	if (fg_method_is_fair(opt->method) && data->n_attr == 0 && (s_ones == 0 || s_ones == N))
-		return fg_fail(err, FG_ERR_DATA, "the sensitive attribute is constant",
-					   "A fair method needs rows with sensitive = 0 and rows with sensitive = 1; use the unfair method otherwise.",
-					   "All %zu rows used have sensitive = %d, so the fairness covariance is identically zero.",
-					   N, s_ones ? 1 : 0);
-	return FG_OK;
+	return check_totals(opt, data, gaussian, N, ones, varies, gaussian ? data->y_real[0] : 0.0,
+						s_ones, err);
 }
 
 /*
@@ -266,6 +274,18 @@ struct fg_fitter
 	fg_newton_resume resume;
 	double	   *kappa_unit;		/* T: kappa_t / rho = (1 / W_t)(N / W_t) */
 	double	   *mu;
+	/*
+	 * Rows held elsewhere (fg_fitter_init_passes): data is a shell without
+	 * rows, and every step that reads rows runs a pass through runner.
+	 */
+	const fg_pass_runner *runner;
+	fg_pass_spec spec;			/* the passes' constants */
+	fg_row_passes passes;		/* prob.passes */
+	double	   *newton_acc;		/* a Newton pass's accumulator (with the Hessian) */
+	fg_pass_summary_extra extra;
+	size_t		n_rows;			/* rows used */
+	bool		weighted;
+	double		weight;			/* their weight (the rows when unweighted) */
 };
 
 void
@@ -281,6 +301,7 @@ fg_fitter_free(fg_fitter *f)
 	fg_release(env, f->warm);
 	fg_release(env, f->kappa_unit);
 	fg_release(env, f->mu);
+	fg_release(env, f->newton_acc);
 	fg_newton_resume_free(env, &f->resume);
 	fg_newton_ws_free(env, &f->ws);
 	fg_problem_free(env, &f->prob);
@@ -288,26 +309,76 @@ fg_fitter_free(fg_fitter *f)
 	fg_release(env, f);
 }
 
-fg_status
-fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
-			   fg_fitter **out, fg_error *err)
+static fg_fitter *
+fitter_new(const fg_env *env, const fg_data *data, const fg_options *opt)
 {
-	fg_fitter  *f;
-	uint32_t	T;
-	fg_status	st;
+	fg_fitter  *f = fg_alloc(env, sizeof(fg_fitter));
 
-	*out = NULL;
-	if ((st = check_inputs(data, opt, err)) != FG_OK)
-		return st;
-	f = fg_alloc(env, sizeof(fg_fitter));
 	if (f == NULL)
-		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		return NULL;
 	f->env = env;
 	f->data = data;
 	f->opt = *opt;
 	f->strata = fg_method_uses_strata(opt->method);
 	f->fair = fg_method_is_fair(opt->method);
 	f->constrained = fg_options_constrained(opt);
+	f->n_rows = data->n_rows;
+	f->weighted = data->w != NULL;
+	return f;
+}
+
+/* After the summary and the fairness terms: the problem and the solver's workspace. */
+static fg_status
+fitter_prepare(fg_fitter *f, fg_error *err)
+{
+	const fg_env *env = f->env;
+	const fg_options *opt = &f->opt;
+	uint32_t	T = f->terms.n_terms ? f->terms.n_terms : 1;
+	fg_status	st;
+
+	f->kappa_unit = fg_alloc(env, sizeof(double) * T);
+	f->mu = fg_alloc(env, sizeof(double) * T);
+	if (!f->kappa_unit || !f->mu)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	for (uint32_t t = 0; t < f->terms.n_terms; t++)
+		f->kappa_unit[t] = f->terms.term[t].weight;
+	if ((st = fg_problem_init(env, f->data, f->strata, opt->lambda, opt->l2, f->terms.n_terms,
+							  f->terms.A, NULL, &f->prob, err)) != FG_OK)
+		return st;
+	f->prob.terms = f->terms.term;
+	if (f->runner != NULL)
+		f->prob.passes = &f->passes;
+	/*
+	 * the constrained search needs every Hessian, the standard errors the
+	 * last one; fair_threshold has none (its least-squares start needs no
+	 * Hessian at the end)
+	 */
+	fg_fitter_set_vcov(f, opt->method == FG_METHOD_FAIR_THRESHOLD ? FG_VCOV_NONE : opt->vcov);
+	if ((st = fg_newton_ws_init(env, &f->prob, &f->ws, err)) != FG_OK)
+		return st;
+	if ((st = fg_newton_resume_init(env, &f->prob, &f->resume, err)) != FG_OK)
+		return st;
+	f->m = f->prob.k + f->prob.n;
+	f->delta = fg_alloc(env, sizeof(double) * f->m);
+	f->warm = fg_alloc(env, sizeof(double) * f->m);
+	if (!f->delta || !f->warm)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	return FG_OK;
+}
+
+fg_status
+fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
+			   fg_fitter **out, fg_error *err)
+{
+	fg_fitter  *f;
+	fg_status	st;
+
+	*out = NULL;
+	if ((st = check_inputs(data, opt, err)) != FG_OK)
+		return st;
+	if ((f = fitter_new(env, data, opt)) == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	f->weight = fg_data_weight(data);
 
 	/* one pass gives the collinearity check, a, and the first Newton iteration */
 	if ((st = fg_summarize(env, data, f->strata, &f->sum, err)) != FG_OK)
@@ -319,34 +390,148 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 	if (f->fair && opt->method != FG_METHOD_FAIR_THRESHOLD &&
 		(st = fg_terms_build(env, data, opt, &f->sum, f->strata, &f->terms, err)) != FG_OK)
 		goto fail;
-	T = f->terms.n_terms ? f->terms.n_terms : 1;
-	f->kappa_unit = fg_alloc(env, sizeof(double) * T);
-	f->mu = fg_alloc(env, sizeof(double) * T);
-	if (!f->kappa_unit || !f->mu)
+	if ((st = fitter_prepare(f, err)) != FG_OK)
+		goto fail;
+	*out = f;
+	return FG_OK;
+
+fail:
+	fg_fitter_free(f);
+	return st;
+}
+
+/* ---------- rows held elsewhere ---------- */
+
+/* Run one pass of spec over every row; the accumulator is env-allocated (NULL: out of memory). */
+static double *
+run_pass(fg_fitter *f, const fg_pass_spec *spec, fg_error *err)
+{
+	double	   *acc = fg_alloc(f->env, sizeof(double) * fg_pass_size(spec));
+
+	if (acc == NULL)
 	{
-		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		return NULL;
+	}
+	f->runner->run(f->runner->ctx, spec, acc);
+	return acc;
+}
+
+/* prob.passes' Newton pass: one pass of kind NEWTON at delta */
+static double
+newton_elsewhere(void *ctx, const fg_problem *prob, const double *delta, fg_pass_need need,
+				 fg_newton_ws *ws, double *max_abs_eta)
+{
+	fg_fitter  *f = ctx;
+	fg_pass_spec spec = f->spec;
+
+	spec.kinds = FG_PASS_NEWTON;
+	spec.n_model = prob->n;
+	spec.delta = delta;
+	spec.need = (int) need;
+	spec.w_floor = prob->w_floor;
+	f->runner->run(f->runner->ctx, &spec, f->newton_acc);
+	return fg_pass_newton(&spec, f->newton_acc, max_abs_eta, ws ? ws->grad : NULL,
+						  ws ? ws->F : NULL, ws ? ws->G : NULL);
+}
+
+fg_status
+fg_fitter_init_passes(const fg_env *env, const fg_data *shell, const fg_options *opt,
+					  const fg_pass_runner *runner, const fg_pass_spec *spec, bool has_strata,
+					  fg_fitter **out, fg_error *err)
+{
+	fg_fitter  *f;
+	fg_pass_spec ps;
+	double	   *acc = NULL;
+	bool		gaussian = opt->family == FG_FAMILY_GAUSSIAN;
+	fg_status	st;
+
+	*out = NULL;
+	if ((st = fg_options_check(opt, err)) != FG_OK)
+		return st;
+	if (fg_method_is_boosting(opt->method) || opt->method == FG_METHOD_FAIR_THRESHOLD)
+		return fg_fail(err, FG_ERR_INVALID, "fairglmm_train fits the Newton methods only",
+					   "Use the aggregate fairglmm_fit for this method.",
+					   "Method %s needs every row at once (%s).", fg_method_name(opt->method),
+					   opt->method == FG_METHOD_FAIR_THRESHOLD
+					   ? "its coordinate descent sorts the predictions"
+					   : "boosting's variance update takes a trace over the rows");
+	if (gaussian != spec->gaussian)
+		return fg_fail(err, FG_ERR_INVALID, "the outcome does not match the family", NULL, NULL);
+	if ((f = fitter_new(env, shell, opt)) == NULL)
+		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+	f->runner = runner;
+	f->spec = *spec;
+	f->spec.kinds = 0;
+	f->spec.summary_strata = f->strata;
+	f->spec.terms_strata = f->strata;
+	f->spec.fairness = opt->fairness;
+	f->spec.threshold = opt->threshold;
+	f->spec.robust = opt->vcov == FG_VCOV_ROBUST && has_strata;
+	f->weighted = spec->weighted;
+	f->passes.ctx = f;
+	f->passes.newton = newton_elsewhere;
+
+	/* the summary: counts, means, co-moments, the weights' sums */
+	ps = f->spec;
+	ps.kinds = FG_PASS_SUMMARY;
+	if ((acc = run_pass(f, &ps, err)) == NULL)
+	{
+		st = FG_ERR_NOMEM;
 		goto fail;
 	}
-	for (uint32_t t = 0; t < f->terms.n_terms; t++)
-		f->kappa_unit[t] = f->terms.term[t].weight;
-	if ((st = fg_problem_init(env, data, f->strata, opt->lambda, opt->l2, f->terms.n_terms,
-							  f->terms.A, NULL, &f->prob, err)) != FG_OK)
+	if ((st = fg_pass_summary(env, &ps, acc, &f->sum, &f->extra, err)) != FG_OK)
 		goto fail;
-	f->prob.terms = f->terms.term;
-	/*
-	 * the constrained search needs every Hessian, the standard errors the
-	 * last one; fair_threshold has none (its least-squares start needs no
-	 * Hessian at the end)
-	 */
-	fg_fitter_set_vcov(f, opt->method == FG_METHOD_FAIR_THRESHOLD ? FG_VCOV_NONE : opt->vcov);
-	if ((st = fg_newton_ws_init(env, &f->prob, &f->ws, err)) != FG_OK)
+	fg_release(env, acc);
+	acc = NULL;
+	f->n_rows = f->sum.n_rows;
+	f->weight = f->weighted ? f->extra.weight : (double) f->n_rows;
+	f->passes.weight = f->weight;
+	if ((st = check_shape(shell, opt, f->n_rows, has_strata, false, err)) != FG_OK ||
+		(st = check_family_settings(opt, gaussian, err)) != FG_OK ||
+		(st = check_totals(opt, shell, gaussian, f->n_rows, f->sum.y_ones,
+						   f->extra.y_min != f->extra.y_max, f->extra.y_min, f->sum.s_ones,
+						   err)) != FG_OK)
 		goto fail;
-	if ((st = fg_newton_resume_init(env, &f->prob, &f->resume, err)) != FG_OK)
+	if (opt->l2 == 0.0)
+	{
+		fg_data		counted = *shell;
+
+		counted.n_rows = f->n_rows;
+		if ((st = fg_summary_check_collinear_sums(env, &counted, f->sum.comoment, f->sum.amax,
+												  err)) != FG_OK)
+			goto fail;
+	}
+	if (f->fair)
+	{
+		if (shell->n_attr == 0 && !f->weighted && opt->fairness == FG_FAIRNESS_DEMOGRAPHIC_PARITY)
+			st = fg_terms_from_sums(env, shell, opt, &f->sum, false, NULL, f->strata, f->weight,
+									&f->terms, err);
+		else
+		{
+			ps = f->spec;
+			ps.kinds = FG_PASS_TERMS;
+			ps.mean = f->sum.mean;
+			if ((acc = run_pass(f, &ps, err)) == NULL)
+			{
+				st = FG_ERR_NOMEM;
+				goto fail;
+			}
+			st = fg_pass_terms(env, &ps, opt, acc, f->weight, f->n_rows, &f->terms, err);
+			fg_release(env, acc);
+			acc = NULL;
+		}
+		if (st != FG_OK)
+			goto fail;
+	}
+	if ((st = fitter_prepare(f, err)) != FG_OK)
 		goto fail;
-	f->m = f->prob.k + f->prob.n;
-	f->delta = fg_alloc(env, sizeof(double) * f->m);
-	f->warm = fg_alloc(env, sizeof(double) * f->m);
-	if (!f->delta || !f->warm)
+	ps = f->spec;
+	ps.kinds = FG_PASS_NEWTON;
+	ps.n_model = f->prob.n;
+	ps.need = FG_NEED_HESSIAN;
+	f->newton_acc = fg_alloc(env, sizeof(double) * fg_pass_size(&ps));
+	if (f->newton_acc == NULL)
 	{
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		goto fail;
@@ -355,7 +540,85 @@ fg_fitter_init(const fg_env *env, const fg_data *data, const fg_options *opt,
 	return FG_OK;
 
 fail:
+	fg_release(env, acc);
 	fg_fitter_free(f);
+	return st;
+}
+
+/*
+ * The training metrics, the likelihoods' sums and the robust scores at the
+ * solution from one pass; the caller frees *acc_out (the sums point into it).
+ */
+static fg_status
+final_elsewhere(fg_fitter *f, const fg_options *opt, const double *delta, fg_fit *fit,
+				fg_row_sums *sums, double **acc_out, fg_error *err)
+{
+	fg_pass_spec ps = f->spec;
+	double	   *acc;
+	fg_status	st = FG_OK;
+	bool		gaussian = opt->family == FG_FAMILY_GAUSSIAN;
+
+	ps.kinds = FG_PASS_FINAL;
+	ps.n_model = f->prob.n;
+	ps.delta = delta;
+	ps.s_bar = f->sum.s_bar;
+	ps.s_bar_w = f->weighted && f->weight > 0.0 ? f->extra.ws / f->weight : f->sum.s_bar;
+	ps.y_bar_w = f->extra.wy / f->weight;
+	if ((*acc_out = acc = run_pass(f, &ps, err)) == NULL)
+		return FG_ERR_NOMEM;
+	memset(sums, 0, sizeof(*sums));
+	sums->gaussian = gaussian;
+	sums->nobs = f->weighted && opt->weight_scale == FG_WEIGHTS_AS_GIVEN ? f->weight
+		: (double) f->n_rows;
+	sums->log_weights = f->weighted && opt->weight_scale != FG_WEIGHTS_AS_GIVEN
+		? 0.5 * f->extra.log_weights : 0.0;
+	sums->weight = f->weight;
+	sums->wy = f->extra.wy;
+	if (ps.robust)
+		fg_pass_scores(&ps, acc, &sums->scores_f, &sums->scores_b);
+	if (gaussian)
+	{
+		uint32_t	n_attr = f->data->n_attr == 0 ? 1 : f->data->n_attr;
+
+		fg_pass_gaussian_rss(&ps, acc, &sums->rss, &sums->rss0);
+		fit->rmse = sqrt(sums->rss / f->weight);
+		fit->r2 = sums->rss0 > 0.0 ? 1.0 - sums->rss / sums->rss0 : NAN;
+		fit->train_accuracy = fit->train_di = fit->train_cov = NAN;
+		fit->n_attr = n_attr;
+		fit->attr_di = fg_alloc(f->env, sizeof(double) * n_attr);
+		if (fit->attr_di == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (uint32_t a = 0; a < n_attr; a++)
+			fit->attr_di[a] = NAN;
+	}
+	else
+		st = fg_pass_metrics(f->env, &ps, acc, fit, err);
+	if (st == FG_OK)
+		st = term_covariances(f->env, &f->prob, &f->terms, delta, fit, err);
+	return st;
+}
+
+/* fg_check_separation from a pass at the solution and its last step */
+static fg_status
+separation_elsewhere(fg_fitter *f, const double *delta, double max_abs_eta, fg_fit *fit,
+					 fg_error *err)
+{
+	fg_pass_spec ps = f->spec;
+	fg_separation_stats stats;
+	double	   *acc;
+	fg_status	st;
+
+	if (!(max_abs_eta > FG_SEPARATION_ETA))
+		return FG_OK;
+	ps.kinds = FG_PASS_SEPARATION;
+	ps.n_model = f->prob.n;
+	ps.delta = delta;
+	ps.step = f->ws.step;
+	if ((acc = run_pass(f, &ps, err)) == NULL)
+		return FG_ERR_NOMEM;
+	fg_pass_separation(&ps, acc, &stats);
+	st = fg_separation_verdict(f->env, f->data, f->n_rows, &stats, f->ws.step, fit, err);
+	fg_release(f->env, acc);
 	return st;
 }
 
@@ -497,13 +760,20 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 			(st = fg_newton_resume_load(prob, ws, &f->resume, delta, err)) != FG_OK)
 			goto done;
 	}
-	else if (data->y_real != NULL)
+	else if (opt.family == FG_FAMILY_GAUSSIAN && f->runner == NULL)
 		/* least squares: J is quadratic, so one Newton step from anywhere lands on the minimum */
 		gaussian_start(data, f->m, delta);
-	else if (data->w == NULL)
+	else if (!f->weighted && opt.family == FG_FAMILY_BINOMIAL)
 		fg_newton_start_intercept_only(prob, &f->sum, delta, ws);
-	else
+	else if (f->runner == NULL)
 		weighted_start(data, f->m, delta);
+	else
+	{
+		/* the same points from the summary's weighted sums */
+		memset(delta, 0, sizeof(double) * f->m);
+		delta[0] = opt.family == FG_FAMILY_GAUSSIAN ? f->extra.wy / f->weight
+			: log(f->extra.wy / (f->weight - f->extra.wy));
+	}
 
 	if (constrained)
 		st = fg_solve_constrained(env, prob, &opt, delta, ws, &stats, &fit->iterations, mu,
@@ -526,8 +796,9 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 	 * max_iter stopped the solve.  With l2 > 0 the objective is coercive:
 	 * there is a finite minimiser, whatever the rows do.
 	 */
-	if (st == FG_OK && opt.l2 == 0.0 && data->y_real == NULL)
-		st = fg_check_separation(env, prob, ws, delta, stats.max_abs_eta, fit, err);
+	if (st == FG_OK && opt.l2 == 0.0 && opt.family == FG_FAMILY_BINOMIAL)
+		st = f->runner ? separation_elsewhere(f, delta, stats.max_abs_eta, fit, err)
+			: fg_check_separation(env, prob, ws, delta, stats.max_abs_eta, fit, err);
 	/* boosting starts from the (fair) CRLR solution */
 	if (st == FG_OK && fg_method_is_boosting(opt.method))
 		st = fg_boost(env, data, &opt, prob, delta, ws, fit, err);
@@ -536,7 +807,7 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 
 	fit->p = data->p;
 	fit->n_strata = prob->n;
-	fit->weight_sum = f->terms.n_terms ? f->terms.weight_sum : fg_data_weight(data);
+	fit->weight_sum = f->terms.n_terms ? f->terms.weight_sum : f->weight;
 	fit->intercept = delta[0];
 	memcpy(fit->beta, delta + 1, sizeof(double) * data->p);
 	memcpy(fit->b, delta + prob->k, sizeof(double) * prob->n);
@@ -581,6 +852,21 @@ fg_fitter_fit(fg_fitter *f, double rho_arg, fg_fit *fit, fg_error *err)
 		memcpy(fit->b, delta + prob->k, sizeof(double) * prob->n);
 		/* no standard errors for its nonsmooth objective (docs/gaussian.md) */
 		opt.vcov = FG_VCOV_NONE;
+	}
+	if (f->runner != NULL)
+	{
+		/* one pass at the solution for the metrics and the likelihoods' sums */
+		fg_row_sums sums;
+		double	   *acc = NULL;
+
+		st = final_elsewhere(f, &opt, delta, fit, &sums, &acc, err);
+		for (uint32_t t = 0; st == FG_OK && t < fit->n_terms; t++)
+			fit->terms[t].multiplier = constrained ? mu[t] : 0.0;
+		if (st == FG_OK)
+			st = fg_inference_sums(env, prob, ws, delta, &opt, constrained ? mu : NULL, &sums,
+								   f->spec.n_strata, fit, err);
+		fg_release(env, acc);
+		goto done;
 	}
 	st = data->y_real != NULL ? gaussian_metrics(env, prob, &f->terms, delta, ws->eta, fit, err)
 		: training_metrics(env, prob, &opt, &f->terms, delta, ws->eta, fit, err);

@@ -236,13 +236,13 @@ project_fixed(const infer *in, double *V)
  * H^-1 A C^+ (A'H^-1 s_g) off it.
  */
 static fg_status
-robust(infer *in, double *V, fg_error *err)
+robust(infer *in, double *V, const fg_row_sums *sums, uint32_t n_strata, fg_error *err)
 {
 	fg_problem *prob = in->prob;
 	const fg_data *data = prob->data;
 	int			k = in->k,
 				na = in->n_act;
-	uint32_t	G = data->n_strata;
+	uint32_t	G = n_strata;
 	size_t		m = (size_t) k + in->n;
 	size_t		gg = G ? G : 1;
 	double	   *sf = fg_alloc(in->env, sizeof(double) * gg * k);
@@ -258,7 +258,12 @@ robust(infer *in, double *V, fg_error *err)
 		goto done;
 	}
 	/* scores per cluster: w (y - mu) [1, x], and their sum for b_g */
-	for (size_t l = 0; l < data->n_rows; l++)
+	if (sums != NULL && sums->scores_f != NULL)
+	{
+		memcpy(sf, sums->scores_f, sizeof(double) * G * k);
+		memcpy(sb, sums->scores_b, sizeof(double) * G);
+	}
+	for (size_t l = 0; (sums == NULL || sums->scores_f == NULL) && l < data->n_rows; l++)
 	{
 		const double *x = fg_data_row(data, l);
 		uint32_t	g = data->stratum[l];
@@ -413,13 +418,13 @@ fg_gaussian_loglik(double nobs, double log_weights, double rss, double sigma2)
  */
 static void
 gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
-					 const fg_gaussian_sums *sums, fg_fit *fit)
+					 const fg_row_sums *sums, fg_fit *fit)
 {
 	const fg_data *data = prob->data;
 	double		nobs = sums ? sums->nobs : fg_gaussian_nobs(data, opt);
 	double		rss = sums ? sums->rss : fg_gaussian_rss(data, eta);
 	double		rss0 = sums ? sums->rss0 : fg_gaussian_rss(data, NULL);
-	double		logw = sums ? 0.0 : fg_gaussian_log_weights(data, opt);
+	double		logw = sums ? sums->log_weights : fg_gaussian_log_weights(data, opt);
 
 	/* fg_gaussian_loglik at sigma2 = RSS / n; an exact fit's is +infinity: undefined */
 	fit->loglik = rss > 0.0 ? logw - 0.5 * nobs * (LOG_2PI + log(rss / nobs) + 1.0) : NAN;
@@ -433,7 +438,7 @@ gaussian_likelihoods(fg_problem *prob, const double *eta, const fg_options *opt,
  */
 static void
 gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt,
-				const fg_gaussian_sums *sums, fg_fit *fit)
+				const fg_row_sums *sums, fg_fit *fit)
 {
 	double		nobs = sums ? sums->nobs : fg_gaussian_nobs(prob->data, opt);
 	double		rss = sums ? sums->rss : fg_gaussian_rss(prob->data, eta);
@@ -447,10 +452,11 @@ gaussian_sigma2(fg_problem *prob, const double *eta, const fg_options *opt,
 static fg_status
 inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		  const double *delta, const fg_options *opt, const double *mu,
-		  double edf_given, const fg_gaussian_sums *sums, fg_fit *fit, fg_error *err)
+		  double edf_given, const fg_row_sums *sums, uint32_t n_strata, fg_fit *fit,
+		  fg_error *err)
 {
 	const fg_data *data = prob->data;
-	bool		gaussian = sums != NULL || data->y_real != NULL;
+	bool		gaussian = sums != NULL ? sums->gaussian : data->y_real != NULL;
 	infer		in;
 	int			k = prob->k;
 	uint32_t	n = prob->n;
@@ -475,7 +481,12 @@ inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 		 * closed form
 		 */
 		fit->loglik = fmin(-(fit->objective - penalties(prob, delta)), 0.0);
-		for (size_t l = 0; l < data->n_rows; l++)
+		if (sums != NULL)
+		{
+			wt = sums->weight;
+			wy = sums->wy;
+		}
+		for (size_t l = 0; sums == NULL && l < data->n_rows; l++)
 		{
 			double		w = data->w ? data->w[l] : 1.0;
 
@@ -591,16 +602,15 @@ inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 
 	if (opt->vcov == FG_VCOV_ROBUST)
 	{
-		if (data->stratum == NULL)
+		if (data->stratum == NULL && (sums == NULL || sums->scores_f == NULL))
 		{
 			st = fg_fail(err, FG_ERR_INVALID, "robust standard errors need strata",
 						 "Pass a stratum for every row; the robust covariance is clustered by stratum.",
 						 NULL);
 			goto done;
 		}
-		fg_progress(env, opt, "standard errors: the sandwich clustered by %u strata",
-					data->n_strata);
-		st = robust(&in, fit->vcov, err);
+		fg_progress(env, opt, "standard errors: the sandwich clustered by %u strata", n_strata);
+		st = robust(&in, fit->vcov, sums, n_strata, err);
 	}
 
 	/*
@@ -641,13 +651,14 @@ fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
 			 const double *delta, const fg_options *opt, const double *mu,
 			 double edf_given, fg_fit *fit, fg_error *err)
 {
-	return inference(env, prob, ws, delta, opt, mu, edf_given, NULL, fit, err);
+	return inference(env, prob, ws, delta, opt, mu, edf_given, NULL, prob->data->n_strata, fit,
+					 err);
 }
 
 fg_status
 fg_inference_sums(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
-				  const fg_options *opt, const fg_gaussian_sums *sums, fg_fit *fit,
-				  fg_error *err)
+				  const double *delta, const fg_options *opt, const double *mu,
+				  const fg_row_sums *sums, uint32_t n_strata, fg_fit *fit, fg_error *err)
 {
-	return inference(env, prob, ws, NULL, opt, NULL, -1.0, sums, fit, err);
+	return inference(env, prob, ws, delta, opt, mu, -1.0, sums, n_strata, fit, err);
 }

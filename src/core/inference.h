@@ -47,25 +47,37 @@ fg_status	fg_inference(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
  * weighted residual sum of squares rss at residual variance sigma2.
  */
 /*
- * What the gaussian likelihoods and sigma^2 need when the rows are gone
- * (the streaming fit of stream.h): the observations (unweighted: the rows),
- * the residual sum of squares at the solution and about the mean.
+ * What the likelihoods, sigma^2 and the robust covariance need from the
+ * rows when the rows are gone (the streaming fit of stream.h, the passes
+ * of passes.h): for a gaussian y the observations (see fg_gaussian_nobs),
+ * the residual sums of squares at the solution and about the weighted
+ * mean, and (1/2) sum log v; for a binary y the weight and the weight of
+ * the ones; and for "robust" the per-stratum scores (n_strata x (1 + p),
+ * then n_strata; NULL without).
  */
-typedef struct fg_gaussian_sums
+typedef struct fg_row_sums
 {
+	bool		gaussian;
 	double		nobs;
 	double		rss;
 	double		rss0;
-} fg_gaussian_sums;
+	double		log_weights;
+	double		weight;
+	double		wy;
+	const double *scores_f;
+	const double *scores_b;
+} fg_row_sums;
 
 /*
- * fg_inference for an unweighted gaussian fit without its rows: ws holds
- * the factor of the Hessian at the solution (fg_newton_factor_given), and
- * the likelihoods come from sums; no constraints, no robust covariance.
+ * fg_inference for a fit without its rows: ws holds the factor of the
+ * Hessian at the solution (fg_newton_factor_given, or the last pass of a
+ * solve), and the likelihoods and scores come from sums.  The rows' strata
+ * for "robust": n_strata.
  */
 fg_status	fg_inference_sums(const fg_env *env, fg_problem *prob, fg_newton_ws *ws,
-							  const fg_options *opt, const fg_gaussian_sums *sums,
-							  fg_fit *fit, fg_error *err);
+							  const double *delta, const fg_options *opt, const double *mu,
+							  const fg_row_sums *sums, uint32_t n_strata, fg_fit *fit,
+							  fg_error *err);
 
 double		fg_gaussian_rss(const fg_data *data, const double *eta);
 double		fg_gaussian_nobs(const fg_data *data, const fg_options *opt);

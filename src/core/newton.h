@@ -46,8 +46,8 @@ typedef struct fg_row_passes
 	void	   *ctx;
 	double		(*newton) (void *ctx, const struct fg_problem *prob, const double *delta,
 						   fg_pass_need need, struct fg_newton_ws *ws, double *max_abs_eta);
-	/* the number of rows (the problem's data holds none) */
-	size_t		n_rows;
+	/* the rows' weight (their number when unweighted): the problem's data holds none */
+	double		weight;
 } fg_row_passes;
 
 typedef struct fg_problem

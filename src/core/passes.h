@@ -143,6 +143,20 @@ void		fg_pass_gaussian_rss(const fg_pass_spec *spec, const double *acc, double *
 void		fg_pass_scores(const fg_pass_spec *spec, const double *acc, const double **sf,
 						   const double **sb);
 
+/*
+ * A fitter (fg_core.h) over rows held elsewhere: shell describes them
+ * without rows (p, n_strata, the attributes and their categories, feature
+ * names), spec the passes' constants (p, n_strata, gaussian, weighted,
+ * attributes; the rest is the fitter's), has_strata whether the rows carry
+ * strata.  Runs the summary pass (and the fairness terms' pass) now and the
+ * others as fg_fitter_fit needs them; the Newton methods only (boosting
+ * and fair_threshold need every row at once).  shell and runner must
+ * outlive the fitter.
+ */
+fg_status	fg_fitter_init_passes(const fg_env *env, const fg_data *shell, const fg_options *opt,
+								  const fg_pass_runner *runner, const fg_pass_spec *spec,
+								  bool has_strata, fg_fitter **out, fg_error *err);
+
 /* SEPARATION's statistics (pointers into acc). */
 fg_status	fg_pass_separation(const fg_pass_spec *spec, const double *acc,
 							   fg_separation_stats *stats);

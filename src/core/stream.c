@@ -357,7 +357,7 @@ fg_stream_fit(const fg_env *env, fg_stream *s, const fg_options *opt,
 			   *d = NULL,
 			   *H_F = NULL,
 			   *H_G = NULL;
-	fg_gaussian_sums sums;
+	fg_row_sums sums;
 	fg_status	st;
 
 	memset(fit, 0, sizeof(*fit));
@@ -510,10 +510,12 @@ fg_stream_fit(const fg_env *env, fg_stream *s, const fg_options *opt,
 	for (uint32_t a = 0; a < fit->n_attr; a++)
 		fit->attr_di[a] = NAN;
 
+	memset(&sums, 0, sizeof(sums));
+	sums.gaussian = true;
 	sums.nobs = N;
 	sums.rss = rss;
 	sums.rss0 = m2yy;
-	if ((st = fg_inference_sums(env, &prob, &ws, opt, &sums, fit, err)) != FG_OK)
+	if ((st = fg_inference_sums(env, &prob, &ws, NULL, opt, NULL, &sums, 0, fit, err)) != FG_OK)
 		goto done;
 	if (fit->vcov != NULL && p > 0)
 	{
