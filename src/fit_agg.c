@@ -196,27 +196,22 @@ streams(FunctionCallInfo fcinfo, const fgsql_fit_state *st)
 	return fcinfo->context != NULL && IsA(fcinfo->context, AggState);
 }
 
-static fgsql_fit_state *
-create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
+fgsql_fit_state *
+fgsql_fit_state_new(MemoryContext cxt, Oid y_type, Oid strata_type, Oid s_type, bool weighted,
+					bool path, double rho, double lambda, Jsonb *options)
 {
-	MemoryContext old = MemoryContextSwitchTo(aggcxt);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
 	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
-	Jsonb	   *options = NULL;
-	fg_error	err;
-	int			a;
 	fg_family	family;
 
 	st->tag = FGSQL_FIT_STATE_TAG;
-	st->mcxt = aggcxt;
+	st->mcxt = cxt;
 	st->path = path;
-	fgsql_env_init(&st->env, aggcxt);
-	/* (y, x, strata, sensitive [, weight], rho or rhos, lambda [, options]) */
-	st->weighted = PG_NARGS() == 9;
-	st->rho_arg = a = st->weighted ? 6 : 5;
-	st->y_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	st->strata_type = get_fn_expr_argtype(fcinfo->flinfo, 3);
-	if (!OidIsValid(st->y_type) || !OidIsValid(st->strata_type) ||
-		!OidIsValid(get_fn_expr_argtype(fcinfo->flinfo, 4)))
+	fgsql_env_init(&st->env, cxt);
+	st->weighted = weighted;
+	st->y_type = y_type;
+	st->strata_type = strata_type;
+	if (!OidIsValid(st->y_type) || !OidIsValid(st->strata_type) || !OidIsValid(s_type))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("could not determine the argument types of %s",
@@ -224,37 +219,13 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 	check_y_type(st->y_type);
 	family = y_is_continuous(st->y_type) ? FG_FAMILY_GAUSSIAN : FG_FAMILY_BINOMIAL;
 	check_strata_type(st->strata_type);
-	set_sensitive_type(st, get_fn_expr_argtype(fcinfo->flinfo, 4));
-
-	if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 path ? errmsg("rhos and lambda must not be null")
-				 : errmsg("rho and lambda must not be null"),
-				 path ? 0 : errhint("Pass 0 where a method does not use them.")));
-	if (PG_NARGS() > a + 2 && !PG_ARGISNULL(a + 2))
-	{
-		options = PG_GETARG_JSONB_P_COPY(a + 2);
-		st->options = options;
-	}
+	set_sensitive_type(st, s_type);
+	st->options = options;
 	if (path)
-	{
-		read_rhos(st, PG_GETARG_ARRAYTYPE_P_COPY(a));
 		/* the settings as for rho = 0; each fit of the path sets its own */
-		fgsql_parse_fit_settings(0.0, PG_GETARG_FLOAT8(a + 1), options, family, &st->settings);
-		check_path_settings(st);
-	}
+		fgsql_parse_fit_settings(0.0, lambda, options, family, &st->settings);
 	else
-	{
-		fgsql_parse_fit_settings(PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options, family,
-								 &st->settings);
-		if (st->settings.opt.folds > 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("option \"folds\" is for fairglmm_path"),
-					 errdetail("fairglmm_fit fits one model on every row; cross-validation compares the rhos of a path on held-out rows."),
-					 errhint("Use fairglmm_path with an array of rhos, or drop option \"folds\".")));
-	}
+		fgsql_parse_fit_settings(rho, lambda, options, family, &st->settings);
 	if (!st->weighted && st->settings.opt.weight_scale == FG_WEIGHTS_AS_GIVEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -265,17 +236,72 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 	st->uses_strata = fg_options_collects_strata(&st->settings.opt);
 	st->strata_for_folds = st->uses_strata && !fg_method_uses_strata(st->settings.opt.method) &&
 		st->settings.opt.vcov != FG_VCOV_ROBUST;
-	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
-		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
-		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+/* The training rows' state of a new state (after the path's settings are checked). */
+void
+fgsql_fit_state_start(fgsql_fit_state *st, bool stream)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->mcxt);
+	fg_error	err;
+
 	fgsql_fit_state_fill_config(st);
 	if (fg_train_init(&st->train, &st->env, st->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&st->train, st->weighted, &err) != FG_OK ||
 		fg_train_set_gaussian(&st->train, st->settings.opt.family == FG_FAMILY_GAUSSIAN,
 							  &err) != FG_OK ||
-		(streams(fcinfo, st) && fg_train_set_stream(&st->train, &err) != FG_OK))
+		(stream && fg_train_set_stream(&st->train, &err) != FG_OK))
 		fgsql_report_error(&err);
 	MemoryContextSwitchTo(old);
+}
+
+static fgsql_fit_state *
+create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
+{
+	fgsql_fit_state *st;
+	Jsonb	   *options = NULL;
+	/* (y, x, strata, sensitive [, weight], rho or rhos, lambda [, options]) */
+	bool		weighted = PG_NARGS() == 9;
+	int			a = weighted ? 6 : 5;
+
+	if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 path ? errmsg("rhos and lambda must not be null")
+				 : errmsg("rho and lambda must not be null"),
+				 path ? 0 : errhint("Pass 0 where a method does not use them.")));
+	if (PG_NARGS() > a + 2 && !PG_ARGISNULL(a + 2))
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		options = PG_GETARG_JSONB_P_COPY(a + 2);
+		MemoryContextSwitchTo(old);
+	}
+	st = fgsql_fit_state_new(aggcxt, get_fn_expr_argtype(fcinfo->flinfo, 1),
+							 get_fn_expr_argtype(fcinfo->flinfo, 3),
+							 get_fn_expr_argtype(fcinfo->flinfo, 4), weighted, path,
+							 path ? 0.0 : PG_GETARG_FLOAT8(a), PG_GETARG_FLOAT8(a + 1), options);
+	st->rho_arg = a;
+	if (path)
+	{
+		MemoryContext old = MemoryContextSwitchTo(aggcxt);
+
+		read_rhos(st, PG_GETARG_ARRAYTYPE_P_COPY(a));
+		MemoryContextSwitchTo(old);
+		check_path_settings(st);
+	}
+	else if (st->settings.opt.folds > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"folds\" is for fairglmm_path"),
+				 errdetail("fairglmm_fit fits one model on every row; cross-validation compares the rhos of a path on held-out rows."),
+				 errhint("Use fairglmm_path with an array of rhos, or drop option \"folds\".")));
+	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
+		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
+		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
+	fgsql_fit_state_start(st, streams(fcinfo, st));
 	return st;
 }
 
@@ -637,12 +663,15 @@ read_sensitive(fgsql_fit_state *st, Datum d, uint8 *s, fg_attr_key *labels,
  * fairglmm_fit_transfn(state, y, x, strata, sensitive [, weight], rho, lambda [, options])
  * fairglmm_path_transfn(state, y, x, strata, sensitive [, weight], rhos, lambda, options)
  */
-static Datum
-transfn(FunctionCallInfo fcinfo, bool path)
+/*
+ * Add the row of a call whose arguments 1 to 4 are (y, x, strata,
+ * sensitive) and 5 the weight when st->weighted; a row with a NULL where
+ * the fit needs a value is skipped and counted.
+ */
+void
+fgsql_fit_add_row(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 {
-	MemoryContext aggcxt,
-				old;
-	fgsql_fit_state *st;
+	MemoryContext old;
 	ArrayType  *arr;
 	uint8		y = 0,
 				s = 0,
@@ -656,30 +685,13 @@ transfn(FunctionCallInfo fcinfo, bool path)
 	fg_error	err;
 	fg_status	status;
 
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in a non-aggregate context",
-						path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn")));
-
-	if (PG_ARGISNULL(0))
-		st = create_state(fcinfo, aggcxt, path);
-	else
-	{
-		st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
-		if (st->tag != FGSQL_FIT_STATE_TAG || st->path != path)
-			elog(ERROR, "%s called with a foreign state",
-				 path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn");
-		check_constant_args(fcinfo, st);
-	}
-
 	/* rows with a missing value are skipped and counted */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(4) ||
 		(st->uses_strata && !st->strata_for_folds && PG_ARGISNULL(3)) ||
 		(st->weighted && PG_ARGISNULL(5)))
 	{
 		st->train.n_skipped++;
-		PG_RETURN_POINTER(st);
+		return;
 	}
 	if (st->weighted)
 	{
@@ -694,19 +706,19 @@ transfn(FunctionCallInfo fcinfo, bool path)
 		if (w == 0.0)
 		{
 			st->train.n_skipped++;
-			PG_RETURN_POINTER(st);
+			return;
 		}
 	}
 	arr = PG_GETARG_ARRAYTYPE_P(2);
 	if (!check_features(st, arr))
 	{
 		st->train.n_skipped++;
-		PG_RETURN_POINTER(st);
+		return;
 	}
 	if (!read_sensitive(st, PG_GETARG_DATUM(4), &s, labels, lbuf))
 	{
 		st->train.n_skipped++;
-		PG_RETURN_POINTER(st);
+		return;
 	}
 	/*
 	 * Strata that only the folds need: skipping a row without one would fit
@@ -749,6 +761,33 @@ transfn(FunctionCallInfo fcinfo, bool path)
 	MemoryContextSwitchTo(old);
 	if (status != FG_OK)
 		fgsql_report_error(&err);
+}
+
+
+static Datum
+transfn(FunctionCallInfo fcinfo, bool path)
+{
+	MemoryContext aggcxt;
+	fgsql_fit_state *st;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s called in a non-aggregate context",
+						path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn")));
+
+	if (PG_ARGISNULL(0))
+		st = create_state(fcinfo, aggcxt, path);
+	else
+	{
+		st = (fgsql_fit_state *) PG_GETARG_POINTER(0);
+		if (st->tag != FGSQL_FIT_STATE_TAG || st->path != path)
+			elog(ERROR, "%s called with a foreign state",
+				 path ? "fairglmm_path_transfn" : "fairglmm_fit_transfn");
+		check_constant_args(fcinfo, st);
+	}
+
+	fgsql_fit_add_row(fcinfo, st);
 	PG_RETURN_POINTER(st);
 }
 
@@ -828,8 +867,8 @@ describe_attributes(const fgsql_fit_state *st, fg_model *model)
 	}
 }
 
-static bytea *
-encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env *env,
+bytea *
+fgsql_encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env *env,
 			 double rho)
 {
 	fg_model	model;
@@ -929,8 +968,8 @@ encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit, fg_env
  * What the fit needs of the attributes: with a fair method, two categories
  * at least in each; bounds of option "c" only for attributes that exist.
  */
-static void
-check_attributes(const fgsql_fit_state *st)
+void
+fgsql_check_attributes(const fgsql_fit_state *st)
 {
 	uint32		n_attr = st->train.n_attr > 0 ? st->train.n_attr : 1;
 
@@ -955,8 +994,8 @@ check_attributes(const fgsql_fit_state *st)
 }
 
 /* env->progress with option "verbose": one NOTICE per line of the core. */
-static void
-progress_notice(void *ctx, const char *message)
+void
+fgsql_progress_notice(void *ctx, const char *message)
 {
 	ereport(NOTICE, (errmsg_internal("fairglmm_fit: %s", message)));
 }
@@ -966,8 +1005,8 @@ progress_notice(void *ctx, const char *message)
  * separation, fairness terms that constrain nothing.  what names the fit in
  * the messages ("fairglmm_fit", "fairglmm_path at rho 0.5").
  */
-static void
-warn_about_fit(const fg_fit *fit, fg_method method, const char *what)
+void
+fgsql_warn_about_fit(const fg_fit *fit, fg_method method, const char *what)
 {
 	if (!fit->converged && method == FG_METHOD_FAIR_THRESHOLD)
 		ereport(WARNING,
@@ -1057,7 +1096,7 @@ prepare_fit(fgsql_fit_state *st, const char *name, fg_data *data, fg_env *env,
 		fgsql_report_error(&err);
 	data->feature_names = st->settings.n_feature_names >= 0
 		? (const char *const *) st->settings.feature_names : NULL;
-	check_attributes(st);
+	fgsql_check_attributes(st);
 	/* the weights as the solver takes them: mean 1 unless given as frequencies */
 	if (data->w != NULL && st->settings.opt.weight_scale == FG_WEIGHTS_MEAN_ONE)
 		fg_weights_rescale((double *) data->w, data->n_rows);
@@ -1076,7 +1115,7 @@ prepare_fit(fgsql_fit_state *st, const char *name, fg_data *data, fg_env *env,
 	/* option "verbose": the core's progress lines as NOTICEs, after the rows collected */
 	if (st->settings.opt.verbose)
 	{
-		env->progress = progress_notice;
+		env->progress = fgsql_progress_notice;
 		fg_progress(env, &st->settings.opt, "collected " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped)",
 					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
 	}
@@ -1118,13 +1157,13 @@ stream_finalfn(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 						   st->train.n_skipped)));
 		PG_RETURN_NULL();
 	}
-	check_attributes(st);
+	fgsql_check_attributes(st);
 	work = AllocSetContextCreate(CurrentMemoryContext, "fairglmm fit", ALLOCSET_DEFAULT_SIZES);
 	MemoryContextSwitchTo(work);
 	fgsql_env_init(&env, work);
 	if (st->settings.opt.verbose)
 	{
-		env.progress = progress_notice;
+		env.progress = fgsql_progress_notice;
 		fg_progress(&env, &st->settings.opt,
 					"folded " UINT64_FORMAT " rows (" UINT64_FORMAT " skipped) into least-squares sums",
 					(uint64) st->train.n_rows, (uint64) st->train.n_skipped);
@@ -1138,10 +1177,10 @@ stream_finalfn(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 	MemoryContextSwitchTo(work);
 	if (status != FG_OK)
 		fgsql_report_error(&err);
-	warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
+	fgsql_warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
 	MemoryContextSwitchTo(old);
 	memset(&data, 0, sizeof(data));
-	result = encode_model(st, &data, &fit, &env, st->settings.opt.rho);
+	result = fgsql_encode_model(st, &data, &fit, &env, st->settings.opt.rho);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -1174,10 +1213,10 @@ fairglmm_fit_finalfn(PG_FUNCTION_ARGS)
 		? fg_fit_target(&env, &data, &st->settings.opt, &fit, &rho, &err) != FG_OK
 		: fg_fit_model(&env, &data, &st->settings.opt, &fit, &err) != FG_OK)
 		fgsql_report_error(&err);
-	warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
+	fgsql_warn_about_fit(&fit, st->settings.opt.method, "fairglmm_fit");
 
 	MemoryContextSwitchTo(old);
-	result = encode_model(st, &data, &fit, &env, rho);
+	result = fgsql_encode_model(st, &data, &fit, &env, rho);
 	MemoryContextDelete(work);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -1271,8 +1310,8 @@ fairglmm_path_finalfn(PG_FUNCTION_ARGS)
 		context.fit = i;
 		if (fg_fitter_fit(fitter, st->rhos[i], &fit, &err) != FG_OK)
 			fgsql_report_error(&err);
-		warn_about_fit(&fit, st->settings.opt.method, "fairglmm_path");
-		models[i] = encode_model(st, &data, &fit, &env, st->rhos[i]);
+		fgsql_warn_about_fit(&fit, st->settings.opt.method, "fairglmm_path");
+		models[i] = fgsql_encode_model(st, &data, &fit, &env, st->rhos[i]);
 		bytes[i] = (const uint8 *) VARDATA(models[i]);
 		lengths[i] = VARSIZE(models[i]) - VARHDRSZ;
 		fg_fit_release(&env, &fit);

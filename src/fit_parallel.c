@@ -90,8 +90,8 @@ fairglmm_fit_deserialfn(PG_FUNCTION_ARGS)
 }
 
 /* A collecting state with the settings of a partial state, no rows yet. */
-static fgsql_fit_state *
-state_from_config(const fg_state_config *c, bool sums, MemoryContext aggcxt)
+fgsql_fit_state *
+fgsql_fit_state_from_config(const fg_state_config *c, bool sums, MemoryContext aggcxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(aggcxt);
 	fgsql_fit_state *st = palloc0(sizeof(fgsql_fit_state));
@@ -188,7 +188,7 @@ fairglmm_fit_combinefn(PG_FUNCTION_ARGS)
 
 	if (st == NULL)
 		/* the part says whether the workers kept sums (fit_agg.c decides alike) */
-		st = state_from_config(config,
+		st = fgsql_fit_state_from_config(config,
 							   *(uint32 *) other == FGSQL_FIT_VIEW_TAG
 							   ? ((fgsql_fit_view *) other)->view.sums
 							   : ((fgsql_fit_state *) other)->train.stream_on, aggcxt);

@@ -66,4 +66,39 @@ bool		fgsql_strata_is_text(Oid type);
 /* Fill st->config from st's settings, argument types and options. */
 void		fgsql_fit_state_fill_config(fgsql_fit_state *st);
 
+/*
+ * A state for rows of the given argument types (y, strata, sensitive),
+ * with its settings parsed from rho, lambda and options (kept, not
+ * copied), in memory context cxt; fgsql_fit_state_start then readies its
+ * training rows (stream: least-squares sums in place of the rows).
+ */
+fgsql_fit_state *fgsql_fit_state_new(MemoryContext cxt, Oid y_type, Oid strata_type,
+									 Oid s_type, bool weighted, bool path, double rho,
+									 double lambda, Jsonb *options);
+void		fgsql_fit_state_start(fgsql_fit_state *st, bool stream);
+
+/* A state with the settings of a decoded partial state (sums: it keeps sums), no rows yet. */
+fgsql_fit_state *fgsql_fit_state_from_config(const fg_state_config *c, bool sums,
+											 MemoryContext cxt);
+
+/*
+ * Read the row of a call whose arguments 1 to 4 are y, x, strata and
+ * sensitive (5 the weight when weighted) into st: checked as fairglmm_fit
+ * checks it, skipped and counted when it has a NULL the fit needs.
+ */
+void		fgsql_fit_add_row(FunctionCallInfo fcinfo, fgsql_fit_state *st);
+
+/* A fair method's attributes have two categories each; "c" bounds only attributes there are. */
+void		fgsql_check_attributes(const fgsql_fit_state *st);
+
+/* The model of fit at rho, as bytea (data is not read). */
+bytea	   *fgsql_encode_model(const fgsql_fit_state *st, const fg_data *data, fg_fit *fit,
+							   fg_env *env, double rho);
+
+/* Warnings about a fit (not converged, separation, blind terms); what names it. */
+void		fgsql_warn_about_fit(const fg_fit *fit, fg_method method, const char *what);
+
+/* env->progress for option "verbose": one NOTICE a line. */
+void		fgsql_progress_notice(void *ctx, const char *message);
+
 #endif							/* FGSQL_FIT_STATE_H */

@@ -485,14 +485,26 @@ fg_fitter_init_passes(const fg_env *env, const fg_data *shell, const fg_options 
 	fg_release(env, acc);
 	acc = NULL;
 	f->n_rows = f->sum.n_rows;
-	f->weight = f->weighted ? f->extra.weight : (double) f->n_rows;
-	f->passes.weight = f->weight;
+	f->spec.weight_factor = 1.0;
 	if ((st = check_shape(shell, opt, f->n_rows, has_strata, false, err)) != FG_OK ||
 		(st = check_family_settings(opt, gaussian, err)) != FG_OK ||
 		(st = check_totals(opt, shell, gaussian, f->n_rows, f->sum.y_ones,
 						   f->extra.y_min != f->extra.y_max, f->extra.y_min, f->sum.s_ones,
 						   err)) != FG_OK)
 		goto fail;
+	if (f->weighted && opt->weight_scale == FG_WEIGHTS_MEAN_ONE)
+	{
+		/* weights rescaled to mean one, as the SQL layer rescales the rows it holds */
+		double		c = (double) f->n_rows / f->extra.weight;
+
+		f->spec.weight_factor = c;
+		f->extra.wy *= c;
+		f->extra.ws *= c;
+		f->extra.log_weights += (double) f->n_rows * log(c);
+		f->extra.weight = (double) f->n_rows;
+	}
+	f->weight = f->weighted ? f->extra.weight : (double) f->n_rows;
+	f->passes.weight = f->weight;
 	if (opt->l2 == 0.0)
 	{
 		fg_data		counted = *shell;

@@ -791,14 +791,42 @@ fg_pass_separation(const fg_pass_spec *spec, const double *acc, fg_separation_st
 
 /* ---------- every section ---------- */
 
+static fg_status add_sections(const fg_env *env, const fg_pass_spec *spec, const fg_data *block,
+							  double *acc, fg_error *err);
+
 fg_status
 fg_pass_add(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, double *acc,
 			fg_error *err)
 {
-	fg_status	st = FG_OK;
+	fg_data		scaled;
+	double	   *w = NULL;
+	fg_status	st;
 
 	if (block->n_rows == 0)
 		return FG_OK;
+	if (block->w != NULL && spec->weight_factor != 1.0)
+	{
+		/* the weights as the fit takes them */
+		w = fg_alloc_uninit(env, sizeof(double) * block->n_rows);
+		if (w == NULL)
+			return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
+		for (size_t l = 0; l < block->n_rows; l++)
+			w[l] = block->w[l] * spec->weight_factor;
+		scaled = *block;
+		scaled.w = w;
+		block = &scaled;
+	}
+	st = add_sections(env, spec, block, acc, err);
+	fg_release(env, w);
+	return st;
+}
+
+static fg_status
+add_sections(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, double *acc,
+			 fg_error *err)
+{
+	fg_status	st = FG_OK;
+
 	acc[ACC_ROWS] += (double) block->n_rows;
 	if (spec->kinds & FG_PASS_SUMMARY)
 	{

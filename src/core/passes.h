@@ -47,6 +47,7 @@ typedef struct fg_pass_spec
 	uint32_t	n_strata;		/* strata of the rows (the dictionary's size) */
 	bool		gaussian;
 	bool		weighted;
+	double		weight_factor;	/* every row's weight is taken times this (mean one) */
 	/* sensitive attributes: 0 for the one binary s, else n_cats[0 .. n_attr - 1] */
 	uint32_t	n_attr;
 	uint32_t	n_cats[FG_MAX_ATTRIBUTES];

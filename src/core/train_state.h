@@ -145,6 +145,17 @@ fg_train_free(fg_train *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * Forget the rows (their memory stays for the next ones) but keep the
+ * dictionaries: a pass of fairglmm_train folds its rows into sums a block
+ * at a time.
+ */
+static inline void
+fg_train_forget_rows(fg_train *t)
+{
+	t->n_rows = 0;
+}
+
 /* Keep a weight per row (before any row is added). */
 fg_status	fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err);
 

@@ -144,6 +144,7 @@ spec_of(const fg_data *d)
 	spec.n_strata = d->n_strata;
 	spec.gaussian = d->y_real != NULL;
 	spec.weighted = d->w != NULL;
+	spec.weight_factor = 1.0;
 	spec.n_attr = d->n_attr;
 	for (uint32_t a = 0; a < d->n_attr; a++)
 		spec.n_cats[a] = d->n_cats[a];
