@@ -39,6 +39,7 @@
 #include "pass_format.h"
 #include "pg_env.h"
 #include "pg_errors.h"
+#include "train.h"
 
 PG_FUNCTION_INFO_V1(fairglmm_train_pass_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_train_pass_combinefn);
@@ -122,9 +123,8 @@ bad_state(const char *detail)
 
 /* ---------- the first pass's dictionaries ---------- */
 
-/* A state holding the dictionaries of the training-state bytes, sorted when sort. */
-static fgsql_fit_state *
-dictionaries_from_bytes(const uint8 *bytes, size_t len, MemoryContext cxt, bool sort)
+fgsql_fit_state *
+fgsql_train_dictionaries(const uint8 *bytes, size_t len, MemoryContext cxt, bool sort)
 {
 	fg_env		env;
 	fg_state_view view;
@@ -136,11 +136,13 @@ dictionaries_from_bytes(const uint8 *bytes, size_t len, MemoryContext cxt, bool 
 	fgsql_env_init(&env, cxt);
 	if (fg_state_decode(&env, bytes, len, &view, &err) != FG_OK)
 		fgsql_report_error(&err);
-	if (view.sums || view.n_rows != 0)
+	if (!view.dictionaries)
 		bad_state("The first pass's state holds rows or sums.");
 	st = fgsql_fit_state_from_config(&view.config, false, cxt);
 	old = MemoryContextSwitchTo(cxt);
-	status = fg_state_append(&st->train, &view, &err);
+	status = fg_train_set_dictionaries_only(&st->train, &err);
+	if (status == FG_OK)
+		status = fg_state_append(&st->train, &view, &err);
 	if (status == FG_OK && sort)
 	{
 		fg_data		data;
@@ -184,7 +186,8 @@ check_request_layout(pass_state *ps)
 	uint32		n_strata = ps->global->uses_strata ? g->n_strata : 0;
 
 	if (spec->n_strata != n_strata || spec->n_attr != g->n_attr || spec->p != g->p ||
-		spec->gaussian != (g->y_real != NULL) || spec->weighted != (g->w != NULL))
+		spec->gaussian != ps->global->train.gaussian ||
+		spec->weighted != ps->global->train.weighted)
 		bad_state("The request's layout does not match its dictionaries.");
 	for (uint32 a = 0; a < g->n_attr; a++)
 		if (spec->n_cats[a] != g->n_cats[a])
@@ -217,9 +220,11 @@ pass_from_request(FunctionCallInfo fcinfo, MemoryContext aggcxt, bytea *request)
 	ps->reader = fgsql_fit_state_new(ps->cxt, y_type, strata_type, s_type, ps->spec.weighted,
 									 false, ps->req.rho, ps->req.lambda, options);
 	fgsql_fit_state_start(ps->reader, false);
+	if (ps->first && fg_train_set_dictionaries_only(&ps->reader->train, &err) != FG_OK)
+		fgsql_report_error(&err);
 	if (!ps->first)
 	{
-		ps->global = dictionaries_from_bytes(ps->req.dict, ps->req.dict_len, ps->cxt, true);
+		ps->global = fgsql_train_dictionaries(ps->req.dict, ps->req.dict_len, ps->cxt, true);
 		if (fg_train_data(&ps->global->train, &ps->global_data, &err) != FG_OK)
 			fgsql_report_error(&err);
 		check_request_layout(ps);
@@ -442,7 +447,7 @@ pass_from_bytes(bytea *bytes, MemoryContext parent)
 		fgsql_report_error(&err);
 	ps->first = train != NULL;
 	if (ps->first)
-		ps->dicts = dictionaries_from_bytes(train, train_len, ps->cxt, false);
+		ps->dicts = fgsql_train_dictionaries(train, train_len, ps->cxt, false);
 	MemoryContextSwitchTo(old);
 	return ps;
 }

@@ -143,6 +143,8 @@ fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 
 	if (train->stream_on)
 		return encoded_size_sums(config, train);
+	if (train->dicts_only)
+		per_row = p = 0;
 	if (train->uses_strata)
 		keys = mul_add(train->dict.count, 4, (size_t) train->dict.bytes_len);
 	for (uint32_t k = 0; k < train->n_attr; k++)
@@ -150,7 +152,8 @@ fg_state_encoded_size(const fg_state_config *config, const fg_train *train)
 					   mul_add(1, keys, (size_t) train->attrs[k].bytes_len + ATTR_FIXED));
 	per_row = mul_add(p, 8, per_row);
 	total = mul_add((size_t) train->n_rows, per_row, keys);
-	total = mul_add(1, total, HEADER_SIZE + TRAILER_SIZE + COUNTS_FIXED);
+	total = mul_add(1, total, HEADER_SIZE + TRAILER_SIZE + COUNTS_FIXED +
+					(train->dicts_only ? 2 : 0));
 	total = mul_add(1, total, settings_size(config));
 	return total == SIZE_MAX ? 0 : total;
 }
@@ -192,11 +195,16 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 						   "The least-squares sums do not match the row count.");
 	}
 
+	if (train->dicts_only && train->n_rows > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot encode fairglmm training state", NULL,
+					   "A state of dictionaries still holds rows.");
+
 	fg_le_writer_init(&w, buf, len);
 	fg_le_put_u32(&w, FG_STATE_MAGIC);
 	fg_le_put_u16(&w, FG_STATE_VERSION);
 	fg_le_put_u16(&w, BYTE_ORDER_MARK);
-	fg_le_put_u32(&w, train->stream_on ? FG_STATE_FLAG_SUMS : 0);
+	fg_le_put_u32(&w, train->stream_on ? FG_STATE_FLAG_SUMS
+				  : train->dicts_only ? FG_STATE_FLAG_DICTIONARIES : 0);
 	fg_le_put_u64(&w, len);
 
 	fg_le_put_u8(&w, config->y_kind);
@@ -222,7 +230,7 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 		fg_le_put_f64(&w, config->rhos[i]);
 
 	fg_le_put_i32(&w, train->p);
-	fg_le_put_u64(&w, train->n_rows);
+	fg_le_put_u64(&w, train->dicts_only ? train->n_forgotten : train->n_rows);
 	fg_le_put_u64(&w, train->n_skipped);
 	if (train->uses_strata)
 	{
@@ -251,8 +259,14 @@ fg_state_encode(const fg_state_config *config, const fg_train *train,
 
 	if (train->stream_on)
 		write_sums(&w, train);
+	if (train->dicts_only)
+	{
+		fg_le_put_u8(&w, train->s_seen[0]);
+		fg_le_put_u8(&w, train->s_seen[1]);
+	}
 	/* features chunk by chunk */
-	for (uint64_t r = 0; !train->stream_on && p > 0 && r < train->n_rows; r += R)
+	for (uint64_t r = 0; !train->stream_on && !train->dicts_only && p > 0 && r < train->n_rows;
+		 r += R)
 	{
 		uint64_t	rows = train->n_rows - r < R ? train->n_rows - r : R;
 
@@ -737,7 +751,8 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 					   (unsigned) fg_le_load(bytes + 4, 2), FG_STATE_VERSION);
 	if (fg_le_load(bytes + 6, 2) != BYTE_ORDER_MARK)
 		return corrupt(err, "The byte order mark is wrong.");
-	if ((fg_le_load(bytes + 8, 4) & ~(uint64_t) FG_STATE_FLAG_SUMS) != 0)
+	if (fg_le_load(bytes + 8, 4) != 0 && fg_le_load(bytes + 8, 4) != FG_STATE_FLAG_SUMS &&
+		fg_le_load(bytes + 8, 4) != FG_STATE_FLAG_DICTIONARIES)
 		return corrupt(err, "Reserved flags are set.");
 	if (fg_le_load(bytes + 12, 8) != len)
 		return fg_fail(err, FG_ERR_CORRUPT, CORRUPT_MESSAGE, CORRUPT_HINT,
@@ -780,6 +795,28 @@ fg_state_decode(const fg_env *env, const uint8_t *bytes, size_t len,
 		goto fail;
 
 	gaussian = out->config.opt.family == FG_FAMILY_GAUSSIAN;
+	if (fg_le_load(bytes + 8, 4) == FG_STATE_FLAG_DICTIONARIES)
+	{
+		/* no rows: which binary values the rows read had, and nothing after */
+		out->dictionaries = true;
+		for (int i = 0; i < 2; i++)
+		{
+			uint8_t		b = fg_le_get_u8(&r);
+
+			if (b > 1)
+			{
+				st = corrupt(err, "A sensitive value seen is neither 0 nor 1.");
+				goto fail;
+			}
+			out->s_seen[i] = b;
+		}
+		if (r.overrun || fg_le_left(&r) != 0)
+		{
+			st = corrupt(err, "A state of dictionaries has bytes after them.");
+			goto fail;
+		}
+		return FG_OK;
+	}
 	if (fg_le_load(bytes + 8, 4) & FG_STATE_FLAG_SUMS)
 	{
 		if ((st = decode_sums(&r, out, err)) != FG_OK)
@@ -1044,6 +1081,25 @@ fg_state_append(fg_train *train, const fg_state_view *view, fg_error *err)
 	if (view->sums != train->stream_on)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge least-squares sums with training rows",
 					   NULL, NULL);
+	if (view->dictionaries != train->dicts_only)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge dictionaries with training rows",
+					   NULL, NULL);
+	if (view->dictionaries)
+	{
+		/* the labels and strata the rows had; their count */
+		if (view->p >= 0 && (st = fg_train_set_p(train, view->p, err)) != FG_OK)
+			return st;
+		if ((st = append_labels(train, view, err)) != FG_OK)
+			return st;
+		for (uint32_t i = 0; view->uses_strata && i < view->n_strata; i++)
+			if (fg_dict_intern(&train->dict, view->keys + view->key_offsets[i],
+							   (size_t) (view->key_offsets[i + 1] - view->key_offsets[i]),
+							   err) < 0)
+				return err->status;
+		train->n_forgotten += view->n_rows;
+		train->n_skipped += view->n_skipped;
+		return FG_OK;
+	}
 	if (view->p < 0 || view->n_rows == 0)
 	{
 		train->n_skipped += view->n_skipped;

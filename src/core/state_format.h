@@ -25,6 +25,11 @@
 #define FG_STATE_VERSION	3
 /* flag: least-squares sums (stream.h) in place of the rows */
 #define FG_STATE_FLAG_SUMS	1u
+/*
+ * flag: the dictionaries only (fg_train's dicts_only): n_rows counts the
+ * rows read, none is stored; then which binary values they had
+ */
+#define FG_STATE_FLAG_DICTIONARIES 2u
 
 /*
  * How the SQL arguments were typed; part of the settings that must agree.
@@ -130,6 +135,7 @@ typedef struct fg_state_view
 	 * lays them out (n_rows > 0 only), validated.
 	 */
 	bool		sums;
+	bool		dictionaries;	/* FG_STATE_FLAG_DICTIONARIES */
 	bool		s_seen[2];
 	const uint8_t *sums_data;
 } fg_state_view;

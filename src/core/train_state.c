@@ -475,12 +475,17 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 			return nomem(err, "sensitive attributes");
 		}
 	}
-	/* binary rows so far: their values become the integer labels 0 and 1 */
-	for (uint64_t l = 0; l < (t->stream_on ? 2 : t->n_rows); l++)
+	/*
+	 * binary rows so far: their values become the integer labels 0 and 1
+	 * (of the rows forgotten, the values seen come first)
+	 */
+	for (uint64_t i = 0, forgotten = t->stream_on || t->dicts_only ? 2 : 0;
+		 i < forgotten + (t->stream_on ? 0 : t->n_rows); i++)
 	{
-		uint8_t		v = t->stream_on ? (uint8_t) l : t->s[l];
+		uint64_t	l = i - forgotten;
+		uint8_t		v = i < forgotten ? (uint8_t) i : t->s[l];
 
-		if (t->stream_on && !t->s_seen[v])
+		if (i < forgotten && !t->s_seen[v])
 			continue;
 
 		if (idx[v] < 0)
@@ -497,7 +502,7 @@ fg_train_use_codes(fg_train *t, uint32_t n_attr, fg_error *err)
 				return err ? err->status : FG_ERR_NOMEM;
 			}
 		}
-		if (!t->stream_on)
+		if (i >= forgotten)
 			codes[l] = (uint32_t) idx[v];
 	}
 	t->n_attr = n_attr;
@@ -612,6 +617,16 @@ fg_train_add_row_ex(fg_train *t, const double *x, uint8_t y, double w, uint8_t s
 	if ((st = put_row(t, x, w, s, attrs, key, key_len, err)) != FG_OK)
 		return st;
 	t->y[t->n_rows++] = y;
+	return FG_OK;
+}
+
+fg_status
+fg_train_set_dictionaries_only(fg_train *t, fg_error *err)
+{
+	if (t->stream_on || t->n_rows > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot keep only the dictionaries of these rows",
+					   NULL, "Only a state without rows or sums can.");
+	t->dicts_only = true;
 	return FG_OK;
 }
 
@@ -791,16 +806,16 @@ free_remap(const fg_env *env, uint32_t *remap[FG_MAX_ATTRIBUTES])
 		fg_release(env, remap[k]);
 }
 
-/* fg_train_merge of two streaming states: the dictionaries, then the sums. */
+/*
+ * The labels of src's attributes, or the binary values it saw (a state
+ * whose rows are gone: sums, or dictionaries only), into dst's.
+ */
 static fg_status
-merge_streams(fg_train *dst, const fg_train *src, fg_error *err)
+merge_labels(fg_train *dst, const fg_train *src, fg_error *err)
 {
-	uint32_t   *remap = NULL;
 	uint32_t   *attr_remap[FG_MAX_ATTRIBUTES];
 	fg_status	st;
 
-	if ((st = fg_train_stream_ready(dst, err)) != FG_OK)
-		return st;
 	if ((st = remap_attrs(dst, src->n_attr, src->attrs, attr_remap, err)) != FG_OK)
 	{
 		free_remap(dst->env, attr_remap);
@@ -830,6 +845,44 @@ merge_streams(fg_train *dst, const fg_train *src, fg_error *err)
 					return too_many_categories(err, 0);
 			}
 	}
+	return FG_OK;
+}
+
+/* fg_train_merge of two states of dictionaries only. */
+static fg_status
+merge_dictionaries(fg_train *dst, const fg_train *src, fg_error *err)
+{
+	fg_status	st;
+
+	if (dst->n_rows > 0 || src->n_rows > 0)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge dictionaries with rows not yet forgotten",
+					   NULL, NULL);
+	if ((st = merge_labels(dst, src, err)) != FG_OK)
+		return st;
+	for (uint32_t i = 0; src->uses_strata && i < src->dict.count; i++)
+	{
+		size_t		len;
+		const uint8_t *k = fg_dict_key(&src->dict, i, &len);
+
+		if (fg_dict_intern(&dst->dict, k, len, err) < 0)
+			return err ? err->status : FG_ERR_INVALID;
+	}
+	dst->n_forgotten += src->n_forgotten;
+	dst->n_skipped += src->n_skipped;
+	return FG_OK;
+}
+
+/* fg_train_merge of two streaming states: the dictionaries, then the sums. */
+static fg_status
+merge_streams(fg_train *dst, const fg_train *src, fg_error *err)
+{
+	uint32_t   *remap = NULL;
+	fg_status	st;
+
+	if ((st = fg_train_stream_ready(dst, err)) != FG_OK)
+		return st;
+	if ((st = merge_labels(dst, src, err)) != FG_OK)
+		return st;
 	if (src->uses_strata)
 	{
 		remap = fg_alloc(dst->env, sizeof(uint32_t) * (src->dict.count ? src->dict.count : 1));
@@ -920,6 +973,15 @@ fg_train_merge(fg_train *dst, const fg_train *src, fg_error *err)
 	if (dst->stream_on != src->stream_on)
 		return fg_fail(err, FG_ERR_INVALID, "cannot merge least-squares sums with training rows",
 					   NULL, NULL);
+	if (dst->dicts_only != src->dicts_only)
+		return fg_fail(err, FG_ERR_INVALID, "cannot merge dictionaries with training rows",
+					   NULL, NULL);
+	if (src->dicts_only)
+	{
+		if (src->p >= 0 && (st = fg_train_set_p(dst, src->p, err)) != FG_OK)
+			return st;
+		return merge_dictionaries(dst, src, err);
+	}
 	if (src->p < 0 || src->n_rows == 0)
 	{
 		dst->n_skipped += src->n_skipped;

@@ -85,6 +85,15 @@ typedef struct fg_train
 	bool		stream_on;
 	bool		s_seen[2];
 
+	/*
+	 * Dictionaries only (fg_train_set_dictionaries_only, the first pass of
+	 * fairglmm_train): rows are kept a block at a time and forgotten by
+	 * fg_train_forget_rows, which counts them in n_forgotten and records
+	 * which binary values they had in s_seen.
+	 */
+	bool		dicts_only;
+	uint64_t	n_forgotten;
+
 	/* set by fg_train_data */
 	bool		finished;
 	bool		codes_as_s;		/* one attribute of <= 2 categories, handed over as s */
@@ -153,8 +162,17 @@ fg_train_free(fg_train *t)
 static inline void
 fg_train_forget_rows(fg_train *t)
 {
+	if (t->dicts_only)
+	{
+		for (uint64_t l = 0; t->n_attr == 0 && l < t->n_rows; l++)
+			t->s_seen[t->s[l] & 1] = true;
+		t->n_forgotten += t->n_rows;
+	}
 	t->n_rows = 0;
 }
+
+/* Keep the dictionaries only (before any row is added); see dicts_only. */
+fg_status	fg_train_set_dictionaries_only(fg_train *t, fg_error *err);
 
 /* Keep a weight per row (before any row is added). */
 fg_status	fg_train_set_weighted(fg_train *t, bool weighted, fg_error *err);
