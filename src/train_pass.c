@@ -2,8 +2,7 @@
  * train_pass.c -- fairglmm_train_pass, the aggregate behind each pass of
  * fairglmm_train (train_sql.c).
  *
- *   fairglmm_train_pass(y float8, x float8[], strata bigint | text,
- *                       sensitive bigint | text | bigint[] | text[],
+ *   fairglmm_train_pass(y "any", x float8[], strata "any", sensitive "any",
  *                       weight float8, request bytea) -> bytea
  *
  * Rows are read exactly as fairglmm_fit reads them (fit_agg.c), into a
@@ -20,12 +19,13 @@
  * (pass_format.h) only when it leaves the backend, as a parallel worker's
  * or a Citus worker's partial state, or at the end.
  *
- * The argument types are fixed (the driver casts the columns) because
- * Citus calls the transition function without the call's expression, from
- * which an "any" argument's type would come.
+ * The request names the argument types too: Citus calls the transition
+ * function without the call's expression, from which an "any" argument's
+ * type would otherwise come.
  */
 #include "postgres.h"
 
+#include "access/transam.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
@@ -46,7 +46,7 @@ PG_FUNCTION_INFO_V1(fairglmm_train_pass_combinefn);
 PG_FUNCTION_INFO_V1(fairglmm_train_pass_finalfn);
 
 /* Rows buffered before they are added to the sums. */
-#define PASS_BLOCK_ROWS 256
+#define PASS_BLOCK_ROWS 4096
 /* The request is the sixth argument (after the state, y, x, strata, sensitive, weight). */
 #define REQUEST_ARG 6
 
@@ -158,23 +158,27 @@ fgsql_train_dictionaries(const uint8 *bytes, size_t len, MemoryContext cxt, bool
 
 /* ---------- creating a state from a request ---------- */
 
-/* The declared type of argument i (Citus calls without the expression). */
+/*
+ * The type of argument i (1 y, 3 strata, 4 sensitive): the call's, or the
+ * request's when the call has no expression (Citus calls the transition
+ * function so); the two must agree.  The request only names built-in
+ * types, whose oids are the same on every node.
+ */
 static Oid
-arg_type(FunctionCallInfo fcinfo, int i)
+arg_type(FunctionCallInfo fcinfo, int i, Oid requested)
 {
 	Oid			t = get_fn_expr_argtype(fcinfo->flinfo, i);
 
-	if (!OidIsValid(t))
-	{
-		Oid		   *types;
-		int			nargs;
-
-		get_func_signature(fcinfo->flinfo->fn_oid, &types, &nargs);
-		if (i >= nargs)
-			elog(ERROR, "fairglmm_train_pass has no argument %d", i);
-		t = types[i];
-	}
-	return t;
+	if (OidIsValid(t) && t != requested)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("argument %d of fairglmm_train_pass has type %s, but its request says %s",
+						i, format_type_be(t), format_type_be(requested))));
+	if (requested >= FirstNormalObjectId)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("fairglmm_train_pass takes built-in types only")));
+	return requested;
 }
 
 /* The global description of the sensitive attributes, checked against the layout. */
@@ -201,15 +205,18 @@ pass_from_request(FunctionCallInfo fcinfo, MemoryContext aggcxt, bytea *request)
 	MemoryContext old = MemoryContextSwitchTo(ps->cxt);
 	fg_error	err;
 	Jsonb	   *options = NULL;
-	Oid			y_type = arg_type(fcinfo, 1),
-				strata_type = arg_type(fcinfo, 3),
-				s_type = arg_type(fcinfo, 4);
+	Oid			y_type,
+				strata_type,
+				s_type;
 
 	ps->request = (bytea *) PG_DETOAST_DATUM_COPY(PointerGetDatum(request));
 	if (fg_pass_request_decode((const uint8 *) VARDATA(ps->request),
 							   VARSIZE(ps->request) - VARHDRSZ, &ps->req, &err) != FG_OK ||
 		fg_pass_request_arrays(&ps->env, &ps->req, &ps->arrays, &err) != FG_OK)
 		fgsql_report_error(&err);
+	y_type = arg_type(fcinfo, 1, ps->req.arg_types[0]);
+	strata_type = arg_type(fcinfo, 3, ps->req.arg_types[1]);
+	s_type = arg_type(fcinfo, 4, ps->req.arg_types[2]);
 	ps->request_crc = *(const uint32 *) ((const char *) ps->request + VARSIZE(ps->request) - 4);
 	ps->first = ps->req.spec.kinds == 0;
 	ps->spec = ps->req.spec;
@@ -454,10 +461,7 @@ pass_from_bytes(bytea *bytes, MemoryContext parent)
 
 /* ---------- the aggregate's functions ---------- */
 
-/*
- * fairglmm_train_pass_transfn(bytea, float8, float8[], bigint | text,
- *                             bigint | text | bigint[] | text[], float8, bytea)
- */
+/* fairglmm_train_pass_transfn(bytea, "any", float8[], "any", "any", float8, bytea) */
 Datum
 fairglmm_train_pass_transfn(PG_FUNCTION_ARGS)
 {

@@ -54,6 +54,7 @@ typedef struct train_run
 	const uint8 *dict;			/* the first pass's dictionaries (state_format bytes) */
 	size_t		dict_len;
 	uint64		n_rows;			/* rows the summary pass counted (0 before) */
+	uint32		arg_types[3];	/* y, strata, sensitive */
 	int			passes;
 } train_run;
 
@@ -115,34 +116,6 @@ column(const char *name)
 	return psprintf("fg_source.%s", quote_identifier(name));
 }
 
-/* The argument expressions of the pass aggregate, cast to its fixed types. */
-static char *
-cast_y(const char *col, Oid type)
-{
-	return type == BOOLOID ? psprintf("(%s)::integer::float8", col) : psprintf("(%s)::float8", col);
-}
-
-static char *
-cast_strata(const char *col, Oid type)
-{
-	return fgsql_strata_is_text(type) ? psprintf("(%s)::text", col)
-		: psprintf("(%s)::bigint", col);
-}
-
-static char *
-cast_sensitive(const char *col, Oid type)
-{
-	Oid			elem = get_element_type(type);
-	Oid			t = OidIsValid(elem) ? elem : type;
-	const char *arr = OidIsValid(elem) ? "[]" : "";
-
-	if (fgsql_strata_is_text(t))
-		return psprintf("(%s)::text%s", col, arr);
-	if (t == BOOLOID)
-		return psprintf("(%s)::integer%s::bigint%s", col, arr, arr);
-	return psprintf("(%s)::bigint%s", col, arr);
-}
-
 /* ---------- running a pass ---------- */
 
 static bytea *
@@ -159,7 +132,8 @@ run_query(train_run *r, const uint8 *request, size_t len)
 	memcpy(VARDATA(arg), request, len);
 	values[0] = PointerGetDatum(arg);
 	/* read-only: every pass sees the snapshot of the calling statement */
-	ret = SPI_execute_plan(r->plan, values, NULL, true, 1);
+	/* no row limit: a limit would rule out parallel workers */
+	ret = SPI_execute_plan(r->plan, values, NULL, true, 0);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "a pass of fairglmm_train returned no row (SPI code %d)", ret);
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -190,6 +164,7 @@ request_of(const train_run *r, const fg_pass_spec *spec)
 	req.options_len = strlen(r->options);
 	req.dict = r->dict;
 	req.dict_len = r->dict_len;
+	memcpy(req.arg_types, r->arg_types, sizeof(req.arg_types));
 	return req;
 }
 
@@ -405,11 +380,13 @@ fairglmm_train(PG_FUNCTION_ARGS)
 
 	resetStringInfo(&q);
 	appendStringInfo(&q, "SELECT %s.fairglmm_train_pass(%s, %s, %s, %s, %s, $1) FROM %s", schema,
-					 cast_y(cols[0], types[0]), cols[1],
-					 cast_strata(cols[2], strata ? types[2] : INT4OID),
-					 cast_sensitive(cols[3], types[3]),
+					 cols[0], cols[1], cols[2], cols[3],
 					 weight ? psprintf("(%s)::float8", cols[4]) : "1::float8", from);
-	run.plan = SPI_prepare(q.data, 1, argtypes);
+	run.arg_types[0] = types[0];
+	run.arg_types[1] = strata ? types[2] : INT4OID;
+	run.arg_types[2] = types[3];
+	/* parallel plans allowed: each worker adds up its share of the rows */
+	run.plan = SPI_prepare_cursor(q.data, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
 	if (run.plan == NULL)
 		elog(ERROR, "fairglmm_train could not prepare its pass: %s",
 			 SPI_result_code_string(SPI_result));

@@ -126,7 +126,7 @@ fg_pass_request_size(const fg_pass_request *req)
 	return 4 + 2 + 2 + 8 + layout_size(spec) + 6 * 8 +
 		((spec->kinds & FG_PASS_TERMS) ? p * 8 : 0) + point_len(spec) * 8 +
 		((spec->kinds & FG_PASS_SEPARATION) ? point_len(spec) * 8 : 0) +
-		8 + 8 + 4 + req->options_len + 8 + req->dict_len + 4;
+		3 * 4 + 8 + 8 + 4 + req->options_len + 8 + req->dict_len + 4;
 }
 
 void
@@ -153,6 +153,8 @@ fg_pass_request_encode(const fg_pass_request *req, uint8_t *buf, size_t len)
 		fg_le_put_f64_array(&w, spec->delta, point_len(spec));
 	if (spec->kinds & FG_PASS_SEPARATION)
 		fg_le_put_f64_array(&w, spec->step, point_len(spec));
+	for (int i = 0; i < 3; i++)
+		fg_le_put_u32(&w, req->arg_types[i]);
 	fg_le_put_f64(&w, req->rho);
 	fg_le_put_f64(&w, req->lambda);
 	fg_le_put_u32(&w, (uint32_t) req->options_len);
@@ -247,6 +249,8 @@ fg_pass_request_decode(const uint8_t *bytes, size_t len, fg_pass_request *req, f
 	n = point_len(spec);
 	spec->delta = (const double *) fg_le_take(&r, n * 8);
 	spec->step = (const double *) fg_le_take(&r, (spec->kinds & FG_PASS_SEPARATION) ? n * 8 : 0);
+	for (int i = 0; i < 3; i++)
+		req->arg_types[i] = fg_le_get_u32(&r);
 	req->rho = fg_le_get_f64(&r);
 	req->lambda = fg_le_get_f64(&r);
 	req->options_len = fg_le_get_u32(&r);

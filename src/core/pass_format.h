@@ -30,6 +30,11 @@
 typedef struct fg_pass_request
 {
 	fg_pass_spec spec;			/* kinds 0: the first pass */
+	/*
+	 * The type oids of y, strata and sensitive as the source has them (the
+	 * caller's business: the core only carries them; built-in types only)
+	 */
+	uint32_t	arg_types[3];
 	double		rho;
 	double		lambda;
 	const char *options;		/* the options' JSON text (not terminated), or NULL */
