@@ -459,7 +459,8 @@ test_forgeries(void)
 
 	forge(buf, len, OFF_VERSION, 2, 2, "format version 2; this build reads version 3");
 	forge(buf, len, OFF_VERSION, 4, 2, "format version 4");
-	forge(buf, len, OFF_FLAGS, 2, 4, "flags");	/* 1 marks sums */
+	forge(buf, len, OFF_FLAGS, 4, 4, "flags");	/* 1 marks sums, 2 dictionaries only */
+	forge(buf, len, OFF_FLAGS, 2, 4, "dictionaries");	/* rows behind a dictionaries flag */
 	forge(buf, len, 0, 0x4C4D4746u, 4, "magic");
 	forge(buf, len, OFF_METHOD, 99, 1, "unknown method code 99");
 	forge(buf, len, OFF_METHOD, FG_METHOD_FAIR_LR, 1, "strata flag");
@@ -1498,6 +1499,109 @@ test_gaussian_damage(void)
 	CHECK(unit_live_allocs == 0, "%ld allocations leaked", unit_live_allocs);
 }
 
+/*
+ * A state of dictionaries only (fairglmm_train's first pass): rows are
+ * forgotten a block at a time; the bytes keep the labels, the strata and
+ * the count; merging a binary part into a coded one adds only the values
+ * the binary rows had; a state still holding rows is not encoded.
+ */
+static void
+test_dictionaries(void)
+{
+	fg_state_config c;
+	fg_train	a,
+				b,
+				m,
+				held;
+	fg_error	err;
+	fg_state_view va,
+				vb;
+	uint8_t    *ba,
+			   *bb;
+	size_t		la,
+				lb;
+
+	sample_config(&c);
+	c.n_rhos = 0;
+	c.rhos = NULL;
+	fg_train_init(&a, &unit_env, true, 3, &err);
+	CHECK(fg_train_set_dictionaries_only(&a, &err) == FG_OK);
+	for (uint64_t l = 0; l < 100; l++)
+	{
+		double		x[3] = {(double) l, 1.0, 2.0};
+		const char *k = sample_keys[l % 3];
+
+		fg_train_add_row(&a, x, (uint8_t) (l % 2), 0, (const uint8_t *) k, strlen(k), &err);
+		if (l % 16 == 15)
+			fg_train_forget_rows(&a);
+	}
+	fg_train_forget_rows(&a);
+	a.n_skipped = 4;
+	fg_train_init(&b, &unit_env, true, 3, &err);
+	fg_train_set_dictionaries_only(&b, &err);
+	CHECK(fg_train_use_codes(&b, 1, &err) == FG_OK);
+	for (uint64_t l = 0; l < 50; l++)
+	{
+		double		x[3] = {1.0, (double) l, 3.0};
+		uint8_t		key[8];
+		fg_attr_key label = {key, 8};
+		const char *k = sample_keys[3 + l % 2];
+
+		fg_key_from_int64(l % 2 ? 5 : 7, key);
+		fg_train_add_row_ex(&b, x, (uint8_t) (l % 2), 1.0, 0, &label, (const uint8_t *) k,
+							strlen(k), &err);
+	}
+	fg_train_forget_rows(&b);
+
+	ba = encode(&c, &a, &la);
+	bb = encode(&c, &b, &lb);
+	CHECK(fg_state_decode(&unit_env, ba, la, &va, &err) == FG_OK, "%s", err.detail);
+	CHECK(fg_state_decode(&unit_env, bb, lb, &vb, &err) == FG_OK, "%s", err.detail);
+	CHECK(va.dictionaries && va.n_rows == 100 && va.n_strata == 3 && va.n_skipped == 4 &&
+		  va.s_seen[0] && !va.s_seen[1] && va.n_attr == 0);
+	CHECK(vb.dictionaries && vb.n_rows == 50 && vb.n_strata == 2 && vb.n_attr == 1 &&
+		  vb.n_cats[0] == 2);
+
+	/* from bytes: the binary part's one value joins the coded part's two */
+	init_for_view(&m, &va);
+	fg_train_set_dictionaries_only(&m, &err);
+	CHECK(fg_state_append(&m, &va, &err) == FG_OK, "%s", err.message);
+	CHECK(fg_state_append(&m, &vb, &err) == FG_OK, "%s", err.message);
+	CHECK(m.n_forgotten == 150 && m.n_skipped == 4 && m.dict.count == 5 && m.n_attr == 1 &&
+		  m.attrs[0].count == 3, "forgotten %llu, strata %u, categories %u",
+		  (unsigned long long) m.n_forgotten, m.dict.count, m.n_attr ? m.attrs[0].count : 0);
+	/* live: the same */
+	CHECK(fg_train_merge(&a, &b, &err) == FG_OK, "%s", err.message);
+	CHECK(a.n_forgotten == 150 && a.dict.count == 5 && a.n_attr == 1 && a.attrs[0].count == 3);
+	/* a state of dictionaries and one of rows do not mix */
+	sample_train(&held, 10, true);
+	CHECK(fg_train_merge(&held, &b, &err) == FG_ERR_INVALID);
+	CHECK(fg_state_append(&held, &vb, &err) == FG_ERR_INVALID);
+	/* rows not yet forgotten are not encoded */
+	{
+		double		x[3] = {0, 0, 0};
+		uint8_t		key[8];
+		fg_attr_key label = {key, 8};
+		size_t		len;
+		uint8_t    *buf;
+
+		fg_key_from_int64(5, key);
+		fg_train_add_row_ex(&b, x, 0, 1.0, 0, &label, (const uint8_t *) "z", 1, &err);
+		len = fg_state_encoded_size(&c, &b);
+		buf = malloc(len);
+		CHECK(fg_state_encode(&c, &b, buf, len, &err) == FG_ERR_INVALID);
+		free(buf);
+	}
+	fg_state_view_release(&unit_env, &va);
+	fg_state_view_release(&unit_env, &vb);
+	free(ba);
+	free(bb);
+	fg_train_free(&a);
+	fg_train_free(&b);
+	fg_train_free(&m);
+	fg_train_free(&held);
+}
+
 int
 main(void)
 {
@@ -1514,5 +1618,6 @@ main(void)
 	test_coded_failing_allocations();
 	test_gaussian_round_trip();
 	test_gaussian_damage();
+	test_dictionaries();
 	return unit_summary("state_format");
 }
