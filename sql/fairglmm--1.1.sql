@@ -663,10 +663,28 @@ COMMENT ON FUNCTION fairglmm_path_report(bytea) IS 'One row per model of a path:
 -- ---------------------------------------------------------------------------
 -- fairglmm_train: a fit in passes over a table or query.  Each pass is one
 -- query of the aggregate fairglmm_train_pass, whose bytea state Citus can
--- push down to its workers; its request names the argument types
+-- push down to its workers; its request names the argument types.  With
+-- Citus the driver casts the columns for fairglmm_train_pass_typed, since
+-- Citus checks the arguments it ships against the declared types
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION fairglmm_train_pass_transfn(bytea, "any", float8[], "any", "any", float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, bigint, float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, text, float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, bigint[], float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, text[], float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, bigint, float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, text, float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, bigint[], float8, bytea)
+RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, text[], float8, bytea)
 RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_transfn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
 CREATE FUNCTION fairglmm_train_pass_combinefn(bytea, bytea)
 RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_combinefn' LANGUAGE C CALLED ON NULL INPUT PARALLEL SAFE;
@@ -674,6 +692,38 @@ CREATE FUNCTION fairglmm_train_pass_finalfn(bytea)
 RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train_pass_finalfn' LANGUAGE C STRICT PARALLEL SAFE;
 
 CREATE AGGREGATE fairglmm_train_pass(y "any", x float8[], strata "any", sensitive "any", weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata bigint, sensitive bigint, weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata bigint, sensitive text, weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata bigint, sensitive bigint[], weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata bigint, sensitive text[], weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata text, sensitive bigint, weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata text, sensitive text, weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata text, sensitive bigint[], weight float8, request bytea) (
+    SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
+    FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
+    COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
+CREATE AGGREGATE fairglmm_train_pass_typed(y float8, x float8[], strata text, sensitive text[], weight float8, request bytea) (
     SFUNC = fairglmm_train_pass_transfn, STYPE = bytea,
     FINALFUNC = fairglmm_train_pass_finalfn, FINALFUNC_MODIFY = READ_WRITE,
     COMBINEFUNC = fairglmm_train_pass_combinefn, PARALLEL = SAFE);
@@ -687,6 +737,22 @@ RETURNS bytea AS 'MODULE_PATHNAME', 'fairglmm_train' LANGUAGE C VOLATILE CALLED 
 
 COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, "any", float8[], "any", "any", float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
 COMMENT ON AGGREGATE fairglmm_train_pass("any", float8[], "any", "any", float8, bytea) IS 'Internal: one pass of fairglmm_train (the sums of its request over the rows); run by fairglmm_train';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, bigint, float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], bigint, bigint, float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, text, float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], bigint, text, float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, bigint[], float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], bigint, bigint[], float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], bigint, text[], float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], bigint, text[], float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, bigint, float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], text, bigint, float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, text, float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], text, text, float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, bigint[], float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], text, bigint[], float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
+COMMENT ON FUNCTION fairglmm_train_pass_transfn(bytea, float8, float8[], text, text[], float8, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
+COMMENT ON AGGREGATE fairglmm_train_pass_typed(float8, float8[], text, text[], float8, bytea) IS 'Internal: fairglmm_train_pass with the fixed argument types Citus needs; run by fairglmm_train when Citus is installed';
 COMMENT ON FUNCTION fairglmm_train_pass_combinefn(bytea, bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
 COMMENT ON FUNCTION fairglmm_train_pass_finalfn(bytea) IS 'Internal: support function of fairglmm_train_pass; not for direct use';
 COMMENT ON FUNCTION fairglmm_train(text, text, text, text, text, float8, float8, jsonb) IS 'Fit a Newton-family model (lr, fair_lr, crlr, fair_crlr) in passes over a table or query named by source, columns by name: memory independent of the rows, parallel and Citus workers add up their share; returns the model as bytea';

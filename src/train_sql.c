@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "catalog/namespace.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -114,6 +115,46 @@ static char *
 column(const char *name)
 {
 	return psprintf("fg_source.%s", quote_identifier(name));
+}
+
+/*
+ * With Citus the pass aggregate has fixed argument types: Citus checks the
+ * arguments it ships to its workers against the declared ones, which "any"
+ * never matches.  The columns are cast to them (the request names the
+ * types, and the original types describe the model as before).
+ */
+static char *
+cast_y(const char *col, Oid type, Oid *to)
+{
+	*to = FLOAT8OID;
+	return type == BOOLOID ? psprintf("(%s)::integer::float8", col) : psprintf("(%s)::float8", col);
+}
+
+static char *
+cast_strata(const char *col, Oid type, Oid *to)
+{
+	*to = fgsql_strata_is_text(type) ? TEXTOID : INT8OID;
+	return fgsql_strata_is_text(type) ? psprintf("(%s)::text", col)
+		: psprintf("(%s)::bigint", col);
+}
+
+static char *
+cast_sensitive(const char *col, Oid type, Oid *to)
+{
+	Oid			elem = get_element_type(type);
+	bool		array = OidIsValid(elem);
+	Oid			t = array ? elem : type;
+	const char *arr = array ? "[]" : "";
+
+	if (fgsql_strata_is_text(t))
+	{
+		*to = array ? TEXTARRAYOID : TEXTOID;
+		return psprintf("(%s)::text%s", col, arr);
+	}
+	*to = array ? INT8ARRAYOID : INT8OID;
+	if (t == BOOLOID)
+		return psprintf("(%s)::integer%s::bigint%s", col, arr, arr);
+	return psprintf("(%s)::bigint%s", col, arr);
 }
 
 /* ---------- running a pass ---------- */
@@ -311,6 +352,7 @@ fairglmm_train(PG_FUNCTION_ARGS)
 	fg_status	status;
 	bytea	   *result;
 	uint64		skipped;
+	bool		typed;
 
 	if (PG_ARGISNULL(a) || PG_ARGISNULL(a + 1))
 		ereport(ERROR,
@@ -379,12 +421,19 @@ fairglmm_train(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 
 	resetStringInfo(&q);
-	appendStringInfo(&q, "SELECT %s.fairglmm_train_pass(%s, %s, %s, %s, %s, $1) FROM %s", schema,
-					 cols[0], cols[1], cols[2], cols[3],
-					 weight ? psprintf("(%s)::float8", cols[4]) : "1::float8", from);
 	run.arg_types[0] = types[0];
 	run.arg_types[1] = strata ? types[2] : INT4OID;
 	run.arg_types[2] = types[3];
+	typed = OidIsValid(get_extension_oid("citus", true));
+	if (typed)
+	{
+		cols[0] = cast_y(cols[0], types[0], &run.arg_types[0]);
+		cols[2] = cast_strata(cols[2], run.arg_types[1], &run.arg_types[1]);
+		cols[3] = cast_sensitive(cols[3], types[3], &run.arg_types[2]);
+	}
+	appendStringInfo(&q, "SELECT %s.fairglmm_train_pass%s(%s, %s, %s, %s, %s, $1) FROM %s", schema,
+					 typed ? "_typed" : "", cols[0], cols[1], cols[2], cols[3],
+					 weight ? psprintf("(%s)::float8", cols[4]) : "1::float8", from);
 	/* parallel plans allowed: each worker adds up its share of the rows */
 	run.plan = SPI_prepare_cursor(q.data, 1, argtypes, CURSOR_OPT_PARALLEL_OK);
 	if (run.plan == NULL)
