@@ -452,7 +452,7 @@ static double
 y_number(const fgsql_fit_state *st, Datum d)
 {
 	double		v;
-	uint64		row = st->train.n_rows + st->train.n_skipped + 1;
+	uint64		row = st->train.n_rows + st->train.n_forgotten + st->train.n_skipped + 1;
 
 	switch (st->y_type)
 	{
@@ -701,7 +701,7 @@ fgsql_fit_add_row(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("weight must be a finite number >= 0"),
 					 errdetail("Input row " UINT64_FORMAT " has weight %g.",
-							   st->train.n_rows + st->train.n_skipped + 1, w),
+							   st->train.n_rows + st->train.n_forgotten + st->train.n_skipped + 1, w),
 					 errhint("A NULL weight skips the row, and so does a weight of 0.")));
 		if (w == 0.0)
 		{
@@ -729,7 +729,7 @@ fgsql_fit_add_row(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("option \"fold_by\": \"strata\" needs a stratum in every row"),
 				 errdetail("Input row " UINT64_FORMAT " has a NULL stratum; method %s does not use strata otherwise, so skipping the row would change the models of the path.",
-						   st->train.n_rows + st->train.n_skipped + 1,
+						   st->train.n_rows + st->train.n_forgotten + st->train.n_skipped + 1,
 						   fg_method_name(st->settings.opt.method)),
 				 errhint("Pass the strata (such as survey areas), leave out the rows without one, or use \"fold_by\": \"rows\".")));
 	if (st->train.gaussian)

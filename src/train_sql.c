@@ -34,6 +34,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/regproc.h"
+#include "utils/timestamp.h"
 
 #include "fit_state.h"
 #include "pass_format.h"
@@ -57,7 +58,33 @@ typedef struct train_run
 	uint64		n_rows;			/* rows the summary pass counted (0 before) */
 	uint32		arg_types[3];	/* y, strata, sensitive */
 	int			passes;
+	bool		verbose;		/* option "verbose": a NOTICE a pass */
 } train_run;
+
+/* env->progress for option "verbose" */
+static void
+train_progress(void *ctx, const char *message)
+{
+	ereport(NOTICE, (errmsg_internal("fairglmm_train: %s", message)));
+}
+
+/* What a pass adds up, for its progress line. */
+static const char *
+pass_name(const fg_pass_spec *spec)
+{
+	if (spec->kinds == 0)
+		return "strata and categories";
+	if (spec->kinds & FG_PASS_SUMMARY)
+		return "summary";
+	if (spec->kinds & FG_PASS_TERMS)
+		return "fairness terms";
+	if (spec->kinds & FG_PASS_NEWTON)
+		return spec->need == FG_NEED_HESSIAN ? "Newton, with the Hessian"
+			: spec->need == FG_NEED_GRADIENT ? "Newton, gradient" : "objective";
+	if (spec->kinds & FG_PASS_FINAL)
+		return "metrics at the solution";
+	return "separation";
+}
 
 /* ---------- building the query ---------- */
 
@@ -160,8 +187,9 @@ cast_sensitive(const char *col, Oid type, Oid *to)
 /* ---------- running a pass ---------- */
 
 static bytea *
-run_query(train_run *r, const uint8 *request, size_t len)
+run_query(train_run *r, const fg_pass_spec *spec, const uint8 *request, size_t len)
 {
+	TimestampTz start = GetCurrentTimestamp();
 	bytea	   *arg = palloc(VARHDRSZ + len);
 	Datum		values[1];
 	bool		isnull;
@@ -188,6 +216,10 @@ run_query(train_run *r, const uint8 *request, size_t len)
 	SPI_freetuptable(SPI_tuptable);
 	pfree(arg);
 	r->passes++;
+	if (r->verbose)
+		ereport(NOTICE,
+				(errmsg_internal("fairglmm_train: pass %d (%s): %.1f ms", r->passes, pass_name(spec),
+								 (double) (GetCurrentTimestamp() - start) / 1000.0)));
 	CHECK_FOR_INTERRUPTS();
 	return result;
 }
@@ -225,7 +257,7 @@ run_pass(void *ctx, const fg_pass_spec *spec, double *acc)
 	fg_error	err;
 
 	fg_pass_request_encode(&req, bytes, len);
-	result = run_query(r, bytes, len);
+	result = run_query(r, spec, bytes, len);
 	pfree(bytes);
 	fg_pass_init(spec, acc);
 	if (result != NULL)
@@ -416,6 +448,7 @@ fairglmm_train(PG_FUNCTION_ARGS)
 	st = fgsql_fit_state_new(cxt, types[0], strata ? types[2] : INT4OID, types[3],
 							 weight != NULL, false, run.rho, run.lambda, options);
 	check_trainable(st, strata != NULL);
+	run.verbose = st->settings.opt.verbose;
 	old = MemoryContextSwitchTo(cxt);
 	run.options = options_with_family(options, st->settings.opt.family);
 	MemoryContextSwitchTo(old);
@@ -462,7 +495,7 @@ fairglmm_train(PG_FUNCTION_ARGS)
 		len = fg_pass_request_size(&req);
 		bytes = palloc(len);
 		fg_pass_request_encode(&req, bytes, len);
-		res = run_query(&run, bytes, len);
+		res = run_query(&run, &first, bytes, len);
 		if (res == NULL)
 		{
 			SPI_finish();
@@ -512,7 +545,7 @@ fairglmm_train(PG_FUNCTION_ARGS)
 	st->train = dicts->train;
 	fgsql_check_attributes(st);
 	if (st->settings.opt.verbose)
-		run.env.progress = fgsql_progress_notice;
+		run.env.progress = train_progress;
 	status = fg_fitter_init_passes(&run.env, &shell, &st->settings.opt, &runner, &spec,
 								   strata != NULL, &fitter, &err);
 	if (status == FG_OK)

@@ -86,10 +86,10 @@ typedef struct fg_train
 	bool		s_seen[2];
 
 	/*
-	 * Dictionaries only (fg_train_set_dictionaries_only, the first pass of
-	 * fairglmm_train): rows are kept a block at a time and forgotten by
-	 * fg_train_forget_rows, which counts them in n_forgotten and records
-	 * which binary values they had in s_seen.
+	 * Rows forgotten by fg_train_forget_rows (fairglmm_train's passes keep
+	 * a block at a time) are counted in n_forgotten.  Dictionaries only
+	 * (fg_train_set_dictionaries_only, its first pass): the state's bytes
+	 * count those rows, and s_seen records which binary values they had.
 	 */
 	bool		dicts_only;
 	uint64_t	n_forgotten;
@@ -162,12 +162,9 @@ fg_train_free(fg_train *t)
 static inline void
 fg_train_forget_rows(fg_train *t)
 {
-	if (t->dicts_only)
-	{
-		for (uint64_t l = 0; t->n_attr == 0 && l < t->n_rows; l++)
-			t->s_seen[t->s[l] & 1] = true;
-		t->n_forgotten += t->n_rows;
-	}
+	for (uint64_t l = 0; t->dicts_only && t->n_attr == 0 && l < t->n_rows; l++)
+		t->s_seen[t->s[l] & 1] = true;
+	t->n_forgotten += t->n_rows;
 	t->n_rows = 0;
 }
 
