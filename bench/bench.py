@@ -71,6 +71,12 @@ def fit_gaussian_sql(t, method):
             "'{\"method\": \"%s\"}')) FROM %s" % (lam, method, t))
 
 
+def train_sql(t):
+    """fair_crlr in passes over the table (fairglmm_train)."""
+    return ("SELECT length(fairglmm_train('%s', 'y', 'x', 'strata', 'sensitive', %g, %g, "
+            "'{\"method\": \"fair_crlr\"%s}'))" % (t, RHO, LAMBDA, "%s"))
+
+
 class SqlError(Exception):
     def __init__(self, sqlstate, text):
         super().__init__(text)
@@ -124,6 +130,30 @@ def peak_memory_kb(sql):
                " 'VmHWM:\\s*(\\d+)'))[1]",
                settings=["SET max_parallel_workers_per_gather = 0"])
     return int(out.split()[-1])
+
+
+def train_passes(t, workers):
+    """The passes of one fairglmm_train run (option verbose): [(kind, ms)]."""
+    args = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+            "-c", "SET max_parallel_workers_per_gather = %d" % workers,
+            "-c", train_sql(t) % ', \"verbose\": true']
+    r = subprocess.run(args, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SqlError(None, r.stderr.strip())
+    return [(k, float(ms)) for k, ms in
+            re.findall(r"fairglmm_train: pass \d+ \(([^)]*)\): ([0-9.]+) ms", r.stderr)]
+
+
+def pass_ms(runs, kind):
+    """The least over runs of the median time of the passes of one kind."""
+    per_run = [median([ms for k, ms in run if k == kind]) for run in runs]
+    per_run = [v for v in per_run if v is not None]
+    return min(per_run) if per_run else None
+
+
+def median(v):
+    v = sorted(v)
+    return v[len(v) // 2] if v else None
 
 
 def make_table(t, n):
@@ -216,6 +246,10 @@ def main():
     ap.add_argument("--large", action="store_true",
                     help="also fit a state above 1 GB, and show the limit's error")
     ap.add_argument("--workdir", default="/tmp", help="where the CSV exports go")
+    ap.add_argument("--train-large", type=int, default=0, metavar="ROWS",
+                    help="also time fairglmm_train on a table of ROWS rows (10000000 for the "
+                    "issue's figure): serial against parallel and against fairglmm_fit, and "
+                    "with fairglmm.max_training_memory a fifth of the rows' size")
     a = ap.parse_args()
     sizes = [int(s) for s in a.rows.split(",")]
 
@@ -234,6 +268,7 @@ def main():
         for label, workers in (("serial", 0), ("parallel", a.workers)):
             log("timing fits, %s" % label)
             named = [("scan", SCAN.format(t=t))] + [(m, fit_sql(t, m)) for m in METHODS] + \
+                [("train", train_sql(t) % "")] + \
                 [("scan_terms", SCAN_TERMS.format(t=t)), ("terms", fit_terms_sql(t))] + \
                 [("scan_gaussian", SCAN_GAUSSIAN.format(t=t))] + \
                 [("gaussian_" + m, fit_gaussian_sql(t, m)) for m in GAUSSIAN_METHODS]
@@ -241,8 +276,11 @@ def main():
             log("timing scoring, %s" % label)
             r[label].update(best_of(a.reps, [("expr", EXPR.format(t=t)),
                                              ("predict", PREDICT.format(t=t))], workers))
+        log("passes of fairglmm_train")
+        r["passes"] = [train_passes(t, 0) for _ in range(a.reps)]
         log("peak memory")
         r["mem_fit"] = peak_memory_kb(fit_sql(t, "fair_crlr"))
+        r["mem_train"] = peak_memory_kb(train_sql(t) % "")
         r["mem_scan"] = peak_memory_kb(SCAN.format(t=t))
         r["raw_kb"] = n * P * 8 / 1024
 
@@ -275,6 +313,18 @@ def main():
                 lambda r, m=m, label=label: fmt_ratio(r[label]["gaussian_" + m],
                                                       r[label]["scan_gaussian"]))
     for label in ("serial", "parallel"):
+        row("fit `fair_crlr` in passes (`fairglmm_train`) / plain scan, %s" % label,
+            lambda r, label=label: fmt_ratio(r[label]["train"], r[label]["scan"]))
+    for label in ("serial", "parallel"):
+        row("`fairglmm_train` / `fairglmm_fit`, `fair_crlr`, %s" % label,
+            lambda r, label=label: fmt_ratio(r[label]["train"], r[label]["fair_crlr"]))
+    row("passes of `fairglmm_train` (`fair_crlr`)", lambda r: "%d" % len(r["passes"][0]))
+    for kind in ("strata and categories", "summary", "Newton, with the Hessian",
+                 "metrics at the solution"):
+        row("one `fairglmm_train` pass (%s) / plain scan, serial%s" % (
+            kind, ", median of a run" if kind.startswith("Newton") else ""),
+            lambda r, kind=kind: fmt_ratio(pass_ms(r["passes"], kind), r["serial"]["scan"]))
+    for label in ("serial", "parallel"):
         row("`fairglmm_predict` / `sum(x[1] * 0.5)`, %s" % label,
             lambda r, label=label: fmt_ratio(r[label]["predict"], r[label]["expr"]))
     if not a.no_peers:
@@ -296,6 +346,8 @@ def main():
         lambda r: "%.2f" % (r["mem_fit"] / r["raw_kb"]))
     row("(peak during fit - peak during plain scan) / raw feature doubles",
         lambda r: "%.2f" % ((r["mem_fit"] - r["mem_scan"]) / r["raw_kb"]))
+    row("peak backend memory during `fairglmm_train` - during plain scan (MB)",
+        lambda r: "%.1f" % ((r["mem_train"] - r["mem_scan"]) / 1024))
 
     print()
     print("fairglmm benchmark, %d features, %d strata, rho %g, lambda %g; %d runs each, minimum"
@@ -322,6 +374,8 @@ def main():
                           if not isinstance(rr["serial"][m], SqlError))))
     if a.large:
         large(a)
+    if a.train_large:
+        train_large(a)
     log("done in %.0f s" % (time.time() - t0))
 
 
@@ -346,6 +400,55 @@ def large(a):
     except SqlError as e:
         detail = re.search(r"DETAIL:\s+(.*)", str(e))
         print("large: with a 1 GB limit: %s" % (detail.group(1) if detail else str(e)))
+
+
+def train_large(a):
+    """fairglmm_train on a table beyond what a fit holds: serial, parallel,
+    against fairglmm_fit, and with a memory limit a fifth of the rows' size."""
+    n = a.train_large
+    t = "t_train%d" % n
+    log("train-large: generating %d rows x %d features" % (n, P))
+    make_table(t, n)
+    raw_mb = n * P * 8 / 2**20
+    table_mb = float(psql("SELECT pg_total_relation_size('%s') / 1048576.0" % t))
+    res = {}
+    for label, workers in (("serial", 0), ("parallel", a.workers)):
+        log("train-large: timing, %s" % label)
+        res[label] = best_of(max(1, a.reps // 2), [
+            ("scan", SCAN.format(t=t)), ("train", train_sql(t) % ""),
+            ("fit", "SET fairglmm.max_training_memory = '16GB'; " + fit_sql(t, "fair_crlr"))],
+            workers)
+    passes = [train_passes(t, 0) for _ in range(max(1, a.reps // 2))]
+    limit_mb = int(raw_mb / 5)
+    limit = "SET fairglmm.max_training_memory = '%dMB'; " % limit_mb
+    log("train-large: peak memory with a %d MB limit" % limit_mb)
+    kb_train = peak_memory_kb(limit + train_sql(t) % "")
+    kb_scan = peak_memory_kb(SCAN.format(t=t))
+    try:
+        psql(limit + fit_sql(t, "fair_crlr"), settings=["SET max_parallel_workers_per_gather = 0"])
+        fit_limited = "no error (unexpected)"
+    except SqlError as e:
+        m = re.search(r"ERROR:\s+(?:[0-9A-Z]{5}:\s+)?(.*)", str(e))
+        fit_limited = "error: %s" % (m.group(1) if m else str(e)[:120])
+    print()
+    print("fairglmm_train on %s rows x %d features (%.0f MB of feature doubles, table %.0f MB), "
+          "fair_crlr, %d passes" % (format(n, ","), P, raw_mb, table_mb, len(passes[0])))
+    print()
+    print("| measure | value |")
+    print("| --- | --- |")
+    for label in ("serial", "parallel"):
+        r = res[label]
+        print("| plain scan, %s (ms) | %s |" % (label, "%.0f" % r["scan"]))
+        print("| `fairglmm_train` / plain scan, %s | %s |" % (label, fmt_ratio(r["train"], r["scan"])))
+        print("| `fairglmm_train` / `fairglmm_fit`, %s | %s |" % (label, fmt_ratio(r["train"], r["fit"])))
+    print("| `fairglmm_train`, serial / parallel (%d workers) | %s |"
+          % (a.workers, fmt_ratio(res["serial"]["train"], res["parallel"]["train"])))
+    print("| one pass with the Hessian / plain scan, serial, median of a run | %s |"
+          % fmt_ratio(pass_ms(passes, "Newton, with the Hessian"), res["serial"]["scan"]))
+    print("| `fairglmm.max_training_memory` (a fifth of the feature doubles) | %d MB |" % limit_mb)
+    print("| `fairglmm_train` under that limit: peak backend memory | %.0f MB (a plain scan: %.0f MB) |"
+          % (kb_train / 1024, kb_scan / 1024))
+    print("| `fairglmm_fit` under that limit | %s |" % fit_limited)
 
 
 def log(msg):

@@ -45,8 +45,23 @@ PG_FUNCTION_INFO_V1(fairglmm_train_pass_transfn);
 PG_FUNCTION_INFO_V1(fairglmm_train_pass_combinefn);
 PG_FUNCTION_INFO_V1(fairglmm_train_pass_finalfn);
 
-/* Rows buffered before they are added to the sums. */
-#define PASS_BLOCK_ROWS 4096
+/*
+ * Rows buffered before they are added to the sums: about 4 MB of features,
+ * 256 to 16384 rows.  Large blocks spread each block's fixed work (the
+ * summary's per-stratum arrays, the solver's buffers) thin; the bound keeps
+ * memory independent of the rows.
+ */
+#define PASS_BLOCK_BYTES ((size_t) 4 << 20)
+#define PASS_BLOCK_MIN_ROWS 256
+#define PASS_BLOCK_MAX_ROWS 16384
+
+static uint64
+block_rows(int p)
+{
+	size_t		rows = PASS_BLOCK_BYTES / (8 * (size_t) (p > 0 ? p : 1));
+
+	return Max(PASS_BLOCK_MIN_ROWS, Min(PASS_BLOCK_MAX_ROWS, rows));
+}
 /* The request is the sixth argument (after the state, y, x, strata, sensitive, weight). */
 #define REQUEST_ARG 6
 
@@ -217,7 +232,7 @@ pass_from_request(FunctionCallInfo fcinfo, MemoryContext aggcxt, bytea *request)
 	y_type = arg_type(fcinfo, 1, ps->req.arg_types[0]);
 	strata_type = arg_type(fcinfo, 3, ps->req.arg_types[1]);
 	s_type = arg_type(fcinfo, 4, ps->req.arg_types[2]);
-	ps->request_crc = *(const uint32 *) ((const char *) ps->request + VARSIZE(ps->request) - 4);
+	memcpy(&ps->request_crc, (const char *) ps->request + VARSIZE(ps->request) - 4, 4);
 	ps->first = ps->req.spec.kinds == 0;
 	ps->spec = ps->req.spec;
 	if (ps->req.options != NULL)
@@ -237,9 +252,9 @@ pass_from_request(FunctionCallInfo fcinfo, MemoryContext aggcxt, bytea *request)
 		check_request_layout(ps);
 		ps->acc = palloc(sizeof(double) * fg_pass_size(&ps->spec));
 		fg_pass_init(&ps->spec, ps->acc);
-		ps->b_stratum = palloc0(sizeof(uint32) * PASS_BLOCK_ROWS);
-		ps->b_s = palloc0(PASS_BLOCK_ROWS);
-		ps->b_codes = palloc0(sizeof(uint32) * PASS_BLOCK_ROWS * Max(ps->spec.n_attr, 1));
+		ps->b_stratum = palloc0(sizeof(uint32) * PASS_BLOCK_MAX_ROWS);
+		ps->b_s = palloc0(PASS_BLOCK_MAX_ROWS);
+		ps->b_codes = palloc0(sizeof(uint32) * PASS_BLOCK_MAX_ROWS * Max(ps->spec.n_attr, 1));
 	}
 	MemoryContextSwitchTo(old);
 	return ps;
@@ -495,7 +510,7 @@ fairglmm_train_pass_transfn(PG_FUNCTION_ARGS)
 					 errmsg("the request of fairglmm_train_pass must be the same for every row")));
 	}
 	fgsql_fit_add_row(fcinfo, ps->reader);
-	if (ps->reader->train.n_rows >= PASS_BLOCK_ROWS)
+	if (ps->reader->train.n_rows >= block_rows(ps->reader->train.p))
 		fold_block(ps);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&ps->hdr));
 }

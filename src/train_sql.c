@@ -543,6 +543,7 @@ fairglmm_train(PG_FUNCTION_ARGS)
 		spec.n_cats[i] = shell.n_cats[i];
 	/* the model describes what the first pass found, with the original types */
 	st->train = dicts->train;
+	st->train.n_rows = dicts->train.n_forgotten;	/* the rows read, for messages */
 	fgsql_check_attributes(st);
 	if (st->settings.opt.verbose)
 		run.env.progress = train_progress;

@@ -861,8 +861,6 @@ add_sections(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, 
 void
 fg_pass_merge(const fg_pass_spec *spec, double *acc, const double *other)
 {
-	size_t		size = fg_pass_size(spec);
-
 	if (other[ACC_ROWS] == 0.0)
 		return;
 	for (uint32_t kind = 1; kind <= FG_PASS_SEPARATION; kind <<= 1)
@@ -882,13 +880,14 @@ fg_pass_merge(const fg_pass_spec *spec, double *acc, const double *other)
 			separation_merge(spec, acc + off, other + off);
 		else
 		{
+			/* max |eta| is a maximum, not a sum */
+			double		max_abs_eta = fmax(acc[off + 1], other[off + 1]);
+
 			for (size_t j = off; j < end; j++)
 				acc[j] += other[j];
-			/* max |eta| is a maximum, not a sum */
 			if (kind == FG_PASS_NEWTON)
-				acc[off + 1] = fmax(acc[off + 1] - other[off + 1], other[off + 1]);
+				acc[off + 1] = max_abs_eta;
 		}
 	}
-	(void) size;
 	acc[ACC_ROWS] += other[ACC_ROWS];
 }

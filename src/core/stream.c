@@ -138,31 +138,57 @@ fg_stream_flush(fg_stream *s)
 	double	   *restrict block = s->block;
 	double	   *restrict mean = s->mean;
 	double	   *restrict m2 = s->m2;
+	const double *restrict shift = s->shift;
 
 	if (rows == 0)
 		return;
+	/*
+	 * The rows as differences from the first row (shift), once: the block
+	 * mean, the totals and the per-stratum sums all take them, and centring
+	 * them by their mean gives the rows less the block's mean as before.
+	 */
 	memset(bmean, 0, sizeof(double) * w);
 	for (size_t q = 0; q < rows; q++)
+	{
+		double		yq = block[q * w + w - 1];
+
+		for (int j = 0; j < w - 1; j++)
+		{
+			double		m = fabs(block[q * w + j]);
+
+			s->amax[j] = m > s->amax[j] ? m : s->amax[j];
+		}
+		s->y_min = yq < s->y_min ? yq : s->y_min;
+		s->y_max = yq > s->y_max ? yq : s->y_max;
 		for (int j = 0; j < w; j++)
 		{
-			bmean[j] += block[q * w + j];
-			s->tot[j] += block[q * w + j] - s->shift[j];
+			double		d = block[q * w + j] - shift[j];
+
+			block[q * w + j] = d;
+			bmean[j] += d;
 		}
+	}
+	for (int j = 0; j < w; j++)
+		s->tot[j] += bmean[j];
 	if (s->strata)
 		for (size_t q = 0; q < rows; q++)
 		{
 			uint32_t	g = s->block_stratum[q];
 			double	   *restrict sg = s->s_sum + (size_t) g * w;
+			const double *restrict bq = block + q * w;
 
 			s->s_rows[g] += 1.0;
 			for (int j = 0; j < w; j++)
-				sg[j] += block[q * w + j] - s->shift[j];
+				sg[j] += bq[j];
 		}
 	for (int j = 0; j < w; j++)
 		bmean[j] /= nb;
 	for (size_t q = 0; q < rows; q++)
 		for (int j = 0; j < w; j++)
 			block[q * w + j] -= bmean[j];
+	/* the block's mean itself, no longer relative to the shift */
+	for (int j = 0; j < w; j++)
+		bmean[j] += shift[j];
 	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, w, (int) rows, 1.0,
 				block, w, 1.0, m2, w);
 	if (s->n > 0)
@@ -203,16 +229,9 @@ fg_stream_add(fg_stream *s, const double *x, double y, uint32_t g, fg_error *err
 		s->shift[p] = y;
 		s->y_min = s->y_max = y;
 	}
-	for (int j = 0; j < p; j++)
-	{
-		double		m = fabs(x[j]);
-
-		row[j] = x[j];
-		s->amax[j] = m > s->amax[j] ? m : s->amax[j];
-	}
+	/* magnitudes and y's range are taken a block at a time (fg_stream_flush) */
+	memcpy(row, x, sizeof(double) * p);
 	row[p] = y;
-	s->y_min = y < s->y_min ? y : s->y_min;
-	s->y_max = y > s->y_max ? y : s->y_max;
 	s->block_stratum[s->fill] = g;
 	if (++s->fill == FG_BLOCK_ROWS)
 		fg_stream_flush(s);
