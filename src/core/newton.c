@@ -681,17 +681,33 @@ fg_newton_block_pass(const fg_env *env, const fg_problem *prob, const double *de
 	const fg_data *data = prob->data;
 	double		loss = 0.0;
 
-	fg_compute_eta(prob, delta, ws->eta);
-	if (need == FG_NEED_LOSS)
+	/*
+	 * FG_BLOCK_ROWS rows at a time, each block's linear predictor just
+	 * before its sums: the features are read twice while still in cache
+	 */
+	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
 	{
-		for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
-		{
-			rows = block_rows(data, r0);
-			loss += block_loss(data, r0, rows, ws->eta + r0, NULL, 0.0);
-		}
-		return loss;
+		fg_data		sub = *data;
+		fg_problem	part = *prob;
+
+		rows = block_rows(data, r0);
+		sub.n_rows = rows;
+		sub.x = fg_data_row(data, r0);
+		sub.x_chunks = NULL;
+		sub.y = data->y ? data->y + r0 : NULL;
+		sub.y_real = data->y_real ? data->y_real + r0 : NULL;
+		sub.s = data->s ? data->s + r0 : NULL;
+		sub.stratum = data->stratum ? data->stratum + r0 : NULL;
+		sub.w = data->w ? data->w + r0 : NULL;
+		sub.codes = data->codes ? data->codes + r0 * data->n_attr : NULL;
+		part.data = &sub;
+		fg_compute_eta(&part, delta, ws->eta);
+		if (need == FG_NEED_LOSS)
+			loss += block_loss(&sub, 0, rows, ws->eta, NULL, 0.0);
+		else
+			loss += assemble_rows(env, &part, NULL, 0.0, need == FG_NEED_HESSIAN, ws, max_abs_eta);
 	}
-	return assemble_rows(env, prob, NULL, 0.0, need == FG_NEED_HESSIAN, ws, max_abs_eta);
+	return loss;
 }
 
 /* Make the trial point of the last assemble() the current one. */

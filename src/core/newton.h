@@ -214,8 +214,8 @@ void		fg_newton_start_intercept_only(const fg_problem *prob, const fg_summary *s
  * of rows that a pass aggregate buffered): the loss, returned, and per need
  * the gradient's row part added to ws->grad and the Hessian blocks to ws->F
  * (upper triangle, without its first row when there are strata) and ws->G.
- * ws needs eta, eta_next, rowbuf and block for the block's rows; max |eta|
- * goes to *max_abs_eta when larger.
+ * ws needs eta, eta_next and rowbuf for FG_BLOCK_ROWS rows (pass.h) and
+ * block; max |eta| goes to *max_abs_eta when larger.
  */
 double		fg_newton_block_pass(const fg_env *env, const fg_problem *prob, const double *delta,
 								 fg_pass_need need, struct fg_newton_ws *ws,

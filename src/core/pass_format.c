@@ -11,6 +11,9 @@
 #include <string.h>
 
 #define FLAG_DICTIONARY 1u
+/* the frame of the other formats: magic, version, byte order mark, flags, total length */
+#define BYTE_ORDER_MARK 0xFEFF
+#define FRAME_SIZE 20
 
 static fg_status
 corrupt(fg_error *err, const char *what, const char *detail)
@@ -18,6 +21,16 @@ corrupt(fg_error *err, const char *what, const char *detail)
 	return fg_fail(err, FG_ERR_CORRUPT, what,
 				   "Pass states and requests are made by fairglmm_train; do not build them by hand.",
 				   "%s", detail);
+}
+
+static void
+put_frame(fg_le_writer *w, uint32_t magic, uint32_t flags, size_t len)
+{
+	fg_le_put_u32(w, magic);
+	fg_le_put_u16(w, FG_PASS_FORMAT_VERSION);
+	fg_le_put_u16(w, BYTE_ORDER_MARK);
+	fg_le_put_u32(w, flags);
+	fg_le_put_u64(w, len);
 }
 
 /* ---------- the layout: what fixes an accumulator's size and meaning ---------- */
@@ -123,7 +136,7 @@ fg_pass_request_size(const fg_pass_request *req)
 	const fg_pass_spec *spec = &req->spec;
 	size_t		p = (size_t) spec->p;
 
-	return 4 + 2 + 2 + 8 + layout_size(spec) + 6 * 8 +
+	return FRAME_SIZE + layout_size(spec) + 6 * 8 +
 		((spec->kinds & FG_PASS_TERMS) ? p * 8 : 0) + point_len(spec) * 8 +
 		((spec->kinds & FG_PASS_SEPARATION) ? point_len(spec) * 8 : 0) +
 		3 * 4 + 8 + 8 + 4 + req->options_len + 8 + req->dict_len + 4;
@@ -136,10 +149,7 @@ fg_pass_request_encode(const fg_pass_request *req, uint8_t *buf, size_t len)
 	fg_le_writer w;
 
 	fg_le_writer_init(&w, buf, len);
-	fg_le_put_u32(&w, FG_PASS_REQUEST_MAGIC);
-	fg_le_put_u16(&w, FG_PASS_FORMAT_VERSION);
-	fg_le_put_u16(&w, 0);
-	fg_le_put_u64(&w, len);
+	put_frame(&w, FG_PASS_REQUEST_MAGIC, 0, len);
 	put_layout(&w, spec);
 	fg_le_put_f64(&w, spec->w_floor);
 	fg_le_put_f64(&w, spec->threshold);
@@ -180,21 +190,23 @@ take_doubles(fg_le_reader *r, size_t n, double **copy, const fg_env *env)
 	return *copy;
 }
 
-/* The checks shared by both formats: magic, version, flags, length, checksum. */
+/* The checks shared by both formats: magic, version, byte order, flags, length, checksum. */
 static fg_status
-check_frame(const uint8_t *bytes, size_t len, uint32_t magic, uint16_t *flags, fg_le_reader *r,
+check_frame(const uint8_t *bytes, size_t len, uint32_t magic, uint32_t *flags, fg_le_reader *r,
 			fg_error *err)
 {
 	uint64_t	total;
 
-	if (bytes == NULL || len < 20)
-		return corrupt(err, "pass bytes are truncated", "Fewer than 20 bytes.");
+	if (bytes == NULL || len < FRAME_SIZE + 4)
+		return corrupt(err, "pass bytes are truncated", "Fewer than 24 bytes.");
 	fg_le_reader_init(r, bytes, len);
 	if (fg_le_get_u32(r) != magic)
 		return corrupt(err, "bytes are not a fairglmm pass", "The magic number is wrong.");
 	if (fg_le_get_u16(r) != FG_PASS_FORMAT_VERSION)
 		return corrupt(err, "unsupported pass format version", "Version is not 1.");
-	*flags = fg_le_get_u16(r);
+	if (fg_le_get_u16(r) != BYTE_ORDER_MARK)
+		return corrupt(err, "pass bytes are corrupt", "The byte order mark is wrong.");
+	*flags = fg_le_get_u32(r);
 	total = fg_le_get_u64(r);
 	if (total != len)
 		return corrupt(err, "pass bytes are truncated", "The stored length differs from the bytes given.");
@@ -218,7 +230,7 @@ fg_status
 fg_pass_request_decode(const uint8_t *bytes, size_t len, fg_pass_request *req, fg_error *err)
 {
 	fg_le_reader r;
-	uint16_t	flags;
+	uint32_t	flags;
 	fg_status	st;
 	fg_pass_spec *spec = &req->spec;
 	size_t		n;
@@ -311,7 +323,7 @@ fg_pass_request_arrays(const fg_env *env, fg_pass_request *req, double **store, 
 size_t
 fg_pass_state_size(const fg_pass_spec *spec)
 {
-	return 4 + 2 + 2 + 8 + layout_size(spec) + 8 + 8 * fg_pass_size(spec) + 4;
+	return FRAME_SIZE + layout_size(spec) + 8 + 8 * fg_pass_size(spec) + 4;
 }
 
 void
@@ -320,10 +332,7 @@ fg_pass_state_encode(const fg_pass_spec *spec, const double *acc, uint8_t *buf, 
 	fg_le_writer w;
 
 	fg_le_writer_init(&w, buf, len);
-	fg_le_put_u32(&w, FG_PASS_STATE_MAGIC);
-	fg_le_put_u16(&w, FG_PASS_FORMAT_VERSION);
-	fg_le_put_u16(&w, 0);
-	fg_le_put_u64(&w, len);
+	put_frame(&w, FG_PASS_STATE_MAGIC, 0, len);
 	put_layout(&w, spec);
 	fg_le_put_u64(&w, fg_pass_size(spec));
 	fg_le_put_f64_array(&w, acc, fg_pass_size(spec));
@@ -333,7 +342,7 @@ fg_pass_state_encode(const fg_pass_spec *spec, const double *acc, uint8_t *buf, 
 size_t
 fg_pass_dict_size(size_t train_len)
 {
-	return 4 + 2 + 2 + 8 + 8 + train_len + 4;
+	return FRAME_SIZE + 8 + train_len + 4;
 }
 
 void
@@ -342,10 +351,7 @@ fg_pass_dict_encode(const uint8_t *train, size_t train_len, uint8_t *buf, size_t
 	fg_le_writer w;
 
 	fg_le_writer_init(&w, buf, len);
-	fg_le_put_u32(&w, FG_PASS_STATE_MAGIC);
-	fg_le_put_u16(&w, FG_PASS_FORMAT_VERSION);
-	fg_le_put_u16(&w, FLAG_DICTIONARY);
-	fg_le_put_u64(&w, len);
+	put_frame(&w, FG_PASS_STATE_MAGIC, FLAG_DICTIONARY, len);
 	fg_le_put_u64(&w, train_len);
 	fg_le_put_bytes(&w, train, train_len);
 	fg_le_put_u32(&w, fg_crc32c(0, buf, w.pos));
@@ -356,7 +362,7 @@ fg_pass_state_decode(const fg_env *env, const uint8_t *bytes, size_t len, fg_pas
 					 double **acc, const uint8_t **train, size_t *train_len, fg_error *err)
 {
 	fg_le_reader r;
-	uint16_t	flags;
+	uint32_t	flags;
 	uint64_t	n;
 	fg_status	st;
 

@@ -10,9 +10,10 @@
  *
  * A pass state is the aggregate's state as it leaves a worker: the layout
  * and the accumulator of passes.h, or the dictionaries (a training state's
- * bytes) for the first pass.  Both are little-endian and end with a
- * CRC-32C; the decoders check everything before they trust a count, so
- * any bytes give an error, never a crash.
+ * bytes) for the first pass.  Both have the frame of the other formats
+ * (magic, version, byte order mark, flags, total length: 20 bytes), are
+ * little-endian and end with a CRC-32C; the decoders check everything
+ * before they trust a count, so any bytes give an error, never a crash.
  */
 #ifndef FG_PASS_FORMAT_H
 #define FG_PASS_FORMAT_H

@@ -409,7 +409,7 @@ newton_add(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, do
 {
 	double	   *s = acc + section(spec, FG_PASS_NEWTON);
 	size_t		k = 1 + (size_t) spec->p;
-	size_t		N = block->n_rows ? block->n_rows : 1;
+	size_t		N = FG_BLOCK_ROWS;	/* fg_newton_block_pass goes FG_BLOCK_ROWS rows at a time */
 	fg_problem	prob;
 	fg_newton_ws ws;
 	double		max_abs_eta = s[1];

@@ -264,11 +264,12 @@ forgeries(void)
 {
 	size_t		len;
 	uint8_t    *buf = encode_request(FG_PASS_ALL_KINDS, &len);
-	/* header 16 bytes; layout: kinds, p, n_strata, n_attr, 2 categories, 7 flags, n_model */
-	size_t		layout = 16;
+	/* header 20 bytes; layout: kinds, p, n_strata, n_attr, 2 categories, 7 flags, n_model */
+	size_t		layout = 20;
 
-	forge(buf, len, 8, 0, 2, true, "request flags");	/* the version and flags: flags */
-	forge(buf, len, 6, 1, 2, true, "request flags");
+	forge(buf, len, 8, 1, 4, true, "request flags");
+	forge(buf, len, 6, 1, 2, true, "byte order mark");
+	forge(buf, len, 4, 2, 2, true, "version");
 	forge(buf, len, layout, 0x100, 4, true, "kinds");
 	forge(buf, len, layout + 4, 0x7fffffff, 4, true, "p");
 	forge(buf, len, layout + 4, 4, 4, true, "p (arrays too short)");
