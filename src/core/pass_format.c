@@ -394,6 +394,10 @@ fg_pass_state_decode(const fg_env *env, const uint8_t *bytes, size_t len, fg_pas
 	if (*acc == NULL)
 		return fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 	if (!((*acc)[0] >= 0.0 && (*acc)[0] <= 9007199254740992.0))
+	{
+		fg_release(env, *acc);
+		*acc = NULL;
 		return corrupt(err, "pass state is out of range", "The row count is not valid.");
+	}
 	return FG_OK;
 }
