@@ -62,6 +62,7 @@ block_rows(int p)
 
 	return Max(PASS_BLOCK_MIN_ROWS, Min(PASS_BLOCK_MAX_ROWS, rows));
 }
+
 /* The request is the sixth argument (after the state, y, x, strata, sensitive, weight). */
 #define REQUEST_ARG 6
 
@@ -92,7 +93,6 @@ typedef struct pass_state
 	uint32	   *b_stratum;
 	uint8	   *b_s;
 	uint32	   *b_codes;
-	uint64		rows_folded;
 } pass_state;
 
 static Size pass_flat_size(ExpandedObjectHeader *eohptr);
@@ -330,7 +330,6 @@ fold_block(pass_state *ps)
 
 	if (n == 0)
 		return;
-	ps->rows_folded += n;
 	if (ps->first)
 	{
 		fg_train_forget_rows(t);
@@ -574,7 +573,6 @@ fairglmm_train_pass_combinefn(PG_FUNCTION_ARGS)
 			bad_state("Two partial states of one pass have different layouts.");
 		fg_pass_merge(&a->spec, a->acc, b->acc);
 	}
-	a->rows_folded += b->rows_folded;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 }
 

@@ -284,6 +284,52 @@ run_pass(void *ctx, const fg_pass_spec *spec, double *acc)
 				 errhint("Train on a table that is not being written to, or on a query that returns the same rows each time it runs (no random(), no LIMIT without ORDER BY).")));
 }
 
+/*
+ * The first pass: every stratum and category label (sorted, in a state of
+ * dictionaries in r->cxt; their bytes go into every later request).  NULL
+ * when the source has no rows.
+ */
+static fgsql_fit_state *
+first_pass(train_run *r, bool weighted, bool gaussian)
+{
+	fg_pass_spec first;
+	fg_pass_request req;
+	size_t		len;
+	uint8	   *bytes;
+	bytea	   *res;
+	fg_pass_spec got;
+	double	   *sums;
+	const uint8 *train;
+	size_t		train_len;
+	fg_error	err;
+	MemoryContext old;
+
+	memset(&first, 0, sizeof(first));
+	first.weighted = weighted;
+	first.gaussian = gaussian;
+	first.weight_factor = 1.0;
+	req = request_of(r, &first);
+	req.dict = NULL;
+	req.dict_len = 0;
+	len = fg_pass_request_size(&req);
+	bytes = palloc(len);
+	fg_pass_request_encode(&req, bytes, len);
+	res = run_query(r, &first, bytes, len);
+	if (res == NULL)
+		return NULL;
+	if (fg_pass_state_decode(&r->env, (const uint8 *) VARDATA(res), VARSIZE(res) - VARHDRSZ,
+							 &got, &sums, &train, &train_len, &err) != FG_OK)
+		fgsql_report_error(&err);
+	if (train == NULL)
+		elog(ERROR, "the first pass of fairglmm_train returned sums");
+	old = MemoryContextSwitchTo(r->cxt);
+	r->dict = palloc(train_len);
+	memcpy((uint8 *) r->dict, train, train_len);
+	r->dict_len = train_len;
+	MemoryContextSwitchTo(old);
+	return fgsql_train_dictionaries(r->dict, r->dict_len, r->cxt, true);
+}
+
 /* ---------- the function ---------- */
 
 static char *
@@ -474,45 +520,12 @@ fairglmm_train(PG_FUNCTION_ARGS)
 			 SPI_result_code_string(SPI_result));
 
 	/* the first pass: the strata and the sensitive categories */
+	dicts = first_pass(&run, weight != NULL, st->settings.opt.family == FG_FAMILY_GAUSSIAN);
+	if (dicts == NULL)
 	{
-		fg_pass_spec first;
-		fg_pass_request req;
-		size_t		len;
-		uint8	   *bytes;
-		bytea	   *res;
-		fg_pass_spec got;
-		double	   *sums;
-		const uint8 *train;
-		size_t		train_len;
-
-		memset(&first, 0, sizeof(first));
-		first.weighted = weight != NULL;
-		first.gaussian = st->settings.opt.family == FG_FAMILY_GAUSSIAN;
-		first.weight_factor = 1.0;
-		req = request_of(&run, &first);
-		req.dict = NULL;
-		req.dict_len = 0;
-		len = fg_pass_request_size(&req);
-		bytes = palloc(len);
-		fg_pass_request_encode(&req, bytes, len);
-		res = run_query(&run, &first, bytes, len);
-		if (res == NULL)
-		{
-			SPI_finish();
-			ereport(NOTICE, (errmsg("fairglmm_train found no rows in the source")));
-			PG_RETURN_NULL();
-		}
-		if (fg_pass_state_decode(&run.env, (const uint8 *) VARDATA(res), VARSIZE(res) - VARHDRSZ,
-								 &got, &sums, &train, &train_len, &err) != FG_OK)
-			fgsql_report_error(&err);
-		if (train == NULL)
-			elog(ERROR, "the first pass of fairglmm_train returned sums");
-		old = MemoryContextSwitchTo(cxt);
-		run.dict = palloc(train_len);
-		memcpy((uint8 *) run.dict, train, train_len);
-		run.dict_len = train_len;
-		MemoryContextSwitchTo(old);
-		dicts = fgsql_train_dictionaries(run.dict, run.dict_len, cxt, true);
+		SPI_finish();
+		ereport(NOTICE, (errmsg("fairglmm_train found no rows in the source")));
+		PG_RETURN_NULL();
 	}
 	skipped = dicts->train.n_skipped;
 	if (dicts->train.p < 0)
