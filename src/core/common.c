@@ -216,3 +216,20 @@ fg_progress(const fg_env *env, const fg_options *opt, const char *fmt,...)
 	va_end(ap);
 	env->progress(env->ctx, line);
 }
+
+fg_data
+fg_data_slice(const fg_data *data, size_t r0, size_t rows)
+{
+	fg_data		sub = *data;
+
+	sub.n_rows = rows;
+	sub.x = fg_data_row(data, r0);
+	sub.x_chunks = NULL;
+	sub.y = data->y ? data->y + r0 : NULL;
+	sub.y_real = data->y_real ? data->y_real + r0 : NULL;
+	sub.s = data->s ? data->s + r0 : NULL;
+	sub.stratum = data->stratum ? data->stratum + r0 : NULL;
+	sub.w = data->w ? data->w + r0 : NULL;
+	sub.codes = data->codes ? data->codes + r0 * data->n_attr : NULL;
+	return sub;
+}

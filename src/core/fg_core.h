@@ -299,6 +299,12 @@ fg_data_run(const fg_data *data, size_t l, size_t max)
 }
 
 /*
+ * Rows [r0, r0 + rows) of data as a data set of their own (views, no copy);
+ * with chunked x they must lie in one chunk (fg_data_run).
+ */
+fg_data		fg_data_slice(const fg_data *data, size_t r0, size_t rows);
+
+/*
  * Rescale w (n entries, positive) to mean 1 in place; returns the factor
  * applied.  Pairwise sums keep the mean accurate.
  */

@@ -227,6 +227,27 @@ project_fixed(const infer *in, double *V)
 		}
 }
 
+void
+fg_score_sums(const fg_data *data, const double *eta, double *sf, double *sb)
+{
+	int			k = 1 + data->p;
+
+	for (size_t l = 0; l < data->n_rows; l++)
+	{
+		const double *x = fg_data_row(data, l);
+		uint32_t	g = data->stratum[l];
+		double		fitted = data->y_real ? eta[l] : fg_sigmoid(eta[l]);
+		double		r = ((data->y_real ? data->y_real[l] : data->y[l]) - fitted) *
+			(data->w ? data->w[l] : 1.0);
+		double	   *s = sf + (size_t) g * k;
+
+		s[0] += r;
+		for (int j = 1; j < k; j++)
+			s[j] += r * x[j - 1];
+		sb[g] += r;
+	}
+}
+
 /*
  * The robust covariance V M V, V the (projected) inverse Hessian and
  * M = G/(G - 1) sum_g s_g s_g', s_g the score of the log-likelihood over
@@ -263,20 +284,8 @@ robust(infer *in, double *V, const fg_row_sums *sums, uint32_t n_strata, fg_erro
 		memcpy(sf, sums->scores_f, sizeof(double) * G * k);
 		memcpy(sb, sums->scores_b, sizeof(double) * G);
 	}
-	for (size_t l = 0; (sums == NULL || sums->scores_f == NULL) && l < data->n_rows; l++)
-	{
-		const double *x = fg_data_row(data, l);
-		uint32_t	g = data->stratum[l];
-		double		fitted = data->y_real ? in->ws->eta[l] : fg_sigmoid(in->ws->eta[l]);
-		double		r = ((data->y_real ? data->y_real[l] : data->y[l]) - fitted) *
-			(data->w ? data->w[l] : 1.0);
-		double	   *s = sf + (size_t) g * k;
-
-		s[0] += r;
-		for (int j = 1; j < k; j++)
-			s[j] += r * x[j - 1];
-		sb[g] += r;
-	}
+	else
+		fg_score_sums(data, in->ws->eta, sf, sb);
 	for (uint32_t g = 0; g < G; g++)
 	{
 		double	   *u = U + (size_t) g * k;

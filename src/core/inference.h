@@ -79,6 +79,13 @@ fg_status	fg_inference_sums(const fg_env *env, fg_problem *prob, fg_newton_ws *w
 							  const fg_row_sums *sums, uint32_t n_strata, fg_fit *fit,
 							  fg_error *err);
 
+/*
+ * Add each row's score of the log-likelihood, w (y - mu) [1, x] at linear
+ * predictor eta, to its stratum's sums sf (n_strata x (1 + p)), and
+ * w (y - mu) to sb (n_strata): the clusters of the robust covariance.
+ */
+void		fg_score_sums(const fg_data *data, const double *eta, double *sf, double *sb);
+
 double		fg_gaussian_rss(const fg_data *data, const double *eta);
 double		fg_gaussian_nobs(const fg_data *data, const fg_options *opt);
 double		fg_gaussian_log_weights(const fg_data *data, const fg_options *opt);

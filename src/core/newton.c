@@ -687,19 +687,11 @@ fg_newton_block_pass(const fg_env *env, const fg_problem *prob, const double *de
 	 */
 	for (size_t r0 = 0, rows; r0 < data->n_rows; r0 += rows)
 	{
-		fg_data		sub = *data;
+		fg_data		sub;
 		fg_problem	part = *prob;
 
 		rows = block_rows(data, r0);
-		sub.n_rows = rows;
-		sub.x = fg_data_row(data, r0);
-		sub.x_chunks = NULL;
-		sub.y = data->y ? data->y + r0 : NULL;
-		sub.y_real = data->y_real ? data->y_real + r0 : NULL;
-		sub.s = data->s ? data->s + r0 : NULL;
-		sub.stratum = data->stratum ? data->stratum + r0 : NULL;
-		sub.w = data->w ? data->w + r0 : NULL;
-		sub.codes = data->codes ? data->codes + r0 * data->n_attr : NULL;
+		sub = fg_data_slice(data, r0, rows);
 		part.data = &sub;
 		fg_compute_eta(&part, delta, ws->eta);
 		if (need == FG_NEED_LOSS)

@@ -3,6 +3,7 @@
  * block of rows adds to it, how two merge, and what the fitter reads back.
  */
 #include "passes.h"
+#include "inference.h"
 #include "newton.h"
 #include "pass.h"
 #include "separation.h"
@@ -614,29 +615,6 @@ fg_metrics_finish(const fg_env *env, const fg_data *data, size_t n_rows, const d
 	return FG_OK;
 }
 
-/* The per-stratum scores of the robust covariance: w (y - mu) [1, x], and their sums. */
-static void
-scores_accumulate(const fg_pass_spec *spec, const fg_data *data, const double *eta,
-				  double *sf, double *sb)
-{
-	int			k = 1 + spec->p;
-
-	for (size_t l = 0; l < data->n_rows; l++)
-	{
-		const double *x = fg_data_row(data, l);
-		uint32_t	g = data->stratum[l];
-		double		fitted = data->y_real ? eta[l] : fg_sigmoid(eta[l]);
-		double		r = ((data->y_real ? data->y_real[l] : data->y[l]) - fitted) *
-			(data->w ? data->w[l] : 1.0);
-		double	   *s = sf + (size_t) g * k;
-
-		s[0] += r;
-		for (int j = 1; j < k; j++)
-			s[j] += r * x[j - 1];
-		sb[g] += r;
-	}
-}
-
 static fg_status
 final_add(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, double *acc,
 		  fg_error *err)
@@ -664,7 +642,7 @@ final_add(const fg_env *env, const fg_pass_spec *spec, const fg_data *block, dou
 	{
 		double	   *sf = s + MET_FIXED + 2 * metric_cells(spec);
 
-		scores_accumulate(spec, block, eta, sf, sf + (size_t) spec->n_strata * (1 + spec->p));
+		fg_score_sums(block, eta, sf, sf + (size_t) spec->n_strata * (1 + spec->p));
 	}
 	fg_release(env, eta);
 	return FG_OK;

@@ -25,23 +25,6 @@ typedef struct block_runner
 	int			passes;
 } block_runner;
 
-/* rows [r0, r0 + rows) of data as a data set of their own */
-static fg_data
-rows_of(const fg_data *d, size_t r0, size_t rows)
-{
-	fg_data		b = *d;
-
-	b.n_rows = rows;
-	b.x = d->x + r0 * d->p;
-	b.y = d->y ? d->y + r0 : NULL;
-	b.y_real = d->y_real ? d->y_real + r0 : NULL;
-	b.s = d->s ? d->s + r0 : NULL;
-	b.stratum = d->stratum ? d->stratum + r0 : NULL;
-	b.w = d->w ? d->w + r0 : NULL;
-	b.codes = d->codes ? d->codes + r0 * d->n_attr : NULL;
-	return b;
-}
-
 static void
 run_blocks(void *ctx, const fg_pass_spec *spec, double *acc)
 {
@@ -60,7 +43,7 @@ run_blocks(void *ctx, const fg_pass_spec *spec, double *acc)
 	for (size_t r0 = 0; r0 < r->data->n_rows; r0 += r->block, wk = (wk + 1) % WORKERS)
 	{
 		size_t		rows = r->data->n_rows - r0 < r->block ? r->data->n_rows - r0 : r->block;
-		fg_data		b = rows_of(r->data, r0, rows);
+		fg_data		b = fg_data_slice(r->data, r0, rows);
 
 		if (fg_pass_add(&unit_env, spec, &b, part[wk], &err) != FG_OK)
 			fprintf(stderr, "fg_pass_add: %s\n", err.message);
@@ -151,6 +134,18 @@ spec_of(const fg_data *d)
 	return spec;
 }
 
+/* A runner over data in blocks of block rows, the pass constants and the data's shell. */
+static void
+passes_of(const fg_data *data, size_t block, block_runner *br, fg_pass_spec *spec,
+		  fg_data *shell)
+{
+	br->data = data;
+	br->block = block;
+	br->passes = 0;
+	*spec = spec_of(data);
+	*shell = fg_data_slice(data, 0, 0);
+}
+
 /* Fit opt from memory and from passes in blocks of block rows; compare. */
 static void
 check_same(const char *name, const fg_data *data, const fg_options *opt, size_t block)
@@ -162,17 +157,9 @@ check_same(const char *name, const fg_data *data, const fg_options *opt, size_t 
 	block_runner br = {data, block, 0};
 	fg_pass_runner runner = {&br, run_blocks};
 	fg_pass_spec spec = spec_of(data);
-	fg_data		shell = *data;
+	fg_data		shell = fg_data_slice(data, 0, 0);
 	fg_status	st;
 
-	shell.n_rows = 0;
-	shell.x = NULL;
-	shell.y = NULL;
-	shell.y_real = NULL;
-	shell.s = NULL;
-	shell.stratum = NULL;
-	shell.w = NULL;
-	shell.codes = NULL;
 	st = fg_fit_model(&unit_env, data, opt, &mem, &err);
 	if (!CHECK(st == FG_OK, "%s: in memory: %s", name, err.message))
 		return;
@@ -409,12 +396,7 @@ separation(void)
 		if (l % 10 == 0)
 			ps.t.y[l] = 1;
 	}
-	br.data = &ps.t.data;
-	br.block = 61;
-	br.passes = 0;
-	spec = spec_of(&ps.t.data);
-	shell = ps.t.data;
-	shell.n_rows = 0;
+	passes_of(&ps.t.data, 61, &br, &spec, &shell);
 	CHECK(fg_fit_model(&unit_env, &ps.t.data, &o, &mem, &err) == FG_OK);
 	CHECK(fg_fitter_init_passes(&unit_env, &shell, &o, &runner, &spec, true, &f, &err) == FG_OK &&
 		  fg_fitter_fit(f, 0.0, &pas, &err) == FG_OK, "%s", err.message);
@@ -442,12 +424,7 @@ refusals(void)
 	fg_data		shell;
 
 	make_set(&ps, 300, 2, 5, 43, false, false, false);
-	br.data = &ps.t.data;
-	br.block = 10;
-	br.passes = 0;
-	spec = spec_of(&ps.t.data);
-	shell = ps.t.data;
-	shell.n_rows = 0;
+	passes_of(&ps.t.data, 10, &br, &spec, &shell);
 	CHECK(fg_fitter_init_passes(&unit_env, &shell, &o, &runner, &spec, true, &f, &err) ==
 		  FG_ERR_INVALID && strstr(err.message, "Newton") != NULL && br.passes == 0);
 	/* one class: the summary pass finds it */
