@@ -270,25 +270,36 @@ opts(fg_method method, double rho, bool gaussian)
 	return o;
 }
 
+/* Every Newton method on data at rho in blocks of block rows; also with robust errors. */
+static void
+each_method(const char *family, const fg_data *data, bool gaussian, double rho, size_t block,
+			bool robust)
+{
+	const fg_method methods[] = {FG_METHOD_LR, FG_METHOD_FAIR_LR, FG_METHOD_CRLR, FG_METHOD_FAIR_CRLR};
+
+	for (int i = 0; i < 4; i++)
+	{
+		fg_options	o = opts(methods[i], rho, gaussian);
+		char		name[64];
+
+		snprintf(name, sizeof(name), "%s %s", family, fg_method_name(methods[i]));
+		check_same(name, data, &o, block);
+		if (!robust)
+			continue;
+		o.vcov = FG_VCOV_ROBUST;
+		snprintf(name, sizeof(name), "%s %s robust", family, fg_method_name(methods[i]));
+		check_same(name, data, &o, 256);
+	}
+}
+
 static void
 binomial_methods(void)
 {
 	pass_set	ps;
 	fg_options	o;
-	const fg_method methods[] = {FG_METHOD_LR, FG_METHOD_FAIR_LR, FG_METHOD_CRLR, FG_METHOD_FAIR_CRLR};
 
 	make_set(&ps, 3000, 4, 25, 11, false, false, false);
-	for (int i = 0; i < 4; i++)
-	{
-		char		name[64];
-
-		o = opts(methods[i], 20.0, false);
-		snprintf(name, sizeof(name), "binomial %s", fg_method_name(methods[i]));
-		check_same(name, &ps.t.data, &o, 37);
-		o.vcov = FG_VCOV_ROBUST;
-		snprintf(name, sizeof(name), "binomial %s robust", fg_method_name(methods[i]));
-		check_same(name, &ps.t.data, &o, 256);
-	}
+	each_method("binomial", &ps.t.data, false, 20.0, 37, true);
 	o = opts(FG_METHOD_FAIR_CRLR, 20.0, false);
 	o.l2 = 0.5;
 	check_same("binomial fair_crlr l2", &ps.t.data, &o, 101);
@@ -341,17 +352,9 @@ gaussian_methods(void)
 {
 	pass_set	ps;
 	fg_options	o;
-	const fg_method methods[] = {FG_METHOD_LR, FG_METHOD_FAIR_LR, FG_METHOD_CRLR, FG_METHOD_FAIR_CRLR};
 
 	make_set(&ps, 2000, 3, 12, 31, false, false, true);
-	for (int i = 0; i < 4; i++)
-	{
-		char		name[64];
-
-		o = opts(methods[i], 10.0, true);
-		snprintf(name, sizeof(name), "gaussian %s", fg_method_name(methods[i]));
-		check_same(name, &ps.t.data, &o, 45);
-	}
+	each_method("gaussian", &ps.t.data, true, 10.0, 45, false);
 	free_pass_set(&ps);
 	make_set(&ps, 2000, 3, 12, 37, true, true, true);
 	o = opts(FG_METHOD_FAIR_CRLR, 10.0, true);
