@@ -119,6 +119,18 @@ SELECT 'case|fit crlr, 300 features|' || :timeout || '|' || cx_probe($q$SELECT f
 RESET statement_timeout;
 SELECT 'usable|fit crlr, 300 features|' || cx_usable();
 
+-- fairglmm_train: a pass at a time, each a query of its own
+SELECT cx_timeout($q$SELECT fairglmm_train('cx', 'y', 'x', 'g', 's', 0.8, 1, '{"method": "fair_crlr", "tol": 1e300, "max_iter": 1}')$q$) AS timeout \gset
+SET statement_timeout = :timeout;
+SELECT 'case|train fair_crlr in passes|' || :timeout || '|' || cx_probe($q$SELECT fairglmm_train('cx', 'y', 'x', 'g', 's', 0.8, 1, '{"method": "fair_crlr", "tol": 1e-300, "max_iter": 100000}')$q$);
+RESET statement_timeout;
+SELECT 'usable|train fair_crlr in passes|' || cx_usable();
+SELECT cx_timeout($q$SELECT fairglmm_train('cx_wide', 'y', 'x', 'g', 's', 0, 1, '{"method": "crlr", "tol": 1e300, "max_iter": 1}')$q$) AS timeout \gset
+SET statement_timeout = :timeout;
+SELECT 'case|train crlr in passes, 300 features|' || :timeout || '|' || cx_probe($q$SELECT fairglmm_train('cx_wide', 'y', 'x', 'g', 's', 0, 1, '{"method": "crlr", "tol": 1e-300, "max_iter": 100000}')$q$);
+RESET statement_timeout;
+SELECT 'usable|train crlr in passes, 300 features|' || cx_usable();
+
 -- boosting glmm
 SELECT cx_boosting_available() AS avail \gset
 \if :avail
