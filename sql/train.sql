@@ -176,6 +176,9 @@ SELECT fairglmm_info(fairglmm_train('train_sep', 'y', 'x', 'g', 's', 0, 1, '{"me
          AS train_separated,
        (SELECT fairglmm_info(fairglmm_fit(y, x, g, s, 0, 1, '{"method": "crlr"}')) -> 'separated_rows' FROM train_sep)
          AS fit_separated;
+CREATE TABLE train_collinear AS SELECT id, g, s, y, x || ARRAY[2 * x[1] - x[3]] AS x FROM d;
+SELECT fairglmm_train('train_collinear', 'y', 'x', 'g', 's', 0, 1);
+SELECT fairglmm_fit(y, x, g, s, 0, 1, '{"method": "fair_crlr"}') FROM train_collinear;
 SELECT fairglmm_train('d', 'y', 'ARRAY[1.0]', 'g', 's', 0, 1);
 SELECT fairglmm_train('d', 'y', 'id', 'g', 's', 0, 1);
 -- a source that returns other rows each time it runs is caught between passes
