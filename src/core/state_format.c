@@ -916,14 +916,14 @@ fg_state_append_memory(const fg_train *train, const fg_state_view *view)
 	fg_train	probe = *train;	/* a shallow copy: only its counts are read */
 	size_t		bytes;
 
-	if (view->sums)
+	if (view->sums || view->dictionaries)
 	{
 		/* no rows: the dictionaries, and the sums with room for every stratum doubled */
 		uint64_t	strata = (uint64_t) (train->stream ? train->stream->cap : 0) +
 			view->n_strata + 16;
 
-		bytes = fg_train_memory(train) +
-			fg_stream_memory(view->p, (uint32_t) (strata * 2 > UINT32_MAX ? UINT32_MAX : strata * 2));
+		bytes = fg_train_memory(train) + (view->dictionaries ? 0 :
+			fg_stream_memory(view->p, (uint32_t) (strata * 2 > UINT32_MAX ? UINT32_MAX : strata * 2)));
 		if (view->uses_strata && view->n_strata > 0)
 			bytes += fg_dict_growth_bound(&train->dict, view->n_strata,
 										  view->key_offsets[view->n_strata]);

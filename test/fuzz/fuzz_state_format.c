@@ -199,6 +199,14 @@ check_view(const fg_state_view *v, const uint8_t *bytes, size_t len)
 			fuzz_die("the labels of attribute %u are not inside the input", k);
 	}
 
+	if (v->dictionaries)
+	{
+		/* the labels only: no row, no sum, and nothing after the two bytes of values seen */
+		if (v->sums || v->x != NULL || v->y != NULL || v->y_real != NULL || v->s != NULL ||
+			v->codes != NULL || v->stratum != NULL || v->w != NULL || v->sums_data != NULL)
+			fuzz_die("a state of dictionaries has rows or sums");
+		return;
+	}
 	if (v->sums)
 	{
 		size_t		w = p + 1;
@@ -360,6 +368,11 @@ check_same(const fg_state_view *a, const fg_state_view *b)
 			 memcmp(a->attr_keys[k], b->attr_keys[k], (size_t) a->attr_offsets[k][a->n_cats[k]]) != 0))
 			fuzz_die("re-decoded labels of attribute %u differ", k);
 	}
+	if (a->dictionaries != b->dictionaries ||
+		(a->dictionaries && a->n_attr == 0 && b->n_attr == 0 && memcmp(a->s_seen, b->s_seen, 2) != 0))
+		fuzz_die("re-decoded states of dictionaries differ");
+	if (a->dictionaries)
+		return;
 	if (a->sums != b->sums || (a->sums && n == 0 && a->n_attr == 0 && b->n_attr == 0 &&
 								  memcmp(a->s_seen, b->s_seen, 2) != 0) ||
 		(a->sums && n > 0 && memcmp(a->s_seen, b->s_seen, 2) != 0 && a->n_attr == 0))
@@ -406,10 +419,25 @@ append(fg_train *t, const fg_state_view *v)
 	uint64_t	skipped = t->n_skipped;
 	size_t		p = v->p > 0 ? (size_t) v->p : 0;
 
+	uint64_t	forgotten = t->n_forgotten;
+
 	if (fg_state_append(t, v, &err) != FG_OK)
 		fuzz_die("an accepted state does not append: %s: %s", err.message, err.detail);
 	if (fg_train_memory(t) > estimate)
 		fuzz_die("appending took %zu bytes, estimated %zu", fg_train_memory(t), estimate);
+	if (v->dictionaries)
+	{
+		/* the rows read are counted, none is kept, every label arrives */
+		if (t->n_rows != 0 || t->n_forgotten != forgotten + v->n_rows ||
+			t->n_skipped != skipped + v->n_skipped ||
+			(v->uses_strata && t->dict.count < v->n_strata))
+			fuzz_die("appending dictionaries gave %llu rows, %llu read",
+					 (unsigned long long) t->n_rows, (unsigned long long) t->n_forgotten);
+		for (uint32_t k = 0; k < v->n_attr; k++)
+			if (t->n_attr != v->n_attr || t->attrs[k].count < v->n_cats[k])
+				fuzz_die("appending dictionaries lost labels of attribute %u", k);
+		return;
+	}
 	if (t->n_rows != base + v->n_rows || t->n_skipped != skipped + v->n_skipped)
 		fuzz_die("appending gave %llu rows", (unsigned long long) t->n_rows);
 	if (v->n_rows == 0)
@@ -480,7 +508,8 @@ exercise(const fg_state_view *v, const uint8_t *bytes, size_t len)
 	if (fg_train_init(&t, &fuzz_env, v->uses_strata, -1, &err) != FG_OK ||
 		fg_train_set_weighted(&t, v->config.weighted, &err) != FG_OK ||
 		fg_train_set_gaussian(&t, v->config.opt.family == FG_FAMILY_GAUSSIAN, &err) != FG_OK ||
-		(v->sums && fg_train_set_stream(&t, &err) != FG_OK))
+		(v->sums && fg_train_set_stream(&t, &err) != FG_OK) ||
+		(v->dictionaries && fg_train_set_dictionaries_only(&t, &err) != FG_OK))
 		fuzz_die("cannot make a training state: %s", err.message);
 	append(&t, v);
 
@@ -1331,6 +1360,52 @@ fuzz_write_seeds(const char *dir)
 		/* and passes everything the harness checks */
 		fuzz_decode(bytes, len);
 		free(bytes);
+	}
+
+	/*
+	 * states of dictionaries only (fairglmm_train's first pass): binary,
+	 * then coded labels, with strata; rows read and forgotten
+	 */
+	for (int coded = 0; coded < 2; coded++)
+	{
+		fg_state_config c;
+		fg_train	t,
+					rows;
+		fg_error	err;
+		uint8_t    *bytes;
+		size_t		len;
+
+		build_seed(&specs[0], &c, &rows);
+		fg_train_free(&rows);
+		c.weighted = false;
+		c.opt.family = FG_FAMILY_BINOMIAL;
+		fg_train_init(&t, &fuzz_env, true, 2, &err);
+		fg_train_set_dictionaries_only(&t, &err);
+		if (coded)
+			fg_train_use_codes(&t, 1, &err);
+		for (int l = 0; l < 40; l++)
+		{
+			double		x[2] = {l, -l};
+			uint8_t		key[8],
+						label[8];
+			fg_attr_key attr = {label, 8};
+
+			fg_key_from_int64(l % 7, key);
+			fg_key_from_int64(l % 3, label);
+			fg_train_add_row_ex(&t, x, (uint8_t) (l % 2), 1.0, (uint8_t) (l % 2),
+								coded ? &attr : NULL, key, 8, &err);
+			if (l % 16 == 15)
+				fg_train_forget_rows(&t);
+		}
+		fg_train_forget_rows(&t);
+		len = fg_state_encoded_size(&c, &t);
+		bytes = malloc(len);
+		if (len == 0 || bytes == NULL || fg_state_encode(&c, &t, bytes, len, &err) != FG_OK)
+			fuzz_die("dictionaries seed does not encode: %s: %s", err.message, err.detail);
+		fuzz_seed(dir, coded ? "dictionaries-coded" : "dictionaries-binary", bytes, len);
+		fuzz_decode(bytes, len);
+		free(bytes);
+		fg_train_free(&t);
 	}
 
 	/* nothing, a bare header, and a header whose length field is absurd */
