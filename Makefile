@@ -44,6 +44,9 @@ src/fit_agg.o: fairglmm.control
 # exp_nonpositive.h); nothing here enables floating-point traps, and the flag
 # changes no rounding.
 $(CORE_OBJS): override CFLAGS += $(CORE_VECTORIZE)
+# ... and the row reader of the training aggregates, whose check that every
+# feature of a row is finite runs once per feature and row
+src/fit_agg.o: override CFLAGS += $(CORE_VECTORIZE)
 
 .PHONY: unittest
 unittest:

@@ -355,6 +355,23 @@ check_constant_args(FunctionCallInfo fcinfo, fgsql_fit_state *st)
 }
 
 /*
+ * Are n doubles all finite?  v x 0 is a zero for every finite v and NaN for
+ * an infinity or a NaN, so the sum of those products is zero exactly when
+ * all are finite.  The loop has no branch and vectorizes, where isfinite()
+ * with an early exit ran a compare and a branch per feature of every
+ * training row (half of the row reader's time at 20 features).
+ */
+static inline bool
+all_finite(const double *v, int n)
+{
+	double		zero_or_nan = 0.0;
+
+	for (int j = 0; j < n; j++)
+		zero_or_nan += v[j] * 0.0;
+	return zero_or_nan == 0.0;
+}
+
+/*
  * Check one row's features: false when x has a NULL element (the row is
  * skipped).  The first usable row fixes the number of features.
  */
@@ -399,13 +416,14 @@ check_features(fgsql_fit_state *st, ArrayType *arr)
 				 errhint("Every row of one fit needs the same features in the same order.")));
 
 	v = (const double *) ARR_DATA_PTR(arr);
-	for (int j = 0; j < n; j++)
-		if (!isfinite(v[j]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("x contains a non-finite value"),
-					 errdetail("Element %d of a row's x is %g.", j + 1, v[j]),
-					 errhint("Replace NaN and infinite values, or filter those rows out.")));
+	if (!all_finite(v, n))
+		for (int j = 0; j < n; j++)
+			if (!isfinite(v[j]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("x contains a non-finite value"),
+						 errdetail("Element %d of a row's x is %g.", j + 1, v[j]),
+						 errhint("Replace NaN and infinite values, or filter those rows out.")));
 	return true;
 }
 
