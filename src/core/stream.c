@@ -147,24 +147,39 @@ fg_stream_flush(fg_stream *s)
 	 * mean, the totals and the per-stratum sums all take them, and centring
 	 * them by their mean gives the rows less the block's mean as before.
 	 */
+	{
+		/* the features' magnitudes and y's range (locals: the loops vectorize) */
+		double	   *restrict amax = s->amax;
+		double		y_min = s->y_min,
+					y_max = s->y_max;
+
+		for (size_t q = 0; q < rows; q++)
+		{
+			const double *restrict bq = block + q * w;
+			double		yq = bq[w - 1];
+
+			for (int j = 0; j < w - 1; j++)
+			{
+				double		m = fabs(bq[j]);
+
+				amax[j] = m > amax[j] ? m : amax[j];
+			}
+			y_min = yq < y_min ? yq : y_min;
+			y_max = yq > y_max ? yq : y_max;
+		}
+		s->y_min = y_min;
+		s->y_max = y_max;
+	}
 	memset(bmean, 0, sizeof(double) * w);
 	for (size_t q = 0; q < rows; q++)
 	{
-		double		yq = block[q * w + w - 1];
+		double	   *restrict bq = block + q * w;
 
-		for (int j = 0; j < w - 1; j++)
-		{
-			double		m = fabs(block[q * w + j]);
-
-			s->amax[j] = m > s->amax[j] ? m : s->amax[j];
-		}
-		s->y_min = yq < s->y_min ? yq : s->y_min;
-		s->y_max = yq > s->y_max ? yq : s->y_max;
 		for (int j = 0; j < w; j++)
 		{
-			double		d = block[q * w + j] - shift[j];
+			double		d = bq[j] - shift[j];
 
-			block[q * w + j] = d;
+			bq[j] = d;
 			bmean[j] += d;
 		}
 	}
