@@ -257,6 +257,26 @@ fgsql_fit_state_start(fgsql_fit_state *st, bool stream)
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * Is argument i of the transition function (the aggregate's argument
+ * i - 1) the same in every row: a constant or a query parameter?  The
+ * transition function's own expression has placeholders for the
+ * arguments, so the aggregate's are looked at.
+ */
+static bool
+arg_stable(FunctionCallInfo fcinfo, int i)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	Node	   *e;
+
+	if (get_fn_expr_arg_stable(fcinfo->flinfo, i))
+		return true;
+	if (aggref == NULL || i - 1 >= list_length(aggref->args))
+		return false;
+	e = (Node *) ((TargetEntry *) list_nth(aggref->args, i - 1))->expr;
+	return IsA(e, Const) || (IsA(e, Param) && ((Param *) e)->paramkind == PARAM_EXTERN);
+}
+
 static fgsql_fit_state *
 create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 {
@@ -298,9 +318,8 @@ create_state(FunctionCallInfo fcinfo, MemoryContext aggcxt, bool path)
 				 errmsg("option \"folds\" is for fairglmm_path"),
 				 errdetail("fairglmm_fit fits one model on every row; cross-validation compares the rhos of a path on held-out rows."),
 				 errhint("Use fairglmm_path with an array of rhos, or drop option \"folds\".")));
-	st->settings_stable = get_fn_expr_arg_stable(fcinfo->flinfo, a) &&
-		get_fn_expr_arg_stable(fcinfo->flinfo, a + 1) &&
-		(PG_NARGS() <= a + 2 || get_fn_expr_arg_stable(fcinfo->flinfo, a + 2));
+	st->settings_stable = arg_stable(fcinfo, a) && arg_stable(fcinfo, a + 1) &&
+		(PG_NARGS() <= a + 2 || arg_stable(fcinfo, a + 2));
 	fgsql_fit_state_start(st, streams(fcinfo, st));
 	return st;
 }
