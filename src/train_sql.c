@@ -22,8 +22,8 @@
 #include <math.h>
 
 #include "catalog/namespace.h"
-#include "commands/extension.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
