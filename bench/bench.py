@@ -320,7 +320,7 @@ def main():
             lambda r, label=label: fmt_ratio(r[label]["train"], r[label]["fair_crlr"]))
     row("passes of `fairglmm_train` (`fair_crlr`)", lambda r: "%d" % len(r["passes"][0]))
     for kind in ("strata and categories", "summary", "Newton, with the Hessian",
-                 "metrics at the solution"):
+                 "Newton, with the Hessian, and the metrics"):
         row("one `fairglmm_train` pass (%s) / plain scan, serial%s" % (
             kind, ", median of a run" if kind.startswith("Newton") else ""),
             lambda r, kind=kind: fmt_ratio(pass_ms(r["passes"], kind), r["serial"]["scan"]))

@@ -78,6 +78,9 @@ pass_name(const fg_pass_spec *spec)
 		return "summary";
 	if (spec->kinds & FG_PASS_TERMS)
 		return "fairness terms";
+	if ((spec->kinds & FG_PASS_NEWTON) && (spec->kinds & FG_PASS_FINAL))
+		return spec->need == FG_NEED_HESSIAN ? "Newton, with the Hessian, and the metrics"
+			: "Newton, gradient, and the metrics";
 	if (spec->kinds & FG_PASS_NEWTON)
 		return spec->need == FG_NEED_HESSIAN ? "Newton, with the Hessian"
 			: spec->need == FG_NEED_GRADIENT ? "Newton, gradient" : "objective";

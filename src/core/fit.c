@@ -282,6 +282,13 @@ struct fg_fitter
 	fg_pass_spec spec;			/* the passes' constants */
 	fg_row_passes passes;		/* prob.passes */
 	double	   *newton_acc;		/* a Newton pass's accumulator (with the Hessian) */
+	/*
+	 * The metrics at the point of a solve's last pass, which adds them up
+	 * too (final_spec's kinds 0: none yet); final_point is that point.
+	 */
+	fg_pass_spec final_spec;
+	double	   *final_acc;
+	double	   *final_point;
 	fg_pass_summary_extra extra;
 	size_t		n_rows;			/* rows used */
 	bool		weighted;
@@ -302,6 +309,8 @@ fg_fitter_free(fg_fitter *f)
 	fg_release(env, f->kappa_unit);
 	fg_release(env, f->mu);
 	fg_release(env, f->newton_acc);
+	fg_release(env, f->final_acc);
+	fg_release(env, f->final_point);
 	fg_newton_resume_free(env, &f->resume);
 	fg_newton_ws_free(env, &f->ws);
 	fg_problem_free(env, &f->prob);
@@ -417,21 +426,63 @@ run_pass(fg_fitter *f, const fg_pass_spec *spec, fg_error *err)
 	return acc;
 }
 
-/* prob.passes' Newton pass: one pass of kind NEWTON at delta */
+/* The constants of a pass with the FINAL section at delta (the metrics, the likelihoods' sums). */
+static fg_pass_spec
+final_spec_at(const fg_fitter *f, const double *delta)
+{
+	fg_pass_spec ps = f->spec;
+
+	ps.kinds = FG_PASS_FINAL;
+	ps.n_model = f->prob.n;
+	ps.delta = delta;
+	ps.s_bar = f->sum.s_bar;
+	ps.s_bar_w = f->weighted && f->weight > 0.0 ? f->extra.ws / f->weight : f->sum.s_bar;
+	ps.y_bar_w = f->extra.wy / f->weight;
+	return ps;
+}
+
+/*
+ * prob.passes' Newton pass: one pass of kind NEWTON at delta; the pass
+ * that ends a solve adds up the metrics at its point too, which saves
+ * fg_fitter_fit a pass of its own (final_elsewhere).
+ */
 static double
 newton_elsewhere(void *ctx, const fg_problem *prob, const double *delta, fg_pass_need need,
 				 fg_newton_ws *ws, double *max_abs_eta)
 {
 	fg_fitter  *f = ctx;
 	fg_pass_spec spec = f->spec;
+	double	   *acc = f->newton_acc;
+	size_t		m = (size_t) prob->k + prob->n;
 
 	spec.kinds = FG_PASS_NEWTON;
 	spec.n_model = prob->n;
 	spec.delta = delta;
 	spec.need = (int) need;
 	spec.w_floor = prob->w_floor;
-	f->runner->run(f->runner->ctx, &spec, f->newton_acc);
-	return fg_pass_newton(&spec, f->newton_acc, max_abs_eta, ws ? ws->grad : NULL,
+	if (ws != NULL && ws->last_pass && f->final_point != NULL)
+	{
+		fg_pass_spec fs = final_spec_at(f, delta);
+
+		spec.kinds |= FG_PASS_FINAL;
+		spec.s_bar = fs.s_bar;
+		spec.s_bar_w = fs.s_bar_w;
+		spec.y_bar_w = fs.y_bar_w;
+		fg_release(f->env, f->final_acc);
+		f->final_spec.kinds = 0;
+		f->final_acc = acc = fg_alloc(f->env, sizeof(double) * fg_pass_size(&spec));
+		if (acc == NULL)
+			acc = f->newton_acc;	/* the metrics then take a pass of their own */
+		else
+		{
+			f->final_spec = spec;
+			memcpy(f->final_point, delta, sizeof(double) * m);
+		}
+		if (acc == f->newton_acc)
+			spec.kinds = FG_PASS_NEWTON;
+	}
+	f->runner->run(f->runner->ctx, &spec, acc);
+	return fg_pass_newton(&spec, acc, max_abs_eta, ws ? ws->grad : NULL,
 						  ws ? ws->F : NULL, ws ? ws->G : NULL);
 }
 
@@ -543,7 +594,8 @@ fg_fitter_init_passes(const fg_env *env, const fg_data *shell, const fg_options 
 	ps.n_model = f->prob.n;
 	ps.need = FG_NEED_HESSIAN;
 	f->newton_acc = fg_alloc(env, sizeof(double) * fg_pass_size(&ps));
-	if (f->newton_acc == NULL)
+	f->final_point = fg_alloc(env, sizeof(double) * f->m);
+	if (f->newton_acc == NULL || f->final_point == NULL)
 	{
 		st = fg_fail(err, FG_ERR_NOMEM, "out of memory", NULL, NULL);
 		goto fail;
@@ -565,18 +617,22 @@ static fg_status
 final_elsewhere(fg_fitter *f, const fg_options *opt, const double *delta, fg_fit *fit,
 				fg_row_sums *sums, double **acc_out, fg_error *err)
 {
-	fg_pass_spec ps = f->spec;
+	fg_pass_spec ps = final_spec_at(f, delta);
 	double	   *acc;
 	fg_status	st = FG_OK;
 	bool		gaussian = opt->family == FG_FAMILY_GAUSSIAN;
 
-	ps.kinds = FG_PASS_FINAL;
-	ps.n_model = f->prob.n;
-	ps.delta = delta;
-	ps.s_bar = f->sum.s_bar;
-	ps.s_bar_w = f->weighted && f->weight > 0.0 ? f->extra.ws / f->weight : f->sum.s_bar;
-	ps.y_bar_w = f->extra.wy / f->weight;
-	if ((*acc_out = acc = run_pass(f, &ps, err)) == NULL)
+	if (f->final_spec.kinds != 0 &&
+		memcmp(f->final_point, delta, sizeof(double) * f->m) == 0)
+	{
+		/* the solve's last pass was at this point: its sums serve (the same layout) */
+		ps = f->final_spec;
+		ps.delta = delta;
+		*acc_out = acc = f->final_acc;
+		f->final_acc = NULL;
+		f->final_spec.kinds = 0;
+	}
+	else if ((*acc_out = acc = run_pass(f, &ps, err)) == NULL)
 		return FG_ERR_NOMEM;
 	memset(sums, 0, sizeof(*sums));
 	sums->gaussian = gaussian;

@@ -1299,7 +1299,9 @@ fg_newton_solve(const fg_env *env, const fg_problem *prob, const fg_options *opt
 		}
 		for (uint32_t j = 0; j < m; j++)
 			ws->delta_next[j] = delta[j] + ws->step[j];
+		ws->last_pass = finishing;
 		Jt = counted_pass(env, prob, ws->step, 1.0, hessian, ws, stats);
+		ws->last_pass = false;
 		if (finishing || Jt <= J - 1e-4 * dec)
 			accepted = true;
 		else

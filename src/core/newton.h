@@ -136,6 +136,12 @@ typedef struct fg_newton_ws
 	 */
 	bool		resumed;
 	bool		resumed_exact;
+	/*
+	 * set by fg_newton_solve while it runs the pass whose point ends the
+	 * solve: rows held elsewhere (fg_row_passes) may add up what the caller
+	 * will want there in the same pass
+	 */
+	bool		last_pass;
 } fg_newton_ws;
 
 /*
